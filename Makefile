@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# ZONE_DEVICE KUnit suites: every entry point.  All of them install their own
+# Debian dependencies first (tools/deps.sh), so a fresh machine needs nothing
+# but this checkout.
+#
+#   make run                 the suites on the default kernel (Debian 7.3), UML + QEMU x86_64
+#   make run KVER=6.12       another Debian kernel (6.12, 7.2, 7.3)
+#   make run KDIR=~/linux    your own tree (left as it was found)
+#   make test                the project's own tests (what .ci/run calls)
+#   make check               checkpatch --strict on mm-tests/
+#
+# ARCH=x86_64 or ARCH=um limits a run to one arch; ACCEL=kvm lets QEMU try KVM
+# (default tcg: KVM guests hang on the project's machines).
+
+PYTHON ?= /usr/bin/python3
+KVER ?= 7.3
+KDIR ?=
+ARCH ?=
+ACCEL ?= tcg
+
+src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
+arch_args := $(foreach a,$(ARCH),--arch $(a))
+
+.PHONY: deps run test check fetch install uninstall clean
+
+deps:
+	@sh tools/deps.sh
+
+fetch: deps
+	@$(PYTHON) tools/fetch.py $(KVER)
+
+run: deps
+	@$(PYTHON) tools/run.py $(src_args) $(arch_args) --accel $(ACCEL)
+
+install uninstall: deps
+	@$(PYTHON) tools/install.py $@ $(if $(KDIR),$(KDIR),$$($(PYTHON) tools/fetch.py $(KVER)))
+
+check: deps
+	@$(PYTHON) tools/selftest.py --only checkpatch $(src_args)
+
+test: deps
+	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)
+
+clean:
+	rm -rf results

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where the zone-device KUnit suites differ by kernel version.
+ *
+ * Everything that changed between 6.12 and 7.x is named here, once, with the
+ * version that has each form; the suites call these helpers and state their
+ * expectations through them.  Nothing else in mm/tests/zone_device_* tests
+ * LINUX_VERSION_CODE.
+ */
+#ifndef _MM_TESTS_ZONE_DEVICE_COMPAT_H
+#define _MM_TESTS_ZONE_DEVICE_COMPAT_H
+
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+#include <linux/slab.h>
+#include <kunit/test.h>
+
+/* The only version test in the suites; checkpatch is told so (selftest.py). */
+#define ZDT_KERNEL_AT_LEAST(major, minor) \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(major, minor, 0))
+
+/*
+ * The free callback: dev_pagemap_ops.page_free(struct page *) until 6.18,
+ * .folio_free(struct folio *) since 6.19 (3a5a06554566 "mm/zone_device:
+ * rename page_free callback to folio_free").  ZDT_FREE_OP names the member,
+ * ZDT_FREE_ARG its argument type.
+ */
+#if ZDT_KERNEL_AT_LEAST(6, 19)
+#define ZDT_HAS_FOLIO_FREE		1
+#define ZDT_FREE_OP			folio_free
+#define ZDT_FREE_ARG			struct folio
+static inline struct page *zdt_free_arg_page(struct folio *folio)
+{
+	return &folio->page;
+}
+#else
+#define ZDT_HAS_FOLIO_FREE		0
+#define ZDT_FREE_OP			page_free
+#define ZDT_FREE_ARG			struct page
+static inline struct page *zdt_free_arg_page(struct page *page)
+{
+	return page;
+}
+#endif
+
+/*
+ * page->pgmap until 6.14; page_pgmap() since 6.15, when the pgmap moved to
+ * the folio (82ba975e4c43 "mm: allow compound zone device pages").
+ */
+static inline struct dev_pagemap *zdt_page_pgmap(struct page *page)
+{
+#if ZDT_KERNEL_AT_LEAST(6, 15)
+	return page_pgmap(page);
+#else
+	return page->pgmap;
+#endif
+}
+
+/*
+ * Hand out a free device page, as a driver's allocator does: refcount 1,
+ * locked, one pgmap reference.  Until 6.18: zone_device_page_init(page),
+ * order 0 only.  Since 6.19: zone_device_folio_init(folio, pgmap, order)
+ * (d245f9b4ab80 "mm/zone_device: support large zone device private folios",
+ * 12b2285bf3d1 added the pgmap argument).
+ */
+#if ZDT_KERNEL_AT_LEAST(6, 19)
+#define ZDT_HAS_LARGE_DEVICE_FOLIOS	1
+#else
+#define ZDT_HAS_LARGE_DEVICE_FOLIOS	0
+#endif
+
+#ifdef CONFIG_ZONE_DEVICE
+#if ZDT_HAS_LARGE_DEVICE_FOLIOS
+static inline void zdt_zone_device_init(struct page *page,
+					struct dev_pagemap *pgmap,
+					unsigned int order)
+{
+	zone_device_folio_init(page_folio(page), pgmap, order);
+}
+#else
+static inline void zdt_zone_device_init(struct page *page,
+					struct dev_pagemap *pgmap,
+					unsigned int order)
+{
+	WARN_ON_ONCE(order);
+	zone_device_page_init(page);
+}
+#endif
+#endif /* CONFIG_ZONE_DEVICE */
+
+/*
+ * Refcount of every page of a pgmap right after memremap_pages().
+ * Before 6.15 only PRIVATE and COHERENT pages start free at 0 (ef233450898f
+ * "mm: free device private pages have zero refcount"); FS_DAX, P2PDMA and
+ * GENERIC start at 1.  Since 6.15 FS_DAX (38607c62b34b "fs/dax: properly
+ * refcount fs dax pages") and P2PDMA (b7e282378773 "mm/mm_init: move p2pdma
+ * page refcount initialisation to p2pdma") start at 0 too; only GENERIC
+ * keeps 1.
+ */
+static inline int zdt_initial_refcount(enum memory_type type)
+{
+	switch (type) {
+	case MEMORY_DEVICE_PRIVATE:
+	case MEMORY_DEVICE_COHERENT:
+		return 0;
+	case MEMORY_DEVICE_FS_DAX:
+	case MEMORY_DEVICE_PCI_P2PDMA:
+		return ZDT_KERNEL_AT_LEAST(6, 15) ? 0 : 1;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * WARN()s a case provokes on purpose (memremap_pages() rejecting a malformed
+ * pgmap) are suppressed and counted where KUnit can do that
+ * (kunit_warning_suppress(), 85347718ab0d, 7.2); elsewhere they reach the log and count as -1,
+ * "not known".
+ */
+#ifdef kunit_warning_suppress
+#define ZDT_HAS_WARN_SUPPRESS		1
+#define zdt_expect_warning(test, stmt, nr_warn)				\
+	do {								\
+		kunit_warning_suppress(test) {				\
+			stmt;						\
+			nr_warn = KUNIT_SUPPRESSED_WARNING_COUNT();	\
+		}							\
+	} while (0)
+#else
+#define ZDT_HAS_WARN_SUPPRESS		0
+#define zdt_expect_warning(test, stmt, nr_warn)				\
+	do {								\
+		(void)(test);						\
+		stmt;							\
+		nr_warn = -1;						\
+	} while (0)
+#endif
+
+/* kzalloc_obj() (7.0) on kernels without it. */
+#ifndef kzalloc_obj
+#define kzalloc_obj(obj)	kzalloc(sizeof(obj), GFP_KERNEL)
+#endif
+
+#endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

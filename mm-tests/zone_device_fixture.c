@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fake ZONE_DEVICE devices shared by the zone-device KUnit suites.
+ *
+ * A device is one dev_pagemap of a chosen memory type whose ops count what
+ * core mm asks of them.  It belongs to a test: KUnit tears it down when the
+ * case ends, failed or not, and the teardown itself is bounded (see
+ * zdt_device_unmap_wait()), so a leaked page reference fails the case instead
+ * of hanging the kernel.
+ */
+#include <linux/completion.h>
+#include <linux/ioport.h>
+#include <linux/kthread.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <kunit/resource.h>
+#include <kunit/test.h>
+
+#include "zone_device_fixture.h"
+
+/* How long teardown waits for memunmap_pages() before leaking the device. */
+#define ZDT_TEARDOWN_TIMEOUT_MS	2000
+
+/*
+ * RAM reserved for the non-private types, "SIZE@START" as memmap= takes it.
+ * Without CONFIG_PCI the reserved range never shows up in iomem, so the test
+ * cannot find it by itself.
+ */
+static phys_addr_t zdt_ram_start;
+static phys_addr_t zdt_ram_size;
+
+static int zdt_param_set(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	u64 size, start;
+
+	size = memparse(val, &end);
+	if (*end != '@')
+		return -EINVAL;
+	start = memparse(end + 1, &end);
+	if ((*end && *end != '\n') || !size || !PAGE_ALIGNED(size) ||
+	    !PAGE_ALIGNED(start))
+		return -EINVAL;
+	zdt_ram_start = start;
+	zdt_ram_size = size;
+	return 0;
+}
+
+static int zdt_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu@%llu\n", (u64)zdt_ram_size,
+			  (u64)zdt_ram_start);
+}
+
+static const struct kernel_param_ops zdt_param_ops = {
+	.set = zdt_param_set,
+	.get = zdt_param_get,
+};
+module_param_cb(coherent, &zdt_param_ops, NULL, 0444);
+MODULE_PARM_DESC(coherent,
+		 "SIZE@START of RAM reserved with memmap=SIZE!START, used for device-coherent, generic, fsdax and p2pdma pgmaps");
+
+static struct zdt_device *to_zdt(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct zdt_device, pgmap);
+}
+
+static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
+{
+	struct page *page = zdt_free_arg_page(arg);
+	struct zdt_device *dev = to_zdt(zdt_page_pgmap(page));
+
+	dev->free_refcount = page_ref_count(page);
+	atomic_inc(&dev->nr_free);
+}
+
+/* Counts the call and refuses; the fault suite installs a migrating one. */
+static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
+{
+	struct zdt_device *dev = to_zdt(zdt_page_pgmap(vmf->page));
+
+	atomic_inc(&dev->nr_migrate_to_ram);
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct dev_pagemap_ops zdt_ops = {
+	.ZDT_FREE_OP	= zdt_device_free_cb,
+	.migrate_to_ram	= zdt_device_migrate_to_ram_cb,
+};
+
+const struct dev_pagemap_ops zdt_ops_without_free = {
+	.migrate_to_ram	= zdt_device_migrate_to_ram_cb,
+};
+EXPORT_SYMBOL_GPL(zdt_ops_without_free);
+
+const struct dev_pagemap_ops zdt_ops_without_migrate_to_ram = {
+	.ZDT_FREE_OP	= zdt_device_free_cb,
+};
+EXPORT_SYMBOL_GPL(zdt_ops_without_migrate_to_ram);
+
+struct zdt_unmap {
+	struct dev_pagemap *pgmap;
+	struct completion done;
+};
+
+static int zdt_unmap_fn(void *data)
+{
+	struct zdt_unmap *u = data;
+
+	memunmap_pages(u->pgmap);
+	complete(&u->done);
+	return 0;
+}
+
+void zdt_device_unmap_start(struct zdt_device *dev)
+{
+	struct zdt_unmap *u;
+	struct task_struct *t;
+
+	if (!dev->mapped || dev->unmap)
+		return;
+	/* Not test-managed: a thread stuck in memunmap_pages() still uses it. */
+	u = kzalloc_obj(*u);
+	KUNIT_ASSERT_NOT_NULL(dev->test, u);
+	u->pgmap = &dev->pgmap;
+	init_completion(&u->done);
+	t = kthread_run(zdt_unmap_fn, u, "zdt-unmap");
+	if (IS_ERR(t)) {
+		kfree(u);
+		KUNIT_FAIL_AND_ABORT(dev->test, "kthread_run: %pe", t);
+	}
+	dev->unmap = u;
+}
+EXPORT_SYMBOL_GPL(zdt_device_unmap_start);
+
+int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms)
+{
+	if (!dev->unmap)
+		return dev->mapped ? -EINVAL : 0;
+	if (!wait_for_completion_timeout(&dev->unmap->done,
+					 msecs_to_jiffies(timeout_ms)))
+		return -ETIMEDOUT;
+	kfree(dev->unmap);
+	dev->unmap = NULL;
+	dev->mapped = false;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zdt_device_unmap_wait);
+
+/*
+ * The refcount of a page nobody holds: the value memremap_pages() starts it
+ * at, which is also what the final put leaves (0, or 1 for the 1-based types).
+ */
+static int zdt_free_refcount(enum memory_type type)
+{
+	return zdt_initial_refcount(type);
+}
+
+static void zdt_device_destroy(void *data)
+{
+	struct zdt_device *dev = data;
+	struct kunit *test = dev->test;
+	int want = zdt_free_refcount(dev->pgmap.type);
+	unsigned long i;
+
+	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages; i++) {
+		struct page *page = zdt_device_page(dev, i);
+
+		if (page_ref_count(page) != want) {
+			KUNIT_FAIL(test,
+				   "teardown: page %lu has refcount %d, free is %d: device leaked so that memunmap_pages() cannot hang",
+				   i, page_ref_count(page), want);
+			return;
+		}
+	}
+	zdt_device_unmap_start(dev);
+	if (zdt_device_unmap_wait(dev, ZDT_TEARDOWN_TIMEOUT_MS)) {
+		KUNIT_FAIL(test,
+			   "teardown: memunmap_pages() still waiting after %d ms (a pgmap reference leaked); device leaked",
+			   ZDT_TEARDOWN_TIMEOUT_MS);
+		return;
+	}
+	if (dev->res)
+		release_mem_region(dev->res->start, resource_size(dev->res));
+	kfree(dev);
+}
+
+struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
+				      unsigned long nr_pages)
+{
+	unsigned long size = nr_pages << PAGE_SHIFT;
+	struct zdt_device *dev;
+	phys_addr_t start;
+
+	if (type == MEMORY_DEVICE_PRIVATE) {
+		if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+			kunit_skip(test, "needs CONFIG_DEVICE_PRIVATE");
+	} else if (!zdt_ram_size) {
+		kunit_skip(test,
+			   "needs reserved RAM: boot with memmap=64M!512M zone_device_fixture.coherent=64M@512M");
+	} else if (size > zdt_ram_size) {
+		kunit_skip(test, "needs %lu bytes of reserved RAM, coherent= gives %llu",
+			   size, (u64)zdt_ram_size);
+	}
+
+	/* Freed by zdt_device_destroy(), or leaked with a stuck unmap. */
+	dev = kzalloc_obj(*dev);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dev->test = test;
+	dev->nr_pages = nr_pages;
+	atomic_set(&dev->nr_free, 0);
+	atomic_set(&dev->nr_migrate_to_ram, 0);
+
+	if (type == MEMORY_DEVICE_PRIVATE) {
+		dev->res = request_free_mem_region(&iomem_resource, size,
+						   "zone_device_kunit");
+		if (IS_ERR(dev->res)) {
+			kfree(dev);
+			KUNIT_FAIL_AND_ABORT(test, "request_free_mem_region: %pe",
+					     dev->res);
+		}
+		start = dev->res->start;
+	} else {
+		start = zdt_ram_start;
+	}
+
+	dev->pgmap.type = type;
+	dev->pgmap.range.start = start;
+	dev->pgmap.range.end = start + size - 1;
+	dev->pgmap.nr_range = 1;
+	dev->pgmap.ops = &zdt_ops;
+	dev->pgmap.owner = dev;
+	dev->pfn_first = PHYS_PFN(start);
+
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, zdt_device_destroy, dev));
+	return dev;
+}
+EXPORT_SYMBOL_GPL(zdt_device_prepare);
+
+int zdt_device_map(struct zdt_device *dev)
+{
+	void *addr = memremap_pages(&dev->pgmap, numa_node_id());
+
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	dev->mapped = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zdt_device_map);
+
+struct zdt_device *zdt_device_create(struct kunit *test, enum memory_type type,
+				     unsigned long nr_pages)
+{
+	struct zdt_device *dev = zdt_device_prepare(test, type, nr_pages);
+	int err = zdt_device_map(dev);
+
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "memremap_pages(type %d): %d",
+			    type, err);
+	return dev;
+}
+EXPORT_SYMBOL_GPL(zdt_device_create);
+
+struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
+{
+	unsigned long n = 1UL << order, i, j;
+
+	for (i = 0; i + n <= dev->nr_pages; i += n) {
+		for (j = 0; j < n; j++)
+			if (page_ref_count(zdt_device_page(dev, i + j)))
+				break;
+		if (j == n) {
+			struct page *page = zdt_device_page(dev, i);
+
+			zdt_zone_device_init(page, &dev->pgmap, order);
+			return page;
+		}
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(zdt_device_alloc_page);
+
+MODULE_DESCRIPTION("Fake ZONE_DEVICE devices for the zone-device KUnit suites");
+MODULE_LICENSE("GPL");

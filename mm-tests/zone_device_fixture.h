@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fake ZONE_DEVICE devices for KUnit: a dev_pagemap of a chosen type with
+ * counting ops, owned by the test and torn down by KUnit even when a case
+ * fails.
+ *
+ * MEMORY_DEVICE_PRIVATE needs no memory behind it: a free physical range from
+ * request_free_mem_region(), as lib/test_hmm.c does.  Every other type needs
+ * real RAM the kernel does not use: boot with memmap=64M!512M and pass
+ * zone_device_fixture.coherent=64M@512M; without it those cases SKIP and
+ * say so.
+ */
+#ifndef _MM_TESTS_ZONE_DEVICE_FIXTURE_H
+#define _MM_TESTS_ZONE_DEVICE_FIXTURE_H
+
+#include <linux/atomic.h>
+#include <linux/memremap.h>
+#include <kunit/test.h>
+
+#include "zone_device_compat.h"
+
+/* Pages per device unless a case asks otherwise: one PMD, one subsection. */
+#define ZDT_DEVICE_PAGES	512UL
+
+struct zdt_unmap;
+
+struct zdt_device {
+	struct kunit *test;
+	struct dev_pagemap pgmap;
+	struct resource *res;		/* PRIVATE: the range we reserved */
+	unsigned long pfn_first;
+	unsigned long nr_pages;
+	bool mapped;
+	struct zdt_unmap *unmap;	/* memunmap_pages() under way */
+
+	/* What the ops saw. */
+	atomic_t nr_free;		/* folio_free / page_free calls */
+	atomic_t nr_migrate_to_ram;
+	int free_refcount;		/* refcount at the last free callback */
+};
+
+#if IS_ENABLED(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
+
+/* The fixture's ops with one member left out, for memremap_pages() checks. */
+extern const struct dev_pagemap_ops zdt_ops_without_free;
+extern const struct dev_pagemap_ops zdt_ops_without_migrate_to_ram;
+
+/*
+ * A device of @type over @nr_pages pages, ops and owner filled in, not yet
+ * mapped: a case may break the pgmap before zdt_device_map().  SKIPs when
+ * @type needs the reserved RAM range and none was given.
+ */
+struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
+				      unsigned long nr_pages);
+/* memremap_pages(); 0 or the error it returned. */
+int zdt_device_map(struct zdt_device *dev);
+/* prepare + map, asserting success. */
+struct zdt_device *zdt_device_create(struct kunit *test, enum memory_type type,
+				     unsigned long nr_pages);
+
+/*
+ * memunmap_pages() waits, unbounded, for every page reference to the pgmap.
+ * These run it in a helper thread so a leaked reference is a FAIL, not a hung
+ * kernel: _start() begins it, _wait() returns 0 once it finished or
+ * -ETIMEDOUT.  A device whose unmap never finishes is leaked on purpose.
+ */
+void zdt_device_unmap_start(struct zdt_device *dev);
+int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms);
+
+static inline struct page *zdt_device_page(struct zdt_device *dev,
+					   unsigned long i)
+{
+	return pfn_to_page(dev->pfn_first + i);
+}
+
+/*
+ * A free page of @dev handed out as a driver does (zone_device_page_init):
+ * refcount 1, locked.  NULL if none is free.
+ */
+struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order);
+
+#else /* !CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */
+
+#define ZDT_NO_ZONE_DEVICE \
+	"needs CONFIG_ZONE_DEVICE (not on UML: no memory hotplug)"
+
+static const struct dev_pagemap_ops zdt_ops_without_free;
+static const struct dev_pagemap_ops zdt_ops_without_migrate_to_ram;
+
+static inline struct zdt_device *
+zdt_device_prepare(struct kunit *test, enum memory_type type,
+		   unsigned long nr_pages)
+{
+	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	return NULL;
+}
+
+static inline int zdt_device_map(struct zdt_device *dev)
+{
+	return -ENXIO;
+}
+
+static inline struct zdt_device *
+zdt_device_create(struct kunit *test, enum memory_type type,
+		  unsigned long nr_pages)
+{
+	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	return NULL;
+}
+
+static inline void zdt_device_unmap_start(struct zdt_device *dev) { }
+
+static inline int zdt_device_unmap_wait(struct zdt_device *dev,
+					unsigned int timeout_ms)
+{
+	return -ENXIO;
+}
+
+static inline struct page *zdt_device_page(struct zdt_device *dev,
+					   unsigned long i)
+{
+	return NULL;
+}
+
+static inline struct page *zdt_device_alloc_page(struct zdt_device *dev,
+						 unsigned int order)
+{
+	return NULL;
+}
+
+#endif /* CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */
+
+#endif /* _MM_TESTS_ZONE_DEVICE_FIXTURE_H */

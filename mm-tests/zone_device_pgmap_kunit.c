@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the life of a ZONE_DEVICE page: the refcount memremap_pages()
+ * gives it per pgmap type, what zone_device_page_init() hands a driver, what
+ * the final put does, and which malformed pgmaps memremap_pages() refuses.
+ *
+ * The rules are those of mm/memremap.c and mm/mm_init.c; the version that has
+ * each form is in zone_device_compat.h.
+ */
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <kunit/test.h>
+
+#include "zone_device_compat.h"
+#include "zone_device_fixture.h"
+
+/* memunmap_pages() is prompt once nothing holds the pgmap: 1 s is generous. */
+#define UNMAP_PROMPT_MS		1000
+/* ... and a page still allocated must keep it waiting at least this long. */
+#define UNMAP_BLOCKED_MS	200
+
+struct pgmap_type_param {
+	enum memory_type type;
+	const char *name;
+};
+
+static const struct pgmap_type_param all_types[] = {
+	{ MEMORY_DEVICE_PRIVATE, "private" },
+	{ MEMORY_DEVICE_COHERENT, "coherent" },
+	{ MEMORY_DEVICE_FS_DAX, "fs_dax" },
+	{ MEMORY_DEVICE_GENERIC, "generic" },
+	{ MEMORY_DEVICE_PCI_P2PDMA, "p2pdma" },
+};
+
+/* The types a driver allocates from with zone_device_page_init(). */
+static const struct pgmap_type_param alloc_types[] = {
+	{ MEMORY_DEVICE_PRIVATE, "private" },
+	{ MEMORY_DEVICE_COHERENT, "coherent" },
+};
+
+static void type_desc(const struct pgmap_type_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(all_types, all_types, type_desc);
+KUNIT_ARRAY_PARAM(alloc_types, alloc_types, type_desc);
+
+static enum memory_type param_type(struct kunit *test)
+{
+	return ((const struct pgmap_type_param *)test->param_value)->type;
+}
+
+/* A device of the case's type with one page allocated from it, unlocked. */
+static struct page *alloc_unlocked(struct kunit *test, struct zdt_device **devp)
+{
+	struct zdt_device *dev = zdt_device_create(test, param_type(test),
+						   ZDT_DEVICE_PAGES);
+	struct page *page = zdt_device_alloc_page(dev, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	unlock_page(page);
+	*devp = dev;
+	return page;
+}
+
+/*
+ * Every page of a fresh pgmap starts at the type's free refcount: 0 for
+ * PRIVATE and COHERENT (ef233450898f), 0 for FS_DAX and P2PDMA since 6.15
+ * (7851bf649d42 series), 1 for GENERIC (and FS_DAX, P2PDMA before 6.15).
+ * Succeeds if no page of the range differs.
+ */
+static void initial_refcount_is_the_type_start_value(struct kunit *test)
+{
+	enum memory_type type = param_type(test);
+	struct zdt_device *dev = zdt_device_create(test, type, ZDT_DEVICE_PAGES);
+	int want = zdt_initial_refcount(type);
+	unsigned long i;
+
+	for (i = 0; i < dev->nr_pages; i++) {
+		int ref = page_ref_count(zdt_device_page(dev, i));
+
+		KUNIT_ASSERT_EQ_MSG(test, ref, want, "page %lu of %lu", i,
+				    dev->nr_pages);
+	}
+}
+
+/*
+ * zone_device_page_init() gives the driver exactly one reference
+ * (0dc45ca1ce18, ef233450898f).  Succeeds if the new page's refcount is 1.
+ */
+static void allocated_page_has_one_reference(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	put_page(page);
+}
+
+/*
+ * zone_device_page_init() returns the page locked, as migrate_vma_setup()
+ * wants destination pages (include/linux/migrate.h, "Destination pages must
+ * be locked").  Succeeds if the page is locked when handed out.
+ */
+static void allocated_page_is_locked(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create(test, param_type(test),
+						   ZDT_DEVICE_PAGES);
+	struct page *page = zdt_device_alloc_page(dev, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, PageLocked(page));
+	unlock_page(page);
+	put_page(page);
+}
+
+/*
+ * An allocated page points at the pgmap it came from (page->pgmap, since
+ * 6.15 folio->pgmap through page_pgmap()).  Succeeds if it is the device's.
+ */
+static void allocated_page_belongs_to_its_pgmap(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+
+	KUNIT_EXPECT_PTR_EQ(test, zdt_page_pgmap(page), &dev->pgmap);
+	KUNIT_EXPECT_TRUE(test, is_zone_device_page(page));
+	put_page(page);
+}
+
+/*
+ * An allocated PRIVATE/COHERENT page holds a pgmap reference
+ * (0dc45ca1ce18 "mm/memremap.c: take a pgmap reference on page allocation"),
+ * so memunmap_pages() cannot finish while it is out.  Succeeds if the unmap
+ * is still waiting after UNMAP_BLOCKED_MS and finishes once the page is put.
+ */
+static void allocated_page_holds_a_pgmap_reference(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+
+	zdt_device_unmap_start(dev);
+	KUNIT_EXPECT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_BLOCKED_MS),
+			-ETIMEDOUT);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_PROMPT_MS), 0);
+}
+
+/*
+ * The final put of a PRIVATE/COHERENT page calls the pgmap's free callback
+ * exactly once (free_zone_device_folio(), mm/memremap.c).  Succeeds if the
+ * callback ran once, after and only after the last reference went.
+ */
+static void final_put_calls_free_callback_once(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+
+	get_page(page);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
+}
+
+/*
+ * A freed PRIVATE/COHERENT page is back at refcount 0, its free value
+ * (ef233450898f "mm: free device private pages have zero refcount"), already
+ * when the free callback runs.  Succeeds if both reads are 0.
+ */
+static void final_put_leaves_refcount_zero(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+
+	put_page(page);
+	KUNIT_ASSERT_EQ(test, atomic_read(&dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, dev->free_refcount, 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
+}
+
+/*
+ * The final put drops the pgmap reference the allocation took
+ * (free_zone_device_folio(): put_dev_pagemap / percpu_ref_put_many), so
+ * memunmap_pages() then completes promptly.  Succeeds if it does.
+ */
+static void final_put_drops_the_pgmap_reference(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+
+	put_page(page);
+	zdt_device_unmap_start(dev);
+	KUNIT_EXPECT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_PROMPT_MS), 0);
+}
+
+/*
+ * A freed page is free: the driver can hand it out again, and it behaves as
+ * new (ef233450898f).  Succeeds if the same page comes back with refcount 1,
+ * locked, and its second final put calls the free callback a second time.
+ */
+static void freed_page_can_be_handed_out_again(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_unlocked(test, &dev);
+	struct page *again;
+
+	put_page(page);
+	again = zdt_device_alloc_page(dev, 0);
+	KUNIT_ASSERT_PTR_EQ(test, again, page);
+	KUNIT_EXPECT_EQ(test, page_ref_count(again), 1);
+	KUNIT_EXPECT_TRUE(test, PageLocked(again));
+	unlock_page(again);
+	put_page(again);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 2);
+}
+
+/*
+ * Large device folios (6.19+, zone_device_folio_init()): one reference for
+ * the whole folio on the head, every tail page at 0, the folio of the order
+ * asked for.  Succeeds if so.
+ */
+static void large_folio_init_counts_one_reference(struct kunit *test)
+{
+	const unsigned int order = 4;
+	struct zdt_device *dev;
+	struct folio *folio;
+	struct page *page;
+	unsigned long i;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		kunit_skip(test, "needs large device folios (zone_device_folio_init, 6.19+)");
+	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
+	page = zdt_device_alloc_page(dev, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio = page_folio(page);
+	folio_unlock(folio);
+
+	KUNIT_EXPECT_EQ(test, folio_order(folio), order);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	for (i = 1; i < (1UL << order); i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(page + i), 0,
+				    "tail page %lu", i);
+	folio_put(folio);
+}
+
+/*
+ * The final put of a large device folio frees it as one: one free callback
+ * (free_zone_device_folio() with folio_nr_pages()).  Succeeds if the callback
+ * ran once and every page is free again.
+ */
+static void large_folio_final_put_frees_it_once(struct kunit *test)
+{
+	const unsigned int order = 4;
+	struct zdt_device *dev;
+	struct page *page;
+	unsigned long i;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		kunit_skip(test, "needs large device folios (zone_device_folio_init, 6.19+)");
+	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
+	page = zdt_device_alloc_page(dev, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio_unlock(page_folio(page));
+	folio_put(page_folio(page));
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
+	for (i = 0; i < (1UL << order); i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(page + i), 0, "page %lu", i);
+}
+
+/*
+ * MEMORY_DEVICE_GENERIC pages are 1-based: the final put resets the count to
+ * 1 instead of leaving 0 (free_zone_device_folio(), "GENERIC ... reset to
+ * one").  Succeeds if a page dropped from 1 reads 1 again.
+ */
+static void generic_page_refcount_returns_to_one(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create(test, MEMORY_DEVICE_GENERIC,
+						   ZDT_DEVICE_PAGES);
+	struct page *page = zdt_device_page(dev, 0);
+
+	KUNIT_ASSERT_EQ(test, page_ref_count(page), 1);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+}
+
+struct malformed_param {
+	const char *name;
+	enum memory_type type;
+	const struct dev_pagemap_ops *ops;
+	bool no_owner;
+};
+
+static const struct malformed_param malformed[] = {
+	{ "private without migrate_to_ram", MEMORY_DEVICE_PRIVATE,
+	  &zdt_ops_without_migrate_to_ram, false },
+	{ "private without free op", MEMORY_DEVICE_PRIVATE, &zdt_ops_without_free, false },
+	{ "private without owner", MEMORY_DEVICE_PRIVATE, NULL, true },
+	{ "coherent without free op", MEMORY_DEVICE_COHERENT, &zdt_ops_without_free, false },
+	{ "coherent without owner", MEMORY_DEVICE_COHERENT, NULL, true },
+};
+
+static void malformed_desc(const struct malformed_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(malformed, malformed, malformed_desc);
+
+/*
+ * memremap_pages() refuses a PRIVATE pgmap without migrate_to_ram, free op or
+ * owner, and a COHERENT one without free op or owner, with -EINVAL and one
+ * WARN, mapping nothing (mm/memremap.c, since the hmm/coherent series).
+ * Succeeds if the error is -EINVAL and the device stays unmapped.
+ */
+static void memremap_pages_rejects_malformed_pgmap(struct kunit *test)
+{
+	const struct malformed_param *p = test->param_value;
+	struct zdt_device *dev = zdt_device_prepare(test, p->type,
+						    ZDT_DEVICE_PAGES);
+	int err, warnings;
+
+	if (p->ops)
+		dev->pgmap.ops = p->ops;
+	if (p->no_owner)
+		dev->pgmap.owner = NULL;
+	zdt_expect_warning(test, err = zdt_device_map(dev), warnings);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	KUNIT_EXPECT_FALSE(test, dev->mapped);
+	if (warnings >= 0)
+		KUNIT_EXPECT_EQ(test, warnings, 1);
+}
+
+static struct kunit_case zone_device_pgmap_cases[] = {
+	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
+			 all_types_gen_params),
+	KUNIT_CASE_PARAM(allocated_page_has_one_reference, alloc_types_gen_params),
+	KUNIT_CASE_PARAM(allocated_page_is_locked, alloc_types_gen_params),
+	KUNIT_CASE_PARAM(allocated_page_belongs_to_its_pgmap,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(allocated_page_holds_a_pgmap_reference,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(final_put_calls_free_callback_once,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(final_put_leaves_refcount_zero, alloc_types_gen_params),
+	KUNIT_CASE_PARAM(final_put_drops_the_pgmap_reference,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(freed_page_can_be_handed_out_again,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(large_folio_init_counts_one_reference,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(large_folio_final_put_frees_it_once,
+			 alloc_types_gen_params),
+	KUNIT_CASE(generic_page_refcount_returns_to_one),
+	KUNIT_CASE_PARAM(memremap_pages_rejects_malformed_pgmap,
+			 malformed_gen_params),
+	{}
+};
+
+static struct kunit_suite zone_device_pgmap_suite = {
+	.name = "zone_device_pgmap",
+	.test_cases = zone_device_pgmap_cases,
+};
+
+kunit_test_suite(zone_device_pgmap_suite);
+
+MODULE_DESCRIPTION("KUnit tests for ZONE_DEVICE page refcounts and pgmap lifecycle");
+MODULE_LICENSE("GPL");

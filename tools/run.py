@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""run: build and run the suites with kunit.py, one arch at a time.
+
+Thin over kunit.py: it builds (out of tree, --build_dir under the cache),
+boots (UML, or QEMU with configs/x86_64.py) and bounds the run (--timeout);
+kunit.py parse turns the console log into results, JSON and JUnit.  This
+tool only chooses the options, installs the suites in the tree (and takes
+them out again from a tree it found without them), and files the outputs:
+results/<kver>-<arch>.{log,ktap,json,xml}.
+
+Exit status: 0 all cases passed or skipped, 1 a case failed or crashed or
+the run timed out, 3 the kernel did not build, 2 bad input."""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import install as zinstall  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
+		    kernel_version, main_wrapper)
+from fetch import fetch  # noqa: E402
+
+ARCHES = ('x86_64', 'um')
+EXIT_FAILED, EXIT_BUILD = 1, 3
+BUILD_TIMEOUT = 3600
+
+
+def kunitconfig(arch: str) -> str:
+	return os.path.join(REPO, 'kunitconfig' if arch != 'um' else 'configs/um.kunitconfig')
+
+
+def kunit_cmd(tree: str, *args: str) -> List[str]:
+	return [sys.executable, os.path.join(tree, 'tools/testing/kunit/kunit.py'), *args]
+
+
+def kunit_env(accel: str) -> Dict[str, str]:
+	# Our own make's variables (ARCH=, KVER=, jobserver) must not reach the
+	# kernel build kunit.py runs.
+	env = {k: v for k, v in os.environ.items()
+	       if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES', 'ARCH')}
+	env['PYTHONDONTWRITEBYTECODE'] = '1'	# no __pycache__ in the kernel tree
+	env['CCACHE_DIR'] = os.path.join(cache_dir(), 'ccache')
+	if accel == 'tcg':
+		env['PATH'] = os.path.join(REPO, 'tools/qemu-tcg') + os.pathsep + env['PATH']
+	return env
+
+
+def parse_supports_junit(tree: str) -> bool:
+	out = subprocess.run(kunit_cmd(tree, 'parse', '--help'), capture_output=True, text=True,
+			     env=kunit_env('kvm'), check=False).stdout
+	return '--junit' in out
+
+
+def extract_ktap(tree: str, log: str, ktap: str) -> None:
+	"""KTAP lines of the console log, as kunit.py itself isolates them."""
+	sys.path.insert(0, os.path.join(tree, 'tools/testing/kunit'))
+	sys.dont_write_bytecode = True
+	import kunit_parser  # pylint: disable=import-outside-toplevel
+	with open(log, encoding='utf-8', errors='backslashreplace') as f:
+		lines = kunit_parser.extract_tap_lines(f.readlines())
+	with open(ktap, 'w', encoding='utf-8') as f:
+		while lines:
+			f.write(lines.pop() + '\n')
+	sys.path.pop(0)
+
+
+def counts(json_path: str) -> Dict[str, int]:
+	"""The case counts kunit.py's JSON reports for the whole run."""
+	try:
+		with open(json_path, encoding='utf-8') as f:
+			misc = json.load(f).get('misc', {})
+	except (OSError, ValueError):
+		misc = {}
+	return {k: int(misc.get(k, 0)) for k in ('passed', 'failed', 'crashed', 'skipped', 'errors')}
+
+
+def run_arch(tree: str, arch: str, results: str, accel: str, timeout: int, jobs: int,
+	     kernel_args: List[str]) -> int:
+	version = kernel_version(tree)
+	name = f'{version}-{arch}'
+	build_dir = os.path.join(cache_dir(), 'build', name)
+	os.makedirs(results, exist_ok=True)
+	log, ktap = (os.path.join(results, f'{name}.{ext}') for ext in ('log', 'ktap'))
+	if arch != 'um' and not shutil.which('qemu-system-x86_64'):
+		raise ToolError('qemu-system-x86_64 not found: run "make deps" (Debian package qemu-system-x86)')
+
+	cmd = kunit_cmd(tree, 'run', '--arch', arch, '--build_dir', build_dir,
+			'--kunitconfig', kunitconfig(arch), '--jobs', str(jobs),
+			'--timeout', str(timeout), '--raw_output=all')
+	if arch == 'x86_64':
+		cmd += ['--qemu_config', os.path.join(REPO, 'configs/x86_64.py')]
+	if shutil.which('ccache'):
+		cmd += ['--make_options', 'CC=ccache gcc']
+	for a in kernel_args:
+		cmd += ['--kernel_args', a]
+
+	print(f'== {name}: kunit.py run (build dir {build_dir}, log {log})', flush=True)
+	start = time.monotonic()
+	with open(log, 'w', encoding='utf-8') as out:
+		p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+				   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout, check=False)
+	took = time.monotonic() - start
+	extract_ktap(tree, log, ktap)
+	if p.returncode and os.path.getsize(ktap) == 0:
+		with open(log, encoding='utf-8', errors='replace') as f:
+			tail = f.readlines()[-25:]
+		sys.stdout.write(''.join(tail))
+		print(f'== {name}: BUILD FAILED after {took:.0f} s (kunit.py exit {p.returncode}; '
+		      f'full log {log})', flush=True)
+		return EXIT_BUILD
+
+	pcmd = kunit_cmd(tree, 'parse', ktap, '--json', os.path.join(results, f'{name}.json'))
+	if parse_supports_junit(tree):
+		pcmd += ['--junit', os.path.join(results, f'{name}.xml')]
+	parsed = subprocess.run(pcmd, env=kunit_env(accel), check=False)
+	c = counts(os.path.join(results, f'{name}.json'))
+	print(f'== {name}: {c["passed"]} passed, {c["failed"]} failed, {c["crashed"]} crashed, '
+	      f'{c["skipped"]} skipped in {took:.0f} s (build + boot + tests)', flush=True)
+	return 0 if parsed.returncode == 0 and p.returncode == 0 else EXIT_FAILED
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	src = ap.add_mutually_exclusive_group()
+	src.add_argument('--kver', default=None, help=f'Debian kernel series (default {DEFAULT_KVER})')
+	src.add_argument('--kdir', default=None, help='your own kernel tree instead')
+	ap.add_argument('--arch', action='append', choices=ARCHES,
+			help='x86_64 (QEMU) and/or um; default both')
+	ap.add_argument('--accel', choices=('tcg', 'kvm'), default=os.environ.get('ACCEL') or 'tcg',
+			help='QEMU accelerator: tcg (default: a KVM guest hangs on these machines) '
+			'or kvm (kunit.py\'s own kvm, hvf, tcg order)')
+	ap.add_argument('--results', default=os.path.join(REPO, 'results'))
+	ap.add_argument('--timeout', type=int, default=300,
+			help='seconds for boot and tests, per arch (kunit.py --timeout)')
+	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
+	ap.add_argument('--kernel_args', action='append', default=[])
+	ap.add_argument('--keep', action='store_true',
+			help='leave the suites installed in --kdir afterwards')
+	args = ap.parse_args()
+
+	if args.kdir:
+		tree = os.path.abspath(args.kdir)
+		kernel_version(tree)
+		keep = args.keep
+	else:
+		tree = fetch(args.kver or DEFAULT_KVER)
+		keep = True		# our own cached tree: stay installed for speed
+	was_installed = zinstall.status(tree) is not None
+
+	def restore(*_):
+		if not keep and not was_installed:
+			zinstall.uninstall(tree)
+	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+	try:
+		zinstall.install(tree)
+		status = 0
+		for arch in args.arch or ARCHES:
+			status = max(status, run_arch(tree, arch, args.results, args.accel,
+						      args.timeout, args.jobs, args.kernel_args))
+	finally:
+		restore()
+	return status
+
+
+if __name__ == '__main__':
+	main_wrapper('run', main)

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""selftest: the project's own tests (make test).
+
+1. the tools' unit tests (tools/test_*.py, python3 unittest);
+2. scripts/checkpatch.pl --strict on mm-tests/;
+3. the suites on the kernel (default Debian 7.3), QEMU x86_64 and UML, via
+   tools/run.py;
+4. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
+
+Ends with one line, 'N passed, N failed, N skipped', counting KUnit cases as
+kunit.py's JSON reports them (crashed cases count as failed), and exits non-zero
+if any step failed."""
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import time
+from typing import List
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as zrun  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
+		    kernel_version, main_wrapper)
+from fetch import fetch  # noqa: E402
+
+STEPS = ('unit', 'checkpatch', 'kunit', 'w1')
+
+
+def step(name: str) -> None:
+	print(f'\n### {name}', flush=True)
+
+
+def unit_tests() -> bool:
+	step('tool unit tests')
+	p = subprocess.run([sys.executable, '-m', 'unittest', 'discover', '-s',
+			    os.path.join(REPO, 'tools'), '-p', 'test_*.py'],
+			   env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'), check=False)
+	return p.returncode == 0
+
+
+def suite_sources() -> List[str]:
+	return sorted(glob.glob(os.path.join(REPO, 'mm-tests', '*.[ch]')))
+
+
+# The compat header is the one file that tests the kernel version (the suites
+# build on several); that, and only that, checkpatch is told to accept there.
+COMPAT = 'zone_device_compat.h'
+COMPAT_IGNORE = 'LINUX_VERSION_CODE,CONSTANT_COMPARISON'
+
+
+def checkpatch(tree: str) -> bool:
+	step('checkpatch --strict')
+	cmd = ['perl', os.path.join(tree, 'scripts/checkpatch.pl'), '--strict', '--no-tree',
+	       '--terse', '--show-types', '--no-summary', '-f']
+	srcs = suite_sources()
+	compat = [s for s in srcs if os.path.basename(s) == COMPAT]
+	p1 = subprocess.run(cmd + [s for s in srcs if s not in compat], check=False)
+	p2 = subprocess.run(cmd + ['--ignore', COMPAT_IGNORE] + compat, check=False)
+	ok = p1.returncode == 0 and p2.returncode == 0
+	print(f'checkpatch --strict: {len(srcs)} files, {"clean" if ok else "NOT clean"}')
+	return ok
+
+
+def w1_sparse(tree: str) -> bool:
+	"""Our objects again, with W=1 and sparse, in the x86_64 build dir."""
+	step('W=1 + sparse on mm/tests/zone_device_*')
+	build = os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-x86_64')
+	objs = [f'mm/tests/{os.path.basename(s)[:-2]}.o' for s in suite_sources()
+		if s.endswith('.c')]
+	p = subprocess.run(['make', '-s', f'O={build}', 'ARCH=x86_64', 'W=1', 'C=2',
+			    'CC=ccache gcc'] + objs, cwd=tree, capture_output=True, text=True,
+			   env=zrun.kunit_env('tcg'), check=False)
+	out = (p.stdout + p.stderr).strip()
+	warnings = [line for line in out.splitlines() if 'warning:' in line or 'error:' in line]
+	if out:
+		print(out)
+	print(f'{len(warnings)} warning(s) at W=1 + sparse')
+	return p.returncode == 0 and not warnings
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	src = ap.add_mutually_exclusive_group()
+	src.add_argument('--kver', default=None)
+	src.add_argument('--kdir', default=None)
+	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
+	ap.add_argument('--only', action='append', choices=STEPS)
+	args = ap.parse_args()
+	steps = args.only or STEPS
+	start = time.monotonic()
+
+	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	ok = True
+	if 'unit' in steps:
+		ok &= unit_tests()
+	if 'checkpatch' in steps:
+		ok &= checkpatch(tree)
+	total = {'passed': 0, 'failed': 0, 'skipped': 0}
+	if 'kunit' in steps:
+		runner = [sys.executable, os.path.join(REPO, 'tools/run.py'), '--accel', args.accel,
+			  '--results', os.path.join(REPO, 'results')]
+		runner += ['--kdir', tree] + ([] if args.kdir else ['--keep'])
+		step(f'KUnit on {kernel_version(tree)}: x86_64 (QEMU) and um')
+		p = subprocess.run(runner, check=False)
+		ok &= p.returncode == 0
+		for arch in zrun.ARCHES:
+			c = zrun.counts(os.path.join(REPO, 'results', f'{kernel_version(tree)}-{arch}.json'))
+			total['passed'] += c['passed']
+			total['failed'] += c['failed'] + c['crashed'] + c['errors']
+			total['skipped'] += c['skipped']
+		if p.returncode and not total['failed']:
+			total['failed'] += 1	# a build or boot that produced no case at all
+	if 'w1' in steps:
+		ok &= w1_sparse(tree)
+
+	print(f'\nselftest: {"OK" if ok else "FAILED"} in {time.monotonic() - start:.0f} s')
+	if 'kunit' in steps:
+		print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+	return 0 if ok else 1
+
+
+if __name__ == '__main__':
+	main_wrapper('selftest', main)

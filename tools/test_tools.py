@@ -1,0 +1,240 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of the tools: no network, no kernel build, seconds to run."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fetch  # noqa: E402
+import install  # noqa: E402
+import run  # noqa: E402
+from common import REPO, ToolError, kernel_version  # noqa: E402
+
+TOOLS = os.path.join(REPO, 'tools')
+
+
+def tool(name, *args, env=None):
+	"""Runs tools/<name>.py; (exit status, stdout, stderr)."""
+	p = subprocess.run([sys.executable, os.path.join(TOOLS, name + '.py'), *args],
+			   capture_output=True, text=True, env=env, check=False)
+	return p.returncode, p.stdout, p.stderr
+
+
+def snapshot(root):
+	"""Every path under root with its bytes and mtime."""
+	out = {}
+	for d, dirs, files in os.walk(root):
+		for n in dirs + files:
+			p = os.path.join(d, n)
+			st = os.lstat(p)
+			data = None
+			if os.path.isfile(p):
+				with open(p, 'rb') as f:
+					data = f.read()
+			out[os.path.relpath(p, root)] = (data, st.st_mtime_ns)
+	out['.'] = (None, os.stat(root).st_mtime_ns)
+	return out
+
+
+def scratch_tree(parent, with_tests_dir=False, no_trailing_newline=False):
+	"""The files of a kernel tree the tools look at, and nothing else."""
+	t = os.path.join(parent, 'linux')
+	os.makedirs(os.path.join(t, 'mm'))
+	os.makedirs(os.path.join(t, 'tools/testing/kunit'))
+	with open(os.path.join(t, 'Makefile'), 'w') as f:
+		f.write('# SPDX-License-Identifier: GPL-2.0\nVERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\n')
+	with open(os.path.join(t, 'mm/Kconfig'), 'w') as f:
+		f.write('menu "Memory Management options"\nendmenu\n')
+	with open(os.path.join(t, 'mm/Makefile'), 'w') as f:
+		f.write('obj-y += memory.o' + ('' if no_trailing_newline else '\n'))
+	with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+		f.write('')
+	if with_tests_dir:
+		os.makedirs(os.path.join(t, 'mm/tests'))
+		with open(os.path.join(t, 'mm/tests/lazy_mmu_mode_kunit.c'), 'w') as f:
+			f.write('/* upstream */\n')
+	for p in ('mm/Kconfig', 'mm/Makefile', 'mm', 'mm/tests'):
+		if os.path.exists(os.path.join(t, p)):
+			os.utime(os.path.join(t, p), ns=(10**18, 10**18))
+	return t
+
+
+class InstallTest(unittest.TestCase):
+
+	def setUp(self):
+		self.tmp = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, self.tmp)
+
+	def round_trip(self, **kw):
+		t = scratch_tree(self.tmp, **kw)
+		before = snapshot(t)
+		changed = install.install(t)
+		self.assertIn('mm/Makefile', changed)
+		self.assertEqual(install.install(t), [], 'second install changed files')
+		for f in install.suite_files():
+			self.assertTrue(os.path.isfile(os.path.join(t, 'mm/tests', f)), f)
+		with open(os.path.join(t, 'mm/Makefile')) as f:
+			self.assertIn('tests/zone_device_pgmap_kunit.o', f.read())
+		with open(os.path.join(t, 'mm/Kconfig')) as f:
+			self.assertIn('config ZONE_DEVICE_PGMAP_KUNIT_TEST', f.read())
+		self.assertTrue(install.uninstall(t))
+		self.assertEqual(snapshot(t), before)
+		self.assertFalse(install.uninstall(t))
+
+	def test_round_trip_restores_tree_exactly(self):
+		self.round_trip()
+
+	def test_round_trip_with_existing_mm_tests(self):
+		self.round_trip(with_tests_dir=True)
+
+	def test_round_trip_without_trailing_newline(self):
+		self.round_trip(no_trailing_newline=True)
+
+	def test_refuses_foreign_file_in_mm_tests(self):
+		t = scratch_tree(self.tmp, with_tests_dir=True)
+		with open(os.path.join(t, 'mm/tests/zone_device_fixture.c'), 'w') as f:
+			f.write('not ours\n')
+		before = snapshot(t)
+		rc, _, err = tool('install', 'install', t)
+		self.assertEqual(rc, 2)
+		self.assertIn('already has zone_device_fixture.c', err)
+		self.assertEqual(len(err.strip().splitlines()), 1)
+		self.assertEqual(snapshot(t), before)
+
+	def test_not_a_kernel_tree(self):
+		rc, _, err = tool('install', 'install', self.tmp)
+		self.assertEqual(rc, 2)
+		self.assertIn('is not a kernel tree', err)
+		rc, _, err = tool('install', 'install', os.path.join(self.tmp, 'nowhere'))
+		self.assertEqual(rc, 2)
+		self.assertIn('is not a directory', err)
+
+	def test_kernel_version(self):
+		self.assertEqual(kernel_version(scratch_tree(self.tmp)), '7.3.4')
+
+
+class FetchTest(unittest.TestCase):
+
+	def setUp(self):
+		self.tmp = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, self.tmp)
+		os.makedirs(os.path.join(self.tmp, 'sources.list.d'))
+
+	def write(self, name, text):
+		with open(os.path.join(self.tmp, name), 'w') as f:
+			f.write(textwrap.dedent(text))
+
+	def test_reads_deb822_sources(self):
+		self.write('sources.list.d/debian.sources', '''\
+			Types: deb
+			URIs: http://mirror.invalid/debian
+			Suites: bookworm bookworm-updates
+			Components: main
+
+			Types: deb
+			URIs: http://mirror.invalid/debian-security
+			Suites: bookworm-security
+			Components: main
+			''')
+		self.write('sources.list.d/other.sources', 'Types: deb\nURIs: https://vendor.invalid/apt\n'
+			   'Suites: stable\nComponents: main\n')
+		self.assertEqual(fetch.system_sources(self.tmp), [
+			('http://mirror.invalid/debian', ['bookworm', 'bookworm-updates']),
+			('http://mirror.invalid/debian-security', ['bookworm-security'])])
+
+	def test_reads_one_line_sources(self):
+		self.write('sources.list', 'deb [arch=amd64] http://mirror.invalid/debian/ trixie main\n'
+			   '# deb http://old.invalid/debian sid main\n')
+		self.assertEqual(fetch.system_sources(self.tmp),
+				 [('http://mirror.invalid/debian', ['trixie'])])
+
+	def test_no_debian_source_is_an_error(self):
+		with self.assertRaises(ToolError):
+			fetch.system_sources(self.tmp)
+
+	def test_unknown_kver(self):
+		rc, out, err = tool('fetch', '9.9')
+		self.assertEqual((rc, out), (2, ''))
+		self.assertEqual(err, "fetch: unknown KVER '9.9' (known: 6.1 6.12 7.2 7.3)\n")
+
+	def test_unreachable_package(self):
+		"""A mirror that has no such package: one line, exit 2."""
+		mirror = os.path.join(self.tmp, 'mirror')
+		os.makedirs(mirror)
+		self.write('sources.list', f'deb file://{mirror}/debian bookworm main\n')
+		env = dict(os.environ, ZDT_CACHE=os.path.join(self.tmp, 'cache'))
+		code = ('import sys; sys.path.insert(0, %r); import fetch, common\n'
+			'common.main_wrapper("fetch", lambda: fetch.fetch("6.12", etc=%r))'
+			% (TOOLS, self.tmp))
+		p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+				   env=env, check=False)
+		self.assertEqual(p.returncode, 2)
+		self.assertTrue(p.stderr.startswith('fetch: '), p.stderr)
+		self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+
+class RunTest(unittest.TestCase):
+
+	def setUp(self):
+		self.tmp = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, self.tmp)
+
+	def test_kdir_not_a_tree(self):
+		rc, _, err = tool('run', '--kdir', self.tmp)
+		self.assertEqual(rc, 2)
+		self.assertEqual(err.count('\n'), 1)
+		self.assertIn('is not a kernel tree', err)
+
+	def test_missing_qemu_leaves_tree_unchanged(self):
+		t = scratch_tree(self.tmp)
+		before = snapshot(t)
+		env = dict(os.environ, PATH='/nonexistent', ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, _, err = tool('run', '--kdir', t, '--arch', 'x86_64', env=env)
+		self.assertEqual(rc, 2)
+		self.assertIn('qemu-system-x86_64 not found', err)
+		self.assertEqual(snapshot(t), before)
+
+	def test_build_failure_is_exit_3_and_tree_unchanged(self):
+		t = scratch_tree(self.tmp)
+		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+			f.write('import sys\nprint("mm/foo.c:1: error: broken")\nsys.exit(1)\n')
+		with open(os.path.join(t, 'tools/testing/kunit/kunit_parser.py'), 'w') as f:
+			f.write('def extract_tap_lines(lines):\n\treturn []\n')
+		before = snapshot(t)
+		env = dict(os.environ, ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, out, _ = tool('run', '--kdir', t, '--arch', 'um', '--results',
+				  os.path.join(self.tmp, 'r'), env=env)
+		self.assertEqual(rc, 3)
+		self.assertIn('BUILD FAILED', out)
+		self.assertIn('error: broken', out)
+		self.assertEqual(snapshot(t), before)
+
+	def test_tcg_shim_drops_kvm_and_hvf(self):
+		fake = os.path.join(self.tmp, 'bin')
+		os.makedirs(fake)
+		with open(os.path.join(fake, 'qemu-system-x86_64'), 'w') as f:
+			f.write('#!/bin/sh\nfor a; do printf "[%s]" "$a"; done\n')
+		os.chmod(os.path.join(fake, 'qemu-system-x86_64'), 0o755)
+		env = run.kunit_env('tcg')
+		env['PATH'] = env['PATH'].split(os.pathsep, 1)[0] + os.pathsep + fake
+		p = subprocess.run(['qemu-system-x86_64', '-append', 'memmap=64M!512M', '-accel', 'kvm',
+				    '-accel', 'hvf', '-accel', 'tcg', '-smp', '2'],
+				   env=env, capture_output=True, text=True, check=True)
+		self.assertEqual(p.stdout, '[-append][memmap=64M!512M][-accel][tcg][-smp][2]')
+
+	def test_counts_reads_kunit_json(self):
+		path = os.path.join(self.tmp, 'r.json')
+		with open(path, 'w') as f:
+			f.write('{"misc": {"passed": 3, "failed": 1, "crashed": 0, "skipped": 2, "errors": 0}}')
+		self.assertEqual(run.counts(path), {'passed': 3, 'failed': 1, 'crashed': 0,
+						    'skipped': 2, 'errors': 0})
+		self.assertEqual(run.counts(os.path.join(self.tmp, 'none.json'))['passed'], 0)
+
+
+if __name__ == '__main__':
+	unittest.main()
