@@ -8,6 +8,7 @@
 #   make run KDIR=~/linux    your own tree (left as it was found)
 #   make test                the project's own tests (what .ci/run calls)
 #   make check               checkpatch --strict on mm-tests/
+#   make mutants             every patches/regressions/*.patch must make a case fail
 #
 # ARCH=x86_64 or ARCH=um limits a run to one arch; ACCEL=kvm lets QEMU try KVM
 # (default tcg: KVM guests hang on the project's machines).
@@ -21,7 +22,7 @@ ACCEL ?= tcg
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
 
-.PHONY: deps run test check fetch install uninstall clean
+.PHONY: deps run test check mutants fetch install uninstall clean
 
 deps:
 	@sh tools/deps.sh
@@ -37,6 +38,9 @@ install uninstall: deps
 
 check: deps
 	@$(PYTHON) tools/selftest.py --only checkpatch $(src_args)
+
+mutants: deps
+	@$(PYTHON) tools/mutants.py $(src_args) --accel $(ACCEL)
 
 test: deps
 	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)

@@ -48,6 +48,7 @@ def kunit_env(accel: str) -> Dict[str, str]:
 	       if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES', 'ARCH')}
 	env['PYTHONDONTWRITEBYTECODE'] = '1'	# no __pycache__ in the kernel tree
 	env['CCACHE_DIR'] = os.path.join(cache_dir(), 'ccache')
+	env['CCACHE_DEPEND'] = '1'	# no second preprocessor run per miss: ~8% on a cold build
 	if accel == 'tcg':
 		env['PATH'] = os.path.join(REPO, 'tools/qemu-tcg') + os.pathsep + env['PATH']
 	return env
@@ -117,9 +118,9 @@ def run_arch(tree: str, arch: str, results: str, accel: str, timeout: int, jobs:
 		      f'full log {log})', flush=True)
 		return EXIT_BUILD
 
-	pcmd = kunit_cmd(tree, 'parse', ktap, '--json', os.path.join(results, f'{name}.json'))
+	pcmd = kunit_cmd(tree, 'parse', ktap, '--json=' + os.path.join(results, f'{name}.json'))
 	if parse_supports_junit(tree):
-		pcmd += ['--junit', os.path.join(results, f'{name}.xml')]
+		pcmd += ['--junit=' + os.path.join(results, f'{name}.xml')]
 	parsed = subprocess.run(pcmd, env=kunit_env(accel), check=False)
 	c = counts(os.path.join(results, f'{name}.json'))
 	print(f'== {name}: {c["passed"]} passed, {c["failed"]} failed, {c["crashed"]} crashed, '

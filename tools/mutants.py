@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""mutants: prove the suites catch known-bad kernel changes.
+
+Each patches/regressions/*.patch is applied to the kernel tree (patch -p1),
+the suites are rebuilt (incrementally) and run on QEMU x86_64 through
+tools/run.py, and the patch is reversed again, also when the run fails or is
+interrupted.  A patch is caught when a case its 'Caught-by:' header names fails
+or crashes, or the whole run crashes or times out (kunit.py's verdict).
+Prints a table and exits 1 if any patch was missed."""
+
+import argparse
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import install as zinstall  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
+		    main_wrapper)
+from fetch import fetch  # noqa: E402
+
+PATCHES = os.path.join(REPO, 'patches', 'regressions')
+
+
+def caught_by(patch: str) -> List[str]:
+	"""The suite.case names of the patch's Caught-by: header."""
+	with open(patch, encoding='utf-8') as f:
+		head = f.read().split('\n---\n', 1)[0]
+	m = re.search(r'^Caught-by:(.*?)(?:\n\S[\w-]*:|\Z)', head, re.S | re.M)
+	return re.findall(r'(\w+\.\w+)', m.group(1)) if m else []
+
+
+def verdicts(json_path: str) -> Dict[str, str]:
+	"""{'suite.case': 'PASS'|'FAIL'|'SKIP'|'ERROR'} from kunit.py's JSON; a
+	parameterised case is FAIL if any of its parameters failed."""
+	out: Dict[str, str] = {}
+	rank = {'PASS': 0, 'SKIP': 0, 'FAIL': 2, 'ERROR': 3}
+
+	def walk(group: dict, path: List[str]) -> None:
+		for case in group.get('test_cases', []):
+			name = '.'.join((path + [case['name']])[:2])
+			if rank.get(case['status'], 2) >= rank.get(out.get(name, 'PASS'), 0):
+				out[name] = case['status']
+		for sub in group.get('sub_groups', []):
+			walk(sub, path + [sub['name']])
+	try:
+		with open(json_path, encoding='utf-8') as f:
+			top = json.load(f)
+	except (OSError, ValueError):
+		return out
+	for suite in top.get('sub_groups', []):
+		walk(suite, [suite['name']])
+	return out
+
+
+def patch_cmd(tree: str, patch: str, reverse: bool, dry: bool = False) -> Tuple[int, str]:
+	cmd = ['patch', '-p1', '--forward', '--no-backup-if-mismatch', '-s', '-i', patch]
+	if reverse:
+		cmd[2] = '--reverse'
+	if dry:
+		cmd.append('--dry-run')
+	p = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, check=False)
+	return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def run_one(tree: str, patch: str, results: str, accel: str) -> Tuple[str, List[str], float]:
+	name = os.path.basename(patch)[:-len('.patch')]
+	rc, out = patch_cmd(tree, patch, reverse=False, dry=True)
+	if rc:
+		raise ToolError(f'{name} does not apply to {tree}: {out.splitlines()[0] if out else rc}')
+	patch_cmd(tree, patch, reverse=False)
+	start = time.monotonic()
+	try:
+		res = os.path.join(results, name)
+		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir', tree,
+				    '--keep', '--arch', 'x86_64', '--accel', accel, '--results', res],
+				   capture_output=True, text=True, check=False)
+	finally:
+		rc, out = patch_cmd(tree, patch, reverse=True)
+		if rc:
+			raise ToolError(f'could not reverse {name} in {tree}: {out}')
+	took = time.monotonic() - start
+	if p.returncode == 3:
+		return 'BUILD BROKEN', [], took
+	v = verdicts(os.path.join(res, f'{kernel_version(tree)}-x86_64.json'))
+	failing = sorted(k for k, s in v.items() if s in ('FAIL', 'ERROR'))
+	want = caught_by(patch)
+	hits = [c for c in failing if c in want]
+	crashed = p.returncode != 0 and not failing
+	if hits:
+		return 'caught', hits, took
+	if crashed or any(s == 'ERROR' for s in v.values()):
+		return 'caught (crash/timeout)', failing, took
+	return 'MISSED', failing, took
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
+	src = ap.add_mutually_exclusive_group()
+	src.add_argument('--kver', default=None)
+	src.add_argument('--kdir', default=None)
+	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
+	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'mutants'))
+	args = ap.parse_args()
+	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))
+	if not patches:
+		raise ToolError(f'no patches in {PATCHES}')
+	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+	was_installed = zinstall.status(tree) is not None
+	zinstall.install(tree)
+	rows = []
+	try:
+		for patch in patches:
+			verdict, cases, took = run_one(tree, os.path.abspath(patch), args.results,
+						       args.accel)
+			print(f'{os.path.basename(patch)}: {verdict} {" ".join(cases)} ({took:.0f} s)',
+			      flush=True)
+			rows.append((os.path.basename(patch), verdict, cases, took))
+	finally:
+		if args.kdir and not was_installed:
+			zinstall.uninstall(tree)
+	print('\n| patch | verdict | failing cases | time |\n| --- | --- | --- | --- |')
+	for name, verdict, cases, took in rows:
+		print(f'| {name} | {verdict} | {", ".join(cases) or "-"} | {took:.0f} s |')
+	missed = [r for r in rows if not r[1].startswith('caught')]
+	print(f'\nmutants: {len(rows) - len(missed)} caught, {len(missed)} missed')
+	return 1 if missed else 0
+
+
+if __name__ == '__main__':
+	main_wrapper('mutants', main)
