@@ -72,9 +72,14 @@ static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 {
 	struct page *page = zdt_free_arg_page(arg);
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(page));
+	struct page *backing = page->zone_device_data;
 
 	dev->free_refcount = page_ref_count(page);
 	atomic_inc(&dev->nr_free);
+	if (backing) {
+		__free_pages(backing, compound_order(page));
+		page->zone_device_data = NULL;
+	}
 }
 
 /* Counts the call and refuses; the fault suite installs a migrating one. */
@@ -215,14 +220,17 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 	atomic_set(&dev->nr_migrate_to_ram, 0);
 
 	if (type == MEMORY_DEVICE_PRIVATE) {
-		dev->res = request_free_mem_region(&iomem_resource, size,
-						   "zone_device_kunit");
-		if (IS_ERR(dev->res)) {
+		struct resource *res = request_free_mem_region(&iomem_resource,
+							       size,
+							       "zone_device_kunit");
+
+		if (IS_ERR(res)) {
 			kfree(dev);
 			KUNIT_FAIL_AND_ABORT(test, "request_free_mem_region: %pe",
-					     dev->res);
+					     res);
 		}
-		start = dev->res->start;
+		dev->res = res;
+		start = res->start;
 	} else {
 		start = zdt_ram_start;
 	}
@@ -274,14 +282,32 @@ struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 				break;
 		if (j == n) {
 			struct page *page = zdt_device_page(dev, i);
+			struct page *backing = NULL;
 
+			/* Device-private memory is not addressable: keep its data
+			 * in system pages, as lib/test_hmm.c does.
+			 */
+			if (dev->pgmap.type == MEMORY_DEVICE_PRIVATE) {
+				backing = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+				if (!backing)
+					return NULL;
+			}
 			zdt_zone_device_init(page, &dev->pgmap, order);
+			page->zone_device_data = backing;
 			return page;
 		}
 	}
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(zdt_device_alloc_page);
+
+void *zdt_page_data(struct page *page)
+{
+	if (is_device_private_page(page))
+		return page_address((struct page *)page->zone_device_data);
+	return page_address(page);
+}
+EXPORT_SYMBOL_GPL(zdt_page_data);
 
 MODULE_DESCRIPTION("Fake ZONE_DEVICE devices for the zone-device KUnit suites");
 MODULE_LICENSE("GPL");

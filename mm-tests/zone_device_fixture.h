@@ -75,9 +75,17 @@ static inline struct page *zdt_device_page(struct zdt_device *dev,
 
 /*
  * A free page of @dev handed out as a driver does (zone_device_page_init):
- * refcount 1, locked.  NULL if none is free.
+ * refcount 1, locked, and for PRIVATE zeroed backing data.  NULL if none is
+ * free.
  */
 struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order);
+
+/*
+ * The bytes behind a device page: for PRIVATE the system page kept in
+ * zone_device_data since allocation (freed with the page), for the other
+ * types the page itself.
+ */
+void *zdt_page_data(struct page *page);
 
 #else /* !CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */
 
@@ -124,6 +132,11 @@ static inline struct page *zdt_device_page(struct zdt_device *dev,
 
 static inline struct page *zdt_device_alloc_page(struct zdt_device *dev,
 						 unsigned int order)
+{
+	return NULL;
+}
+
+static inline void *zdt_page_data(struct page *page)
 {
 	return NULL;
 }

@@ -88,6 +88,7 @@ def run_arch(tree: str, arch: str, results: str, accel: str, timeout: int, jobs:
 	version = kernel_version(tree)
 	name = f'{version}-{arch}'
 	build_dir = os.path.join(cache_dir(), 'build', name)
+	results = os.path.abspath(results)
 	os.makedirs(results, exist_ok=True)
 	log, ktap = (os.path.join(results, f'{name}.{ext}') for ext in ('log', 'ktap'))
 	if arch != 'um' and not shutil.which('qemu-system-x86_64'):

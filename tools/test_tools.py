@@ -12,6 +12,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fetch  # noqa: E402
 import install  # noqa: E402
+import mutants  # noqa: E402
 import run  # noqa: E402
 from common import REPO, ToolError, kernel_version  # noqa: E402
 
@@ -234,6 +235,35 @@ class RunTest(unittest.TestCase):
 		self.assertEqual(run.counts(path), {'passed': 3, 'failed': 1, 'crashed': 0,
 						    'skipped': 2, 'errors': 0})
 		self.assertEqual(run.counts(os.path.join(self.tmp, 'none.json'))['passed'], 0)
+
+
+class MutantsTest(unittest.TestCase):
+
+	def test_every_patch_names_cases_that_exist(self):
+		"""Each regression patch says which cases catch it, and those cases exist."""
+		sources = ''
+		for f in install.suite_files():
+			with open(os.path.join(REPO, 'mm-tests', f)) as fh:
+				sources += fh.read()
+		patches = sorted(os.listdir(mutants.PATCHES))
+		self.assertTrue(patches)
+		for p in patches:
+			cases = mutants.caught_by(os.path.join(mutants.PATCHES, p))
+			self.assertTrue(cases, p)
+			for c in cases:
+				suite, case = c.split('.')
+				self.assertIn(f'.name = "{suite}"', sources, (p, c))
+				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case}\b', (p, c))
+
+	def test_verdicts_fold_parameters_into_their_case(self):
+		path = os.path.join(tempfile.mkdtemp(), 'r.json')
+		self.addCleanup(shutil.rmtree, os.path.dirname(path))
+		with open(path, 'w') as f:
+			f.write('{"sub_groups": [{"name": "s", "test_cases": [{"name": "plain", '
+				'"status": "PASS"}], "sub_groups": [{"name": "param", "test_cases": '
+				'[{"name": "a", "status": "PASS"}, {"name": "b", "status": "FAIL"}, '
+				'{"name": "c", "status": "SKIP"}]}]}]}')
+		self.assertEqual(mutants.verdicts(path), {'s.plain': 'PASS', 's.param': 'FAIL'})
 
 
 if __name__ == '__main__':
