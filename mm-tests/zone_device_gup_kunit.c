@@ -38,14 +38,16 @@ static int gup_init(struct kunit *test)
 	return 0;
 }
 
-/* The page behind ctx->addr, taken with @gup_flags (FOLL_PIN or FOLL_GET). */
-static struct page *grab(struct kunit *test, unsigned int gup_flags)
+enum grab_kind { GET, PIN };
+
+/* The page behind ctx->addr, with a reference (GET) or a pin (PIN). */
+static struct page *grab(struct kunit *test, enum grab_kind kind)
 {
 	struct gup_ctx *ctx = test->priv;
 	struct page *page = NULL;
 	long n;
 
-	if (gup_flags & FOLL_PIN)
+	if (kind == PIN)
 		n = pin_user_pages_unlocked(ctx->addr, 1, &page, FOLL_WRITE);
 	else
 		n = get_user_pages_unlocked(ctx->addr, 1, &page, FOLL_WRITE);
@@ -56,7 +58,7 @@ static struct page *grab(struct kunit *test, unsigned int gup_flags)
 /* The refcount of the page behind ctx->addr, without keeping a reference. */
 static int refcount_now(struct kunit *test)
 {
-	struct page *page = grab(test, FOLL_GET);
+	struct page *page = grab(test, GET);
 	int ref = page_ref_count(page) - 1;
 
 	put_page(page);
@@ -71,7 +73,7 @@ static int refcount_now(struct kunit *test)
 static void pin_adds_bias_to_small_folio_refcount(struct kunit *test)
 {
 	int before = refcount_now(test);
-	struct page *page = grab(test, FOLL_PIN);
+	struct page *page = grab(test, PIN);
 
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), before + GUP_PIN_COUNTING_BIAS);
 	unpin_user_page(page);
@@ -84,11 +86,11 @@ static void pin_adds_bias_to_small_folio_refcount(struct kunit *test)
  */
 static void pinned_folio_is_maybe_dma_pinned(struct kunit *test)
 {
-	struct page *page = grab(test, FOLL_PIN);
+	struct page *page = grab(test, PIN);
 
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(page)));
 	unpin_user_page(page);
-	page = grab(test, FOLL_GET);
+	page = grab(test, GET);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
 	put_page(page);
 }
@@ -101,7 +103,7 @@ static void pinned_folio_is_maybe_dma_pinned(struct kunit *test)
 static void get_adds_one_reference_and_no_pin(struct kunit *test)
 {
 	int before = refcount_now(test);
-	struct page *page = grab(test, FOLL_GET);
+	struct page *page = grab(test, GET);
 
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), before + 1);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
@@ -117,7 +119,7 @@ static void get_adds_one_reference_and_no_pin(struct kunit *test)
 static void pin_converted_to_reference_leaves_one_reference(struct kunit *test)
 {
 	int before = refcount_now(test);
-	struct page *page = grab(test, FOLL_PIN);
+	struct page *page = grab(test, PIN);
 	struct folio *folio = page_folio(page);
 
 	folio_get(folio);
