@@ -85,13 +85,14 @@ def system_sources(etc: str = '/etc/apt') -> List[Tuple[str, List[str]]]:
 class PrivateApt:
 	"""apt-get/apt-cache with a state directory of our own."""
 
-	def __init__(self, root: str, sources: List[Tuple[str, List[str]]]):
+	def __init__(self, root: str, sources: List[Tuple[str, List[str]]], kind: str = 'deb'):
 		self.root = root
 		for d in ('state/lists/partial', 'cache/archives/partial', 'etc/sources.list.d',
 			  'etc/preferences.d'):
 			os.makedirs(os.path.join(root, d), exist_ok=True)
-		sources = sources[:1] + [(sources[0][0], list(EXTRA_SUITES))] + sources[1:]
-		lines = [f'deb [signed-by={KEYRING}] {uri} {suite} main'
+		if kind == 'deb':
+			sources = sources[:1] + [(sources[0][0], list(EXTRA_SUITES))] + sources[1:]
+		lines = [f'{kind} [signed-by={KEYRING}] {uri} {suite} main'
 			 for uri, suites in sources for suite in suites]
 		with open(os.path.join(root, 'etc/sources.list'), 'w', encoding='utf-8') as f:
 			f.write('\n'.join(lines) + '\n')
@@ -124,6 +125,10 @@ class PrivateApt:
 		out = self._run('apt-cache', ['policy', pkg])
 		m = re.search(r'Candidate:\s*(\S+)', out)
 		return m.group(1) if m and m.group(1) != '(none)' else None
+
+	def source(self, pkg: str, dest: str) -> None:
+		"""The Debian source package (.dsc, tarballs) into dest."""
+		self._run('apt-get', ['source', '--download-only', pkg], cwd=dest)
 
 	def download(self, pkg: str, version: str, dest: str) -> str:
 		self._run('apt-get', ['download', f'{pkg}={version}'], cwd=dest)
