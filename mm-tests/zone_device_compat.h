@@ -113,6 +113,21 @@ static inline int zdt_initial_refcount(enum memory_type type)
 }
 
 /*
+ * Whether do_swap_page() holds the device folio's lock across
+ * migrate_to_ram(): since 1afaeb8293c9 ("mm/migrate: Trylock device page in
+ * do_swap_page", 6.15) it does; 6.12 calls it unlocked.
+ */
+#if ZDT_KERNEL_AT_LEAST(6, 15)
+#define ZDT_FAULT_LOCKS_DEVICE_FOLIO	true
+#define ZDT_FAULT_LOCK_RULE \
+	"do_swap_page() must hold the folio lock across migrate_to_ram() (1afaeb8293c9)"
+#else
+#define ZDT_FAULT_LOCKS_DEVICE_FOLIO	false
+#define ZDT_FAULT_LOCK_RULE \
+	"this kernel predates 1afaeb8293c9: migrate_to_ram() runs unlocked"
+#endif
+
+/*
  * WARN()s a case provokes on purpose (memremap_pages() rejecting a malformed
  * pgmap) are suppressed and counted where KUnit can do that
  * (kunit_warning_suppress(), 85347718ab0d, 7.2); elsewhere they reach the log and count as -1,

@@ -11,7 +11,9 @@
 #include <linux/completion.h>
 #include <linux/ioport.h>
 #include <linux/kthread.h>
+#include <linux/highmem.h>
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -75,6 +77,7 @@ static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 	struct page *backing = page->zone_device_data;
 
 	dev->free_refcount = page_ref_count(page);
+	dev->free_locked = PageLocked(page);
 	atomic_inc(&dev->nr_free);
 	if (backing) {
 		__free_pages(backing, compound_order(page));
@@ -82,13 +85,54 @@ static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 	}
 }
 
-/* Counts the call and refuses; the fault suite installs a migrating one. */
+/*
+ * Moves the faulting device-private page back to a system page, as
+ * lib/test_hmm.c's dmirror_devmem_fault() does, and records what the callback
+ * saw when it ran.  A case can make it fail first (dev->fault_ret).
+ */
 static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 {
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(vmf->page));
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma args = {
+		.vma		= vmf->vma,
+		.start		= ALIGN_DOWN(vmf->address, PAGE_SIZE),
+		.end		= ALIGN_DOWN(vmf->address, PAGE_SIZE) + PAGE_SIZE,
+		.src		= &src,
+		.dst		= &dst,
+		.pgmap_owner	= dev,
+		.flags		= MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page	= vmf->page,
+	};
+	struct page *dpage;
+	vm_fault_t ret;
 
+	dev->fault_locked = PageLocked(vmf->page);
+	dev->fault_refcount = page_ref_count(vmf->page);
 	atomic_inc(&dev->nr_migrate_to_ram);
-	return VM_FAULT_SIGBUS;
+	ret = READ_ONCE(dev->fault_ret);
+	if (ret)
+		return ret;
+
+	if (migrate_vma_setup(&args))
+		return VM_FAULT_SIGBUS;
+	if (src & MIGRATE_PFN_MIGRATE) {
+		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vmf->vma, vmf->address);
+		if (!dpage) {
+			migrate_vma_finalize(&args);
+			return VM_FAULT_OOM;
+		}
+		lock_page(dpage);
+		copy_highpage(dpage, migrate_pfn_to_page(src)->zone_device_data);
+		dst = migrate_pfn(page_to_pfn(dpage));
+		if (src & MIGRATE_PFN_WRITE)
+			dst |= MIGRATE_PFN_WRITE;
+	}
+	migrate_vma_pages(&args);
+	if (src & MIGRATE_PFN_MIGRATE)
+		atomic_inc(&dev->nr_migrated_to_ram);
+	migrate_vma_finalize(&args);
+	return 0;
 }
 
 static const struct dev_pagemap_ops zdt_ops = {
@@ -226,6 +270,7 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 	dev->nr_pages = nr_pages;
 	atomic_set(&dev->nr_free, 0);
 	atomic_set(&dev->nr_migrate_to_ram, 0);
+	atomic_set(&dev->nr_migrated_to_ram, 0);
 
 	if (type == MEMORY_DEVICE_PRIVATE) {
 		struct resource *res = request_free_mem_region(&iomem_resource,
@@ -288,6 +333,11 @@ struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 		for (j = 0; j < n; j++)
 			if (page_ref_count(zdt_device_page(dev, i + j)))
 				break;
+		/* lock_page() on it would never return: say so instead. */
+		if (j == n && PageLocked(zdt_device_page(dev, i)))
+			KUNIT_FAIL_AND_ABORT(dev->test,
+					     "free device page %lu is still locked (freed without unlock)",
+					     i);
 		if (j == n) {
 			struct page *page = zdt_device_page(dev, i);
 			struct page *backing = NULL;
@@ -308,6 +358,58 @@ struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(zdt_device_alloc_page);
+
+unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
+				    unsigned long npages)
+{
+	struct kunit *test = dev->test;
+	struct mm_struct *mm = current->mm;
+	unsigned long *src, *dst, i, moved = 0;
+	struct migrate_vma args = {
+		.start		= addr,
+		.end		= addr + (npages << PAGE_SHIFT),
+		.pgmap_owner	= dev,
+		.flags		= MIGRATE_VMA_SELECT_SYSTEM,
+	};
+
+	src = kunit_kcalloc(test, npages, sizeof(*src), GFP_KERNEL);
+	dst = kunit_kcalloc(test, npages, sizeof(*dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	args.src = src;
+	args.dst = dst;
+
+	mmap_read_lock(mm);
+	args.vma = vma_lookup(mm, addr);
+	if (!args.vma || migrate_vma_setup(&args)) {
+		mmap_read_unlock(mm);
+		KUNIT_FAIL_AND_ABORT(test, "migrate_vma_setup at %lx failed", addr);
+	}
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(src[i]);
+		struct page *dpage;
+
+		if (!(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		dpage = zdt_device_alloc_page(dev, 0);
+		if (!dpage)
+			break;
+		if (spage)
+			memcpy(zdt_page_data(dpage), page_address(spage), PAGE_SIZE);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+		if ((src[i] & MIGRATE_PFN_WRITE) || (!spage && args.vma->vm_flags & VM_WRITE))
+			dst[i] |= MIGRATE_PFN_WRITE;
+	}
+	migrate_vma_pages(&args);
+	for (i = 0; i < npages; i++)
+		if ((src[i] & MIGRATE_PFN_MIGRATE) && dst[i])
+			moved++;
+	migrate_vma_finalize(&args);
+	mmap_read_unlock(mm);
+	return moved;
+}
+EXPORT_SYMBOL_GPL(zdt_migrate_to_device);
 
 void *zdt_page_data(struct page *page)
 {

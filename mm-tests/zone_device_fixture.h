@@ -35,8 +35,15 @@ struct zdt_device {
 
 	/* What the ops saw. */
 	atomic_t nr_free;		/* folio_free / page_free calls */
-	atomic_t nr_migrate_to_ram;
 	int free_refcount;		/* refcount at the last free callback */
+	bool free_locked;		/* page lock at the last free callback */
+	atomic_t nr_migrate_to_ram;	/* migrate_to_ram calls */
+	atomic_t nr_migrated_to_ram;	/* ... that moved the page */
+	bool fault_locked;		/* page lock seen by migrate_to_ram */
+	int fault_refcount;		/* refcount seen by migrate_to_ram */
+
+	/* Set by a case: migrate_to_ram returns this without migrating. */
+	vm_fault_t fault_ret;
 };
 
 #if IS_ENABLED(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
@@ -79,6 +86,14 @@ static inline struct page *zdt_device_page(struct zdt_device *dev,
  * free.
  */
 struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order);
+
+/*
+ * migrate_vma_*() the anonymous range [addr, addr + npages pages) of the
+ * test's mm to pages of @dev, copying the data; the number of pages moved.
+ * CPU access later faults them back through the fixture's migrate_to_ram.
+ */
+unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
+				    unsigned long npages);
 
 /*
  * The bytes behind a device page: for PRIVATE the system page kept in
@@ -139,6 +154,13 @@ static inline struct page *zdt_device_alloc_page(struct zdt_device *dev,
 static inline void *zdt_page_data(struct page *page)
 {
 	return NULL;
+}
+
+static inline unsigned long zdt_migrate_to_device(struct zdt_device *dev,
+						  unsigned long addr,
+						  unsigned long npages)
+{
+	return 0;
 }
 
 #endif /* CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */

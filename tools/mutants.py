@@ -11,7 +11,6 @@ Prints a table and exits 1 if any patch was missed."""
 
 import argparse
 import glob
-import json
 import os
 import re
 import signal
@@ -22,6 +21,7 @@ from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
+from run import verdicts  # noqa: E402
 from common import (DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    main_wrapper)
 from fetch import fetch  # noqa: E402
@@ -35,29 +35,6 @@ def caught_by(patch: str) -> List[str]:
 		head = f.read().split('\n---\n', 1)[0]
 	m = re.search(r'^Caught-by:(.*?)(?:\n\S[\w-]*:|\Z)', head, re.S | re.M)
 	return re.findall(r'(\w+\.\w+)', m.group(1)) if m else []
-
-
-def verdicts(json_path: str) -> Dict[str, str]:
-	"""{'suite.case': 'PASS'|'FAIL'|'SKIP'|'ERROR'} from kunit.py's JSON; a
-	parameterised case is FAIL if any of its parameters failed."""
-	out: Dict[str, str] = {}
-	rank = {'PASS': 0, 'SKIP': 0, 'FAIL': 2, 'ERROR': 3}
-
-	def walk(group: dict, path: List[str]) -> None:
-		for case in group.get('test_cases', []):
-			name = '.'.join((path + [case['name']])[:2])
-			if rank.get(case['status'], 2) >= rank.get(out.get(name, 'PASS'), 0):
-				out[name] = case['status']
-		for sub in group.get('sub_groups', []):
-			walk(sub, path + [sub['name']])
-	try:
-		with open(json_path, encoding='utf-8') as f:
-			top = json.load(f)
-	except (OSError, ValueError):
-		return out
-	for suite in top.get('sub_groups', []):
-		walk(suite, [suite['name']])
-	return out
 
 
 def patch_cmd(tree: str, patch: str, reverse: bool, dry: bool = False) -> Tuple[int, str]:

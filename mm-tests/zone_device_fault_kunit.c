@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the CPU fault on a device-private page: do_swap_page()
+ * finds a device-private entry and calls the pgmap's migrate_to_ram(), which
+ * must bring the data back to system RAM (mm/memory.c).
+ *
+ * Each case maps one anonymous page into the test's mm (kunit_vm_mmap()),
+ * writes a pattern, migrates it to a fake device-private page with
+ * migrate_vma_*(), and then reads it with copy_from_user(), which faults.
+ * The fixture's migrate_to_ram records what it saw while it ran.
+ */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <kunit/test.h>
+
+#include "zone_device_compat.h"
+#include "zone_device_fixture.h"
+
+struct fault_ctx {
+	struct zdt_device *dev;
+	unsigned long addr;		/* the page, now device-private */
+	struct page *dpage;		/* the device page behind it */
+	u8 pattern[64];
+};
+
+static int fault_init(struct kunit *test)
+{
+	struct fault_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	ctx->addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+				  PROT_READ | PROT_WRITE,
+				  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(ctx->addr));
+	memset(ctx->pattern, 0xa5, sizeof(ctx->pattern));
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)ctx->addr, ctx->pattern,
+					   sizeof(ctx->pattern)), 0);
+	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(ctx->dev, ctx->addr, 1), 1);
+	ctx->dpage = zdt_device_page(ctx->dev, 0);
+	KUNIT_ASSERT_EQ(test, page_ref_count(ctx->dpage), 1);
+	return 0;
+}
+
+/* Reads the page from the CPU; 0 or the bytes copy_from_user() left. */
+static unsigned long cpu_read(struct kunit *test, u8 *buf)
+{
+	struct fault_ctx *ctx = test->priv;
+
+	return copy_from_user(buf, (void __user *)ctx->addr, sizeof(ctx->pattern));
+}
+
+/*
+ * A CPU access to a device-private page calls the pgmap's migrate_to_ram()
+ * exactly once (do_swap_page(), 5042db43cc26 "mm/ZONE_DEVICE: new type of
+ * ZONE_DEVICE for unaddressable memory").  Succeeds if the callback ran once
+ * and moved the page.
+ */
+static void cpu_access_calls_migrate_to_ram_once(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
+}
+
+/*
+ * The data comes back intact: the access sees what was written before the
+ * page moved to the device.  Succeeds if the bytes match.
+ */
+static void cpu_access_sees_the_data_written_before(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+}
+
+/*
+ * 7.x: do_swap_page() trylocks the device folio and holds the lock across
+ * migrate_to_ram() (1afaeb8293c9 "mm/migrate: Trylock device page in
+ * do_swap_page").  6.12 predates it and calls migrate_to_ram() unlocked.
+ * Succeeds if the callback saw the lock state of this kernel.
+ */
+static void migrate_to_ram_runs_with_the_folio_locked(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_EQ_MSG(test, ctx->dev->fault_locked, ZDT_FAULT_LOCKS_DEVICE_FOLIO,
+			    "%s", ZDT_FAULT_LOCK_RULE);
+}
+
+/*
+ * The fault holds its own reference on the device page while
+ * migrate_to_ram() runs (16ce101db85d "mm/memory.c: fix race when faulting a
+ * device private page"): the mapping's and the fault's, 2.  Succeeds if so.
+ */
+static void fault_holds_a_reference_during_migrate_to_ram(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_EQ(test, ctx->dev->fault_refcount, 2);
+}
+
+/*
+ * Once migrated back, the device page is freed: the free callback runs once,
+ * on an unlocked page at refcount 0 (ef233450898f; a page freed locked could
+ * never be handed out again).  Succeeds if so.
+ */
+static void migrated_device_page_is_freed_unlocked(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 0);
+	KUNIT_EXPECT_FALSE(test, ctx->dev->free_locked);
+}
+
+/*
+ * migrate_to_ram() returning VM_FAULT_SIGBUS fails the access and leaves the
+ * device page as it was (do_swap_page() returns the callback's result).
+ * Succeeds if copy_from_user() fails, nothing is freed, and the access works
+ * once the callback migrates again.
+ */
+static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_NE(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 1);
+	KUNIT_EXPECT_FALSE(test, PageLocked(ctx->dpage));
+
+	WRITE_ONCE(ctx->dev->fault_ret, 0);
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+}
+
+/*
+ * How long the contended case watches the faulting thread while the test
+ * holds the folio lock, and how many faults it may take in that time: the
+ * first, which finds the folio locked and sleeps, and one spare.  A spinning
+ * kernel takes thousands.
+ */
+#define CONTENDED_WINDOW_MS	300
+#define CONTENDED_MAX_FAULTS	2
+/* Bound on the faulting thread finishing once the lock is released. */
+#define CONTENDED_FINISH_MS	5000
+
+struct faulter {
+	struct mm_struct *mm;
+	unsigned long addr;
+	u8 buf[64];
+	unsigned long left;		/* what copy_from_user() left */
+	struct completion done;
+};
+
+/*
+ * A second thread of the test's mm touching the page, as a GPU driver's
+ * hmm_range_fault() or another CPU thread would.
+ */
+static int faulter_fn(void *data)
+{
+	struct faulter *f = data;
+
+	kthread_use_mm(f->mm);
+	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
+	kthread_unuse_mm(f->mm);
+	complete(&f->done);
+	return 0;
+}
+
+/*
+ * A fault on a device-private folio that someone else holds locked sleeps
+ * until the lock is released instead of re-faulting in a loop (b570f37a2ce4
+ * "mm: Fix a hmm_range_fault() livelock / starvation problem", on top of
+ * 1afaeb8293c9).  The test holds the lock, a second thread of its mm touches
+ * the page; over CONTENDED_WINDOW_MS that thread may fault at most
+ * CONTENDED_MAX_FAULTS times and must not be running.  Then the test unlocks
+ * and the thread must finish and see the data.  Always terminates: the lock
+ * is released after the window whatever happened, so a spinning kernel ends
+ * its spin too (the suite's kernel is SMP and preemptible, so the spinner
+ * cannot keep the test from running).  Succeeds if the thread slept.
+ */
+static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct task_struct *t;
+	struct faulter *f;
+	unsigned long faults, start;
+	bool running;
+
+	/* Not test-managed: a thread that never finishes keeps using it. */
+	f = kzalloc_obj(*f);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->mm = current->mm;
+	f->addr = ctx->addr;
+	init_completion(&f->done);
+	mmget(f->mm);
+
+	lock_page(ctx->dpage);
+	t = kthread_create(faulter_fn, f, "zdt-faulter");
+	if (IS_ERR(t)) {
+		unlock_page(ctx->dpage);
+		mmput(f->mm);
+		kfree(f);
+		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %pe", t);
+	}
+	get_task_struct(t);
+	start = t->min_flt + t->maj_flt;
+	wake_up_process(t);
+	msleep(CONTENDED_WINDOW_MS);
+	faults = t->min_flt + t->maj_flt - start;
+	running = task_is_running(t);
+	unlock_page(ctx->dpage);
+
+	KUNIT_EXPECT_LE_MSG(test, faults, CONTENDED_MAX_FAULTS,
+			    "%lu faults in %d ms while the folio was locked: the fault spins",
+			    faults, CONTENDED_WINDOW_MS);
+	KUNIT_EXPECT_FALSE_MSG(test, running,
+			       "faulting thread still running after %d ms: it does not sleep on the lock",
+			       CONTENDED_WINDOW_MS);
+	if (!wait_for_completion_timeout(&f->done,
+					 msecs_to_jiffies(CONTENDED_FINISH_MS))) {
+		/* f and the mm stay with the stuck thread: leaked, not freed. */
+		KUNIT_FAIL_AND_ABORT(test, "fault still not done %d ms after unlock",
+				     CONTENDED_FINISH_MS);
+	}
+	put_task_struct(t);
+	mmput(f->mm);
+	KUNIT_EXPECT_EQ(test, f->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
+	kfree(f);
+}
+
+static struct kunit_case zone_device_fault_cases[] = {
+	KUNIT_CASE(cpu_access_calls_migrate_to_ram_once),
+	KUNIT_CASE(cpu_access_sees_the_data_written_before),
+	KUNIT_CASE(migrate_to_ram_runs_with_the_folio_locked),
+	KUNIT_CASE(fault_holds_a_reference_during_migrate_to_ram),
+	KUNIT_CASE(migrated_device_page_is_freed_unlocked),
+	KUNIT_CASE(migrate_to_ram_sigbus_fails_the_access),
+	KUNIT_CASE_SLOW(contended_fault_sleeps_instead_of_spinning),
+	{}
+};
+
+static struct kunit_suite zone_device_fault_suite = {
+	.name = "zone_device_fault",
+	.init = fault_init,
+	.test_cases = zone_device_fault_cases,
+};
+
+kunit_test_suite(zone_device_fault_suite);
+
+MODULE_DESCRIPTION("KUnit tests for CPU faults on device-private pages");
+MODULE_LICENSE("GPL");
