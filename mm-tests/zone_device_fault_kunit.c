@@ -232,6 +232,8 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	faults = t->min_flt + t->maj_flt - start;
 	running = task_is_running(t);
 	unlock_page(ctx->dpage);
+	kunit_info(test, "%lu faults in %d ms with the folio locked, faulting thread %s",
+		   faults, CONTENDED_WINDOW_MS, running ? "running" : "asleep");
 
 	KUNIT_EXPECT_LE_MSG(test, faults, CONTENDED_MAX_FAULTS,
 			    "%lu faults in %d ms while the folio was locked: the fault spins",

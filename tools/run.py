@@ -74,13 +74,25 @@ def extract_ktap(tree: str, log: str, ktap: str) -> None:
 
 
 def counts(json_path: str) -> Dict[str, int]:
-	"""The case counts kunit.py's JSON reports for the whole run."""
+	"""The case counts of kunit.py's JSON for the whole run: its own "misc"
+	totals, or (older kunit.py, 6.12) the leaf cases' statuses added up."""
+	c = {k: 0 for k in ('passed', 'failed', 'crashed', 'skipped', 'errors')}
 	try:
 		with open(json_path, encoding='utf-8') as f:
-			misc = json.load(f).get('misc', {})
+			top = json.load(f)
 	except (OSError, ValueError):
-		misc = {}
-	return {k: int(misc.get(k, 0)) for k in ('passed', 'failed', 'crashed', 'skipped', 'errors')}
+		return c
+	if 'misc' in top:
+		return {k: int(top['misc'].get(k, 0)) for k in c}
+	key = {'PASS': 'passed', 'FAIL': 'failed', 'SKIP': 'skipped', 'ERROR': 'crashed'}
+
+	def walk(group: dict) -> None:
+		for case in group.get('test_cases', []):
+			c[key.get(case['status'], 'failed')] += 1
+		for sub in group.get('sub_groups', []):
+			walk(sub)
+	walk(top)
+	return c
 
 
 def verdicts(json_path: str) -> Dict[str, str]:
