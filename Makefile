@@ -6,7 +6,7 @@
 #   make run                 the suites on the default kernel (Debian 7.3), UML + QEMU x86_64
 #   make run KVER=6.12       another Debian kernel (6.12, 7.2, 7.3)
 #   make run KDIR=~/linux    your own tree (left as it was found)
-#   make test                the project's own tests (what .ci/run calls)
+#   make test                the project's own tests, mutants included (what .ci/run calls)
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
 #

@@ -6,7 +6,8 @@
 2. scripts/checkpatch.pl --strict on mm-tests/;
 3. the suites on the kernel (default Debian 7.3), QEMU x86_64 and UML, via
    tools/run.py;
-4. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
+4. tools/mutants.py: every patches/regressions/*.patch makes a case fail;
+5. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
 
 Ends with one line, 'N passed, N failed, N skipped', counting KUnit cases as
 kunit.py's JSON reports them (crashed cases count as failed), and exits non-zero
@@ -23,11 +24,11 @@ from typing import List
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as zrun  # noqa: E402
 from common import (DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
-		    kernel_version, main_wrapper)
+		    kernel_version, kver_series, main_wrapper)
 import fetch as fetch_mod  # noqa: E402
 from fetch import fetch  # noqa: E402
 
-STEPS = ('unit', 'checkpatch', 'kunit', 'w1')
+STEPS = ('unit', 'checkpatch', 'kunit', 'mutants', 'w1')
 
 
 def step(name: str) -> None:
@@ -143,6 +144,15 @@ def main() -> int:
 			total['skipped'] += c['skipped']
 		if p.returncode and not total['failed']:
 			total['failed'] += 1	# a build or boot that produced no case at all
+	if 'mutants' in steps and kver_series(kernel_version(tree)) != DEFAULT_KVER:
+		step(f'mutants: not run, patches/regressions/ is written against {DEFAULT_KVER}')
+	elif 'mutants' in steps:
+		step('mutants: each regression patch must be caught')
+		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/mutants.py'),
+				    '--accel', args.accel] +
+				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
+					   kernel_version(tree))]), check=False)
+		ok &= p.returncode == 0
 	if 'w1' in steps:
 		ok &= w1_sparse(tree)
 

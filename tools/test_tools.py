@@ -255,6 +255,26 @@ class MutantsTest(unittest.TestCase):
 				self.assertIn(f'.name = "{suite}"', sources, (p, c))
 				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case}\b', (p, c))
 
+	def test_known_failures_name_existing_cases(self):
+		sources = ''
+		for f in install.suite_files():
+			with open(os.path.join(REPO, 'mm-tests', f)) as fh:
+				sources += fh.read()
+		for series in ('6.12', '7.2', '7.3'):
+			for case, reason in run.known_failures(series).items():
+				self.assertTrue(reason)
+				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
+
+	def test_counts_without_misc_adds_up_leaves(self):
+		path = os.path.join(tempfile.mkdtemp(), 'r.json')
+		self.addCleanup(shutil.rmtree, os.path.dirname(path))
+		with open(path, 'w') as f:
+			f.write('{"sub_groups": [{"name": "s", "test_cases": [{"name": "a", "status": "PASS"}, '
+				'{"name": "b", "status": "ERROR"}], "sub_groups": [{"name": "p", "test_cases": '
+				'[{"name": "x", "status": "SKIP"}, {"name": "y", "status": "FAIL"}]}]}]}')
+		self.assertEqual(run.counts(path), {'passed': 1, 'failed': 1, 'crashed': 1,
+						    'skipped': 1, 'errors': 0})
+
 	def test_verdicts_fold_parameters_into_their_case(self):
 		path = os.path.join(tempfile.mkdtemp(), 'r.json')
 		self.addCleanup(shutil.rmtree, os.path.dirname(path))
