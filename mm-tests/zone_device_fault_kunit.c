@@ -50,12 +50,102 @@ static int fault_init(struct kunit *test)
 	return 0;
 }
 
-/* Reads the page from the CPU; 0 or the bytes copy_from_user() left. */
+/*
+ * How long the contended case watches the faulting thread while the test
+ * holds the folio lock, and how many faults it may take in that time: the
+ * first, which finds the folio locked and sleeps, and one spare.  A spinning
+ * kernel takes thousands.
+ */
+#define CONTENDED_WINDOW_MS	300
+#define CONTENDED_MAX_FAULTS	2
+/* Bound on any CPU access finishing (it takes microseconds when it works). */
+#define ACCESS_MS		2000
+
+/*
+ * CPU accesses run in a thread of the test's mm, so that the test can bound
+ * them: a fault that never returns is a FAIL, not a hung kernel.  Not
+ * test-managed memory: a thread that never finishes keeps using it.
+ */
+struct faulter {
+	struct mm_struct *mm;
+	unsigned long addr;
+	struct task_struct *task;
+	u8 buf[64];
+	unsigned long left;		/* what copy_from_user() left */
+	struct completion done;
+};
+
+static int faulter_fn(void *data)
+{
+	struct faulter *f = data;
+
+	kthread_use_mm(f->mm);
+	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
+	kthread_unuse_mm(f->mm);
+	complete(&f->done);
+	return 0;
+}
+
+/* A thread that reads @addr once it is woken (wake_up_process(f->task)). */
+static struct faulter *faulter_create(struct kunit *test, unsigned long addr)
+{
+	struct faulter *f = kzalloc_obj(*f);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->mm = current->mm;
+	f->addr = addr;
+	init_completion(&f->done);
+	f->task = kthread_create(faulter_fn, f, "zdt-faulter");
+	if (IS_ERR(f->task)) {
+		long err = PTR_ERR(f->task);
+
+		kfree(f);
+		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %ld", err);
+	}
+	mmget(f->mm);
+	get_task_struct(f->task);
+	return f;
+}
+
+static bool faulter_wait(struct faulter *f, unsigned int ms)
+{
+	return wait_for_completion_timeout(&f->done, msecs_to_jiffies(ms));
+}
+
+static void faulter_free(struct faulter *f)
+{
+	put_task_struct(f->task);
+	mmput(f->mm);
+	kfree(f);
+}
+
+/*
+ * Reads the page from the CPU; 0 or the bytes copy_from_user() left.  An
+ * access that loops through migrate_to_ram() (migration failing forever) is
+ * stopped by making the callback fail, and the case FAILs.
+ */
 static unsigned long cpu_read(struct kunit *test, u8 *buf)
 {
 	struct fault_ctx *ctx = test->priv;
+	struct faulter *f = faulter_create(test, ctx->addr);
+	unsigned long left;
 
-	return copy_from_user(buf, (void __user *)ctx->addr, sizeof(ctx->pattern));
+	wake_up_process(f->task);
+	if (!faulter_wait(f, ACCESS_MS)) {
+		WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
+		if (!faulter_wait(f, ACCESS_MS))
+			KUNIT_FAIL_AND_ABORT(test,
+					     "CPU access still not done after %d ms: the fault never returns (thread leaked)",
+					     2 * ACCESS_MS);
+		faulter_free(f);
+		KUNIT_FAIL_AND_ABORT(test,
+				     "CPU access not done after %d ms: the fault loops (%d migrate_to_ram calls); stopped with SIGBUS",
+				     ACCESS_MS, atomic_read(&ctx->dev->nr_migrate_to_ram));
+	}
+	memcpy(buf, f->buf, sizeof(f->buf));
+	left = f->left;
+	faulter_free(f);
+	return left;
 }
 
 /*
@@ -136,8 +226,8 @@ static void migrated_device_page_is_freed_unlocked(struct kunit *test)
 /*
  * migrate_to_ram() returning VM_FAULT_SIGBUS fails the access and leaves the
  * device page as it was (do_swap_page() returns the callback's result).
- * Succeeds if copy_from_user() fails, nothing is freed, and the access works
- * once the callback migrates again.
+ * Succeeds if copy_from_user() fails, nothing is freed or left locked, and
+ * the access works once the callback migrates again.
  */
 static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 {
@@ -147,46 +237,19 @@ static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
 	KUNIT_EXPECT_NE(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 0);
-	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 1);
-	KUNIT_EXPECT_FALSE(test, PageLocked(ctx->dpage));
+	/*
+	 * A second access would never finish with the folio left locked (it
+	 * sleeps on it) or an extra reference left (migration fails, the CPU
+	 * re-faults): stop here instead.
+	 */
+	KUNIT_ASSERT_EQ_MSG(test, page_ref_count(ctx->dpage), 1,
+			    "the failed fault leaked a device page reference");
+	KUNIT_ASSERT_FALSE_MSG(test, PageLocked(ctx->dpage),
+			       "the failed fault left the device folio locked");
 
 	WRITE_ONCE(ctx->dev->fault_ret, 0);
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
-}
-
-/*
- * How long the contended case watches the faulting thread while the test
- * holds the folio lock, and how many faults it may take in that time: the
- * first, which finds the folio locked and sleeps, and one spare.  A spinning
- * kernel takes thousands.
- */
-#define CONTENDED_WINDOW_MS	300
-#define CONTENDED_MAX_FAULTS	2
-/* Bound on the faulting thread finishing once the lock is released. */
-#define CONTENDED_FINISH_MS	5000
-
-struct faulter {
-	struct mm_struct *mm;
-	unsigned long addr;
-	u8 buf[64];
-	unsigned long left;		/* what copy_from_user() left */
-	struct completion done;
-};
-
-/*
- * A second thread of the test's mm touching the page, as a GPU driver's
- * hmm_range_fault() or another CPU thread would.
- */
-static int faulter_fn(void *data)
-{
-	struct faulter *f = data;
-
-	kthread_use_mm(f->mm);
-	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
-	kthread_unuse_mm(f->mm);
-	complete(&f->done);
-	return 0;
 }
 
 /*
@@ -204,33 +267,17 @@ static int faulter_fn(void *data)
 static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	struct task_struct *t;
-	struct faulter *f;
 	unsigned long faults, start;
+	struct faulter *f;
 	bool running;
 
-	/* Not test-managed: a thread that never finishes keeps using it. */
-	f = kzalloc_obj(*f);
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->mm = current->mm;
-	f->addr = ctx->addr;
-	init_completion(&f->done);
-	mmget(f->mm);
-
 	lock_page(ctx->dpage);
-	t = kthread_create(faulter_fn, f, "zdt-faulter");
-	if (IS_ERR(t)) {
-		unlock_page(ctx->dpage);
-		mmput(f->mm);
-		kfree(f);
-		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %pe", t);
-	}
-	get_task_struct(t);
-	start = t->min_flt + t->maj_flt;
-	wake_up_process(t);
+	f = faulter_create(test, ctx->addr);
+	start = f->task->min_flt + f->task->maj_flt;
+	wake_up_process(f->task);
 	msleep(CONTENDED_WINDOW_MS);
-	faults = t->min_flt + t->maj_flt - start;
-	running = task_is_running(t);
+	faults = f->task->min_flt + f->task->maj_flt - start;
+	running = task_is_running(f->task);
 	unlock_page(ctx->dpage);
 	kunit_info(test, "%lu faults in %d ms with the folio locked, faulting thread %s",
 		   faults, CONTENDED_WINDOW_MS, running ? "running" : "asleep");
@@ -241,18 +288,14 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, running,
 			       "faulting thread still running after %d ms: it does not sleep on the lock",
 			       CONTENDED_WINDOW_MS);
-	if (!wait_for_completion_timeout(&f->done,
-					 msecs_to_jiffies(CONTENDED_FINISH_MS))) {
-		/* f and the mm stay with the stuck thread: leaked, not freed. */
-		KUNIT_FAIL_AND_ABORT(test, "fault still not done %d ms after unlock",
-				     CONTENDED_FINISH_MS);
-	}
-	put_task_struct(t);
-	mmput(f->mm);
+	if (!faulter_wait(f, ACCESS_MS))
+		KUNIT_FAIL_AND_ABORT(test,
+				     "fault still not done %d ms after unlock (thread leaked)",
+				     ACCESS_MS);
 	KUNIT_EXPECT_EQ(test, f->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
-	kfree(f);
+	faulter_free(f);
 }
 
 static struct kunit_case zone_device_fault_cases[] = {

@@ -202,7 +202,7 @@ def main() -> int:
 			help='QEMU accelerator: tcg (default: a KVM guest hangs on these machines) '
 			'or kvm (kunit.py\'s own kvm, hvf, tcg order)')
 	ap.add_argument('--results', default=os.path.join(REPO, 'results'))
-	ap.add_argument('--timeout', type=int, default=300,
+	ap.add_argument('--timeout', type=int, default=120,
 			help='seconds for boot and tests, per arch (kunit.py --timeout)')
 	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
 	ap.add_argument('--kernel_args', action='append', default=[])
