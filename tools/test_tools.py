@@ -237,14 +237,20 @@ class RunTest(unittest.TestCase):
 		self.assertEqual(run.counts(os.path.join(self.tmp, 'none.json'))['passed'], 0)
 
 
+def suite_text():
+	"""All of mm-tests/*.[ch], to look names up in."""
+	text = ''
+	for f in install.suite_files():
+		with open(os.path.join(REPO, 'mm-tests', f)) as fh:
+			text += fh.read()
+	return text
+
+
 class MutantsTest(unittest.TestCase):
 
 	def test_every_patch_names_cases_that_exist(self):
 		"""Each regression patch says which cases catch it, and those cases exist."""
-		sources = ''
-		for f in install.suite_files():
-			with open(os.path.join(REPO, 'mm-tests', f)) as fh:
-				sources += fh.read()
+		sources = suite_text()
 		patches = sorted(os.listdir(mutants.PATCHES))
 		self.assertTrue(patches)
 		for p in patches:
@@ -256,10 +262,7 @@ class MutantsTest(unittest.TestCase):
 				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case}\b', (p, c))
 
 	def test_known_failures_name_existing_cases(self):
-		sources = ''
-		for f in install.suite_files():
-			with open(os.path.join(REPO, 'mm-tests', f)) as fh:
-				sources += fh.read()
+		sources = suite_text()
 		for series in ('6.12', '7.2', '7.3'):
 			for case, reason in run.known_failures(series).items():
 				self.assertTrue(reason)
