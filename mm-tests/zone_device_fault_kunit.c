@@ -298,6 +298,51 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	faulter_free(f);
 }
 
+/* How long the test keeps migration blocked with its extra reference. */
+#define BLOCKED_MS		200
+
+/*
+ * A device page someone else holds a reference on cannot migrate:
+ * migrate_vma_pages() fails folio_migrate_mapping()'s expected-count check,
+ * finalize restores the device entry, migrate_to_ram() returns without
+ * moving it and the CPU faults again (mm/migrate_device.c; the livelock the
+ * 1afaeb8293c9 series describes).  Nothing may leak, and once the reference
+ * is dropped the access completes.  Succeeds if nothing migrated while the
+ * reference was held, and then the data arrived and the device page was
+ * freed.
+ */
+static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct faulter *f;
+	int calls, moved;
+	bool done;
+
+	get_page(ctx->dpage);
+	f = faulter_create(test, ctx->addr);
+	wake_up_process(f->task);
+	msleep(BLOCKED_MS);
+	calls = atomic_read(&ctx->dev->nr_migrate_to_ram);
+	moved = atomic_read(&ctx->dev->nr_migrated_to_ram);
+	done = completion_done(&f->done);
+	put_page(ctx->dpage);
+	kunit_info(test, "%d migrate_to_ram calls in %d ms while referenced", calls,
+		   BLOCKED_MS);
+
+	KUNIT_EXPECT_EQ_MSG(test, moved, 0, "migrated although the test held a reference");
+	KUNIT_EXPECT_FALSE(test, done);
+	KUNIT_EXPECT_GE(test, calls, 1);
+	if (!faulter_wait(f, ACCESS_MS))
+		KUNIT_FAIL_AND_ABORT(test,
+				     "access still not done %d ms after the reference went (thread leaked)",
+				     ACCESS_MS);
+	KUNIT_EXPECT_EQ(test, f->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 0);
+	faulter_free(f);
+}
+
 static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(cpu_access_calls_migrate_to_ram_once),
 	KUNIT_CASE(cpu_access_sees_the_data_written_before),
@@ -306,6 +351,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(migrated_device_page_is_freed_unlocked),
 	KUNIT_CASE(migrate_to_ram_sigbus_fails_the_access),
 	KUNIT_CASE_SLOW(contended_fault_sleeps_instead_of_spinning),
+	KUNIT_CASE_SLOW(extra_reference_blocks_migration_until_dropped),
 	{}
 };
 
