@@ -139,6 +139,7 @@ def run_arch(tree: str, arch: str, results: str, accel: str, timeout: int, jobs:
 	version = kernel_version(tree)
 	name = f'{version}-{arch}'
 	build_dir = os.path.join(cache_dir(), 'build', name)
+	os.makedirs(os.path.dirname(build_dir), exist_ok=True)	# kunit.py makes only the last level
 	results = os.path.abspath(results)
 	os.makedirs(results, exist_ok=True)
 	log, ktap = (os.path.join(results, f'{name}.{ext}') for ext in ('log', 'ktap'))

@@ -144,6 +144,9 @@ def main() -> int:
 			total['skipped'] += c['skipped']
 		if p.returncode and not total['failed']:
 			total['failed'] += 1	# a build or boot that produced no case at all
+	if 'kunit' in steps and not ok:
+		step('mutants and W=1: not run, the steps above failed')
+		steps = [s for s in steps if s not in ('mutants', 'w1')]
 	if 'mutants' in steps and kver_series(kernel_version(tree)) != DEFAULT_KVER:
 		step(f'mutants: not run, patches/regressions/ is written against {DEFAULT_KVER}')
 	elif 'mutants' in steps:

@@ -215,6 +215,20 @@ class RunTest(unittest.TestCase):
 		self.assertIn('error: broken', out)
 		self.assertEqual(snapshot(t), before)
 
+	def test_build_dir_parent_is_created(self):
+		"""kunit.py creates only the last level of --build_dir: on a fresh
+		cache the tool must make the rest."""
+		t = scratch_tree(self.tmp)
+		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+			f.write('import os, sys\nb = sys.argv[sys.argv.index("--build_dir") + 1]\n'
+				'os.mkdir(b)\nsys.exit(1)\n')
+		with open(os.path.join(t, 'tools/testing/kunit/kunit_parser.py'), 'w') as f:
+			f.write('def extract_tap_lines(lines):\n\treturn []\n')
+		cache = os.path.join(self.tmp, 'fresh-cache')
+		env = dict(os.environ, ZDT_CACHE=cache)
+		tool('run', '--kdir', t, '--arch', 'um', '--results', os.path.join(self.tmp, 'r'), env=env)
+		self.assertTrue(os.path.isdir(os.path.join(cache, 'build', '7.3.4-um')))
+
 	def test_tcg_shim_drops_kvm_and_hvf(self):
 		fake = os.path.join(self.tmp, 'bin')
 		os.makedirs(fake)
