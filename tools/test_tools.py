@@ -262,6 +262,15 @@ def suite_text():
 
 class MutantsTest(unittest.TestCase):
 
+	def json_file(self, text):
+		"""A kunit.py-style JSON file holding text, removed after the test."""
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		path = os.path.join(d, 'r.json')
+		with open(path, 'w') as f:
+			f.write(text)
+		return path
+
 	def test_every_patch_names_cases_that_exist(self):
 		"""Each regression patch says which cases catch it, and those cases exist."""
 		sources = suite_text()
@@ -283,23 +292,19 @@ class MutantsTest(unittest.TestCase):
 				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
 
 	def test_counts_without_misc_adds_up_leaves(self):
-		path = os.path.join(tempfile.mkdtemp(), 'r.json')
-		self.addCleanup(shutil.rmtree, os.path.dirname(path))
-		with open(path, 'w') as f:
-			f.write('{"sub_groups": [{"name": "s", "test_cases": [{"name": "a", "status": "PASS"}, '
-				'{"name": "b", "status": "ERROR"}], "sub_groups": [{"name": "p", "test_cases": '
-				'[{"name": "x", "status": "SKIP"}, {"name": "y", "status": "FAIL"}]}]}]}')
+		path = self.json_file(
+			'{"sub_groups": [{"name": "s", "test_cases": [{"name": "a", "status": "PASS"}, '
+			'{"name": "b", "status": "ERROR"}], "sub_groups": [{"name": "p", "test_cases": '
+			'[{"name": "x", "status": "SKIP"}, {"name": "y", "status": "FAIL"}]}]}]}')
 		self.assertEqual(run.counts(path), {'passed': 1, 'failed': 1, 'crashed': 1,
 						    'skipped': 1, 'errors': 0})
 
 	def test_verdicts_fold_parameters_into_their_case(self):
-		path = os.path.join(tempfile.mkdtemp(), 'r.json')
-		self.addCleanup(shutil.rmtree, os.path.dirname(path))
-		with open(path, 'w') as f:
-			f.write('{"sub_groups": [{"name": "s", "test_cases": [{"name": "plain", '
-				'"status": "PASS"}], "sub_groups": [{"name": "param", "test_cases": '
-				'[{"name": "a", "status": "PASS"}, {"name": "b", "status": "FAIL"}, '
-				'{"name": "c", "status": "SKIP"}]}]}]}')
+		path = self.json_file(
+			'{"sub_groups": [{"name": "s", "test_cases": [{"name": "plain", '
+			'"status": "PASS"}], "sub_groups": [{"name": "param", "test_cases": '
+			'[{"name": "a", "status": "PASS"}, {"name": "b", "status": "FAIL"}, '
+			'{"name": "c", "status": "SKIP"}]}]}]}')
 		self.assertEqual(mutants.verdicts(path), {'s.plain': 'PASS', 's.param': 'FAIL'})
 
 
