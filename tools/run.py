@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
@@ -73,48 +73,45 @@ def extract_ktap(tree: str, log: str, ktap: str) -> None:
 	sys.path.pop(0)
 
 
+def load_json(json_path: str) -> dict:
+	"""kunit.py's JSON for a run; {} if the run left none."""
+	try:
+		with open(json_path, encoding='utf-8') as f:
+			return json.load(f)
+	except (OSError, ValueError):
+		return {}
+
+
+def leaf_cases(group: dict, path: Tuple[str, ...] = ()) -> Iterator[Tuple[Tuple[str, ...], str]]:
+	"""(path of names below the top group, status) of every leaf case."""
+	for case in group.get('test_cases', []):
+		yield path + (case['name'],), case['status']
+	for sub in group.get('sub_groups', []):
+		yield from leaf_cases(sub, path + (sub['name'],))
+
+
 def counts(json_path: str) -> Dict[str, int]:
 	"""The case counts of kunit.py's JSON for the whole run: its own "misc"
 	totals, or (older kunit.py, 6.12) the leaf cases' statuses added up."""
 	c = {k: 0 for k in ('passed', 'failed', 'crashed', 'skipped', 'errors')}
-	try:
-		with open(json_path, encoding='utf-8') as f:
-			top = json.load(f)
-	except (OSError, ValueError):
-		return c
+	top = load_json(json_path)
 	if 'misc' in top:
 		return {k: int(top['misc'].get(k, 0)) for k in c}
 	key = {'PASS': 'passed', 'FAIL': 'failed', 'SKIP': 'skipped', 'ERROR': 'crashed'}
-
-	def walk(group: dict) -> None:
-		for case in group.get('test_cases', []):
-			c[key.get(case['status'], 'failed')] += 1
-		for sub in group.get('sub_groups', []):
-			walk(sub)
-	walk(top)
+	for _, status in leaf_cases(top):
+		c[key.get(status, 'failed')] += 1
 	return c
 
 
 def verdicts(json_path: str) -> Dict[str, str]:
 	"""{'suite.case': 'PASS'|'FAIL'|'SKIP'|'ERROR'} from kunit.py's JSON; a
-	parameterised case is FAIL if any of its parameters failed."""
+	parameterised case takes its worst parameter's status."""
 	out: Dict[str, str] = {}
 	rank = {'PASS': 0, 'SKIP': 0, 'FAIL': 2, 'ERROR': 3}
-
-	def walk(group: dict, path: List[str]) -> None:
-		for case in group.get('test_cases', []):
-			name = '.'.join((path + [case['name']])[:2])
-			if rank.get(case['status'], 2) >= rank.get(out.get(name, 'PASS'), 0):
-				out[name] = case['status']
-		for sub in group.get('sub_groups', []):
-			walk(sub, path + [sub['name']])
-	try:
-		with open(json_path, encoding='utf-8') as f:
-			top = json.load(f)
-	except (OSError, ValueError):
-		return out
-	for suite in top.get('sub_groups', []):
-		walk(suite, [suite['name']])
+	for path, status in leaf_cases(load_json(json_path)):
+		name = '.'.join(path[:2])
+		if rank.get(status, 2) >= rank.get(out.get(name, 'PASS'), 0):
+			out[name] = status
 	return out
 
 
