@@ -37,13 +37,8 @@ static int fault_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	test->priv = ctx;
 	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
-	ctx->addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
-				  PROT_READ | PROT_WRITE,
-				  MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(ctx->addr));
 	memset(ctx->pattern, 0xa5, sizeof(ctx->pattern));
-	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)ctx->addr, ctx->pattern,
-					   sizeof(ctx->pattern)), 0);
+	ctx->addr = zdt_user_page(test, ctx->pattern, sizeof(ctx->pattern));
 	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(ctx->dev, ctx->addr, 1), 1);
 	ctx->dpage = zdt_device_page(ctx->dev, 0);
 	KUNIT_ASSERT_EQ(test, page_ref_count(ctx->dpage), 1);
@@ -120,10 +115,30 @@ static void faulter_free(struct faulter *f)
 }
 
 /*
- * Reads the page from the CPU; 0 or the bytes copy_from_user() left.  An
- * access that loops through migrate_to_ram() (migration failing forever) is
- * stopped by making the callback fail, and the case FAILs.
+ * Waits, bounded, for @f's access to finish.  An access that loops through
+ * migrate_to_ram() (migration failing forever) is stopped by making the
+ * callback fail, and the case FAILs; one that never returns at all leaves
+ * its thread (and @f) leaked.  @when says what the wait follows.
  */
+static void faulter_finish(struct kunit *test, struct faulter *f,
+			   const char *when)
+{
+	struct fault_ctx *ctx = test->priv;
+
+	if (faulter_wait(f, ACCESS_MS))
+		return;
+	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
+	if (!faulter_wait(f, ACCESS_MS))
+		KUNIT_FAIL_AND_ABORT(test,
+				     "CPU access still not done %d ms %s: the fault never returns (thread leaked)",
+				     2 * ACCESS_MS, when);
+	faulter_free(f);
+	KUNIT_FAIL_AND_ABORT(test,
+			     "CPU access not done %d ms %s: the fault loops (%d migrate_to_ram calls); stopped with SIGBUS",
+			     ACCESS_MS, when, atomic_read(&ctx->dev->nr_migrate_to_ram));
+}
+
+/* Reads the page from the CPU; 0 or the bytes copy_from_user() left. */
 static unsigned long cpu_read(struct kunit *test, u8 *buf)
 {
 	struct fault_ctx *ctx = test->priv;
@@ -131,17 +146,7 @@ static unsigned long cpu_read(struct kunit *test, u8 *buf)
 	unsigned long left;
 
 	wake_up_process(f->task);
-	if (!faulter_wait(f, ACCESS_MS)) {
-		WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
-		if (!faulter_wait(f, ACCESS_MS))
-			KUNIT_FAIL_AND_ABORT(test,
-					     "CPU access still not done after %d ms: the fault never returns (thread leaked)",
-					     2 * ACCESS_MS);
-		faulter_free(f);
-		KUNIT_FAIL_AND_ABORT(test,
-				     "CPU access not done after %d ms: the fault loops (%d migrate_to_ram calls); stopped with SIGBUS",
-				     ACCESS_MS, atomic_read(&ctx->dev->nr_migrate_to_ram));
-	}
+	faulter_finish(test, f, "after it started");
 	memcpy(buf, f->buf, sizeof(f->buf));
 	left = f->left;
 	faulter_free(f);
@@ -271,7 +276,9 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	struct faulter *f;
 	bool running;
 
-	lock_page(ctx->dpage);
+	/* lock_page() would wait for good on a page a bug left locked. */
+	KUNIT_ASSERT_TRUE_MSG(test, trylock_page(ctx->dpage),
+			      "the device page is already locked");
 	f = faulter_create(test, ctx->addr);
 	start = f->task->min_flt + f->task->maj_flt;
 	wake_up_process(f->task);
@@ -288,10 +295,7 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, running,
 			       "faulting thread still running after %d ms: it does not sleep on the lock",
 			       CONTENDED_WINDOW_MS);
-	if (!faulter_wait(f, ACCESS_MS))
-		KUNIT_FAIL_AND_ABORT(test,
-				     "fault still not done %d ms after unlock (thread leaked)",
-				     ACCESS_MS);
+	faulter_finish(test, f, "after the unlock");
 	KUNIT_EXPECT_EQ(test, f->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
@@ -332,10 +336,7 @@ static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, moved, 0, "migrated although the test held a reference");
 	KUNIT_EXPECT_FALSE(test, done);
 	KUNIT_EXPECT_GE(test, calls, 1);
-	if (!faulter_wait(f, ACCESS_MS))
-		KUNIT_FAIL_AND_ABORT(test,
-				     "access still not done %d ms after the reference went (thread leaked)",
-				     ACCESS_MS);
+	faulter_finish(test, f, "after the reference went");
 	KUNIT_EXPECT_EQ(test, f->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);

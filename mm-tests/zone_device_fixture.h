@@ -14,7 +14,10 @@
 #define _MM_TESTS_ZONE_DEVICE_FIXTURE_H
 
 #include <linux/atomic.h>
+#include <linux/err.h>
 #include <linux/memremap.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -23,6 +26,24 @@
 #define ZDT_DEVICE_PAGES	512UL
 
 struct zdt_unmap;
+
+/*
+ * One private anonymous page in the test's mm (kunit_vm_mmap()), faulted in
+ * by writing @len bytes of @data to it, so that it is a page of its own and
+ * not the shared zero page.  Needs no ZONE_DEVICE.
+ */
+static inline unsigned long zdt_user_page(struct kunit *test, const void *data,
+					  size_t len)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+					   PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "kunit_vm_mmap: %ld",
+			       (long)addr);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, data, len), 0);
+	return addr;
+}
 
 struct zdt_device {
 	struct kunit *test;

@@ -16,6 +16,7 @@
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
+#include "zone_device_fixture.h"
 
 struct gup_ctx {
 	unsigned long addr;		/* one anonymous page, faulted in */
@@ -27,13 +28,7 @@ static int gup_init(struct kunit *test)
 	char byte = 0x5a;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
-				  PROT_READ | PROT_WRITE,
-				  MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(ctx->addr),
-			       "kunit_vm_mmap: %ld", (long)ctx->addr);
-	/* Fault in a private page of our own, not the shared zero page. */
-	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)ctx->addr, &byte, 1), 0);
+	ctx->addr = zdt_user_page(test, &byte, sizeof(byte));
 	test->priv = ctx;
 	return 0;
 }
