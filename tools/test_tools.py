@@ -229,6 +229,18 @@ class RunTest(unittest.TestCase):
 		tool('run', '--kdir', t, '--arch', 'um', '--results', os.path.join(self.tmp, 'r'), env=env)
 		self.assertTrue(os.path.isdir(os.path.join(cache, 'build', '7.3.4-um')))
 
+	def test_stale_kernel_image_is_reported(self):
+		"""A booted banner whose build number is not the build dir's .version."""
+		with open(os.path.join(self.tmp, '.version'), 'w') as f:
+			f.write('51\n')
+		log = os.path.join(self.tmp, 'log')
+		with open(log, 'w') as f:
+			f.write('Linux version 7.3.4 (root@vm) (gcc 12.2.0) #25 SMP PREEMPT Sun Nov 22\n')
+		self.assertIn('stale image', run.booted_stale_kernel(log, self.tmp))
+		with open(os.path.join(self.tmp, '.version'), 'w') as f:
+			f.write('25\n')
+		self.assertIsNone(run.booted_stale_kernel(log, self.tmp))
+
 	def test_tcg_shim_drops_kvm_and_hvf(self):
 		fake = os.path.join(self.tmp, 'bin')
 		os.makedirs(fake)
