@@ -52,7 +52,8 @@ def kunit_env(accel: str) -> Dict[str, str]:
 	# Not CCACHE_DEPEND: without the preprocessor ccache cannot see the
 	# .incbin in arch/x86/boot/compressed/piggy.S and serves an old kernel
 	# image whenever the new one compresses to the same size.
-	env['CCACHE_DEPEND'] = '0'
+	env.pop('CCACHE_DEPEND', None)
+	env['CCACHE_NODEPEND'] = '1'
 	if accel == 'tcg':
 		env['PATH'] = os.path.join(REPO, 'tools/qemu-tcg') + os.pathsep + env['PATH']
 	return env
