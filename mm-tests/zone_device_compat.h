@@ -90,6 +90,36 @@ static inline void zdt_zone_device_init(struct page *page,
 #endif /* CONFIG_ZONE_DEVICE */
 
 /*
+ * Large device-private folios move with one PMD-level entry:
+ * migrate_vma_*() collect and install them as one compound entry when asked
+ * to (MIGRATE_VMA_SELECT_COMPOUND, MIGRATE_PFN_COMPOUND), and a CPU access
+ * faults them back through do_huge_pmd_device_private() (same series as
+ * zone_device_folio_init(), 6.19).  Before that the flags do not exist.
+ */
+#if ZDT_HAS_LARGE_DEVICE_FOLIOS
+#define ZDT_MIGRATE_VMA_SELECT_COMPOUND	MIGRATE_VMA_SELECT_COMPOUND
+#define ZDT_MIGRATE_PFN_COMPOUND	MIGRATE_PFN_COMPOUND
+/* A system folio of @order for @vma at @addr (no "hugepage" flag since 6.10). */
+static inline struct folio *zdt_vma_alloc_folio(unsigned int order,
+						struct vm_area_struct *vma,
+						unsigned long addr)
+{
+	return vma_alloc_folio(GFP_HIGHUSER_MOVABLE, order, vma, addr);
+}
+#else
+#define ZDT_MIGRATE_VMA_SELECT_COMPOUND	0
+#define ZDT_MIGRATE_PFN_COMPOUND	0
+static inline struct folio *zdt_vma_alloc_folio(unsigned int order,
+						struct vm_area_struct *vma,
+						unsigned long addr)
+{
+	return NULL;
+}
+#endif
+#define ZDT_NO_LARGE_DEVICE_FOLIOS \
+	"needs large device-private folios (zone_device_folio_init(), MIGRATE_VMA_SELECT_COMPOUND: 6.19)"
+
+/*
  * Refcount of every page of a pgmap right after memremap_pages().
  * Before 6.15 only PRIVATE and COHERENT pages start free at 0 (ef233450898f
  * "mm: free device private pages have zero refcount"); FS_DAX, P2PDMA and

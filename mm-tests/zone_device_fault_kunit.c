@@ -258,18 +258,15 @@ static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 }
 
 /*
- * A fault on a device-private folio that someone else holds locked sleeps
- * until the lock is released instead of re-faulting in a loop (b570f37a2ce4
- * "mm: Fix a hmm_range_fault() livelock / starvation problem", on top of
- * 1afaeb8293c9).  The test holds the lock, a second thread of its mm touches
- * the page; over CONTENDED_WINDOW_MS that thread may fault at most
+ * The test holds the device folio's lock while a second thread of its mm
+ * touches ctx->addr; over CONTENDED_WINDOW_MS that thread may fault at most
  * CONTENDED_MAX_FAULTS times and must not be running.  Then the test unlocks
  * and the thread must finish and see the data.  Always terminates: the lock
  * is released after the window whatever happened, so a spinning kernel ends
  * its spin too (the suite's kernel is SMP and preemptible, so the spinner
- * cannot keep the test from running).  Succeeds if the thread slept.
+ * cannot keep the test from running).
  */
-static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
+static void expect_contended_fault_sleeps(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
 	unsigned long faults, start;
@@ -300,6 +297,17 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
 	faulter_free(f);
+}
+
+/*
+ * A fault on a device-private folio that someone else holds locked sleeps
+ * until the lock is released instead of re-faulting in a loop (b570f37a2ce4
+ * "mm: Fix a hmm_range_fault() livelock / starvation problem", on top of
+ * 1afaeb8293c9).  Succeeds if the faulting thread slept.
+ */
+static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
+{
+	expect_contended_fault_sleeps(test);
 }
 
 /* How long the test keeps migration blocked with its extra reference. */
@@ -362,7 +370,111 @@ static struct kunit_suite zone_device_fault_suite = {
 	.test_cases = zone_device_fault_cases,
 };
 
-kunit_test_suite(zone_device_fault_suite);
+/*
+ * The same path one level up: a large device-private folio mapped by one
+ * PMD-level entry faults back through do_huge_pmd_device_private()
+ * (mm/huge_memory.c, with large device-private folios in 6.19).  The folio
+ * is migrated into an empty PMD-aligned range, the CPU reads the page in
+ * the middle of it.
+ */
+#define PMD_PAGE_INDEX		(PTRS_PER_PMD / 2)
+
+static int fault_pmd_init(struct kunit *test)
+{
+	struct fault_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned long base;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
+	if (!thp_migration_supported())
+		kunit_skip(test,
+			   "needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration)");
+
+	/* Twice the size, so that an aligned PMD lies inside the mapping. */
+	base = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(base), "kunit_vm_mmap: %ld",
+			       (long)base);
+	base = ALIGN(base, PMD_SIZE);
+	ctx->dpage = zdt_migrate_pmd_to_device(ctx->dev, base);
+	KUNIT_ASSERT_EQ(test, folio_order(page_folio(ctx->dpage)),
+			PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_ASSERT_EQ(test, folio_ref_count(page_folio(ctx->dpage)), 1);
+
+	memset(ctx->pattern, 0x3c, sizeof(ctx->pattern));
+	memcpy(zdt_page_data(ctx->dpage + PMD_PAGE_INDEX), ctx->pattern,
+	       sizeof(ctx->pattern));
+	ctx->addr = base + PMD_PAGE_INDEX * PAGE_SIZE;
+	return 0;
+}
+
+/*
+ * A CPU access to a PMD-mapped device-private folio calls migrate_to_ram()
+ * once, with the folio locked and a reference of the fault's own held
+ * (do_huge_pmd_device_private(): folio_trylock(), folio_get()).  Succeeds
+ * if the callback ran once and saw the folio locked at refcount 2.
+ */
+static void pmd_fault_calls_migrate_to_ram_once_locked_and_referenced(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_TRUE(test, ctx->dev->fault_locked);
+	KUNIT_EXPECT_EQ(test, ctx->dev->fault_refcount, 2);
+}
+
+/*
+ * The PMD fault brings the whole folio back: the page read sees the data
+ * the device held, and the large device folio is freed once, unlocked, at
+ * refcount 0 (mm/huge_memory.c, mm/migrate_device.c compound migration).
+ * Succeeds if so.
+ */
+static void pmd_fault_brings_the_data_back_and_frees_the_folio_once(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	u8 buf[64];
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 0);
+	KUNIT_EXPECT_FALSE(test, ctx->dev->free_locked);
+}
+
+/*
+ * The livelock fix holds at PMD level too: a fault on a locked large
+ * device-private folio sleeps until the lock goes instead of re-faulting
+ * (b570f37a2ce4 "mm: Fix a hmm_range_fault() livelock / starvation problem"
+ * fixed the PTE path only).  7.2 and 7.3 still return 0 from
+ * do_huge_pmd_device_private() when folio_trylock() fails, so this case
+ * FAILs there (configs/known-failures); patches/fixes/ has the fix.
+ * Succeeds if the faulting thread slept.
+ */
+static void contended_pmd_fault_sleeps_instead_of_spinning(struct kunit *test)
+{
+	expect_contended_fault_sleeps(test);
+}
+
+static struct kunit_case zone_device_fault_pmd_cases[] = {
+	KUNIT_CASE(pmd_fault_calls_migrate_to_ram_once_locked_and_referenced),
+	KUNIT_CASE(pmd_fault_brings_the_data_back_and_frees_the_folio_once),
+	KUNIT_CASE_SLOW(contended_pmd_fault_sleeps_instead_of_spinning),
+	{}
+};
+
+static struct kunit_suite zone_device_fault_pmd_suite = {
+	.name = "zone_device_fault_pmd",
+	.init = fault_pmd_init,
+	.test_cases = zone_device_fault_pmd_cases,
+};
+
+kunit_test_suites(&zone_device_fault_suite, &zone_device_fault_pmd_suite);
 
 MODULE_DESCRIPTION("KUnit tests for CPU faults on device-private pages");
 MODULE_LICENSE("GPL");

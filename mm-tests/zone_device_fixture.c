@@ -85,54 +85,89 @@ static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 	}
 }
 
+/* The system page holding the data of device page @page (PRIVATE only). */
+static struct page *zdt_backing_page(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	struct page *backing = folio_page(folio, 0)->zone_device_data;
+
+	return backing ? backing + folio_page_idx(folio, page) : NULL;
+}
+
 /*
- * Moves the faulting device-private page back to a system page, as
- * lib/test_hmm.c's dmirror_devmem_fault() does, and records what the callback
- * saw when it ran.  A case can make it fail first (dev->fault_ret).
+ * Moves the faulting device-private folio back to system RAM, as
+ * lib/test_hmm.c's dmirror_devmem_fault() does: a PTE fault moves its page,
+ * a PMD fault (do_huge_pmd_device_private(), no vmf->pte) the whole large
+ * folio into one large system folio.  Records what the callback saw when it
+ * ran; a case can make it fail first (dev->fault_ret).
  */
 static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 {
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(vmf->page));
-	unsigned long src = 0, dst = 0;
+	unsigned int order = vmf->pte ? 0 : folio_order(page_folio(vmf->page));
+	unsigned long nr = 1UL << order, i;
+	unsigned long start = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 	struct migrate_vma args = {
 		.vma		= vmf->vma,
-		.start		= ALIGN_DOWN(vmf->address, PAGE_SIZE),
-		.end		= ALIGN_DOWN(vmf->address, PAGE_SIZE) + PAGE_SIZE,
-		.src		= &src,
-		.dst		= &dst,
+		.start		= start,
+		.end		= start + (PAGE_SIZE << order),
 		.pgmap_owner	= dev,
-		.flags		= MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.flags		= MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+				  (order ? ZDT_MIGRATE_VMA_SELECT_COMPOUND : 0),
 		.fault_page	= vmf->page,
 	};
-	struct page *dpage;
+	unsigned long small_src = 0, small_dst = 0;
+	struct folio *dfolio;
+	struct page *spage;
 	vm_fault_t ret;
 
-	dev->fault_locked = PageLocked(vmf->page);
-	dev->fault_refcount = page_ref_count(vmf->page);
+	dev->fault_locked = folio_test_locked(page_folio(vmf->page));
+	dev->fault_refcount = folio_ref_count(page_folio(vmf->page));
 	atomic_inc(&dev->nr_migrate_to_ram);
 	ret = READ_ONCE(dev->fault_ret);
 	if (ret)
 		return ret;
 
-	if (migrate_vma_setup(&args))
-		return VM_FAULT_SIGBUS;
-	if (src & MIGRATE_PFN_MIGRATE) {
-		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vmf->vma, vmf->address);
-		if (!dpage) {
+	args.src = order ? kcalloc(nr, sizeof(*args.src), GFP_KERNEL) : &small_src;
+	args.dst = order ? kcalloc(nr, sizeof(*args.dst), GFP_KERNEL) : &small_dst;
+	if (!args.src || !args.dst) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+	if (migrate_vma_setup(&args)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	if (args.src[0] & MIGRATE_PFN_MIGRATE) {
+		spage = migrate_pfn_to_page(args.src[0]);
+		if (!(args.src[0] & ZDT_MIGRATE_PFN_COMPOUND))
+			order = 0;
+		dfolio = order ? zdt_vma_alloc_folio(order, vmf->vma, start) :
+			page_folio(alloc_page_vma(GFP_HIGHUSER_MOVABLE, vmf->vma,
+						  vmf->address));
+		if (!dfolio) {
 			migrate_vma_finalize(&args);
-			return VM_FAULT_OOM;
+			ret = VM_FAULT_OOM;
+			goto out;
 		}
-		lock_page(dpage);
-		copy_highpage(dpage, migrate_pfn_to_page(src)->zone_device_data);
-		dst = migrate_pfn(page_to_pfn(dpage));
-		if (src & MIGRATE_PFN_WRITE)
-			dst |= MIGRATE_PFN_WRITE;
+		folio_lock(dfolio);
+		for (i = 0; i < (1UL << order); i++)
+			copy_highpage(folio_page(dfolio, i),
+				      zdt_backing_page(spage) + i);
+		args.dst[0] = migrate_pfn(folio_pfn(dfolio)) |
+			      (args.src[0] & MIGRATE_PFN_WRITE) |
+			      (order ? ZDT_MIGRATE_PFN_COMPOUND : 0);
 	}
 	migrate_vma_pages(&args);
-	if (src & MIGRATE_PFN_MIGRATE)
+	if (args.src[0] & MIGRATE_PFN_MIGRATE)
 		atomic_inc(&dev->nr_migrated_to_ram);
 	migrate_vma_finalize(&args);
-	return 0;
+out:
+	if (order) {
+		kfree(args.src);
+		kfree(args.dst);
+	}
+	return ret;
 }
 
 static const struct dev_pagemap_ops zdt_ops = {
@@ -414,10 +449,63 @@ EXPORT_SYMBOL_GPL(zdt_migrate_to_device);
 void *zdt_page_data(struct page *page)
 {
 	if (is_device_private_page(page))
-		return page_address((struct page *)page->zone_device_data);
+		return page_address(zdt_backing_page(page));
 	return page_address(page);
 }
 EXPORT_SYMBOL_GPL(zdt_page_data);
+
+struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
+				       unsigned long addr)
+{
+	struct kunit *test = dev->test;
+	struct mm_struct *mm = current->mm;
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long nr = 1UL << order, *src, *dst, want;
+	struct migrate_vma args = {
+		.start		= addr,
+		.end		= addr + PMD_SIZE,
+		.pgmap_owner	= dev,
+		.flags		= MIGRATE_VMA_SELECT_SYSTEM |
+				  ZDT_MIGRATE_VMA_SELECT_COMPOUND,
+	};
+	struct page *dpage;
+	bool moved;
+
+	src = kunit_kcalloc(test, nr, sizeof(*src), GFP_KERNEL);
+	dst = kunit_kcalloc(test, nr, sizeof(*dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(addr, PMD_SIZE));
+	args.src = src;
+	args.dst = dst;
+
+	mmap_read_lock(mm);
+	args.vma = vma_lookup(mm, addr);
+	if (!args.vma || migrate_vma_setup(&args)) {
+		mmap_read_unlock(mm);
+		KUNIT_FAIL_AND_ABORT(test, "migrate_vma_setup at %lx failed", addr);
+	}
+	want = MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND;
+	dpage = (src[0] & want) == want ? zdt_device_alloc_page(dev, order) : NULL;
+	if (!dpage) {
+		migrate_vma_finalize(&args);
+		mmap_read_unlock(mm);
+		KUNIT_FAIL_AND_ABORT(test,
+				     "empty PMD range not collected as one compound entry (src %#lx), or no free device folio",
+				     src[0]);
+	}
+	dst[0] = migrate_pfn(page_to_pfn(dpage)) | ZDT_MIGRATE_PFN_COMPOUND;
+	if (args.vma->vm_flags & VM_WRITE)
+		dst[0] |= MIGRATE_PFN_WRITE;
+	migrate_vma_pages(&args);
+	moved = src[0] & MIGRATE_PFN_MIGRATE;
+	migrate_vma_finalize(&args);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_TRUE_MSG(test, moved, "migrate_vma_pages() did not install the device folio");
+	return dpage;
+}
+EXPORT_SYMBOL_GPL(zdt_migrate_pmd_to_device);
 
 MODULE_DESCRIPTION("Fake ZONE_DEVICE devices for the zone-device KUnit suites");
 MODULE_LICENSE("GPL");

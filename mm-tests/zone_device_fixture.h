@@ -117,6 +117,16 @@ unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
 				    unsigned long npages);
 
 /*
+ * migrate_vma_*() the empty (never touched), PMD-aligned anonymous range
+ * [addr, addr + PMD_SIZE) of the test's mm to one large folio of @dev,
+ * mapped by one PMD-level device-private entry; its head page.  Its data
+ * starts zeroed.  Needs ZDT_HAS_LARGE_DEVICE_FOLIOS and
+ * thp_migration_supported().
+ */
+struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
+				       unsigned long addr);
+
+/*
  * The bytes behind a device page: for PRIVATE the system page kept in
  * zone_device_data since allocation (freed with the page), for the other
  * types the page itself.
@@ -173,6 +183,12 @@ static inline struct page *zdt_device_alloc_page(struct zdt_device *dev,
 }
 
 static inline void *zdt_page_data(struct page *page)
+{
+	return NULL;
+}
+
+static inline struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
+						     unsigned long addr)
 {
 	return NULL;
 }
