@@ -9,6 +9,8 @@
 #   make test                the project's own tests, mutants included (what .ci/run calls)
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
+#   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
+#                            exit 0 only if no case regressed (tools/gate.py)
 #
 # ARCH=x86_64 or ARCH=um limits a run to one arch; ACCEL=kvm lets QEMU try KVM
 # (default tcg: KVM guests hang on the project's machines).
@@ -22,7 +24,7 @@ ACCEL ?= tcg
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
 
-.PHONY: deps run test check mutants fetch install uninstall clean
+.PHONY: deps run test check mutants gate fetch install uninstall clean
 
 deps:
 	@sh tools/deps.sh
@@ -41,6 +43,10 @@ check: deps
 
 mutants: deps
 	@$(PYTHON) tools/mutants.py $(src_args) --accel $(ACCEL)
+
+gate: deps
+	@$(if $(PATCHES),,echo 'gate: PATCHES= is required (a .patch file, a directory of them or an mbox)' >&2; exit 2)
+	@$(PYTHON) tools/gate.py $(PATCHES) $(src_args) $(arch_args) --accel $(ACCEL)
 
 test: deps
 	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)
