@@ -9,6 +9,7 @@
 #   make test                the project's own tests, mutants included (what .ci/run calls)
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
+#   make matrix              every kernel (6.12, 7.2, 7.3; UML on 7.3) -> docs/semantics.md
 #   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
 #                            exit 0 only if no case regressed (tools/gate.py)
 #
@@ -24,7 +25,7 @@ ACCEL ?= tcg
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
 
-.PHONY: deps run test check mutants gate fetch install uninstall clean
+.PHONY: deps run test check mutants gate matrix fetch install uninstall clean
 
 deps:
 	@sh tools/deps.sh
@@ -43,6 +44,9 @@ check: deps
 
 mutants: deps
 	@$(PYTHON) tools/mutants.py $(src_args) --accel $(ACCEL)
+
+matrix: deps
+	@$(PYTHON) tools/matrix.py --accel $(ACCEL)
 
 gate: deps
 	@$(if $(PATCHES),,echo 'gate: PATCHES= is required (a .patch file, a directory of them or an mbox)' >&2; exit 2)

@@ -193,6 +193,7 @@ static void migrate_to_ram_runs_with_the_folio_locked(struct kunit *test)
 	struct fault_ctx *ctx = test->priv;
 	u8 buf[64];
 
+	kunit_info(test, "rule: %s", ZDT_FAULT_LOCK_RULE);
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ_MSG(test, ctx->dev->fault_locked, ZDT_FAULT_LOCKS_DEVICE_FOLIO,
 			    "%s", ZDT_FAULT_LOCK_RULE);

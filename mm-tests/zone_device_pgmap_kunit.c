@@ -78,6 +78,9 @@ static void initial_refcount_is_the_type_start_value(struct kunit *test)
 	int want = zdt_initial_refcount(type);
 	unsigned long i;
 
+	if (type == MEMORY_DEVICE_FS_DAX || type == MEMORY_DEVICE_PCI_P2PDMA)
+		kunit_info(test, "rule: %s pages start at refcount %d",
+			   type == MEMORY_DEVICE_FS_DAX ? "FS_DAX" : "P2PDMA", want);
 	for (i = 0; i < dev->nr_pages; i++) {
 		int ref = page_ref_count(zdt_device_page(dev, i));
 

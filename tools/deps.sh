@@ -4,7 +4,7 @@
 # Does nothing (and needs no network) when everything is already there.
 set -eu
 pkgs="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
-      python3 git patch ccache sparse qemu-system-x86 qemu-system-data"
+      python3 python3-yaml git patch ccache sparse qemu-system-x86 qemu-system-data"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

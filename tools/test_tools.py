@@ -2,6 +2,7 @@
 """Unit tests of the tools: no network, no kernel build, seconds to run."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fetch  # noqa: E402
 import gate  # noqa: E402
+import matrix  # noqa: E402
 import install  # noqa: E402
 import mutants  # noqa: E402
 import run  # noqa: E402
@@ -444,6 +446,66 @@ class GateTest(unittest.TestCase):
 		self.assertEqual(gate.failures(ktap),
 				 {'zone_device_fault_pmd.contended_pmd_fault':
 				  'mm/tests/f.c:289: Expected faults <= 2, but'})
+
+
+class CiRecipeTest(unittest.TestCase):
+
+	def test_ci_files_parse_and_call_existing_make_targets(self):
+		"""The checked-in CI recipes are valid YAML and only call make targets
+		the Makefile has."""
+		import re  # pylint: disable=import-outside-toplevel
+		try:
+			import yaml  # pylint: disable=import-outside-toplevel
+		except ImportError:
+			self.skipTest('python3-yaml not installed')
+		with open(os.path.join(REPO, 'Makefile')) as f:
+			targets = set(re.findall(r'^([\w-]+):', f.read(), re.M))
+		for rel in ('.github/workflows/zone-device-kunit.yml', '.gitlab-ci.yml'):
+			with open(os.path.join(REPO, rel)) as f:
+				text = f.read()
+			self.assertIsInstance(yaml.safe_load(text), dict, rel)
+			called = set(re.findall(r'^\s*(?:- )?(?:run: )?make (\w+)', text, re.M))
+			self.assertTrue(called, rel)
+			self.assertLessEqual(called, targets, rel)
+
+
+class MatrixTest(unittest.TestCase):
+
+	def test_every_case_has_a_rule(self):
+		"""Each case of each suite gets a row with the rule its comment states."""
+		rows = matrix.rules()
+		sources = suite_text()
+		self.assertEqual(len(rows), len(re.findall(r'KUNIT_CASE\w*\(', sources)))
+		for case, rule, _ in rows:
+			self.assertGreater(len(rule), 20, case)
+
+	def test_ktap_notes_and_cells(self):
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		ktap = os.path.join(d, 'r.ktap')
+		with open(ktap, 'w') as f:
+			f.write(textwrap.dedent("""\
+				KTAP version 1
+				    # Subtest: s
+				        ok 1 private # SKIP needs CONFIG_ZONE_DEVICE
+				        ok 2 coherent # SKIP needs CONFIG_ZONE_DEVICE
+				    ok 1 p # SKIP
+				    # l: rule: runs unlocked
+				    ok 2 l
+				    ok 3 k # SKIP needs large folios
+				"""))
+		skips, said = matrix.ktap_notes(ktap)
+		self.assertEqual(skips, {'s.p': 'needs CONFIG_ZONE_DEVICE', 's.k': 'needs large folios'})
+		self.assertEqual(said, {'s.l': 'runs unlocked'})
+		verd = {'s.p': 'SKIP', 's.l': 'PASS', 's.k': 'FAIL'}
+		known = {'s.k': 'spins; fix: patches/fixes/0001-x.patch'}
+		self.assertEqual(matrix.cell('s.l', verd, skips, said, {'s.l': 'runs locked'}, known),
+				 'differs: runs unlocked')
+		self.assertEqual(matrix.cell('s.l', verd, skips, said, said, known), 'PASS')
+		self.assertEqual(matrix.cell('s.p', verd, skips, said, said, known),
+				 'n/a: needs CONFIG_ZONE_DEVICE')
+		self.assertEqual(matrix.cell('s.k', verd, skips, said, said, known),
+				 'FAIL (known bug) ([fix](../patches/fixes/0001-x.patch))')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""matrix: run the suites on every supported kernel and write docs/semantics.md.
+
+One row per rule (a test case: what core mm promises, from the case's own
+comment, and the commits it cites), one column per kernel (QEMU x86_64) plus
+UML on the default kernel.  A cell is PASS; FAIL (known bug, with its patch);
+FAIL; differs (PASS, but the case checked this version's own rule, which it
+printed as "rule: ..."); or n/a (SKIP, with the reason the case gave).
+
+The runs are tools/run.py's (build dirs and ccache under the cache, reused);
+--no-run only rewrites the document from the results already there."""
+
+import argparse
+import datetime
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import DEFAULT_KVER, REPO, ToolError, kver_series, main_wrapper  # noqa: E402
+from run import known_failures, verdicts  # noqa: E402
+
+KVERS = ('6.12', '7.2', '7.3')
+DOC = os.path.join(REPO, 'docs', 'semantics.md')
+
+
+def rules() -> List[Tuple[str, str, List[str]]]:
+	"""(suite.case, rule, cited commits) of every case, in suite order."""
+	out = []
+	for path in sorted(glob.glob(os.path.join(REPO, 'mm-tests', '*_kunit.c'))):
+		with open(path, encoding='utf-8') as f:
+			src = f.read()
+		comments = {m.group(2): m.group(1) for m in re.finditer(
+			r'/\*\n((?: \*.*\n)+?) \*/\nstatic void (\w+)\(struct kunit \*test\)', src)}
+		for arr, suite in re.findall(
+				r'static struct kunit_case (\w+)\[\].*?\n};\n\nstatic struct kunit_suite \w+ = '
+				r'\{\n\t\.name = "(\w+)"', src, re.S):
+			body = re.search(rf'static struct kunit_case {arr}\[\] = {{(.*?)\n}};', src, re.S)
+			for case in re.findall(r'KUNIT_CASE\w*\((\w+)', body.group(1)):
+				text = ' '.join(l.lstrip(' *') for l in comments.get(case, '').splitlines())
+				text = re.sub(r'\s+', ' ', text).strip()
+				rule = re.split(r'\s+Succeeds if', text)[0].strip()
+				commits = re.findall(r'\b([0-9a-f]{12})\b(?: \("?([^")]*)"?\)| "([^"]*)")?', text)
+				cites = [c[0] + (f' "{c[1] or c[2]}"' if (c[1] or c[2]) else '') for c in commits]
+				out.append((f'{suite}.{case}', rule, cites))
+	return out
+
+
+def ktap_notes(ktap: str) -> Tuple[Dict[str, str], Dict[str, str]]:
+	"""({suite.case: skip reason}, {suite.case: printed "rule: ..."}) of a KTAP log."""
+	skips: Dict[str, str] = {}
+	said: Dict[str, str] = {}
+	suite = ''
+	try:
+		with open(ktap, encoding='utf-8', errors='replace') as f:
+			lines = f.readlines()
+	except OSError:
+		return skips, said
+	pending = ''	# the skip reason of a parameter, for the case line that follows
+	for line in lines:
+		m = re.match(r'^    # Subtest: (\S+)', line)
+		if m:
+			suite = m.group(1)
+		m = re.match(r'^        ok \d+ .* # SKIP (.*)', line)
+		if m:
+			pending = pending or m.group(1).strip()
+		m = re.match(r'^    (?:not )?ok \d+ (\w+)(?: # SKIP (.*))?', line)
+		if m:
+			reason = (m.group(2) or '').strip() or pending
+			if reason:
+				skips[f'{suite}.{m.group(1)}'] = reason
+			pending = ''
+		m = re.match(r'^\s+# (\w+): rule: (.*)', line)
+		if m:
+			key, rule = f'{suite}.{m.group(1)}', m.group(2).strip()
+			if rule not in said.get(key, '').split('; '):
+				said[key] = f'{said[key]}; {rule}' if key in said else rule
+	return skips, said
+
+
+def result_files(results: str, series: str, arch: str) -> Optional[Tuple[str, str]]:
+	"""(version, JSON path) of the newest run of a kernel series and arch."""
+	found = sorted(glob.glob(os.path.join(results, f'{series}.*-{arch}.json')), key=os.path.getmtime)
+	if not found:
+		return None
+	path = found[-1]
+	return os.path.basename(path)[:-len(f'-{arch}.json')], path
+
+
+def cell(case: str, verd: Dict[str, str], skips: Dict[str, str], said: Dict[str, str],
+	 newest_said: Dict[str, str], known: Dict[str, str]) -> str:
+	v = verd.get(case)
+	if v is None:
+		return 'not run'
+	if v == 'SKIP':
+		return 'n/a: ' + skips.get(case, 'skipped')
+	if v in ('FAIL', 'ERROR'):
+		if case in known:
+			patch = re.search(r'patches/\S+\.patch', known[case])
+			link = f' ([fix](../{patch.group(0)}))' if patch else ''
+			return f'FAIL (known bug){link}'
+		return 'FAIL' if v == 'FAIL' else 'CRASH'
+	if case in said and said[case] != newest_said.get(case, said[case]):
+		return f'differs: {said[case]}'
+	return 'PASS'
+
+
+def render(columns: List[Tuple[str, str, str]], results: str, took: Dict[str, float]) -> str:
+	"""columns: (heading, series, arch)."""
+	data = []
+	for heading, series, arch in columns:
+		found = result_files(results, series, arch)
+		if not found:
+			raise ToolError(f'no results for {series} {arch} in {results}: run without --no-run')
+		version, path = found
+		skips, said = ktap_notes(path[:-len('.json')] + '.ktap')
+		data.append((heading.format(version=version), version, arch, verdicts(path), skips, said,
+			     known_failures(series)))
+	newest_said = data[-1][5] if data else {}
+	for d in data:
+		if d[2] == 'x86_64':
+			newest_said = d[5]	# the last x86_64 column is the newest kernel
+	today = datetime.date.today().isoformat()
+	md = ['# ZONE_DEVICE semantics by kernel version', '',
+	      f'Generated by `make matrix` (tools/matrix.py) on {today} from the runs of the suites '
+	      'in `mm-tests/`: ' + ', '.join(f'{h} ({v}, {a})' for h, v, a, *_ in data) + '.', '',
+	      'Cells: **PASS** the kernel keeps the rule; **differs** the case checked this '
+	      "version's own rule, which is given; **FAIL (known bug)** a recorded kernel bug "
+	      '(configs/known-failures) with the fix; **n/a** the case skipped, with the reason it '
+	      'printed.', '']
+	md.append('| rule (test case) | what core mm promises | defined by | ' +
+		  ' | '.join(h for h, *_ in data) + ' |')
+	md.append('| --- | --- | --- | ' + ' | '.join('---' for _ in data) + ' |')
+	for case, rule, cites in rules():
+		cells = [cell(case, verd, sk, sd, newest_said, kn)
+			 for _, _, _, verd, sk, sd, kn in data]
+		esc = lambda t: t.replace('|', '\\|')  # noqa: E731
+		md.append(f'| `{case}` | {esc(rule)} | {esc("; ".join(cites)) or "see comment"} | ' +
+			  ' | '.join(esc(c) for c in cells) + ' |')
+	md += ['', '## Runs', '']
+	for h, v, a, verd, *_ in data:
+		c = {s: sum(1 for x in verd.values() if x == s) for s in ('PASS', 'FAIL', 'SKIP', 'ERROR')}
+		t = took.get(f'{v}-{a}')
+		md.append(f'- {h}: {c["PASS"]} pass, {c["FAIL"]} fail, {c["ERROR"]} crash, '
+			  f'{c["SKIP"]} skip (cases, parameters folded)' + (f'; {t:.0f} s' if t else ''))
+	md.append('')
+	return '\n'.join(md)
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	ap.add_argument('--kver', action='append', choices=KVERS, help='default: all')
+	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
+	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'matrix'))
+	ap.add_argument('--no-run', action='store_true', help='only rewrite the document')
+	ap.add_argument('--output', default=DOC)
+	args = ap.parse_args()
+	kvers = args.kver or list(KVERS)
+	results = os.path.abspath(args.results)
+	took: Dict[str, float] = {}
+	status = 0
+	if not args.no_run:
+		start = time.monotonic()
+		for kver in kvers:
+			for arch in ('x86_64', 'um') if kver == DEFAULT_KVER else ('x86_64',):
+				t = time.monotonic()
+				rc = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'),
+						     '--kver', kver, '--arch', arch, '--accel', args.accel,
+						     '--results', results], check=False).returncode
+				found = result_files(results, kver, arch)
+				if found:
+					took[f'{found[0]}-{arch}'] = time.monotonic() - t
+				if rc in (2, 3):
+					return rc
+				status = max(status, rc)
+		print(f'matrix: all runs took {time.monotonic() - start:.0f} s')
+	columns = [('{version}', k, 'x86_64') for k in kvers]
+	if DEFAULT_KVER in kvers:
+		columns.append(('UML {version}', DEFAULT_KVER, 'um'))
+	text = render(columns, results, took)
+	os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+	with open(args.output, 'w', encoding='utf-8') as f:
+		f.write(text)
+	print(f'matrix: wrote {args.output}')
+	return status
+
+
+if __name__ == '__main__':
+	main_wrapper('matrix', main)
