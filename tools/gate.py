@@ -203,8 +203,12 @@ def failures(ktap: str) -> Dict[str, str]:
 			suite = m.group(1)
 		m = re.match(r'^\s*# (\w+): (?:EXPECTATION|ASSERTION) FAILED at (\S+)', line)
 		if m and f'{suite}.{m.group(1)}' not in out:
-			detail = lines[i + 1].strip() if i + 1 < len(lines) else ''
-			out[f'{suite}.{m.group(1)}'] = f'{m.group(2)}: {detail}'
+			detail = []
+			for nxt in lines[i + 1:i + 5]:
+				if re.match(r'^\s*(#|ok |not ok )', nxt):
+					break
+				detail.append(nxt.strip())
+			out[f'{suite}.{m.group(1)}'] = f'{m.group(2)}: {" ".join(detail)}'
 	return out
 
 

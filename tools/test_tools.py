@@ -445,7 +445,7 @@ class GateTest(unittest.TestCase):
 			"""))
 		self.assertEqual(gate.failures(ktap),
 				 {'zone_device_fault_pmd.contended_pmd_fault':
-				  'mm/tests/f.c:289: Expected faults <= 2, but'})
+				  'mm/tests/f.c:289: Expected faults <= 2, but faults == 45893 (0xb345)'})
 
 
 class CiRecipeTest(unittest.TestCase):
