@@ -16,6 +16,7 @@
 #include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <kunit/test.h>
@@ -353,6 +354,90 @@ static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 	faulter_free(f);
 }
 
+/*
+ * A copy of the test's mm, as fork() makes it, with a task that reads @addr
+ * there once the test says go.  Not test-managed memory: a child that never
+ * finishes keeps using it.
+ */
+struct forked {
+	unsigned long addr;
+	struct completion go, done;
+	u8 buf[64];
+	unsigned long left;
+};
+
+static int forked_fn(void *data)
+{
+	struct forked *c = data;
+
+	c->left = sizeof(c->buf);
+	if (wait_for_completion_timeout(&c->go, msecs_to_jiffies(ACCESS_MS)))
+		c->left = copy_from_user(c->buf, (void __user *)c->addr,
+					 sizeof(c->buf));
+	complete(&c->done);
+	/* A task without CLONE_VM has no user context to return to. */
+	do_exit(0);
+}
+
+static struct forked *fork_reader(struct kunit *test, unsigned long addr)
+{
+	struct forked *c = kzalloc_obj(*c);
+	struct kernel_clone_args args = {
+		/* SIGCHLD, which the test's kthread ignores: reaped at exit. */
+		.exit_signal	= SIGCHLD,
+		.fn		= forked_fn,
+	};
+	pid_t pid;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->addr = addr;
+	init_completion(&c->go);
+	init_completion(&c->done);
+	args.fn_arg = c;
+	pid = kernel_clone(&args);
+	if (pid < 0) {
+		kfree(c);
+		KUNIT_FAIL_AND_ABORT(test, "kernel_clone: %d", pid);
+	}
+	return c;
+}
+
+/*
+ * A device-private page of a private mapping is shared by fork():
+ * copy_nonpresent_pte() gives the child a device-private entry of its own,
+ * with a reference and a mapcount (mm/memory.c, 5042db43cc26).  The first
+ * fault, in either mm, migrates the folio back for both: migration unmaps
+ * it through the rmap from every mapping.  Succeeds if the fork shows
+ * refcount 2 and mapcount 2, both reads see the data with one
+ * migrate_to_ram() call between them, and the device page is then freed.
+ */
+static void forked_mappings_share_one_migration(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct folio *folio = page_folio(ctx->dpage);
+	struct forked *c;
+	u8 buf[64];
+
+	if (!IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST))
+		kunit_skip(test, "needs the suite built in (=y): kernel_clone() is not exported");
+	c = fork_reader(test, ctx->addr);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 2);
+	KUNIT_EXPECT_EQ(test, folio_mapcount(folio), 2);
+	complete(&c->go);
+	if (!wait_for_completion_timeout(&c->done, msecs_to_jiffies(2 * ACCESS_MS)))
+		KUNIT_FAIL_AND_ABORT(test, "the forked reader did not finish in %d ms (leaked)",
+				     2 * ACCESS_MS);
+	KUNIT_EXPECT_EQ(test, c->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, c->buf, ctx->pattern, sizeof(c->buf));
+	kfree(c);
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 0);
+}
+
 static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(cpu_access_calls_migrate_to_ram_once),
 	KUNIT_CASE(cpu_access_sees_the_data_written_before),
@@ -362,6 +447,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(migrate_to_ram_sigbus_fails_the_access),
 	KUNIT_CASE_SLOW(contended_fault_sleeps_instead_of_spinning),
 	KUNIT_CASE_SLOW(extra_reference_blocks_migration_until_dropped),
+	KUNIT_CASE(forked_mappings_share_one_migration),
 	{}
 };
 

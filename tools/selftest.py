@@ -7,7 +7,9 @@
 3. the suites on the kernel (default Debian 7.3), QEMU x86_64 and UML, via
    tools/run.py;
 4. tools/mutants.py: every patches/regressions/*.patch makes a case fail;
-5. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
+5. tools/gate.py on patches/fixes/: the fixes regress nothing and make the
+   known failures they fix pass (exit 0, a 'fixed' row);
+6. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
 
 Ends with one line, 'N passed, N failed, N skipped', counting KUnit cases as
 kunit.py's JSON reports them (crashed cases count as failed), and exits non-zero
@@ -28,7 +30,7 @@ from common import (DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
 import fetch as fetch_mod  # noqa: E402
 from fetch import fetch  # noqa: E402
 
-STEPS = ('unit', 'checkpatch', 'kunit', 'mutants', 'w1')
+STEPS = ('unit', 'checkpatch', 'kunit', 'mutants', 'gate', 'w1')
 
 
 def step(name: str) -> None:
@@ -145,17 +147,35 @@ def main() -> int:
 		if p.returncode and not total['failed']:
 			total['failed'] += 1	# a build or boot that produced no case at all
 	if 'kunit' in steps and not ok:
-		step('mutants and W=1: not run, the steps above failed')
-		steps = [s for s in steps if s not in ('mutants', 'w1')]
-	if 'mutants' in steps and kver_series(kernel_version(tree)) != DEFAULT_KVER:
-		step(f'mutants: not run, patches/regressions/ is written against {DEFAULT_KVER}')
-	elif 'mutants' in steps:
+		step('mutants, gate and W=1: not run, the steps above failed')
+		steps = [s for s in steps if s not in ('mutants', 'gate', 'w1')]
+	if kver_series(kernel_version(tree)) != DEFAULT_KVER:
+		for s in ('mutants', 'gate'):
+			if s in steps:
+				step(f'{s}: not run, patches/ is written against {DEFAULT_KVER}')
+		steps = [s for s in steps if s not in ('mutants', 'gate')]
+	if 'mutants' in steps:
 		step('mutants: each regression patch must be caught')
 		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/mutants.py'),
 				    '--accel', args.accel] +
 				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 					   kernel_version(tree))]), check=False)
 		ok &= p.returncode == 0
+	if 'gate' in steps:
+		step('gate patches/fixes/: nothing regresses, the known failures they fix pass')
+		gate_results = os.path.join(REPO, 'results', 'gate')
+		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/gate.py'),
+				    os.path.join(REPO, 'patches', 'fixes'), '--arch', 'x86_64',
+				    '--accel', args.accel, '--results', gate_results] +
+				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
+					   kernel_version(tree))]), check=False)
+		try:
+			with open(os.path.join(gate_results, 'summary.md'), encoding='utf-8') as f:
+				fixed = '| fixed |' in f.read()
+		except OSError:
+			fixed = False
+		print(f'gate exit {p.returncode}, a case newly passing: {"yes" if fixed else "NO"}')
+		ok &= p.returncode == 0 and fixed
 	if 'w1' in steps:
 		ok &= w1_sparse(tree)
 
