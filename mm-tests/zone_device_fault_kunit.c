@@ -12,6 +12,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
@@ -29,6 +30,7 @@ struct fault_ctx {
 	unsigned long addr;		/* the page, now device-private */
 	struct page *dpage;		/* the device page behind it */
 	u8 pattern[64];
+	ktime_t start;			/* when .init began */
 };
 
 static int fault_init(struct kunit *test)
@@ -36,6 +38,7 @@ static int fault_init(struct kunit *test)
 	struct fault_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->start = ktime_get();
 	test->priv = ctx;
 	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
 	memset(ctx->pattern, 0xa5, sizeof(ctx->pattern));
@@ -438,6 +441,16 @@ static void forked_mappings_share_one_migration(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 0);
 }
 
+/* How long the case took, set-up included, for the record (TCG is slow). */
+static void fault_exit(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+
+	if (ctx && ctx->dev)
+		kunit_info(test, "took %lld ms",
+			   ktime_ms_delta(ktime_get(), ctx->start));
+}
+
 static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(cpu_access_calls_migrate_to_ram_once),
 	KUNIT_CASE(cpu_access_sees_the_data_written_before),
@@ -454,6 +467,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 static struct kunit_suite zone_device_fault_suite = {
 	.name = "zone_device_fault",
 	.init = fault_init,
+	.exit = fault_exit,
 	.test_cases = zone_device_fault_cases,
 };
 
@@ -472,6 +486,7 @@ static int fault_pmd_init(struct kunit *test)
 	unsigned long base;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->start = ktime_get();
 	test->priv = ctx;
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
 		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
@@ -558,6 +573,7 @@ static struct kunit_case zone_device_fault_pmd_cases[] = {
 static struct kunit_suite zone_device_fault_pmd_suite = {
 	.name = "zone_device_fault_pmd",
 	.init = fault_pmd_init,
+	.exit = fault_exit,
 	.test_cases = zone_device_fault_pmd_cases,
 };
 

@@ -145,7 +145,9 @@ class Series:
 
 	def _apply_git(self, patch: str) -> Tuple[int, str]:
 		with open(patch, encoding='utf-8', errors='replace') as f:
-			is_mail = re.search(r'^(From|Subject): ', f.read(4096), re.M)
+			# git am wants an author; a bare diff (or one with only a
+			# Subject:) goes through git apply.
+			is_mail = re.search(r'^From: .*@', f.read(4096), re.M)
 		p = (self._git('am', '--keep-cr', patch) if is_mail
 		     else self._git('apply', '--index', patch))
 		if p.returncode and is_mail:

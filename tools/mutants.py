@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """mutants: prove the suites catch known-bad kernel changes.
 
-Each patches/regressions/*.patch is applied to the kernel tree (patch -p1),
-the suites are rebuilt (incrementally) and run on QEMU x86_64 through
-tools/run.py, and the patch is reversed again, also when the run fails or is
-interrupted.  A patch is caught when every case its 'Caught-by:' header names
+Each patches/regressions/*.patch is applied to the kernel tree the way
+tools/gate.py applies a series (and the tree put back the same way, also when
+the run fails or is interrupted), the suites are rebuilt (incrementally) and
+run on QEMU x86_64 through tools/run.py.  A patch is caught when every case its 'Caught-by:' header names
 fails, or the whole run crashes or times out (kunit.py's verdict).
 Prints a table and exits 1 if any patch was missed."""
 
@@ -16,8 +16,9 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
@@ -25,6 +26,7 @@ from run import verdicts  # noqa: E402
 from common import (DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    main_wrapper)
 from fetch import fetch  # noqa: E402
+from gate import Series  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
 
@@ -37,34 +39,22 @@ def caught_by(patch: str) -> List[str]:
 	return re.findall(r'(\w+\.\w+)', m.group(1)) if m else []
 
 
-def patch_cmd(tree: str, patch: str, reverse: bool, dry: bool = False) -> Tuple[int, str]:
-	cmd = ['patch', '-p1', '--forward', '--no-backup-if-mismatch', '-s', '-i', patch]
-	if reverse:
-		cmd[2] = '--reverse'
-	if dry:
-		cmd.append('--dry-run')
-	p = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, check=False)
-	return p.returncode, (p.stdout + p.stderr).strip()
-
-
 def run_one(tree: str, patch: str, results: str,
 	    accel: str) -> Tuple[str, List[str], List[str], float]:
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
 	name = os.path.basename(patch)[:-len('.patch')]
-	rc, out = patch_cmd(tree, patch, reverse=False, dry=True)
-	if rc:
-		raise ToolError(f'{name} does not apply to {tree}: {out.splitlines()[0] if out else rc}')
-	patch_cmd(tree, patch, reverse=False)
-	start = time.monotonic()
-	try:
-		res = os.path.join(results, name)
-		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir', tree,
-				    '--keep', '--arch', 'x86_64', '--accel', accel, '--results', res],
-				   capture_output=True, text=True, check=False)
-	finally:
-		rc, out = patch_cmd(tree, patch, reverse=True)
-		if rc:
-			raise ToolError(f'could not reverse {name} in {tree}: {out}')
+	with tempfile.TemporaryDirectory(prefix='zdt-mutant-') as backup:
+		# The gate's way of applying a series and putting the tree back.
+		series = Series(tree, [patch], backup)
+		start = time.monotonic()
+		try:
+			series.apply()
+			res = os.path.join(results, name)
+			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir',
+					    tree, '--keep', '--arch', 'x86_64', '--accel', accel,
+					    '--results', res], capture_output=True, text=True, check=False)
+		finally:
+			series.restore()
 	took = time.monotonic() - start
 	if p.returncode == 3:
 		return 'BUILD BROKEN', [], [], took
