@@ -394,6 +394,32 @@ struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 }
 EXPORT_SYMBOL_GPL(zdt_device_alloc_page);
 
+/*
+ * migrate_vma_setup() of @args (start, end, flags filled in) in the test's
+ * mm, with @npages src/dst entries the test owns; returns with the mmap lock
+ * held for the rest of the migration, or aborts the case.
+ */
+static void zdt_migrate_setup(struct zdt_device *dev, struct migrate_vma *args,
+			      unsigned long npages)
+{
+	struct kunit *test = dev->test;
+	struct mm_struct *mm = current->mm;
+
+	args->src = kunit_kcalloc(test, npages, sizeof(*args->src), GFP_KERNEL);
+	args->dst = kunit_kcalloc(test, npages, sizeof(*args->dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, args->src);
+	KUNIT_ASSERT_NOT_NULL(test, args->dst);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+
+	mmap_read_lock(mm);
+	args->vma = vma_lookup(mm, args->start);
+	if (!args->vma || migrate_vma_setup(args)) {
+		mmap_read_unlock(mm);
+		KUNIT_FAIL_AND_ABORT(test, "migrate_vma_setup at %lx failed",
+				     args->start);
+	}
+}
+
 unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
 				    unsigned long npages)
 {
@@ -407,20 +433,9 @@ unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
 		.flags		= MIGRATE_VMA_SELECT_SYSTEM,
 	};
 
-	src = kunit_kcalloc(test, npages, sizeof(*src), GFP_KERNEL);
-	dst = kunit_kcalloc(test, npages, sizeof(*dst), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, src);
-	KUNIT_ASSERT_NOT_NULL(test, dst);
-	KUNIT_ASSERT_NOT_NULL(test, mm);
-	args.src = src;
-	args.dst = dst;
-
-	mmap_read_lock(mm);
-	args.vma = vma_lookup(mm, addr);
-	if (!args.vma || migrate_vma_setup(&args)) {
-		mmap_read_unlock(mm);
-		KUNIT_FAIL_AND_ABORT(test, "migrate_vma_setup at %lx failed", addr);
-	}
+	zdt_migrate_setup(dev, &args, npages);
+	src = args.src;
+	dst = args.dst;
 	for (i = 0; i < npages; i++) {
 		struct page *spage = migrate_pfn_to_page(src[i]);
 		struct page *dpage;
@@ -471,21 +486,10 @@ struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
 	struct page *dpage;
 	bool moved;
 
-	src = kunit_kcalloc(test, nr, sizeof(*src), GFP_KERNEL);
-	dst = kunit_kcalloc(test, nr, sizeof(*dst), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, src);
-	KUNIT_ASSERT_NOT_NULL(test, dst);
-	KUNIT_ASSERT_NOT_NULL(test, mm);
 	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(addr, PMD_SIZE));
-	args.src = src;
-	args.dst = dst;
-
-	mmap_read_lock(mm);
-	args.vma = vma_lookup(mm, addr);
-	if (!args.vma || migrate_vma_setup(&args)) {
-		mmap_read_unlock(mm);
-		KUNIT_FAIL_AND_ABORT(test, "migrate_vma_setup at %lx failed", addr);
-	}
+	zdt_migrate_setup(dev, &args, nr);
+	src = args.src;
+	dst = args.dst;
 	want = MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND;
 	dpage = (src[0] & want) == want ? zdt_device_alloc_page(dev, order) : NULL;
 	if (!dpage) {
