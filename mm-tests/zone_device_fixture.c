@@ -423,7 +423,6 @@ static void zdt_migrate_setup(struct zdt_device *dev, struct migrate_vma *args,
 unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
 				    unsigned long npages)
 {
-	struct kunit *test = dev->test;
 	struct mm_struct *mm = current->mm;
 	unsigned long *src, *dst, i, moved = 0;
 	struct migrate_vma args = {
