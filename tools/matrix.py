@@ -37,11 +37,17 @@ def rules() -> List[Tuple[str, str, List[str]]]:
 			src = f.read()
 		comments = {m.group(2): m.group(1) for m in re.finditer(
 			r'/\*\n((?: \*.*\n)+?) \*/\nstatic void (\w+)\(struct kunit \*test\)', src)}
-		for arr, suite in re.findall(
-				r'static struct kunit_case (\w+)\[\].*?\n};\n\nstatic struct kunit_suite \w+ = '
-				r'\{\n\t\.name = "(\w+)"', src, re.S):
-			body = re.search(rf'static struct kunit_case {arr}\[\] = {{(.*?)\n}};', src, re.S)
-			for case in re.findall(r'KUNIT_CASE\w*\((\w+)', body.group(1)):
+		for body in re.findall(r'static struct kunit_suite \w+ = \{(.*?)\n\};', src, re.S):
+			suite = re.search(r'\.name = "(\w+)"', body).group(1)
+			arr = re.search(r'\.test_cases = (\w+)', body).group(1)
+			# The first definition: a suite may have a stub array for
+			# kernels without ZONE_DEVICE after it.
+			cases = re.search(rf'static struct kunit_case {arr}\[\] = {{(.*?)\n}};', src, re.S)
+			seen = []
+			for case in re.findall(r'KUNIT_CASE\w*\((\w+)', cases.group(1)):
+				if case in seen:
+					continue
+				seen.append(case)
 				text = ' '.join(l.lstrip(' *') for l in comments.get(case, '').splitlines())
 				text = re.sub(r'\s+', ' ', text).strip()
 				rule = re.split(r'\s+Succeeds if', text)[0].strip()
