@@ -175,7 +175,8 @@ static void cpu_access_calls_migrate_to_ram_once(struct kunit *test)
 
 /*
  * The data comes back intact: the access sees what was written before the
- * page moved to the device.  Succeeds if the bytes match.
+ * page moved to the device (Documentation/mm/hmm.rst, "Migration to and
+ * from device memory").  Succeeds if the bytes match.
  */
 static void cpu_access_sees_the_data_written_before(struct kunit *test)
 {

@@ -29,6 +29,18 @@ KVERS = ('6.12', '7.2', '7.3')
 DOC = os.path.join(REPO, 'docs', 'semantics.md')
 
 
+def first_paren(text: str) -> List[str]:
+	"""The first parenthesised remark of a rule (the function, file or
+	document it cites when it names no commit), balanced; [] if none."""
+	start = text.find('(')
+	depth = 0
+	for i in range(max(start, 0), len(text)):
+		depth += {'(': 1, ')': -1}.get(text[i], 0)
+		if start >= 0 and depth == 0:
+			return [text[start + 1:i]]
+	return []
+
+
 def rules() -> List[Tuple[str, str, List[str]]]:
 	"""(suite.case, rule, cited commits) of every case, in suite order."""
 	out = []
@@ -53,7 +65,7 @@ def rules() -> List[Tuple[str, str, List[str]]]:
 				rule = re.split(r'\s+Succeeds if', text)[0].strip()
 				commits = re.findall(r'\b([0-9a-f]{12})\b(?: \("?([^")]*)"?\)| "([^"]*)")?', text)
 				cites = [c[0] + (f' "{c[1] or c[2]}"' if (c[1] or c[2]) else '') for c in commits]
-				out.append((f'{suite}.{case}', rule, cites))
+				out.append((f'{suite}.{case}', rule, cites or first_paren(rule)))
 	return out
 
 
