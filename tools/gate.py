@@ -243,8 +243,27 @@ def run_suites(src_args: List[str], arch: str, accel: str, results: str) -> Tupl
 	cmd = [sys.executable, os.path.join(REPO, 'tools/run.py'), *src_args, '--arch', arch,
 	       '--accel', accel, '--results', results]
 	start = time.monotonic()
-	p = subprocess.run(cmd, check=False)
-	return p.returncode, time.monotonic() - start
+	# Its own process group, so that an interrupted gate stops kunit.py,
+	# make and QEMU too before it puts the tree back.
+	p = subprocess.Popen(cmd, start_new_session=True)
+	try:
+		rc = p.wait()
+	except BaseException:
+		stop_group(p)
+		raise
+	return rc, time.monotonic() - start
+
+
+def stop_group(p: subprocess.Popen) -> None:
+	for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+		try:
+			os.killpg(p.pid, sig)
+			p.wait(timeout=wait)
+			return
+		except ProcessLookupError:
+			return
+		except subprocess.TimeoutExpired:
+			continue
 
 
 def log_tail(path: str, n: int = 20) -> str:
