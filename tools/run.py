@@ -114,6 +114,8 @@ def verdicts(json_path: str) -> Dict[str, str]:
 	out: Dict[str, str] = {}
 	rank = {'PASS': 0, 'SKIP': 0, 'FAIL': 2, 'ERROR': 3}
 	for path, status in leaf_cases(load_json(json_path)):
+		if not all(path[:2]) or len(path) < 2:
+			continue	# the parser's nameless entry for a crashed suite
 		name = '.'.join(path[:2])
 		if rank.get(status, 2) >= rank.get(out.get(name, 'PASS'), 0):
 			out[name] = status
