@@ -136,29 +136,37 @@ static void pin_converted_to_reference_leaves_one_reference(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refcount_now(test), before);
 }
 
+/* What the CPUs have counted in @item of @pgdat and not folded in yet. */
+static long node_stat_pending(struct pglist_data *pgdat,
+			      enum node_stat_item item)
+{
+	long sum = 0;
+#ifdef CONFIG_SMP
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(pgdat->per_cpu_nodestats,
+				   cpu)->vm_node_stat_diff[item];
+#endif
+	return sum;
+}
+
 /*
- * NR_FOLL_PIN_ACQUIRED or _RELEASED summed over the nodes, with what every
- * CPU has not folded in yet, so that a single pin shows.  Read until two
- * reads agree: vmstat_update() folding a CPU's delta in between could make
- * one read miss it.
+ * NR_FOLL_PIN_ACQUIRED or _RELEASED summed over the nodes, pending CPU
+ * deltas included, so that a single pin shows.  Read until two reads agree:
+ * vmstat_update() folding a CPU's delta in between could make one read miss
+ * it.
  */
 static long foll_pin_stat(enum node_stat_item item)
 {
-	long sum, last = LONG_MIN;
-	int nid, cpu, tries;
+	long sum = 0, last = LONG_MIN;
+	int nid, tries;
 
 	for (tries = 0; tries < 10; tries++) {
 		sum = 0;
-		for_each_online_node(nid) {
-			struct pglist_data *pgdat = NODE_DATA(nid);
-
-			sum += atomic_long_read(&pgdat->vm_stat[item]);
-#ifdef CONFIG_SMP
-			for_each_possible_cpu(cpu)
-				sum += per_cpu_ptr(pgdat->per_cpu_nodestats,
-						   cpu)->vm_node_stat_diff[item];
-#endif
-		}
+		for_each_online_node(nid)
+			sum += atomic_long_read(&NODE_DATA(nid)->vm_stat[item]) +
+			       node_stat_pending(NODE_DATA(nid), item);
 		if (sum == last)
 			break;
 		last = sum;
@@ -418,6 +426,16 @@ static void dev_setup(struct kunit *test, enum memory_type type,
 	KUNIT_ASSERT_EQ(test, page_ref_count(s->dpage), 1);
 }
 
+/*
+ * Unmaps the user page of a case that leaves it on the device.  The test's mm
+ * goes only when the test thread exits, which may be after the fixture's
+ * teardown checked that every device page is free.
+ */
+static void dev_unmap_user_page(struct kunit *test, struct dev_setup *s)
+{
+	KUNIT_EXPECT_EQ(test, vm_munmap(s->addr, PAGE_SIZE), 0);
+}
+
 static void expect_data(struct kunit *test, struct page *page, const u8 *want,
 			size_t len)
 {
@@ -454,6 +472,7 @@ static void pin_keeps_coherent_page_in_place(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage), before);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(s.dpage)));
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 0);
+	dev_unmap_user_page(test, &s);
 }
 
 /*
@@ -526,6 +545,7 @@ static void longterm_pin_of_held_coherent_page_fails_busy(struct kunit *test)
 			foll_pin_stat(NR_FOLL_PIN_RELEASED) - released);
 	put_page(s.dpage);
 	KUNIT_EXPECT_PTR_EQ(test, mapped_page(test, s.dev, s.addr), s.dpage);
+	dev_unmap_user_page(test, &s);
 }
 
 /*
@@ -578,6 +598,7 @@ static void fast_only_leaves_device_private_page_alone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_migrate_to_ram), 0);
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 0);
+	dev_unmap_user_page(test, &s);
 }
 
 static struct kunit_case zone_device_gup_cases[] = {
