@@ -252,6 +252,7 @@ struct gup_variant {
 	const char *name;
 	bool pin;		/* FOLL_PIN: released with unpin_user_page() */
 	long (*gup)(unsigned long addr, unsigned int flags, struct page **page);
+	unsigned int flags;	/* added to what the case asks for */
 };
 
 static long pin_slow(unsigned long addr, unsigned int flags, struct page **page)
@@ -292,6 +293,8 @@ static const struct gup_variant all_variants[] = {
 	{ "pin_user_pages_fast", true, pin_fast },
 	{ "get_user_pages_unlocked", false, get_slow },
 	{ "get_user_pages_fast", false, get_fast },
+	{ "pin_user_pages_unlocked(FOLL_LONGTERM)", true, pin_slow, FOLL_LONGTERM },
+	{ "pin_user_pages_fast(FOLL_LONGTERM)", true, pin_fast, FOLL_LONGTERM },
 };
 
 KUNIT_ARRAY_PARAM_DESC(all_variants, all_variants, name);
@@ -360,7 +363,7 @@ static long gup_bounded(struct kunit *test, struct zdt_device *dev,
 	c->mm = current->mm;
 	c->v = v;
 	c->addr = addr;
-	c->flags = flags;
+	c->flags = flags | v->flags;
 	init_completion(&c->done);
 	mmget(c->mm);
 	t = kthread_run(gup_call_fn, c, "zdt-gup");
@@ -553,9 +556,9 @@ static void longterm_pin_of_held_coherent_page_fails_busy(struct kunit *test)
  * GUP faults it and the pgmap's migrate_to_ram() brings the data back to a
  * system page, which GUP returns (5042db43cc26 "mm/ZONE_DEVICE: new type of
  * ZONE_DEVICE for unaddressable memory"; Documentation/mm/hmm.rst: device
- * memory "can never be pinned ... through GUP").  Succeeds if the call returns
- * a system page with the data after exactly one migrate_to_ram() that moved
- * the page, and the device page is freed.
+ * memory "can never be pinned ... through GUP"), long-term pins included.
+ * Succeeds if the call returns a system page with the data after exactly one
+ * migrate_to_ram() that moved the page, and the device page is freed.
  */
 static void gup_faults_device_private_page_back_to_ram(struct kunit *test)
 {
