@@ -194,13 +194,14 @@ static inline int zdt_initial_refcount(enum memory_type type)
  * Trylock device page in do_swap_page", 6.15) the fault holds it locked, and
  * setup refuses an unlocked one with -EINVAL and does not lock it again;
  * before, setup trylocked it like any other page (so a locked one was not
- * collected).  Same series, same version as ZDT_FAULT_LOCKS_DEVICE_FOLIO.
+ * collected).  The same commit as ZDT_FAULT_LOCKS_DEVICE_FOLIO.
  */
-#define ZDT_SETUP_LOCKED_FAULT_PAGE	ZDT_FAULT_LOCKS_DEVICE_FOLIO
-#if ZDT_SETUP_LOCKED_FAULT_PAGE
+#if ZDT_KERNEL_AT_LEAST(6, 15)
+#define ZDT_SETUP_LOCKED_FAULT_PAGE	true
 #define ZDT_FAULT_PAGE_RULE \
 	"migrate_vma_setup() wants fault_page locked by the caller, else -EINVAL (1afaeb8293c9)"
 #else
+#define ZDT_SETUP_LOCKED_FAULT_PAGE	false
 #define ZDT_FAULT_PAGE_RULE \
 	"this kernel predates 1afaeb8293c9: migrate_vma_setup() trylocks fault_page itself"
 #endif
