@@ -11,6 +11,7 @@
 #define _MM_TESTS_ZONE_DEVICE_COMPAT_H
 
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/version.h>
 #include <linux/slab.h>
@@ -211,13 +212,20 @@ static inline int zdt_initial_refcount(enum memory_type type)
  * "mm/migrate: Add migrate_device_pfns", 6.15); before, only
  * migrate_device_range().
  */
-#if ZDT_KERNEL_AT_LEAST(6, 15)
-#define ZDT_HAS_MIGRATE_DEVICE_PFNS	1
-#define zdt_migrate_device_pfns(src, npages)	migrate_device_pfns(src, npages)
+#define ZDT_HAS_MIGRATE_DEVICE_PFNS	ZDT_KERNEL_AT_LEAST(6, 15)
+
+#ifdef CONFIG_DEVICE_MIGRATION
+static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
+					  unsigned long npages)
+{
+#if ZDT_HAS_MIGRATE_DEVICE_PFNS
+	return migrate_device_pfns(src_pfns, npages);
 #else
-#define ZDT_HAS_MIGRATE_DEVICE_PFNS	0
-#define zdt_migrate_device_pfns(src, npages)	(-EOPNOTSUPP)
+	return -EOPNOTSUPP;
 #endif
+}
+#endif /* CONFIG_DEVICE_MIGRATION */
+
 #define ZDT_NO_MIGRATE_DEVICE_PFNS \
 	"needs migrate_device_pfns() (a14fa8ec9d81, 6.15)"
 

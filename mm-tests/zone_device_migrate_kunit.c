@@ -640,19 +640,17 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
  * device-coherent folio to system RAM before pinning it (mm/gup.c).  The
  * caller passes one reference of its own, which the call consumes.
  */
+#define COHERENT_FOLIO_CALLABLE	IS_BUILTIN(CONFIG_ZONE_DEVICE_MIGRATE_KUNIT_TEST)
+
+static int coherent_folio_migrate(struct folio *folio)
+{
 #if IS_BUILTIN(CONFIG_ZONE_DEVICE_MIGRATE_KUNIT_TEST)
-static int coherent_folio_migrate(struct folio *folio)
-{
 	return migrate_device_coherent_folio(folio);
-}
-#define COHERENT_FOLIO_CALLABLE	true
 #else
-static int coherent_folio_migrate(struct folio *folio)
-{
 	return -EOPNOTSUPP;
-}
-#define COHERENT_FOLIO_CALLABLE	false
 #endif
+}
+
 #define NO_COHERENT_FOLIO \
 	"needs the suite built in (=y): migrate_device_coherent_folio() is mm-internal"
 
@@ -782,7 +780,8 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	if (rfolio) {
 		folio_lock(rfolio);
 		for (i = 0; i < nr; i++)
-			copy_highpage(folio_page(rfolio, i), virt_to_page(zdt_page_data(dpage + i)));
+			copy_highpage(folio_page(rfolio, i),
+				      virt_to_page(zdt_page_data(dpage + i)));
 		d.args.dst[0] = migrate_pfn(folio_pfn(rfolio)) | ZDT_MIGRATE_PFN_COMPOUND;
 		migrate_vma_pages(&d.args);
 	}
@@ -874,7 +873,7 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 		bool data;
 
 		if (!faulter_wait(f[i], ACCESS_MS)) {
-			KUNIT_FAIL(test, "faulting thread %d not done %d ms after finalize (leaked)",
+			KUNIT_FAIL(test, "thread %d not done %d ms after finalize (leaked)",
 				   i, ACCESS_MS);
 			continue;
 		}
