@@ -74,6 +74,18 @@ static unsigned long user_pages(struct kunit *test, unsigned long npages)
 }
 
 /*
+ * Unmaps [@addr, @addr + @len) of the test's mm; every case ends with it.
+ * The test's mm goes only when the case's thread has exited, which may be
+ * after KUnit began the fixture's teardown: a device page still mapped then
+ * would look leaked, and a leaked device-coherent range fails every later
+ * coherent case.
+ */
+static void unmap_user(struct kunit *test, unsigned long addr, size_t len)
+{
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
+}
+
+/*
  * Empties the per-CPU LRU batches, each of which holds a reference on the
  * system folios it carries, so that refcounts compare exactly.  Every CPU's
  * when built in (lru_add_drain_all() is not exported); else this CPU's.
@@ -383,6 +395,7 @@ static void setup_selects_by_flags_and_owner(struct kunit *test)
 	expect_state(test, after, before, "after finalize");
 	if (p->source != SRC_PRIVATE)
 		KUNIT_EXPECT_PTR_EQ(test, mapped_page(addr), page);
+	unmap_user(test, addr, PAGE_SIZE);
 }
 
 /*
@@ -449,6 +462,7 @@ static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, has_pattern(buf, 0));
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_migrate_to_ram), 1,
 			    "the CPU access did not go through the device page");
+	unmap_user(test, addr, PAGE_SIZE);
 }
 
 /* args->fault_page held locked or not by the caller. */
@@ -530,6 +544,7 @@ static void setup_follows_the_fault_page_lock_rule(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, src, 0);
 	}
 	expect_state(test, after, before, "after finalize");
+	unmap_user(test, addr, PAGE_SIZE);
 }
 
 /* Eviction of device memory, by pfn range or pfn list. */
@@ -633,6 +648,7 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_migrate_to_ram), 0,
 			    "a CPU access still found a device-private page");
+	unmap_user(test, addr, EVICT_PAGES * PAGE_SIZE);
 }
 
 /*
@@ -690,6 +706,7 @@ static void coherent_folio_migrates_with_its_data(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, PageLocked(cpage));
 	cpu_read(test, addr, buf);
 	KUNIT_EXPECT_TRUE(test, has_pattern(buf, 0));
+	unmap_user(test, addr, PAGE_SIZE);
 }
 
 /*
@@ -729,6 +746,7 @@ static void coherent_folio_with_extra_reference_is_left_as_it_was(struct kunit *
 				"the coherent page is no longer mapped");
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
 	folio_put(folio);
+	unmap_user(test, addr, PAGE_SIZE);
 }
 
 /* The page of a PMD-sized range the large-folio case writes and reads. */
@@ -746,7 +764,7 @@ static void coherent_folio_with_extra_reference_is_left_as_it_was(struct kunit *
 static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 {
 	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
-	unsigned long nr = 1UL << order, base, i, src0, src_pages, cpages;
+	unsigned long nr = 1UL << order, map, base, i, src0, src_pages, cpages;
 	unsigned long others = 0;
 	struct zdt_device *dev;
 	struct folio *rfolio = NULL;
@@ -760,10 +778,11 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	if (!thp_migration_supported())
 		kunit_skip(test,
 			   "needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration)");
-	base = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(base));
-	base = ALIGN(base, PMD_SIZE);
+	/* Twice the size, so that an aligned PMD lies inside the mapping. */
+	map = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map));
+	base = ALIGN(map, PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, base);
 	KUNIT_ASSERT_EQ(test, folio_order(page_folio(dpage)), order);
 	memset(zdt_page_data(dpage + PMD_PAGE_INDEX), pattern_byte(PMD_PAGE_INDEX), 64);
@@ -809,6 +828,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	cpu_read(test, base + PMD_PAGE_INDEX * PAGE_SIZE, buf);
 	KUNIT_EXPECT_TRUE(test, has_pattern(buf, PMD_PAGE_INDEX));
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
+	unmap_user(test, map, 2 * PMD_SIZE);
 }
 
 /* Threads faulting on the page while the test migrates it. */
@@ -901,6 +921,7 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
 	KUNIT_EXPECT_EQ(test, page_ref_count(dpage), 0);
 	KUNIT_EXPECT_FALSE(test, PageLocked(dpage));
+	unmap_user(test, addr, PAGE_SIZE);
 }
 
 static struct kunit_case zone_device_migrate_cases[] = {
