@@ -191,6 +191,7 @@ struct faulter {
 	struct task_struct *task;
 	u8 buf[64];
 	unsigned long left;		/* what copy_from_user() left */
+	bool started;			/* about to access */
 	struct completion done;
 };
 
@@ -199,6 +200,7 @@ static int faulter_fn(void *data)
 	struct faulter *f = data;
 
 	kthread_use_mm(f->mm);
+	WRITE_ONCE(f->started, true);
 	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
 	kthread_unuse_mm(f->mm);
 	complete(&f->done);
@@ -924,6 +926,78 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 	unmap_user(test, addr, PAGE_SIZE);
 }
 
+/*
+ * Rounds of the race below: each is a fresh device page and CPU read, the
+ * driver starting RACE_STEP_US later each round after the reader began, so
+ * that the rounds sweep across the fault's window.
+ */
+#define RACE_ROUNDS		20
+#define RACE_STEP_US		10
+
+/*
+ * The Xe SVM scenario itself (b570f37a2ce4's thread): the driver moves a
+ * device-private page back to RAM with migrate_vma_*() while a CPU thread
+ * faults on it, so the driver's setup and the fault's migrate_to_ram() race
+ * for the same page.  One of them moves it; the other finds it gone, or
+ * fails cleanly (not collected, or MIGRATE_PFN_MIGRATE cleared by the
+ * expected-count check) and leaves it as it was (8763cb45ab96; hmm.rst step
+ * 4).  Succeeds if in each of RACE_ROUNDS rounds the CPU read finishes
+ * within ACCESS_MS with the data, and the device page is freed exactly
+ * once, unlocked, at refcount 0: no reference lost or leaked, no livelock.
+ */
+static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE,
+						   ZDT_DEVICE_PAGES);
+	unsigned long addr = user_pages(test, 1);
+	unsigned int round, by_driver = 0;
+	struct page *dpage = zdt_device_page(dev, 0);
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		int freed = atomic_read(&dev->nr_free);
+		unsigned long left, spins;
+		struct faulter *f;
+		struct drive d;
+		bool data;
+
+		KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(dev, addr, 1), 1);
+		KUNIT_ASSERT_EQ(test, page_ref_count(dpage), 1);
+		f = faulter_create(test, addr);
+		drive_init(test, &d, addr, 1, dev, MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+		wake_up_process(f->task);
+		/* Bounded: the reader's wait below catches one never started. */
+		for (spins = 0; !READ_ONCE(f->started) && spins < 100000; spins++)
+			udelay(1);
+		udelay(round * RACE_STEP_US);
+		begin_migration(&d);
+		if (!d.ret && (d.args.src[0] & MIGRATE_PFN_MIGRATE)) {
+			d.args.dst[0] = ram_copy_of(&d, dpage);
+			migrate_vma_pages(&d.args);
+			if (d.args.src[0] & MIGRATE_PFN_MIGRATE)
+				by_driver++;
+		}
+		end_migration(&d);
+		if (!faulter_wait(f, ACCESS_MS))
+			KUNIT_FAIL_AND_ABORT(test,
+					     "round %u: CPU read not done in %d ms (thread leaked)",
+					     round, ACCESS_MS);
+		left = f->left;
+		data = has_pattern(f->buf, 0);
+		faulter_free(f);
+
+		KUNIT_ASSERT_EQ(test, d.ret, 0);
+		KUNIT_ASSERT_EQ_MSG(test, left, 0, "round %u: CPU read failed", round);
+		KUNIT_ASSERT_TRUE_MSG(test, data, "round %u: wrong data", round);
+		KUNIT_ASSERT_EQ_MSG(test, atomic_read(&dev->nr_free), freed + 1,
+				    "round %u: device page not freed exactly once", round);
+		KUNIT_ASSERT_EQ(test, page_ref_count(dpage), 0);
+		KUNIT_ASSERT_FALSE(test, PageLocked(dpage));
+	}
+	kunit_info(test, "%u of %u rounds moved by the driver, the rest by the fault",
+		   by_driver, RACE_ROUNDS);
+	unmap_user(test, addr, PAGE_SIZE);
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -935,6 +1009,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(coherent_folio_with_extra_reference_is_left_as_it_was),
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE_SLOW(cpu_faults_wait_for_a_migrating_page),
+	KUNIT_CASE_SLOW(driver_and_cpu_fault_race_for_a_page),
 	{}
 };
 
@@ -983,6 +1058,11 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 	kunit_skip(test, NO_DEVICE_MIGRATION);
 }
 
+static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
+{
+	kunit_skip(test, NO_DEVICE_MIGRATION);
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(setup_selects_by_flags_and_owner),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -992,6 +1072,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(coherent_folio_with_extra_reference_is_left_as_it_was),
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE_SLOW(cpu_faults_wait_for_a_migrating_page),
+	KUNIT_CASE_SLOW(driver_and_cpu_fault_race_for_a_page),
 	{}
 };
 
