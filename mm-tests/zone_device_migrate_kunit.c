@@ -927,23 +927,29 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 }
 
 /*
- * Rounds of the race below: each is a fresh device page and CPU read, the
- * driver starting RACE_STEP_US later each round after the reader began, so
- * that the rounds sweep across the fault's window.
+ * Rounds of the race below, each a fresh device page and CPU read.  In the
+ * first RACE_AHEAD_ROUNDS the driver is first: it holds the page collected
+ * (a migration entry in the PTE) for RACE_AHEAD_US more each round while
+ * the reader starts, so the read meets the migration for sure.  In the
+ * others the reader is first and the driver starts RACE_STEP_US later each
+ * round, so that the rounds sweep across the fault's own migration.
  */
 #define RACE_ROUNDS		20
+#define RACE_AHEAD_ROUNDS	4
+#define RACE_AHEAD_US		500
 #define RACE_STEP_US		10
 
 /*
  * The Xe SVM scenario itself (b570f37a2ce4's thread): the driver moves a
  * device-private page back to RAM with migrate_vma_*() while a CPU thread
- * faults on it, so the driver's setup and the fault's migrate_to_ram() race
- * for the same page.  One of them moves it; the other finds it gone, or
- * fails cleanly (not collected, or MIGRATE_PFN_MIGRATE cleared by the
- * expected-count check) and leaves it as it was (8763cb45ab96; hmm.rst step
- * 4).  Succeeds if in each of RACE_ROUNDS rounds the CPU read finishes
- * within ACCESS_MS with the data, and the device page is freed exactly
- * once, unlocked, at refcount 0: no reference lost or leaked, no livelock.
+ * faults on it, so the driver's migration and the fault's migrate_to_ram()
+ * race for the same page.  One of them moves it; the other finds it gone,
+ * waits for it (a migration entry), or fails cleanly (not collected, or
+ * MIGRATE_PFN_MIGRATE cleared by the expected-count check) and leaves it
+ * as it was (8763cb45ab96; hmm.rst steps 2 and 4).  Succeeds if in each of
+ * RACE_ROUNDS rounds the CPU read finishes within ACCESS_MS with the data,
+ * and the device page is freed exactly once, unlocked, at refcount 0: no
+ * reference lost or leaked, no livelock.
  */
 static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 {
@@ -964,12 +970,19 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, page_ref_count(dpage), 1);
 		f = faulter_create(test, addr);
 		drive_init(test, &d, addr, 1, dev, MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
-		wake_up_process(f->task);
-		/* Bounded: the reader's wait below catches one never started. */
-		for (spins = 0; !READ_ONCE(f->started) && spins < 100000; spins++)
-			udelay(1);
-		udelay(round * RACE_STEP_US);
-		begin_migration(&d);
+		if (round < RACE_AHEAD_ROUNDS) {
+			begin_migration(&d);
+			wake_up_process(f->task);
+			if (!d.ret && (d.args.src[0] & MIGRATE_PFN_MIGRATE))
+				udelay((round + 1) * RACE_AHEAD_US);
+		} else {
+			wake_up_process(f->task);
+			/* Bounded: the wait below catches a reader never started. */
+			for (spins = 0; !READ_ONCE(f->started) && spins < 100000; spins++)
+				udelay(1);
+			udelay((round - RACE_AHEAD_ROUNDS) * RACE_STEP_US);
+			begin_migration(&d);
+		}
 		if (!d.ret && (d.args.src[0] & MIGRATE_PFN_MIGRATE)) {
 			d.args.dst[0] = ram_copy_of(&d, dpage);
 			migrate_vma_pages(&d.args);
