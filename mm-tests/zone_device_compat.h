@@ -11,6 +11,7 @@
 #define _MM_TESTS_ZONE_DEVICE_COMPAT_H
 
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/version.h>
 #include <linux/slab.h>
@@ -186,5 +187,46 @@ static inline int zdt_initial_refcount(enum memory_type type)
 #ifndef kzalloc_obj
 #define kzalloc_obj(obj)	kzalloc(sizeof(obj), GFP_KERNEL)
 #endif
+
+/* migrate suite */
+
+/*
+ * args->fault_page of migrate_vma_setup(): since 1afaeb8293c9 ("mm/migrate:
+ * Trylock device page in do_swap_page", 6.15) the fault holds it locked, and
+ * setup refuses an unlocked one with -EINVAL and does not lock it again;
+ * before, setup trylocked it like any other page (so a locked one was not
+ * collected).  The same commit as ZDT_FAULT_LOCKS_DEVICE_FOLIO.
+ */
+#if ZDT_KERNEL_AT_LEAST(6, 15)
+#define ZDT_SETUP_LOCKED_FAULT_PAGE	true
+#define ZDT_FAULT_PAGE_RULE \
+	"migrate_vma_setup() wants fault_page locked by the caller, else -EINVAL (1afaeb8293c9)"
+#else
+#define ZDT_SETUP_LOCKED_FAULT_PAGE	false
+#define ZDT_FAULT_PAGE_RULE \
+	"this kernel predates 1afaeb8293c9: migrate_vma_setup() trylocks fault_page itself"
+#endif
+
+/*
+ * migrate_device_pfns(): eviction of a list of device pfns (a14fa8ec9d81
+ * "mm/migrate: Add migrate_device_pfns", 6.15); before, only
+ * migrate_device_range().
+ */
+#define ZDT_HAS_MIGRATE_DEVICE_PFNS	ZDT_KERNEL_AT_LEAST(6, 15)
+
+#ifdef CONFIG_DEVICE_MIGRATION
+static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
+					  unsigned long npages)
+{
+#if ZDT_HAS_MIGRATE_DEVICE_PFNS
+	return migrate_device_pfns(src_pfns, npages);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+#endif /* CONFIG_DEVICE_MIGRATION */
+
+#define ZDT_NO_MIGRATE_DEVICE_PFNS \
+	"needs migrate_device_pfns() (a14fa8ec9d81, 6.15)"
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */
