@@ -9,6 +9,7 @@
  * of hanging the kernel.
  */
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/ioport.h>
 #include <linux/kthread.h>
 #include <linux/highmem.h>
@@ -25,6 +26,13 @@
 
 /* How long teardown waits for memunmap_pages() before leaking the device. */
 #define ZDT_TEARDOWN_TIMEOUT_MS	2000
+/*
+ * KUnit runs the teardown in another thread once the case's thread has
+ * signalled its end, which may be before that thread's exit_mmap() unmapped
+ * the test's user memory: a device page still mapped there drops its
+ * reference a little later.  The leak check waits this long for that.
+ */
+#define ZDT_SETTLE_MS		1000
 
 /*
  * RAM reserved for the non-private types, "SIZE@START" as memmap= takes it.
@@ -251,11 +259,14 @@ static void zdt_device_destroy(void *data)
 	/* Only allocated PRIVATE/COHERENT pages hold pgmap references. */
 	bool pins_pgmap = dev->pgmap.type == MEMORY_DEVICE_PRIVATE ||
 			  dev->pgmap.type == MEMORY_DEVICE_COHERENT;
-	unsigned long i;
+	unsigned long i, settle = jiffies + msecs_to_jiffies(ZDT_SETTLE_MS);
 
 	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages; i++) {
 		struct page *page = zdt_device_page(dev, i);
 
+		while (page_ref_count(page) != want &&
+		       time_before(jiffies, settle))
+			usleep_range(1000, 2000);
 		if (page_ref_count(page) == want)
 			continue;
 		if (pins_pgmap) {
