@@ -61,82 +61,24 @@ static int fault_init(struct kunit *test)
 #define ACCESS_MS		2000
 
 /*
- * CPU accesses run in a thread of the test's mm, so that the test can bound
- * them: a fault that never returns is a FAIL, not a hung kernel.  Not
- * test-managed memory: a thread that never finishes keeps using it.
- */
-struct faulter {
-	struct mm_struct *mm;
-	unsigned long addr;
-	struct task_struct *task;
-	u8 buf[64];
-	unsigned long left;		/* what copy_from_user() left */
-	struct completion done;
-};
-
-static int faulter_fn(void *data)
-{
-	struct faulter *f = data;
-
-	kthread_use_mm(f->mm);
-	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
-	kthread_unuse_mm(f->mm);
-	complete(&f->done);
-	return 0;
-}
-
-/* A thread that reads @addr once it is woken (wake_up_process(f->task)). */
-static struct faulter *faulter_create(struct kunit *test, unsigned long addr)
-{
-	struct faulter *f = kzalloc_obj(*f);
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->mm = current->mm;
-	f->addr = addr;
-	init_completion(&f->done);
-	f->task = kthread_create(faulter_fn, f, "zdt-faulter");
-	if (IS_ERR(f->task)) {
-		long err = PTR_ERR(f->task);
-
-		kfree(f);
-		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %ld", err);
-	}
-	mmget(f->mm);
-	get_task_struct(f->task);
-	return f;
-}
-
-static bool faulter_wait(struct faulter *f, unsigned int ms)
-{
-	return wait_for_completion_timeout(&f->done, msecs_to_jiffies(ms));
-}
-
-static void faulter_free(struct faulter *f)
-{
-	put_task_struct(f->task);
-	mmput(f->mm);
-	kfree(f);
-}
-
-/*
  * Waits, bounded, for @f's access to finish.  An access that loops through
  * migrate_to_ram() (migration failing forever) is stopped by making the
  * callback fail, and the case FAILs; one that never returns at all leaves
  * its thread (and @f) leaked.  @when says what the wait follows.
  */
-static void faulter_finish(struct kunit *test, struct faulter *f,
+static void faulter_finish(struct kunit *test, struct zdt_faulter *f,
 			   const char *when)
 {
 	struct fault_ctx *ctx = test->priv;
 
-	if (faulter_wait(f, ACCESS_MS))
+	if (zdt_faulter_wait(f, ACCESS_MS))
 		return;
 	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
-	if (!faulter_wait(f, ACCESS_MS))
+	if (!zdt_faulter_wait(f, ACCESS_MS))
 		KUNIT_FAIL_AND_ABORT(test,
 				     "CPU access still not done %d ms %s: the fault never returns (thread leaked)",
 				     2 * ACCESS_MS, when);
-	faulter_free(f);
+	zdt_faulter_free(f);
 	KUNIT_FAIL_AND_ABORT(test,
 			     "CPU access not done %d ms %s: the fault loops (%d migrate_to_ram calls); stopped with SIGBUS",
 			     ACCESS_MS, when, atomic_read(&ctx->dev->nr_migrate_to_ram));
@@ -146,14 +88,14 @@ static void faulter_finish(struct kunit *test, struct faulter *f,
 static unsigned long cpu_read(struct kunit *test, u8 *buf)
 {
 	struct fault_ctx *ctx = test->priv;
-	struct faulter *f = faulter_create(test, ctx->addr);
+	struct zdt_faulter *f = zdt_faulter_create(test, ctx->addr);
 	unsigned long left;
 
 	wake_up_process(f->task);
 	faulter_finish(test, f, "after it started");
 	memcpy(buf, f->buf, sizeof(f->buf));
 	left = f->left;
-	faulter_free(f);
+	zdt_faulter_free(f);
 	return left;
 }
 
@@ -276,13 +218,13 @@ static void expect_contended_fault_sleeps(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
 	unsigned long faults, start;
-	struct faulter *f;
+	struct zdt_faulter *f;
 	bool running;
 
 	/* lock_page() would wait for good on a page a bug left locked. */
 	KUNIT_ASSERT_TRUE_MSG(test, trylock_page(ctx->dpage),
 			      "the device page is already locked");
-	f = faulter_create(test, ctx->addr);
+	f = zdt_faulter_create(test, ctx->addr);
 	start = f->task->min_flt + f->task->maj_flt;
 	wake_up_process(f->task);
 	msleep(CONTENDED_WINDOW_MS);
@@ -302,7 +244,7 @@ static void expect_contended_fault_sleeps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
-	faulter_free(f);
+	zdt_faulter_free(f);
 }
 
 /*
@@ -332,12 +274,12 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	struct faulter *f;
+	struct zdt_faulter *f;
 	int calls, moved;
 	bool done;
 
 	get_page(ctx->dpage);
-	f = faulter_create(test, ctx->addr);
+	f = zdt_faulter_create(test, ctx->addr);
 	wake_up_process(f->task);
 	msleep(BLOCKED_MS);
 	calls = atomic_read(&ctx->dev->nr_migrate_to_ram);
@@ -355,7 +297,7 @@ static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
 	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 0);
-	faulter_free(f);
+	zdt_faulter_free(f);
 }
 
 /*

@@ -14,9 +14,13 @@
 #define _MM_TESTS_ZONE_DEVICE_FIXTURE_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/err.h>
+#include <linux/kthread.h>
 #include <linux/memremap.h>
 #include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/uaccess.h>
 #include <kunit/test.h>
 
@@ -43,6 +47,69 @@ static inline unsigned long zdt_user_page(struct kunit *test, const void *data,
 			       (long)addr);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, data, len), 0);
 	return addr;
+}
+
+/*
+ * A thread of the test's mm that reads 64 bytes at @addr from the CPU once
+ * woken (wake_up_process(f->task)), so that a case can bound the access: a
+ * fault that never returns is a FAIL, not a hung kernel.  Not test-managed
+ * memory: a thread that never finishes keeps using it, so free it only after
+ * zdt_faulter_wait() said the access finished.
+ */
+struct zdt_faulter {
+	struct mm_struct *mm;
+	unsigned long addr;
+	struct task_struct *task;
+	bool started;			/* the thread is about to read */
+	u8 buf[64];
+	unsigned long left;		/* what copy_from_user() left */
+	struct completion done;
+};
+
+static inline int zdt_faulter_fn(void *data)
+{
+	struct zdt_faulter *f = data;
+
+	kthread_use_mm(f->mm);
+	WRITE_ONCE(f->started, true);
+	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
+	kthread_unuse_mm(f->mm);
+	complete(&f->done);
+	return 0;
+}
+
+static inline struct zdt_faulter *zdt_faulter_create(struct kunit *test,
+						     unsigned long addr)
+{
+	struct zdt_faulter *f = kzalloc_obj(*f);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->mm = current->mm;
+	f->addr = addr;
+	init_completion(&f->done);
+	f->task = kthread_create(zdt_faulter_fn, f, "zdt-faulter");
+	if (IS_ERR(f->task)) {
+		long err = PTR_ERR(f->task);
+
+		kfree(f);
+		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %ld", err);
+	}
+	mmget(f->mm);
+	get_task_struct(f->task);
+	return f;
+}
+
+/* True once the access finished, false after @ms without that. */
+static inline bool zdt_faulter_wait(struct zdt_faulter *f, unsigned int ms)
+{
+	return wait_for_completion_timeout(&f->done, msecs_to_jiffies(ms));
+}
+
+static inline void zdt_faulter_free(struct zdt_faulter *f)
+{
+	put_task_struct(f->task);
+	mmput(f->mm);
+	kfree(f);
 }
 
 struct zdt_device {

@@ -180,80 +180,19 @@ static unsigned long ram_copy_of(struct drive *d, struct page *spage)
 	return migrate_pfn(page_to_pfn(page));
 }
 
-/*
- * CPU accesses run in a thread of the test's mm, so that the test can bound
- * them (as in zone_device_fault_kunit.c).  Not test-managed memory: a thread
- * that never finishes keeps using it.
- */
-struct faulter {
-	struct mm_struct *mm;
-	unsigned long addr;
-	struct task_struct *task;
-	u8 buf[64];
-	unsigned long left;		/* what copy_from_user() left */
-	bool started;			/* about to access */
-	struct completion done;
-};
-
-static int faulter_fn(void *data)
-{
-	struct faulter *f = data;
-
-	kthread_use_mm(f->mm);
-	WRITE_ONCE(f->started, true);
-	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
-	kthread_unuse_mm(f->mm);
-	complete(&f->done);
-	return 0;
-}
-
-/* A thread that reads @addr once woken (wake_up_process(f->task)). */
-static struct faulter *faulter_create(struct kunit *test, unsigned long addr)
-{
-	struct faulter *f = kzalloc_obj(*f);
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->mm = current->mm;
-	f->addr = addr;
-	init_completion(&f->done);
-	f->task = kthread_create(faulter_fn, f, "zdt-migrate-faulter");
-	if (IS_ERR(f->task)) {
-		long err = PTR_ERR(f->task);
-
-		kfree(f);
-		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %ld", err);
-	}
-	mmget(f->mm);
-	get_task_struct(f->task);
-	return f;
-}
-
-static bool faulter_wait(struct faulter *f, unsigned int ms)
-{
-	return wait_for_completion_timeout(&f->done, msecs_to_jiffies(ms));
-}
-
-/* Only once its access finished: a thread still running keeps using @f. */
-static void faulter_free(struct faulter *f)
-{
-	put_task_struct(f->task);
-	mmput(f->mm);
-	kfree(f);
-}
-
 /* Reads @addr from the CPU, bounded; what the 64 bytes had in @buf. */
 static void cpu_read(struct kunit *test, unsigned long addr, u8 *buf)
 {
-	struct faulter *f = faulter_create(test, addr);
+	struct zdt_faulter *f = zdt_faulter_create(test, addr);
 	unsigned long left;
 
 	wake_up_process(f->task);
-	if (!faulter_wait(f, ACCESS_MS))
+	if (!zdt_faulter_wait(f, ACCESS_MS))
 		KUNIT_FAIL_AND_ABORT(test, "CPU read of %lx not done in %d ms (thread leaked)",
 				     addr, ACCESS_MS);
 	memcpy(buf, f->buf, sizeof(f->buf));
 	left = f->left;
-	faulter_free(f);
+	zdt_faulter_free(f);
 	KUNIT_ASSERT_EQ_MSG(test, left, 0, "CPU read of %lx failed", addr);
 }
 
@@ -852,7 +791,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
  */
 static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 {
-	struct faulter *f[MIGRATING_FAULTERS];
+	struct zdt_faulter *f[MIGRATING_FAULTERS];
 	unsigned long faults[MIGRATING_FAULTERS] = { };
 	unsigned long start[MIGRATING_FAULTERS];
 	bool running[MIGRATING_FAULTERS] = { };
@@ -865,7 +804,7 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 
 	drive_init(test, &d, addr, 1, dev, MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
 	for (i = 0; i < MIGRATING_FAULTERS; i++)
-		f[i] = faulter_create(test, addr);
+		f[i] = zdt_faulter_create(test, addr);
 
 	begin_migration(&d);
 	if (!d.ret && (d.args.src[0] & MIGRATE_PFN_MIGRATE)) {
@@ -894,14 +833,14 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 		unsigned long left;
 		bool data;
 
-		if (!faulter_wait(f[i], ACCESS_MS)) {
+		if (!zdt_faulter_wait(f[i], ACCESS_MS)) {
 			KUNIT_FAIL(test, "thread %d not done %d ms after finalize (leaked)",
 				   i, ACCESS_MS);
 			continue;
 		}
 		left = f[i]->left;
 		data = has_pattern(f[i]->buf, 0);
-		faulter_free(f[i]);
+		zdt_faulter_free(f[i]);
 		KUNIT_EXPECT_EQ_MSG(test, left, 0, "thread %d's read failed", i);
 		KUNIT_EXPECT_TRUE_MSG(test, data, "thread %d read the wrong data", i);
 	}
@@ -962,13 +901,13 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		int freed = atomic_read(&dev->nr_free);
 		unsigned long left, spins;
-		struct faulter *f;
+		struct zdt_faulter *f;
 		struct drive d;
 		bool data;
 
 		KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(dev, addr, 1), 1);
 		KUNIT_ASSERT_EQ(test, page_ref_count(dpage), 1);
-		f = faulter_create(test, addr);
+		f = zdt_faulter_create(test, addr);
 		drive_init(test, &d, addr, 1, dev, MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
 		if (round < RACE_AHEAD_ROUNDS) {
 			begin_migration(&d);
@@ -990,13 +929,13 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 				by_driver++;
 		}
 		end_migration(&d);
-		if (!faulter_wait(f, ACCESS_MS))
+		if (!zdt_faulter_wait(f, ACCESS_MS))
 			KUNIT_FAIL_AND_ABORT(test,
 					     "round %u: CPU read not done in %d ms (thread leaked)",
 					     round, ACCESS_MS);
 		left = f->left;
 		data = has_pattern(f->buf, 0);
-		faulter_free(f);
+		zdt_faulter_free(f);
 
 		KUNIT_ASSERT_EQ(test, d.ret, 0);
 		KUNIT_ASSERT_EQ_MSG(test, left, 0, "round %u: CPU read failed", round);
