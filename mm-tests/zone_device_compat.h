@@ -58,6 +58,16 @@ static inline struct dev_pagemap *zdt_page_pgmap(struct page *page)
 #endif
 }
 
+static inline void zdt_folio_set_pgmap(struct folio *folio,
+				       struct dev_pagemap *pgmap)
+{
+#if ZDT_KERNEL_AT_LEAST(6, 15)
+	folio->pgmap = pgmap;
+#else
+	folio->page.pgmap = pgmap;
+#endif
+}
+
 /*
  * Hand out a free device page, as a driver's allocator does: refcount 1,
  * locked, one pgmap reference.  Until 6.18: zone_device_page_init(page),
@@ -98,6 +108,8 @@ static inline void zdt_zone_device_init(struct page *page,
  * zone_device_folio_init(), 6.19).  Before that the flags do not exist.
  */
 #if ZDT_HAS_LARGE_DEVICE_FOLIOS
+/* The pgmap op that gives each folio of a split device folio its share. */
+#define ZDT_FOLIO_SPLIT_OP(fn)		.folio_split = (fn),
 #define ZDT_MIGRATE_VMA_SELECT_COMPOUND	MIGRATE_VMA_SELECT_COMPOUND
 #define ZDT_MIGRATE_PFN_COMPOUND	MIGRATE_PFN_COMPOUND
 /* A system folio of @order for @vma at @addr (no "hugepage" flag since 6.10). */
@@ -108,6 +120,7 @@ static inline struct folio *zdt_vma_alloc_folio(unsigned int order,
 	return vma_alloc_folio(GFP_HIGHUSER_MOVABLE, order, vma, addr);
 }
 #else
+#define ZDT_FOLIO_SPLIT_OP(fn)
 #define ZDT_MIGRATE_VMA_SELECT_COMPOUND	0
 #define ZDT_MIGRATE_PFN_COMPOUND	0
 static inline struct folio *zdt_vma_alloc_folio(unsigned int order,

@@ -88,9 +88,33 @@ static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 	dev->free_locked = PageLocked(page);
 	atomic_inc(&dev->nr_free);
 	if (backing) {
-		__free_pages(backing, compound_order(page));
+		unsigned long i, nr = 1UL << compound_order(page);
+
+		/* split_page()d at allocation: one page at a time. */
+		for (i = 0; i < nr; i++)
+			__free_page(backing + i);
 		page->zone_device_data = NULL;
 	}
+}
+
+/*
+ * A large device-private folio split into smaller ones (a partial-range
+ * migrate_vma_setup(), split_folio()): each new folio gets its share of the
+ * backing pages, as lib/test_hmm.c's dmirror_devmem_folio_split() does.
+ * Called once per new folio @tail, then with NULL.  Only kernels with large
+ * device folios call it (ZDT_FOLIO_SPLIT_OP).
+ */
+static void __maybe_unused
+zdt_device_folio_split_cb(struct folio *head, struct folio *tail)
+{
+	struct page *backing = folio_page(head, 0)->zone_device_data;
+
+	if (!tail)
+		return;
+	tail->page.zone_device_data =
+		backing ? backing + (folio_pfn(tail) - folio_pfn(head)) : NULL;
+	zdt_folio_set_pgmap(tail, zdt_page_pgmap(&head->page));
+	tail->page.mapping = head->page.mapping;
 }
 
 /* The system page holding the data of device page @page (PRIVATE only). */
@@ -181,6 +205,7 @@ out:
 static const struct dev_pagemap_ops zdt_ops = {
 	.ZDT_FREE_OP	= zdt_device_free_cb,
 	.migrate_to_ram	= zdt_device_migrate_to_ram_cb,
+	ZDT_FOLIO_SPLIT_OP(zdt_device_folio_split_cb)
 };
 
 const struct dev_pagemap_ops zdt_ops_without_free = {
@@ -395,6 +420,8 @@ struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 				backing = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
 				if (!backing)
 					return NULL;
+				/* So that a split device folio frees its share. */
+				split_page(backing, order);
 			}
 			zdt_zone_device_init(page, &dev->pgmap, order);
 			page->zone_device_data = backing;

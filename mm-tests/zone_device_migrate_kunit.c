@@ -772,6 +772,84 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	unmap_user(test, map, 2 * PMD_SIZE);
 }
 
+/*
+ * A range that covers only part of a PMD-mapped large device-private folio
+ * splits it (migrate_vma_collect_huge_pmd(): a range not PMD-aligned falls
+ * back to split_folio(), f26b0654d006 "mm/migrate_device: implement THP
+ * migration of zone device pages"): setup collects just the pages in the
+ * range, as order-0 entries, and the rest of the folio stays on the device
+ * as small device-private pages, each with its data.  Succeeds if one page
+ * of the folio moves alone and its neighbour, still on the device, faults
+ * back by itself with its own data.
+ */
+static void partial_range_splits_the_large_folio(struct kunit *test)
+{
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long map, base, addr, src0 = 0, src_pages = 0, cpages = 0;
+	struct page *dpage, *spage, *next, *now;
+	struct zdt_device *dev;
+	struct drive d;
+	u8 buf[64];
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
+	if (!thp_migration_supported())
+		kunit_skip(test,
+			   "needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration)");
+	map = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(map));
+	base = ALIGN(map, PMD_SIZE);
+	dpage = zdt_migrate_pmd_to_device(dev, base);
+	KUNIT_ASSERT_EQ(test, folio_order(page_folio(dpage)), order);
+	spage = dpage + PMD_PAGE_INDEX;
+	next = spage + 1;
+	memset(zdt_page_data(spage), pattern_byte(PMD_PAGE_INDEX), 64);
+	memset(zdt_page_data(next), pattern_byte(PMD_PAGE_INDEX + 1), 64);
+
+	addr = base + PMD_PAGE_INDEX * PAGE_SIZE;
+	drive_init(test, &d, addr, 1, dev,
+		   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	begin_migration(&d);
+	if (!d.ret) {
+		src0 = d.args.src[0];
+		cpages = d.args.cpages;
+		if (src0 & MIGRATE_PFN_MIGRATE)
+			d.args.dst[0] = ram_copy_of(&d, migrate_pfn_to_page(src0));
+		migrate_vma_pages(&d.args);
+		src_pages = d.args.src[0];
+	}
+	end_migration(&d);
+
+	KUNIT_ASSERT_EQ(test, d.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, src0, migrate_pfn(page_to_pfn(spage)) |
+			    MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE,
+			    "the page was not collected alone, as an order-0 entry");
+	KUNIT_EXPECT_EQ(test, cpages, 1);
+	KUNIT_EXPECT_EQ(test, folio_order(page_folio(spage)), 0);
+	KUNIT_EXPECT_EQ(test, folio_order(page_folio(next)), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not move the page");
+	now = mapped_page(addr);
+	KUNIT_EXPECT_NOT_NULL(test, now);
+	if (now)
+		KUNIT_EXPECT_FALSE(test, is_zone_device_page(now));
+	KUNIT_EXPECT_NULL_MSG(test, mapped_page(addr + PAGE_SIZE),
+			      "the neighbour left the device too");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_free), 1,
+			    "only the moved page is freed");
+
+	cpu_read(test, addr, buf);
+	KUNIT_EXPECT_TRUE(test, has_pattern(buf, PMD_PAGE_INDEX));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
+	cpu_read(test, addr + PAGE_SIZE, buf);
+	KUNIT_EXPECT_TRUE(test, has_pattern(buf, PMD_PAGE_INDEX + 1));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 2);
+	unmap_user(test, map, 2 * PMD_SIZE);
+}
+
 /* Threads faulting on the page while the test migrates it. */
 #define MIGRATING_FAULTERS	2
 
@@ -960,6 +1038,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(coherent_folio_migrates_with_its_data),
 	KUNIT_CASE(coherent_folio_with_extra_reference_is_left_as_it_was),
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
+	KUNIT_CASE(partial_range_splits_the_large_folio),
 	KUNIT_CASE_SLOW(cpu_faults_wait_for_a_migrating_page),
 	KUNIT_CASE_SLOW(driver_and_cpu_fault_race_for_a_page),
 	{}
@@ -1005,6 +1084,11 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	kunit_skip(test, NO_DEVICE_MIGRATION);
 }
 
+static void partial_range_splits_the_large_folio(struct kunit *test)
+{
+	kunit_skip(test, NO_DEVICE_MIGRATION);
+}
+
 static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 {
 	kunit_skip(test, NO_DEVICE_MIGRATION);
@@ -1023,6 +1107,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(coherent_folio_migrates_with_its_data),
 	KUNIT_CASE(coherent_folio_with_extra_reference_is_left_as_it_was),
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
+	KUNIT_CASE(partial_range_splits_the_large_folio),
 	KUNIT_CASE_SLOW(cpu_faults_wait_for_a_migrating_page),
 	KUNIT_CASE_SLOW(driver_and_cpu_fault_race_for_a_page),
 	{}
