@@ -1049,55 +1049,23 @@ static struct kunit_case zone_device_migrate_cases[] = {
 #define NO_DEVICE_MIGRATION \
 	"needs CONFIG_DEVICE_MIGRATION (ZONE_DEVICE and MIGRATION; not on UML: no memory hotplug)"
 
-static void setup_selects_by_flags_and_owner(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
+/* Each case, skipping with the reason. */
+#define SKIP_CASE(name) \
+	static void name(struct kunit *test) \
+	{ \
+		kunit_skip(test, NO_DEVICE_MIGRATION); \
+	}
 
-static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void setup_follows_the_fault_page_lock_rule(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void eviction_moves_every_device_page_to_ram(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void coherent_folio_migrates_with_its_data(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void coherent_folio_with_extra_reference_is_left_as_it_was(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void partial_range_splits_the_large_folio(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
-
-static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
-{
-	kunit_skip(test, NO_DEVICE_MIGRATION);
-}
+SKIP_CASE(setup_selects_by_flags_and_owner)
+SKIP_CASE(extra_reference_keeps_the_page_on_the_device)
+SKIP_CASE(setup_follows_the_fault_page_lock_rule)
+SKIP_CASE(eviction_moves_every_device_page_to_ram)
+SKIP_CASE(coherent_folio_migrates_with_its_data)
+SKIP_CASE(coherent_folio_with_extra_reference_is_left_as_it_was)
+SKIP_CASE(pmd_range_moves_as_one_large_folio_and_back)
+SKIP_CASE(partial_range_splits_the_large_folio)
+SKIP_CASE(cpu_faults_wait_for_a_migrating_page)
+SKIP_CASE(driver_and_cpu_fault_race_for_a_page)
 
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(setup_selects_by_flags_and_owner),
