@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
@@ -59,18 +59,28 @@ def run_one(tree: str, patch: str, results: str,
 	if p.returncode == 3:
 		return 'BUILD BROKEN', [], [], took
 	v = verdicts(os.path.join(res, f'{kernel_version(tree)}-x86_64.json'))
+	return judge(p.returncode, v, caught_by(patch)) + (took,)
+
+
+def judge(returncode: int, v: Dict[str, str],
+	  want: List[str]) -> Tuple[str, List[str], List[str]]:
+	"""(verdict, named cases that failed, other cases that failed) of one
+	mutant run: run.py's exit status, its verdicts, the Caught-by cases."""
 	failing = sorted(k for k, s in v.items() if s in ('FAIL', 'ERROR'))
-	want = caught_by(patch)
 	hits = [c for c in failing if c in want]
 	others = [c for c in failing if c not in want]
 	passed = [c for c in want if v.get(c) == 'PASS']
-	crashed = (p.returncode != 0 and not failing) or any(s == 'ERROR' for s in v.values())
+	# A kernel that died mid-run (the case it died in FAILs, the rest never
+	# report) or timed out: a named case that did not run is no miss.
+	unrun = [c for c in want if c not in v]
+	crashed = (returncode != 0 and (not failing or unrun)) or \
+		any(s == 'ERROR' for s in v.values())
 	if hits and not passed:
-		return 'caught', hits, others, took
+		return 'caught', hits, others
 	if crashed:
-		return 'caught (crash/timeout)', hits, others, took
+		return 'caught (crash/timeout)', hits, others
 	# Caught-by is a claim about every case it names: one that passed is a miss.
-	return 'MISSED (' + ', '.join(passed or want) + ' passed)', hits, others, took
+	return 'MISSED (' + ', '.join(passed or want) + ' passed)', hits, others
 
 
 def main() -> int:

@@ -314,6 +314,14 @@ class MutantsTest(unittest.TestCase):
 		self.assertEqual(run.counts(path), {'passed': 1, 'failed': 1, 'crashed': 1,
 						    'skipped': 1, 'errors': 0})
 
+	def test_kernel_dying_before_the_named_case_is_a_crash_not_a_miss(self):
+		"""0003 with oops=panic: the case before the named one hits a
+		VM_BUG_ON and the kernel panics; the named case never reports."""
+		v = {'s.first': 'PASS', 's.died_here': 'FAIL'}
+		self.assertEqual(mutants.judge(1, v, ['s.named'])[0], 'caught (crash/timeout)')
+		self.assertTrue(mutants.judge(0, {'s.named': 'PASS'}, ['s.named'])[0].startswith('MISSED'))
+		self.assertEqual(mutants.judge(1, {'s.named': 'FAIL'}, ['s.named'])[0], 'caught')
+
 	def test_verdicts_fold_parameters_into_their_case(self):
 		path = self.json_file(
 			'{"sub_groups": [{"name": "s", "test_cases": [{"name": "plain", '
