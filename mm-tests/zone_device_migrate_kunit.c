@@ -418,12 +418,7 @@ static const struct fault_page_param fault_page_params[] = {
 	{ "fault_page unlocked", false },
 };
 
-static void fault_page_desc(const struct fault_page_param *p, char *desc)
-{
-	strscpy(desc, p->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(fault_page, fault_page_params, fault_page_desc);
+KUNIT_ARRAY_PARAM_DESC(fault_page, fault_page_params, desc);
 
 /*
  * args->fault_page is the device-private page a migrate_to_ram() was called
@@ -503,12 +498,7 @@ static const struct evict_param evict_params[] = {
 	{ "migrate_device_pfns", true },
 };
 
-static void evict_desc(const struct evict_param *p, char *desc)
-{
-	strscpy(desc, p->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(evict, evict_params, evict_desc);
+KUNIT_ARRAY_PARAM_DESC(evict, evict_params, desc);
 
 /*
  * A driver that gives its memory up (unbind, eviction) moves every
