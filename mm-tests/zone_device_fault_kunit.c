@@ -29,7 +29,7 @@ struct fault_ctx {
 	struct zdt_device *dev;
 	unsigned long addr;		/* the page, now device-private */
 	struct page *dpage;		/* the device page behind it */
-	u8 pattern[64];
+	u8 pattern[ZDT_DATA_LEN];	/* what the page holds (zdt_fill()) */
 	ktime_t start;			/* when .init began */
 };
 
@@ -37,12 +37,13 @@ static int fault_init(struct kunit *test)
 {
 	struct fault_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
+	zdt_case_begin(test);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->start = ktime_get();
 	test->priv = ctx;
 	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
-	memset(ctx->pattern, 0xa5, sizeof(ctx->pattern));
-	ctx->addr = zdt_user_page(test, ctx->pattern, sizeof(ctx->pattern));
+	zdt_fill(test, ctx->pattern, sizeof(ctx->pattern), 0);
+	ctx->addr = zdt_user_page(test, 0);
 	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(ctx->dev, ctx->addr, 1), 1);
 	ctx->dpage = zdt_device_page(ctx->dev, 0);
 	KUNIT_ASSERT_EQ(test, page_ref_count(ctx->dpage), 1);
@@ -50,15 +51,14 @@ static int fault_init(struct kunit *test)
 }
 
 /*
- * How long the contended case watches the faulting thread while the test
- * holds the folio lock, and how many faults it may take in that time: the
- * first, which finds the folio locked and sleeps, and one spare.  A spinning
- * kernel takes thousands.
+ * How long the contended case watches the faulting thread at least while
+ * the test holds the folio lock, and how many faults it may take: the first,
+ * which finds the folio locked and sleeps, and one spare.  A spinning kernel
+ * takes thousands.
  */
 #define CONTENDED_WINDOW_MS	300
 #define CONTENDED_MAX_FAULTS	2
-/* Bound on any CPU access finishing (it takes microseconds when it works). */
-#define ACCESS_MS		2000
+#define ACCESS_MS		ZDT_ACCESS_MS
 
 /*
  * Waits, bounded, for @f's access to finish.  An access that loops through
@@ -91,7 +91,7 @@ static unsigned long cpu_read(struct kunit *test, u8 *buf)
 	struct zdt_faulter *f = zdt_faulter_create(test, ctx->addr);
 	unsigned long left;
 
-	wake_up_process(f->task);
+	zdt_faulter_start(f);
 	faulter_finish(test, f, "after it started");
 	memcpy(buf, f->buf, sizeof(f->buf));
 	left = f->left;
@@ -108,7 +108,7 @@ static unsigned long cpu_read(struct kunit *test, u8 *buf)
 static void cpu_access_calls_migrate_to_ram_once(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
@@ -123,7 +123,7 @@ static void cpu_access_calls_migrate_to_ram_once(struct kunit *test)
 static void cpu_access_sees_the_data_written_before(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
@@ -138,7 +138,7 @@ static void cpu_access_sees_the_data_written_before(struct kunit *test)
 static void migrate_to_ram_runs_with_the_folio_locked(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	kunit_info(test, "rule: %s", ZDT_FAULT_LOCK_RULE);
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
@@ -154,7 +154,7 @@ static void migrate_to_ram_runs_with_the_folio_locked(struct kunit *test)
 static void fault_holds_a_reference_during_migrate_to_ram(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ(test, ctx->dev->fault_refcount, 2);
@@ -168,7 +168,7 @@ static void fault_holds_a_reference_during_migrate_to_ram(struct kunit *test)
 static void migrated_device_page_is_freed_unlocked(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
@@ -185,7 +185,7 @@ static void migrated_device_page_is_freed_unlocked(struct kunit *test)
 static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
 	KUNIT_EXPECT_NE(test, cpu_read(test, buf), 0);
@@ -207,39 +207,40 @@ static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 
 /*
  * The test holds the device folio's lock while a second thread of its mm
- * touches ctx->addr; over CONTENDED_WINDOW_MS that thread may fault at most
- * CONTENDED_MAX_FAULTS times and must not be running.  Then the test unlocks
- * and the thread must finish and see the data.  Always terminates: the lock
- * is released after the window whatever happened, so a spinning kernel ends
- * its spin too (the suite's kernel is SMP and preemptible, so the spinner
- * cannot keep the test from running).
+ * touches ctx->addr; the thread must go to sleep on it, taking at most
+ * CONTENDED_MAX_FAULTS faults (zdt_faulter_watch(), at least
+ * CONTENDED_WINDOW_MS).  Then the test unlocks and the thread must finish
+ * and see the data.  Always terminates: the lock is released after the
+ * watch whatever happened, so a spinning kernel ends its spin too (the
+ * suite's kernel is SMP and preemptible, so the spinner cannot keep the test
+ * from running).  A spinning kernel fails exactly one expectation, "the
+ * fault spins" (configs/known-failures names it).
  */
 static void expect_contended_fault_sleeps(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	unsigned long faults, start;
+	struct zdt_blocked b;
 	struct zdt_faulter *f;
-	bool running;
 
 	/* lock_page() would wait for good on a page a bug left locked. */
 	KUNIT_ASSERT_TRUE_MSG(test, trylock_page(ctx->dpage),
 			      "the device page is already locked");
 	f = zdt_faulter_create(test, ctx->addr);
-	start = f->task->min_flt + f->task->maj_flt;
-	wake_up_process(f->task);
-	msleep(CONTENDED_WINDOW_MS);
-	faults = f->task->min_flt + f->task->maj_flt - start;
-	running = task_is_running(f->task);
+	zdt_faulter_start(f);
+	b = zdt_faulter_watch(f, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
 	unlock_page(ctx->dpage);
-	kunit_info(test, "%lu faults in %d ms with the folio locked, faulting thread %s",
-		   faults, CONTENDED_WINDOW_MS, running ? "running" : "asleep");
+	kunit_info(test, "%lu faults in %u ms with the folio locked, faulting thread %s",
+		   b.faults, b.ms, b.asleep ? "asleep" : "not asleep");
 
-	KUNIT_EXPECT_LE_MSG(test, faults, CONTENDED_MAX_FAULTS,
-			    "%lu faults in %d ms while the folio was locked: the fault spins",
-			    faults, CONTENDED_WINDOW_MS);
-	KUNIT_EXPECT_FALSE_MSG(test, running,
-			       "faulting thread still running after %d ms: it does not sleep on the lock",
-			       CONTENDED_WINDOW_MS);
+	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the faulting thread never ran in %u ms",
+			      b.ms);
+	KUNIT_EXPECT_LE_MSG(test, b.faults, CONTENDED_MAX_FAULTS,
+			    "%lu faults in %u ms while the folio was locked: the fault spins",
+			    b.faults, b.ms);
+	if (b.started && b.faults <= CONTENDED_MAX_FAULTS)
+		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
+				      "faulting thread not asleep after %u ms: it does not sleep on the lock",
+				      b.ms);
 	faulter_finish(test, f, "after the unlock");
 	KUNIT_EXPECT_EQ(test, f->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
@@ -258,8 +259,13 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 	expect_contended_fault_sleeps(test);
 }
 
-/* How long the test keeps migration blocked with its extra reference. */
+/*
+ * How long the test keeps migration blocked with its extra reference at
+ * least, and how many migrate_to_ram() calls it waits for (bounded by
+ * ACCESS_MS): the first, and one that retried after it failed.
+ */
 #define BLOCKED_MS		200
+#define BLOCKED_CALLS		2
 
 /*
  * A device page someone else holds a reference on cannot migrate:
@@ -278,20 +284,28 @@ static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 	int calls, moved;
 	bool done;
 
+	ktime_t start;
+
 	get_page(ctx->dpage);
 	f = zdt_faulter_create(test, ctx->addr);
-	wake_up_process(f->task);
+	zdt_faulter_start(f);
+	start = ktime_get();
 	msleep(BLOCKED_MS);
+	/* A loaded guest may not have run the thread yet: wait for it, bounded. */
+	while (atomic_read(&ctx->dev->nr_migrate_to_ram) < BLOCKED_CALLS &&
+	       !completion_done(&f->done) &&
+	       ktime_ms_delta(ktime_get(), start) < ACCESS_MS)
+		usleep_range(1000, 2000);
 	calls = atomic_read(&ctx->dev->nr_migrate_to_ram);
 	moved = atomic_read(&ctx->dev->nr_migrated_to_ram);
 	done = completion_done(&f->done);
 	put_page(ctx->dpage);
-	kunit_info(test, "%d migrate_to_ram calls in %d ms while referenced", calls,
-		   BLOCKED_MS);
+	kunit_info(test, "%d migrate_to_ram calls in %lld ms while referenced", calls,
+		   ktime_ms_delta(ktime_get(), start));
 
 	KUNIT_EXPECT_EQ_MSG(test, moved, 0, "migrated although the test held a reference");
 	KUNIT_EXPECT_FALSE(test, done);
-	KUNIT_EXPECT_GE(test, calls, 1);
+	KUNIT_EXPECT_GE(test, calls, BLOCKED_CALLS);
 	faulter_finish(test, f, "after the reference went");
 	KUNIT_EXPECT_EQ(test, f->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
@@ -308,7 +322,7 @@ static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 struct forked {
 	unsigned long addr;
 	struct completion go, done;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 	unsigned long left;
 };
 
@@ -362,7 +376,7 @@ static void forked_mappings_share_one_migration(struct kunit *test)
 	struct fault_ctx *ctx = test->priv;
 	struct folio *folio = page_folio(ctx->dpage);
 	struct forked *c;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	if (!IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST))
 		kunit_skip(test, "needs the suite built in (=y): kernel_clone() is not exported");
@@ -428,6 +442,7 @@ static int fault_pmd_init(struct kunit *test)
 	struct fault_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	unsigned long base;
 
+	zdt_case_begin(test);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->start = ktime_get();
 	test->priv = ctx;
@@ -449,7 +464,7 @@ static int fault_pmd_init(struct kunit *test)
 			PMD_SHIFT - PAGE_SHIFT);
 	KUNIT_ASSERT_EQ(test, folio_ref_count(page_folio(ctx->dpage)), 1);
 
-	memset(ctx->pattern, 0x3c, sizeof(ctx->pattern));
+	zdt_fill(test, ctx->pattern, sizeof(ctx->pattern), PMD_PAGE_INDEX);
 	memcpy(zdt_page_data(ctx->dpage + PMD_PAGE_INDEX), ctx->pattern,
 	       sizeof(ctx->pattern));
 	ctx->addr = base + PMD_PAGE_INDEX * PAGE_SIZE;
@@ -465,7 +480,7 @@ static int fault_pmd_init(struct kunit *test)
 static void pmd_fault_calls_migrate_to_ram_once_locked_and_referenced(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
@@ -482,7 +497,7 @@ static void pmd_fault_calls_migrate_to_ram_once_locked_and_referenced(struct kun
 static void pmd_fault_brings_the_data_back_and_frees_the_folio_once(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));

@@ -1,28 +1,364 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fake ZONE_DEVICE devices shared by the zone-device KUnit suites.
+ * What the zone-device KUnit suites share.
  *
- * A device is one dev_pagemap of a chosen memory type whose ops count what
- * core mm asks of them.  It belongs to a test: KUnit tears it down when the
- * case ends, failed or not, and the teardown itself is bounded (see
- * zdt_device_unmap_wait()), so a leaked page reference fails the case instead
- * of hanging the kernel.
+ * Every case: a seed for data no other case writes (zdt_fill()), and a
+ * watch on the kernel log that fails the case on a splat (zdt_case_begin()).
+ *
+ * With ZONE_DEVICE, fake devices: a device is one dev_pagemap of a chosen
+ * memory type whose ops count what core mm asks of them.  It belongs to a
+ * test: KUnit tears it down when the case ends, failed or not, and the
+ * teardown itself is bounded (see zdt_device_unmap_wait()), so a leaked page
+ * reference fails the case instead of hanging the kernel.
  */
 #include <linux/completion.h>
+#include <linux/console.h>
 #include <linux/delay.h>
 #include <linux/ioport.h>
-#include <linux/kthread.h>
+#include <linux/jhash.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <kunit/resource.h>
 #include <kunit/test.h>
 
 #include "zone_device_fixture.h"
+
+/*
+ * The case running now: its data seed and what the log watch has seen of it.
+ * KUnit runs one case at a time; zdt_case_begin() fails a second one.
+ */
+#define ZDT_SPLATS_KEPT		4	/* splats whose lines a verdict shows */
+#define ZDT_SPLAT_TEXT		256	/* bytes kept of each */
+#define ZDT_SPLAT_LINES		3	/* lines kept of each */
+#define ZDT_EXPECTED_MAX	2	/* splats a case may declare */
+
+struct zdt_case {
+	struct kunit *test;
+	u32 seed;
+	bool seed_shown;
+	const char *expected[ZDT_EXPECTED_MAX];
+	unsigned int nr_expected;
+};
+
+static struct zdt_case zdt_case;
+static DEFINE_MUTEX(zdt_case_lock);
+
+/* The run's data seed: random unless given (zone_device_fixture.seed=). */
+static unsigned int zdt_run_seed;
+module_param_named(seed, zdt_run_seed, uint, 0444);
+MODULE_PARM_DESC(seed, "data seed of the run (0: random); a case's seed is derived from it and the case's number");
+static unsigned int zdt_case_nr;
+
+/*
+ * The log watch: a console (CON_ENABLED, so it runs beside console=ttyS0)
+ * that is handed every record printed from registration on, in printk's
+ * order, and keeps the first lines of each splat.  A record may be several
+ * lines, each behind a "[time]" prefix when printk.time is on.
+ */
+static DEFINE_RAW_SPINLOCK(zdt_splat_lock);
+static struct {
+	unsigned int count;			/* splats seen, ever */
+	unsigned int lines_left;		/* of the latest, still to keep */
+	char text[ZDT_SPLATS_KEPT][ZDT_SPLAT_TEXT];
+	unsigned int first;			/* count when the case began */
+} zdt_splats;
+
+/*
+ * First lines of a kernel splat (lib/bug.c, kernel/panic.c __warn(),
+ * mm/page_alloc.c bad_page(), kernel/locking/lockdep.c, kernel/rcu/tree_stall.h,
+ * kernel/hung_task.c, kernel/watchdog.c): each begins a line.  KUnit's own
+ * lines are indented or begin "ok"/"not ok"/"KTAP", so a verdict quoting a
+ * splat is not one.
+ */
+static const char * const zdt_splat_starts[] = {
+	"WARNING:",		/* WARN*(), lockdep, suspicious RCU usage */
+	"BUG:",			/* BUG: Bad page state, sleeping function, KASAN ... */
+	"kernel BUG at",	/* BUG_ON() */
+	"Oops:",
+	"general protection fault",
+	"UBSAN:",
+	"INFO: task ",		/* hung task */
+	"rcu: INFO:",		/* RCU stall */
+	"INFO: rcu_",
+	"watchdog: BUG:",	/* soft lockup */
+};
+
+static const char *zdt_skip_prefix(const char *line)
+{
+	/* "[   12.345678] ", "[T123] ", as many as printk put there. */
+	while (*line == '[') {
+		const char *end = strchr(line, ']');
+
+		if (!end)
+			break;
+		line = end + 1;
+		while (*line == ' ')
+			line++;
+	}
+	return line;
+}
+
+static bool zdt_is_splat(const char *line)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zdt_splat_starts); i++)
+		if (str_has_prefix(line, zdt_splat_starts[i]))
+			return true;
+	return false;
+}
+
+/* Lines that say nothing about which splat it is. */
+static bool zdt_is_filler(const char *line, size_t len)
+{
+	return !len || strspn(line, "-=[]cut here ") == len ||
+	       str_has_prefix(line, "Modules linked in") ||
+	       str_has_prefix(line, "Hardware name");
+}
+
+static void zdt_splat_line(const char *line, size_t len)
+{
+	unsigned int slot;
+	char *text;
+
+	if (zdt_is_splat(line)) {
+		zdt_splats.count++;
+		zdt_splats.lines_left = ZDT_SPLAT_LINES;
+	}
+	if (!zdt_splats.lines_left || zdt_is_filler(line, len))
+		return;
+	slot = zdt_splats.count - 1 - zdt_splats.first;
+	if (slot >= ZDT_SPLATS_KEPT)
+		return;
+	text = zdt_splats.text[slot];
+	if (*text)
+		strlcat(text, " | ", ZDT_SPLAT_TEXT);
+	strncat(text, line, min(len, ZDT_SPLAT_TEXT - 1 - strlen(text)));
+	zdt_splats.lines_left--;
+}
+
+static void zdt_console_write(struct console *con, const char *s,
+			      unsigned int n)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
+	while (n) {
+		const char *nl = memchr(s, '\n', n);
+		size_t len = nl ? nl - s : n;
+		char line[ZDT_SPLAT_TEXT];
+		const char *l;
+
+		/* A NUL-terminated copy: records are not. */
+		strscpy(line, s, min_t(size_t, len + 1, sizeof(line)));
+		l = zdt_skip_prefix(line);
+		zdt_splat_line(l, strlen(l));
+		len = nl ? len + 1 : len;
+		s += len;
+		n -= len;
+	}
+	raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+}
+
+static struct console zdt_console = {
+	.name	= "zdt",
+	.write	= zdt_console_write,
+	.flags	= CON_ENABLED,		/* beside console=, from now on */
+};
+
+/* Every record printed so far has reached the consoles (zdt_console too). */
+static void zdt_flush_log(void)
+{
+	console_lock();
+	console_unlock();
+}
+
+static void zdt_case_end(void *data)
+{
+	struct kunit *test = data;
+	unsigned int i, seen, shown, unexpected = 0, matched[ZDT_EXPECTED_MAX] = { };
+	char text[ZDT_SPLAT_TEXT];
+	unsigned long flags;
+
+	zdt_flush_log();
+	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
+	seen = zdt_splats.count - zdt_splats.first;
+	shown = min_t(unsigned int, seen, ZDT_SPLATS_KEPT);
+	raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+
+	for (i = 0; i < shown; i++) {
+		unsigned int e;
+
+		raw_spin_lock_irqsave(&zdt_splat_lock, flags);
+		strscpy(text, zdt_splats.text[i], sizeof(text));
+		raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+		for (e = 0; e < zdt_case.nr_expected; e++)
+			if (strstr(text, zdt_case.expected[e]))
+				break;
+		if (e < zdt_case.nr_expected) {
+			matched[e]++;
+			continue;
+		}
+		unexpected++;
+		KUNIT_FAIL(test, "kernel splat during the case: %s", text);
+	}
+	if (seen > shown)
+		KUNIT_FAIL(test, "kernel splat during the case: %u more splats after the %u above",
+			   seen - shown, shown);
+	for (i = 0; i < zdt_case.nr_expected; i++)
+		KUNIT_EXPECT_GT_MSG(test, matched[i], 0,
+				    "the case expected a splat with \"%s\", none came",
+				    zdt_case.expected[i]);
+
+	mutex_lock(&zdt_case_lock);
+	zdt_case.test = NULL;
+	mutex_unlock(&zdt_case_lock);
+}
+
+int zdt_case_begin(struct kunit *test)
+{
+	unsigned long flags;
+	int ret;
+
+	mutex_lock(&zdt_case_lock);
+	if (zdt_case.test) {
+		mutex_unlock(&zdt_case_lock);
+		KUNIT_FAIL_AND_ABORT(test, "another zone-device case is running (%s)",
+				     zdt_case.test->name);
+	}
+	memset(&zdt_case, 0, sizeof(zdt_case));
+	zdt_case.test = test;
+	zdt_case.seed = jhash_2words(zdt_run_seed, ++zdt_case_nr, 0);
+	mutex_unlock(&zdt_case_lock);
+
+	/* What came before the case is not the case's. */
+	zdt_flush_log();
+	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
+	zdt_splats.first = zdt_splats.count;
+	zdt_splats.lines_left = 0;
+	memset(zdt_splats.text, 0, sizeof(zdt_splats.text));
+	raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+
+	/* First in, so the last cleanup: it sees the teardown's splats too. */
+	ret = kunit_add_action_or_reset(test, zdt_case_end, test);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zdt_case_begin);
+
+void zdt_splat_expected(struct kunit *test, const char *what)
+{
+	KUNIT_ASSERT_PTR_EQ(test, zdt_case.test, test);
+	KUNIT_ASSERT_LT(test, zdt_case.nr_expected, ZDT_EXPECTED_MAX);
+	zdt_case.expected[zdt_case.nr_expected++] = what;
+}
+EXPORT_SYMBOL_GPL(zdt_splat_expected);
+
+/* The case's seed; fails a case that did not begin with zdt_case_begin(). */
+static u32 zdt_seed(struct kunit *test)
+{
+	KUNIT_ASSERT_PTR_EQ_MSG(test, zdt_case.test, test,
+				"the suite's .init does not call zdt_case_begin()");
+	if (!zdt_case.seed_shown) {
+		kunit_info(test, "data seed %#x (case %u of zone_device_fixture.seed=%u)",
+			   zdt_case.seed, zdt_case_nr, zdt_run_seed);
+		zdt_case.seed_shown = true;
+	}
+	return zdt_case.seed;
+}
+
+/* xorshift32 from a state unique to (case seed, tag); never 0. */
+static u32 zdt_data_state(u32 seed, unsigned long tag)
+{
+	return jhash_2words(seed, (u32)tag, (u32)(tag >> 31 >> 1)) | 1;
+}
+
+static u8 zdt_data_next(u32 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x >> 24;
+}
+
+void zdt_fill(struct kunit *test, void *buf, size_t len, unsigned long tag)
+{
+	u32 x = zdt_data_state(zdt_seed(test), tag);
+	u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = zdt_data_next(&x);
+}
+EXPORT_SYMBOL_GPL(zdt_fill);
+
+bool zdt_data_is(struct kunit *test, const void *buf, size_t len,
+		 unsigned long tag)
+{
+	u32 x = zdt_data_state(zdt_seed(test), tag);
+	const u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != zdt_data_next(&x))
+			return false;
+	return true;
+}
+EXPORT_SYMBOL_GPL(zdt_data_is);
+
+/* Sampling of zdt_faulter_watch(). */
+#define ZDT_SAMPLE_US		2000
+#define ZDT_ASLEEP_MS		50	/* asleep this long, no fault: it sleeps */
+#define ZDT_WATCH_MS		3000	/* the longest a watch takes */
+
+struct zdt_blocked zdt_faulter_watch(struct zdt_faulter *f,
+				     unsigned int window_ms,
+				     unsigned long max_faults)
+{
+	struct zdt_blocked b = { };
+	ktime_t start = ktime_get(), began = 0, asleep_since = 0;
+	unsigned long faults = 0;
+
+	for (;;) {
+		ktime_t now = ktime_get();
+		unsigned long n = zdt_faulter_faults(f);
+		bool running = task_is_running(f->task);
+
+		b.ms = ktime_ms_delta(now, start);
+		if (!b.started && READ_ONCE(f->started)) {
+			b.started = true;
+			began = now;
+		}
+		if (running || n != faults || !b.started)
+			asleep_since = 0;
+		else if (!asleep_since)
+			asleep_since = now;
+		faults = n;
+		b.faults = n;
+		b.asleep = asleep_since &&
+			   ktime_ms_delta(now, asleep_since) >= ZDT_ASLEEP_MS;
+		if (b.ms >= ZDT_WATCH_MS)
+			break;
+		if (b.started && ktime_ms_delta(now, began) >= window_ms &&
+		    (b.asleep || n > max_faults))
+			break;
+		usleep_range(ZDT_SAMPLE_US, 2 * ZDT_SAMPLE_US);
+	}
+	return b;
+}
+EXPORT_SYMBOL_GPL(zdt_faulter_watch);
+
+#ifdef CONFIG_ZONE_DEVICE
 
 /* How long teardown waits for memunmap_pages() before leaking the device. */
 #define ZDT_TEARDOWN_TIMEOUT_MS	2000
@@ -548,5 +884,23 @@ struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
 }
 EXPORT_SYMBOL_GPL(zdt_migrate_pmd_to_device);
 
-MODULE_DESCRIPTION("Fake ZONE_DEVICE devices for the zone-device KUnit suites");
+#endif /* CONFIG_ZONE_DEVICE */
+
+static int __init zdt_fixture_init(void)
+{
+	/* Before the first case: built in, KUnit runs after every initcall. */
+	if (!zdt_run_seed)
+		zdt_run_seed = get_random_u32() ?: 1;
+	register_console(&zdt_console);
+	return 0;
+}
+module_init(zdt_fixture_init);
+
+static void __exit zdt_fixture_exit(void)
+{
+	unregister_console(&zdt_console);
+}
+module_exit(zdt_fixture_exit);
+
+MODULE_DESCRIPTION("What the zone-device KUnit suites share: fake ZONE_DEVICE devices, per-case data, a kernel-log watch");
 MODULE_LICENSE("GPL");

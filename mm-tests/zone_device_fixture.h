@@ -29,39 +29,103 @@
 /* Pages per device unless a case asks otherwise: one PMD, one subsection. */
 #define ZDT_DEVICE_PAGES	512UL
 
+/* Bytes of a page every data check writes and compares: its first ZDT_DATA_LEN. */
+#define ZDT_DATA_LEN		64
+
+/* Bound on one CPU access finishing (it takes microseconds when it works). */
+#define ZDT_ACCESS_MS		2000
+
 struct zdt_unmap;
 
-/*
- * One private anonymous page in the test's mm (kunit_vm_mmap()), faulted in
- * by writing @len bytes of @data to it, so that it is a page of its own and
- * not the shared zero page.  Needs no ZONE_DEVICE.
+/**
+ * zdt_case_begin() - start a case of a zone-device suite
+ * @test: the case
+ *
+ * Every suite's .init calls it first (or is it).  From here until the case's
+ * last cleanup (the device teardown included) the kernel log is watched: a
+ * WARN, BUG, bad page state, lockdep report, RCU stall or hung task reported
+ * meanwhile fails the case with the splat's first lines, unless the case
+ * declared it with zdt_splat_expected().  One case at a time.
+ *
+ * Return: 0, so that it can be a suite's .init.
  */
-static inline unsigned long zdt_user_page(struct kunit *test, const void *data,
-					  size_t len)
+int zdt_case_begin(struct kunit *test);
+
+/**
+ * zdt_splat_expected() - declare a splat the case provokes on purpose
+ * @test: the case
+ * @what: text the splat's first line contains ("memremap_pages")
+ *
+ * A splat matching @what does not fail the case, and the case fails if none
+ * came.  For kernels where KUnit cannot suppress WARN() (zdt_expect_warning()).
+ */
+void zdt_splat_expected(struct kunit *test, const char *what);
+
+/**
+ * zdt_fill() - write data unique to this case and run
+ * @test: the case
+ * @buf: where
+ * @len: how many bytes
+ * @tag: which of the case's buffers (a page index): another tag, other data
+ *
+ * The bytes come from a seed drawn for each case (printed on first use; the
+ * run's seed is zone_device_fixture.seed, which reproduces a run when set on
+ * the command line), so no earlier case, and no page freed by one, can hold
+ * them by accident.
+ */
+void zdt_fill(struct kunit *test, void *buf, size_t len, unsigned long tag);
+
+/**
+ * zdt_data_is() - whether @buf holds what zdt_fill() wrote with @tag
+ * @test: the case
+ * @buf: the bytes to check
+ * @len: how many
+ * @tag: the tag they were written with
+ *
+ * Return: true if every byte matches.
+ */
+bool zdt_data_is(struct kunit *test, const void *buf, size_t len,
+		 unsigned long tag);
+
+/**
+ * zdt_user_page() - one private anonymous page of the test's mm
+ * @test: the case
+ * @tag: zdt_fill() tag of the data it gets
+ *
+ * kunit_vm_mmap()ed and faulted in by writing ZDT_DATA_LEN bytes of the
+ * case's data (zdt_fill() with @tag), so that it is a page of its own and
+ * not the shared zero page.  Needs no ZONE_DEVICE.
+ *
+ * Return: its user address.
+ */
+static inline unsigned long zdt_user_page(struct kunit *test, unsigned long tag)
 {
 	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
 					   PROT_READ | PROT_WRITE,
 					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "kunit_vm_mmap: %ld",
 			       (long)addr);
-	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, data, len), 0);
+	zdt_fill(test, buf, sizeof(buf), tag);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, buf, sizeof(buf)), 0);
 	return addr;
 }
 
 /*
- * A thread of the test's mm that reads 64 bytes at @addr from the CPU once
- * woken (wake_up_process(f->task)), so that a case can bound the access: a
- * fault that never returns is a FAIL, not a hung kernel.  Not test-managed
- * memory: a thread that never finishes keeps using it, so free it only after
- * zdt_faulter_wait() said the access finished.
+ * A thread of the test's mm that reads ZDT_DATA_LEN bytes at @addr from the
+ * CPU once started (zdt_faulter_start()), so that a case can bound the
+ * access: a fault that never returns is a FAIL, not a hung kernel.  Not
+ * test-managed memory: a thread that never finishes keeps using it, so free
+ * it only after zdt_faulter_wait() said the access finished.
  */
 struct zdt_faulter {
 	struct mm_struct *mm;
 	unsigned long addr;
 	struct task_struct *task;
 	bool started;			/* the thread is about to read */
-	u8 buf[64];
+	unsigned long start_faults;	/* its fault count when started */
+	u8 buf[ZDT_DATA_LEN];
 	unsigned long left;		/* what copy_from_user() left */
 	struct completion done;
 };
@@ -99,6 +163,20 @@ static inline struct zdt_faulter *zdt_faulter_create(struct kunit *test,
 	return f;
 }
 
+/* The faults @f's thread took since zdt_faulter_start(). */
+static inline unsigned long zdt_faulter_faults(struct zdt_faulter *f)
+{
+	return READ_ONCE(f->task->min_flt) + READ_ONCE(f->task->maj_flt) -
+	       f->start_faults;
+}
+
+/* Lets @f's thread run its access. */
+static inline void zdt_faulter_start(struct zdt_faulter *f)
+{
+	f->start_faults = READ_ONCE(f->task->min_flt) + READ_ONCE(f->task->maj_flt);
+	wake_up_process(f->task);
+}
+
 /* True once the access finished, false after @ms without that. */
 static inline bool zdt_faulter_wait(struct zdt_faulter *f, unsigned int ms)
 {
@@ -111,6 +189,40 @@ static inline void zdt_faulter_free(struct zdt_faulter *f)
 	mmput(f->mm);
 	kfree(f);
 }
+
+/**
+ * struct zdt_blocked - what zdt_faulter_watch() saw of a blocked access
+ * @faults: faults the thread took since it started
+ * @asleep: it was asleep, with no new fault, at the end of the watch
+ * @started: it reached its access at all
+ * @ms: how long the watch took
+ */
+struct zdt_blocked {
+	unsigned long faults;
+	bool asleep;
+	bool started;
+	unsigned int ms;
+};
+
+/**
+ * zdt_faulter_watch() - watch a started access that cannot finish yet
+ * @f: the faulter, started
+ * @window_ms: watch at least this long
+ * @max_faults: faults a sleeping access may take (the first, one spare)
+ *
+ * For a case that keeps the access from finishing (a folio lock, a migration
+ * entry): samples the thread's state and fault count every few ms, for at
+ * least @window_ms after the thread reached its access, and then until it
+ * has been seen asleep with no new fault for ZDT_ASLEEP_MS, or it took more
+ * than @max_faults faults (it spins), or ZDT_WATCH_MS passed.  A slow or
+ * loaded guest only makes the watch longer; neither verdict rests on one
+ * sample.
+ *
+ * Return: what it saw.
+ */
+struct zdt_blocked zdt_faulter_watch(struct zdt_faulter *f,
+				     unsigned int window_ms,
+				     unsigned long max_faults);
 
 struct zdt_device {
 	struct kunit *test;
@@ -134,7 +246,7 @@ struct zdt_device {
 	vm_fault_t fault_ret;
 };
 
-#if IS_ENABLED(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
+#ifdef CONFIG_ZONE_DEVICE
 
 /* The fixture's ops with one member left out, for memremap_pages() checks. */
 extern const struct dev_pagemap_ops zdt_ops_without_free;
@@ -200,7 +312,7 @@ struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
  */
 void *zdt_page_data(struct page *page);
 
-#else /* !CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */
+#else /* !CONFIG_ZONE_DEVICE */
 
 #define ZDT_NO_ZONE_DEVICE \
 	"needs CONFIG_ZONE_DEVICE (not on UML: no memory hotplug)"
@@ -267,6 +379,6 @@ static inline unsigned long zdt_migrate_to_device(struct zdt_device *dev,
 	return 0;
 }
 
-#endif /* CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */
+#endif /* CONFIG_ZONE_DEVICE */
 
 #endif /* _MM_TESTS_ZONE_DEVICE_FIXTURE_H */

@@ -36,10 +36,10 @@ struct gup_ctx {
 static int gup_init(struct kunit *test)
 {
 	struct gup_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	char byte = 0x5a;
 
+	zdt_case_begin(test);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->addr = zdt_user_page(test, &byte, sizeof(byte));
+	ctx->addr = zdt_user_page(test, 0);
 	test->priv = ctx;
 	return 0;
 }
@@ -412,18 +412,15 @@ struct dev_setup {
 	struct zdt_device *dev;
 	unsigned long addr;
 	struct page *dpage;
-	u8 pattern[64];
+	u8 pattern[ZDT_DATA_LEN];	/* what the page holds (zdt_fill()) */
 };
 
 static void dev_setup(struct kunit *test, enum memory_type type,
 		      struct dev_setup *s)
 {
-	unsigned int i;
-
 	s->dev = zdt_device_create(test, type, ZDT_DEVICE_PAGES);
-	for (i = 0; i < sizeof(s->pattern); i++)
-		s->pattern[i] = 0xc3 ^ i;
-	s->addr = zdt_user_page(test, s->pattern, sizeof(s->pattern));
+	zdt_fill(test, s->pattern, sizeof(s->pattern), 0);
+	s->addr = zdt_user_page(test, 0);
 	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(s->dev, s->addr, 1), 1);
 	s->dpage = zdt_device_page(s->dev, 0);
 	KUNIT_ASSERT_EQ(test, page_ref_count(s->dpage), 1);

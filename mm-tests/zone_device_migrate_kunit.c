@@ -29,15 +29,14 @@
 #include "zone_device_compat.h"
 #include "zone_device_fixture.h"
 
-#if IS_ENABLED(CONFIG_DEVICE_MIGRATION) && IS_ENABLED(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
+#if IS_ENABLED(CONFIG_DEVICE_MIGRATION)
 
 #if IS_BUILTIN(CONFIG_ZONE_DEVICE_MIGRATE_KUNIT_TEST)
 #include "../internal.h"	/* migrate_device_coherent_folio() */
 #endif
 
-/* Bound on any CPU access finishing (it takes microseconds when it works). */
-#define ACCESS_MS		2000
-/* How long the concurrent case lets CPU faults wait on a migrating page. */
+#define ACCESS_MS		ZDT_ACCESS_MS
+/* How long the concurrent case lets CPU faults wait on a migrating page at least. */
 #define MIGRATING_WINDOW_MS	200
 /* ... and how many faults each faulting thread may take meanwhile. */
 #define MIGRATING_MAX_FAULTS	2
@@ -45,15 +44,10 @@
 /* Somebody else's pgmap owner: a device that is not ours. */
 static int other_owner;
 
-/* A byte pattern per page, so that a page that moved to the wrong place shows. */
-static u8 pattern_byte(unsigned long i)
-{
-	return 0xa5 ^ (u8)(i * 17);
-}
-
 /*
  * @npages private anonymous pages of the test's mm, each faulted in by
- * writing its own pattern (pattern_byte()) to its first 64 bytes.
+ * writing the case's data for its index (zdt_fill() with tag i) to its first
+ * ZDT_DATA_LEN bytes, so that a page that moved to the wrong place shows.
  */
 static unsigned long user_pages(struct kunit *test, unsigned long npages)
 {
@@ -61,12 +55,12 @@ static unsigned long user_pages(struct kunit *test, unsigned long npages)
 					   PROT_READ | PROT_WRITE,
 					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	unsigned long i;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "kunit_vm_mmap: %ld",
 			       (long)addr);
 	for (i = 0; i < npages; i++) {
-		memset(buf, pattern_byte(i), sizeof(buf));
+		zdt_fill(test, buf, sizeof(buf), i);
 		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(addr + i * PAGE_SIZE),
 						   buf, sizeof(buf)), 0);
 	}
@@ -99,10 +93,16 @@ static void drain_lru_batches(void)
 #endif
 }
 
-/* Whether the first 64 bytes of @data hold page @i's pattern. */
-static bool has_pattern(const void *data, unsigned long i)
+/* Whether the first ZDT_DATA_LEN bytes of @data hold page @i's data. */
+static bool has_data(struct kunit *test, const void *data, unsigned long i)
 {
-	return !memchr_inv(data, pattern_byte(i), 64);
+	return zdt_data_is(test, data, ZDT_DATA_LEN, i);
+}
+
+/* Writes page @i's data (as user_pages() does) to @data. */
+static void put_data(struct kunit *test, void *data, unsigned long i)
+{
+	zdt_fill(test, data, ZDT_DATA_LEN, i);
 }
 
 /*
@@ -180,13 +180,13 @@ static unsigned long ram_copy_of(struct drive *d, struct page *spage)
 	return migrate_pfn(page_to_pfn(page));
 }
 
-/* Reads @addr from the CPU, bounded; what the 64 bytes had in @buf. */
+/* Reads @addr from the CPU, bounded; what its first ZDT_DATA_LEN bytes had in @buf. */
 static void cpu_read(struct kunit *test, unsigned long addr, u8 *buf)
 {
 	struct zdt_faulter *f = zdt_faulter_create(test, addr);
 	unsigned long left;
 
-	wake_up_process(f->task);
+	zdt_faulter_start(f);
 	if (!zdt_faulter_wait(f, ACCESS_MS))
 		KUNIT_FAIL_AND_ABORT(test, "CPU read of %lx not done in %d ms (thread leaked)",
 				     addr, ACCESS_MS);
@@ -359,7 +359,7 @@ static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
 	struct page_state before, after, rbefore = { }, rafter = { };
 	unsigned long src_setup, src_pages;
 	struct drive d;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	get_page(dpage);
 	before = state_of(dpage);
@@ -400,7 +400,7 @@ static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rafter.mapcount, 0);
 
 	cpu_read(test, addr, buf);
-	KUNIT_EXPECT_TRUE(test, has_pattern(buf, 0));
+	KUNIT_EXPECT_TRUE(test, has_data(test, buf, 0));
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_migrate_to_ram), 1,
 			    "the CPU access did not go through the device page");
 	unmap_user(test, addr, PAGE_SIZE);
@@ -518,7 +518,7 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 	unsigned long addr, i, *src, *dst;
 	struct page *rpages[EVICT_RANGE] = { };
 	unsigned long collected = 0, migrated = 0;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 	int ret;
 
 	if (p->by_list && !ZDT_HAS_MIGRATE_DEVICE_PFNS)
@@ -575,7 +575,7 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), EVICT_PAGES);
 	for (i = 0; i < EVICT_PAGES; i++) {
 		cpu_read(test, addr + i * PAGE_SIZE, buf);
-		KUNIT_EXPECT_TRUE_MSG(test, has_pattern(buf, i), "data of page %lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, has_data(test, buf, i), "data of page %lu", i);
 	}
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_migrate_to_ram), 0,
 			    "a CPU access still found a device-private page");
@@ -613,7 +613,7 @@ static void coherent_folio_migrates_with_its_data(struct kunit *test)
 	struct zdt_device *dev;
 	unsigned long addr;
 	struct page *cpage, *now;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 	int ret;
 
 	if (!COHERENT_FOLIO_CALLABLE)
@@ -630,13 +630,13 @@ static void coherent_folio_migrates_with_its_data(struct kunit *test)
 				  addr);
 	KUNIT_EXPECT_PTR_NE_MSG(test, now, cpage, "still maps the coherent page");
 	KUNIT_EXPECT_FALSE(test, is_zone_device_page(now));
-	KUNIT_EXPECT_TRUE_MSG(test, has_pattern(page_address(now), 0),
+	KUNIT_EXPECT_TRUE_MSG(test, has_data(test, page_address(now), 0),
 			      "the new page does not hold the data");
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
 	KUNIT_EXPECT_EQ(test, page_ref_count(cpage), 0);
 	KUNIT_EXPECT_FALSE(test, PageLocked(cpage));
 	cpu_read(test, addr, buf);
-	KUNIT_EXPECT_TRUE(test, has_pattern(buf, 0));
+	KUNIT_EXPECT_TRUE(test, has_data(test, buf, 0));
 	unmap_user(test, addr, PAGE_SIZE);
 }
 
@@ -701,7 +701,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	struct folio *rfolio = NULL;
 	struct page *dpage, *now;
 	struct drive d;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
 		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
@@ -716,7 +716,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	base = ALIGN(map, PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, base);
 	KUNIT_ASSERT_EQ(test, folio_order(page_folio(dpage)), order);
-	memset(zdt_page_data(dpage + PMD_PAGE_INDEX), pattern_byte(PMD_PAGE_INDEX), 64);
+	put_data(test, zdt_page_data(dpage + PMD_PAGE_INDEX), PMD_PAGE_INDEX);
 
 	drive_init(test, &d, base, nr, dev,
 		   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
@@ -757,7 +757,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
 	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(dpage)), 0);
 	cpu_read(test, base + PMD_PAGE_INDEX * PAGE_SIZE, buf);
-	KUNIT_EXPECT_TRUE(test, has_pattern(buf, PMD_PAGE_INDEX));
+	KUNIT_EXPECT_TRUE(test, has_data(test, buf, PMD_PAGE_INDEX));
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
 	unmap_user(test, map, 2 * PMD_SIZE);
 }
@@ -779,7 +779,7 @@ static void partial_range_splits_the_large_folio(struct kunit *test)
 	struct page *dpage, *spage, *next, *now;
 	struct zdt_device *dev;
 	struct drive d;
-	u8 buf[64];
+	u8 buf[ZDT_DATA_LEN];
 
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
 		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
@@ -795,8 +795,8 @@ static void partial_range_splits_the_large_folio(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, folio_order(page_folio(dpage)), order);
 	spage = dpage + PMD_PAGE_INDEX;
 	next = spage + 1;
-	memset(zdt_page_data(spage), pattern_byte(PMD_PAGE_INDEX), 64);
-	memset(zdt_page_data(next), pattern_byte(PMD_PAGE_INDEX + 1), 64);
+	put_data(test, zdt_page_data(spage), PMD_PAGE_INDEX);
+	put_data(test, zdt_page_data(next), PMD_PAGE_INDEX + 1);
 
 	addr = base + PMD_PAGE_INDEX * PAGE_SIZE;
 	drive_init(test, &d, addr, 1, dev,
@@ -831,10 +831,10 @@ static void partial_range_splits_the_large_folio(struct kunit *test)
 			    "only the moved page is freed");
 
 	cpu_read(test, addr, buf);
-	KUNIT_EXPECT_TRUE(test, has_pattern(buf, PMD_PAGE_INDEX));
+	KUNIT_EXPECT_TRUE(test, has_data(test, buf, PMD_PAGE_INDEX));
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
 	cpu_read(test, addr + PAGE_SIZE, buf);
-	KUNIT_EXPECT_TRUE(test, has_pattern(buf, PMD_PAGE_INDEX + 1));
+	KUNIT_EXPECT_TRUE(test, has_data(test, buf, PMD_PAGE_INDEX + 1));
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 2);
 	unmap_user(test, map, 2 * PMD_SIZE);
@@ -852,17 +852,16 @@ static void partial_range_splits_the_large_folio(struct kunit *test)
  * reference that blocks the migration (8763cb45ab96 "mm/migrate: new memory
  * migration helper for use with device memory"; hmm.rst step 2).  Succeeds
  * if, with MIGRATING_FAULTERS threads faulting while the test holds the page
- * mid-migration for MIGRATING_WINDOW_MS, the threads sleep (at most
- * MIGRATING_MAX_FAULTS faults each), the migration completes, every thread
+ * mid-migration (at least MIGRATING_WINDOW_MS, zdt_faulter_watch()), the
+ * threads sleep (at most MIGRATING_MAX_FAULTS faults each), the migration
+ * completes, every thread
  * then reads the data from the new system page, migrate_to_ram() never ran
  * and the device page is freed once.
  */
 static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 {
 	struct zdt_faulter *f[MIGRATING_FAULTERS];
-	unsigned long faults[MIGRATING_FAULTERS] = { };
-	unsigned long start[MIGRATING_FAULTERS];
-	bool running[MIGRATING_FAULTERS] = { };
+	struct zdt_blocked b[MIGRATING_FAULTERS] = { };
 	struct zdt_device *dev;
 	unsigned long addr = page_on_device(test, MEMORY_DEVICE_PRIVATE, &dev);
 	struct page *dpage = zdt_device_page(dev, 0), *rpage = NULL;
@@ -876,15 +875,12 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 
 	begin_migration(&d);
 	if (!d.ret && (d.args.src[0] & MIGRATE_PFN_MIGRATE)) {
-		for (i = 0; i < MIGRATING_FAULTERS; i++) {
-			start[i] = f[i]->task->min_flt + f[i]->task->maj_flt;
-			wake_up_process(f[i]->task);
-		}
-		msleep(MIGRATING_WINDOW_MS);
-		for (i = 0; i < MIGRATING_FAULTERS; i++) {
-			faults[i] = f[i]->task->min_flt + f[i]->task->maj_flt - start[i];
-			running[i] = task_is_running(f[i]->task);
-		}
+		for (i = 0; i < MIGRATING_FAULTERS; i++)
+			zdt_faulter_start(f[i]);
+		/* Each until it sleeps (or spins), so a slow guest cannot fail it. */
+		for (i = 0; i < MIGRATING_FAULTERS; i++)
+			b[i] = zdt_faulter_watch(f[i], MIGRATING_WINDOW_MS,
+						 MIGRATING_MAX_FAULTS);
 		d.args.dst[0] = ram_copy_of(&d, dpage);
 		rpage = migrate_pfn_to_page(d.args.dst[0]);
 		migrate_vma_pages(&d.args);
@@ -895,7 +891,7 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 	if (d.ret || !(d.args.src[0] & MIGRATE_PFN_MIGRATE)) {
 		/* Not collected: let the threads go and end the case. */
 		for (i = 0; i < MIGRATING_FAULTERS; i++)
-			wake_up_process(f[i]->task);
+			zdt_faulter_start(f[i]);
 	}
 	for (i = 0; i < MIGRATING_FAULTERS; i++) {
 		unsigned long left;
@@ -907,7 +903,7 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 			continue;
 		}
 		left = f[i]->left;
-		data = has_pattern(f[i]->buf, 0);
+		data = has_data(test, f[i]->buf, 0);
 		zdt_faulter_free(f[i]);
 		KUNIT_EXPECT_EQ_MSG(test, left, 0, "thread %d's read failed", i);
 		KUNIT_EXPECT_TRUE_MSG(test, data, "thread %d read the wrong data", i);
@@ -915,13 +911,16 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, d.ret, 0);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, rpage, "page not collected or no system page");
 	for (i = 0; i < MIGRATING_FAULTERS; i++) {
-		kunit_info(test, "thread %d: %lu faults in %d ms, %s", i, faults[i],
-			   MIGRATING_WINDOW_MS, running[i] ? "running" : "asleep");
-		KUNIT_EXPECT_LE_MSG(test, faults[i], MIGRATING_MAX_FAULTS,
+		kunit_info(test, "thread %d: %lu faults in %u ms, %s", i, b[i].faults,
+			   b[i].ms, b[i].asleep ? "asleep" : "not asleep");
+		KUNIT_EXPECT_TRUE_MSG(test, b[i].started, "thread %d never ran in %u ms",
+				      i, b[i].ms);
+		KUNIT_EXPECT_LE_MSG(test, b[i].faults, MIGRATING_MAX_FAULTS,
 				    "thread %d re-faults on the migration entry instead of waiting",
 				    i);
-		KUNIT_EXPECT_FALSE_MSG(test, running[i],
-				       "thread %d still running on a migrating page", i);
+		KUNIT_EXPECT_TRUE_MSG(test, b[i].asleep,
+				      "thread %d not asleep on a migrating page after %u ms",
+				      i, b[i].ms);
 	}
 	KUNIT_EXPECT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
 			      "the waiting faults blocked the migration");
@@ -979,11 +978,11 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 		drive_init(test, &d, addr, 1, dev, MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
 		if (round < RACE_AHEAD_ROUNDS) {
 			begin_migration(&d);
-			wake_up_process(f->task);
+			zdt_faulter_start(f);
 			if (!d.ret && (d.args.src[0] & MIGRATE_PFN_MIGRATE))
 				udelay((round + 1) * RACE_AHEAD_US);
 		} else {
-			wake_up_process(f->task);
+			zdt_faulter_start(f);
 			/* Bounded: the wait below catches a reader never started. */
 			for (spins = 0; !READ_ONCE(f->started) && spins < 100000; spins++)
 				udelay(1);
@@ -1002,7 +1001,7 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 					     "round %u: CPU read not done in %d ms (thread leaked)",
 					     round, ACCESS_MS);
 		left = f->left;
-		data = has_pattern(f->buf, 0);
+		data = has_data(test, f->buf, 0);
 		zdt_faulter_free(f);
 
 		KUNIT_ASSERT_EQ(test, d.ret, 0);
@@ -1034,7 +1033,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	{}
 };
 
-#else /* !(CONFIG_DEVICE_MIGRATION && CONFIG_ZONE_DEVICE_KUNIT_FIXTURE) */
+#else /* !CONFIG_DEVICE_MIGRATION */
 
 #define NO_DEVICE_MIGRATION \
 	"needs CONFIG_DEVICE_MIGRATION (ZONE_DEVICE and MIGRATION; not on UML: no memory hotplug)"
@@ -1071,10 +1070,11 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	{}
 };
 
-#endif /* CONFIG_DEVICE_MIGRATION && CONFIG_ZONE_DEVICE_KUNIT_FIXTURE */
+#endif /* CONFIG_DEVICE_MIGRATION */
 
 static struct kunit_suite zone_device_migrate_suite = {
 	.name = "zone_device_migrate",
+	.init = zdt_case_begin,
 	.test_cases = zone_device_migrate_cases,
 };
 

@@ -15,8 +15,11 @@
 #include "zone_device_compat.h"
 #include "zone_device_fixture.h"
 
-/* memunmap_pages() is prompt once nothing holds the pgmap: 1 s is generous. */
-#define UNMAP_PROMPT_MS		1000
+/*
+ * memunmap_pages() is prompt once nothing holds the pgmap (milliseconds): a
+ * bound, not a measurement, generous for a loaded TCG guest.
+ */
+#define UNMAP_PROMPT_MS		5000
 /* ... and a page still allocated must keep it waiting at least this long. */
 #define UNMAP_BLOCKED_MS	200
 
@@ -341,7 +344,7 @@ static void memremap_pages_rejects_malformed_pgmap(struct kunit *test)
 		dev->pgmap.ops = p->ops;
 	if (p->no_owner)
 		dev->pgmap.owner = NULL;
-	zdt_expect_warning(test, err = zdt_device_map(dev), warnings);
+	zdt_expect_warning(test, "memremap_pages", err = zdt_device_map(dev), warnings);
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
 	KUNIT_EXPECT_FALSE(test, dev->mapped);
 	if (warnings >= 0)
@@ -376,6 +379,7 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 
 static struct kunit_suite zone_device_pgmap_suite = {
 	.name = "zone_device_pgmap",
+	.init = zdt_case_begin,
 	.test_cases = zone_device_pgmap_cases,
 };
 
