@@ -14,16 +14,22 @@ patch -p1 and the touched files back from a copy.  The tree is restored also
 when a patch does not apply, the build breaks, the run fails or the gate is
 interrupted.
 
-Exit status: 0 nothing regressed (a case newly passing is reported, a known
-failure of the kernel series, configs/known-failures, does not count); 1 a
-case regressed (PASS or SKIP -> FAIL, CRASH or TIMEOUT, or PASS -> SKIP); 3
-the patched kernel does not build; 4 the baseline does not build; 2 bad
-input, including a series that does not apply.  Each run is bounded by
-run.py (kunit.py --timeout for boot and tests), so a hung or livelocked
-kernel ends as CRASH/TIMEOUT, never as a stuck job.
+Verdicts are tools/results.py's.  A case KNOWN in both runs (failing
+exactly as configs/known-failures records) is a 'known failure, unchanged'
+row, listed apart; KNOWN -> FAIL or CRASH is a regression like PASS -> FAIL.
+
+Exit status: 0 nothing regressed (a case newly passing is reported); 1 a
+case regressed (PASS, SKIP or KNOWN -> FAIL or CRASH, PASS or SKIP ->
+KNOWN, PASS -> SKIP); 3 the patched kernel does not build; 4 the baseline
+does not build; 2 bad input, including a series that does not apply.  Each
+run is bounded by run.py (kunit.py --timeout for boot and tests), so a hung
+or livelocked kernel ends as CRASH, never as a stuck job.  make turns each
+of these into its own 2: CI calls .ci/gate, which passes them on.
 
 Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml} and
-<results>/summary.md, a short markdown report a CI system can post."""
+<results>/summary.md, a short markdown report a CI system can post.
+--compare BASELINE PATCHED only judges two such recorded dirs again (no
+build, no run) and rewrites <results>/summary.md."""
 
 import argparse
 import glob
