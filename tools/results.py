@@ -14,7 +14,8 @@ of it matching the entry's regex.
 
 A failure block is the line '# <case>: EXPECTATION FAILED at <file>:<line>'
 (or ASSERTION FAILED, or kunit_fail_current_test()'s '# <case>:
-<file>:<line>: <message>') and the detail lines after it, up to the next
+<file>:<line>: <message>', or KUnit's own '# <case>: try faulted ...', 'test
+case timed out' and the like) and the detail lines after it, up to the next
 '#' line of the log."""
 
 import contextlib
@@ -219,8 +220,8 @@ def parse(lines: Iterable[str], tree: Optional[str] = None):
 @dataclass
 class Failure:
 	"""One failure block of a case's log."""
-	kind: str	# EXPECTATION, ASSERTION or FAILED (kunit_fail_current_test)
-	where: str	# file:line
+	kind: str	# EXPECTATION, ASSERTION, FAILED (kunit_fail_current_test) or KUNIT
+	where: str	# file:line ('kunit' for KUnit's own: try faulted, timed out)
 	lines: List[str]	# the header line and its detail lines, as logged
 
 	@property
@@ -235,7 +236,12 @@ class Failure:
 
 
 BLOCK = re.compile(r'^\s*# (?P<case>[^\s:]+): (?:(?P<kind>EXPECTATION|ASSERTION) FAILED at '
-		   r'(?P<where>\S+)\s*$|(?P<loc>\S+\.[chS]:\d+): (?P<msg>.*)$)')
+		   r'(?P<where>\S+)\s*$|(?P<loc>\S+\.[chS]:\d+): (?P<msg>.*)$|'
+		   # KUnit's own verdict on a case that faulted, hung or failed to
+		   # set up or clean up (lib/kunit/test.c, try-catch.c).
+		   r'(?P<kunit>(?:try faulted|try timed out|test case timed out|test case cleanup '
+		   r'timed out|internal error occurred|test aborted during cleanup|failed to '
+		   r'initialize)\b.*)$)')
 HEADER = re.compile(r'^\s*#')
 
 
@@ -248,8 +254,10 @@ def failure_blocks(log: List[str]) -> List[Failure]:
 		if m:
 			if m.group('kind'):
 				cur = Failure(m.group('kind'), m.group('where'), [line])
-			else:	# kunit_fail_current_test(): the message is on the line
+			elif m.group('loc'):	# kunit_fail_current_test(): the message is on the line
 				cur = Failure('FAILED', m.group('loc'), [line, m.group('msg')])
+			else:
+				cur = Failure('KUNIT', 'kunit', [line, m.group('kunit')])
 			out.append(cur)
 		elif HEADER.match(line):
 			cur = None

@@ -56,6 +56,8 @@ VARIANTS = {
 			   'known/ plus a "device leaked" teardown failure in the same case: FAIL'),
 	'known-and-splat': (edit(KNOWN, SPIN, SPLAT + SPIN),
 			    'known/ plus a "kernel splat during the case" failure before it: FAIL'),
+	'known-and-fault': (edit(KNOWN, SPIN, SPIN + f'''    # {PMD}: try faulted: last line seen mm/tests/zone_device_fault_kunit.c:241
+'''), 'known/ plus KUnit\'s "try faulted" (the case oopsed after the spin): FAIL'),
 	'fixed': (FIXED, 'the PMD contended case passes (patches/fixes applied)'),
 	'crash': (KNOWN[:CUT] + '''BUG: kernel NULL pointer dereference, address: 0000000000000008
 #PF: supervisor read access in kernel mode
