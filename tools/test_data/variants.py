@@ -88,6 +88,10 @@ if __name__ == '__main__':
 		  'run.py extracted from it, before the C side reported the contended-fault',
 		  'symptom as one expectation: the PMD contended case fails twice, the spin',
 		  '(line 237) and the thread still running (240).', '',
+		  'console/: a later real 7.3.4 x86_64 run, its console log and KTAP, with the',
+		  'C side reporting the spin as one expectation (... the fault spins): the',
+		  'PMD case is KNOWN; tools/test_results.py also checks that run.py extracts',
+		  'that KTAP from that log.', '',
 		  'variants.py writes the others from it, one edit each:', '']
 	for d, (text, note) in VARIANTS.items():
 		os.makedirs(d, exist_ok=True)
