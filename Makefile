@@ -11,7 +11,12 @@
 #   make mutants             every patches/regressions/*.patch must make a case fail
 #   make matrix              every kernel (6.12, 7.2, 7.3; UML on 7.3) -> docs/semantics.md
 #   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
-#                            exit 0 only if no case regressed (tools/gate.py)
+#                            exit 0 only if no case regressed (tools/gate.py); make
+#                            turns every other status into 2: CI calls .ci/gate, whose
+#                            status is the gate's own (0/1/2/3/4)
+#   make flake N=20          the suites N times on one kernel: which case is not stable
+#                            (LOAD=1: a CPU hog beside; MUTANTS=3: each mutant 3 times,
+#                            PATCHES= which ones); tools/flake.py -> results/flake.md
 #
 # ARCH=x86_64 or ARCH=um limits a run to one arch; ACCEL=kvm lets QEMU try KVM
 # (default tcg: KVM guests hang on the project's machines).
@@ -21,11 +26,12 @@ KVER ?= 7.3
 KDIR ?=
 ARCH ?=
 ACCEL ?= tcg
+N ?= 20
 
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
 
-.PHONY: deps run test check mutants gate matrix fetch install uninstall clean
+.PHONY: deps run test check mutants gate flake matrix fetch install uninstall clean
 
 deps:
 	@sh tools/deps.sh
@@ -51,6 +57,10 @@ matrix: deps
 gate: deps
 	@$(if $(PATCHES),,echo 'gate: PATCHES= is required (a .patch file, a directory of them or an mbox)' >&2; exit 2)
 	@$(PYTHON) tools/gate.py $(PATCHES) $(src_args) $(arch_args) --accel $(ACCEL)
+
+flake: deps
+	@$(PYTHON) tools/flake.py --runs $(N) $(src_args) $(if $(ARCH),--arch $(ARCH)) --accel $(ACCEL) \
+		$(if $(LOAD),--load $(LOAD)) $(if $(MUTANTS),--mutants $(MUTANTS) $(PATCHES))
 
 test: deps
 	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)

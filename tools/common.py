@@ -11,8 +11,17 @@ from typing import List, NoReturn, Optional
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Kernel versions this project knows how to fetch (Debian linux-source-X.Y).
-KNOWN_KVERS = ('6.1', '6.12', '7.2', '7.3')
+KNOWN_KVERS = ('6.12', '7.2', '7.3')
 DEFAULT_KVER = '7.3'
+# Debian series that exist but cannot run the suites, and why (README, "The
+# semantics matrix").
+UNSUPPORTED_KVERS = {
+	'6.1': "Debian's 6.1 lacks the KUnit facilities the suites are built on: "
+	       'kunit_add_action_or_reset() (6.4), KUNIT_EXPECT_MEMEQ (6.2) and '
+	       'kunit_vm_mmap() with the per-test mm (6.11); use 6.12, 7.2 or 7.3',
+}
+# The oldest kernel with all three (kunit_vm_mmap(), 51104c19d857).
+MIN_VERSION = (6, 11)
 
 
 class ToolError(Exception):
@@ -45,8 +54,28 @@ def cache_dir() -> str:
 	return d
 
 
+def check_kver(kver: str) -> str:
+	"""kver if the project supports that Debian series; else ToolError (one
+	line: exit 2) with the reason.  Also an argparse type= for --kver."""
+	if kver in UNSUPPORTED_KVERS:
+		raise ToolError(f'KVER={kver} is not supported: {UNSUPPORTED_KVERS[kver]}')
+	if kver not in KNOWN_KVERS:
+		raise ToolError(f"unknown KVER '{kver}' (known: {' '.join(KNOWN_KVERS)})")
+	return kver
+
+
+def check_version(version: str, tree: str) -> None:
+	"""ToolError for a tree too old for the suites (a KDIR=... of 6.1)."""
+	nums = tuple(int(x) for x in version.split('.')[:2])
+	if nums < MIN_VERSION:
+		why = UNSUPPORTED_KVERS.get(kver_series(version),
+					    UNSUPPORTED_KVERS['6.1'].replace("Debian's 6.1", version))
+		raise ToolError(f"'{tree}' is Linux {version}, not supported: {why}")
+
+
 def kernel_version(tree: str) -> str:
-	"""'7.3.4' style version of a kernel tree; ToolError if it is not one."""
+	"""'7.3.4' style version of a kernel tree; ToolError if it is not one,
+	or if it is older than the suites support (check_version)."""
 	mk = os.path.join(tree, 'Makefile')
 	if not os.path.isdir(tree):
 		raise ToolError(f"'{tree}' is not a directory")
@@ -62,7 +91,9 @@ def kernel_version(tree: str) -> str:
 				vals[m.group(1)] = m.group(2)
 	if 'VERSION' not in vals or 'PATCHLEVEL' not in vals:
 		raise ToolError(f"'{tree}' is not a kernel tree (no VERSION in Makefile)")
-	return f"{vals['VERSION']}.{vals['PATCHLEVEL']}.{vals.get('SUBLEVEL', '0')}"
+	version = f"{vals['VERSION']}.{vals['PATCHLEVEL']}.{vals.get('SUBLEVEL', '0')}"
+	check_version(version, tree)
+	return version
 
 
 def kver_series(version: str) -> str:

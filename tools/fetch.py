@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (DEFAULT_KVER, KNOWN_KVERS, ToolError, cache_dir,  # noqa: E402
-		    main_wrapper)
+		    check_kver, main_wrapper)
 
 # Suites added to the system's own: where 7.2 and 7.3 live.
 EXTRA_SUITES = ('trixie-backports', 'forky', 'sid', 'experimental')
@@ -159,8 +159,7 @@ def unpack(deb: str, series: str, dest: str) -> str:
 
 
 def fetch(kver: str, refresh: bool = False, etc: str = '/etc/apt') -> str:
-	if kver not in KNOWN_KVERS:
-		raise ToolError(f"unknown KVER '{kver}' (known: {' '.join(KNOWN_KVERS)})")
+	check_kver(kver)
 	root = os.path.join(cache_dir(), 'src')
 	os.makedirs(root, exist_ok=True)
 	link = os.path.join(root, f'linux-{kver}')
@@ -195,7 +194,7 @@ def fetch(kver: str, refresh: bool = False, etc: str = '/etc/apt') -> str:
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	ap.add_argument('kver', nargs='?', default=DEFAULT_KVER,
+	ap.add_argument('kver', nargs='?', default=DEFAULT_KVER, type=check_kver,
 			help=f"kernel series ({', '.join(KNOWN_KVERS)}); default {DEFAULT_KVER}")
 	ap.add_argument('--refresh', action='store_true',
 			help='ask apt for a newer package even if a tree is unpacked')

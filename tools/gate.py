@@ -14,16 +14,22 @@ patch -p1 and the touched files back from a copy.  The tree is restored also
 when a patch does not apply, the build breaks, the run fails or the gate is
 interrupted.
 
-Exit status: 0 nothing regressed (a case newly passing is reported, a known
-failure of the kernel series, configs/known-failures, does not count); 1 a
-case regressed (PASS or SKIP -> FAIL, CRASH or TIMEOUT, or PASS -> SKIP); 3
-the patched kernel does not build; 4 the baseline does not build; 2 bad
-input, including a series that does not apply.  Each run is bounded by
-run.py (kunit.py --timeout for boot and tests), so a hung or livelocked
-kernel ends as CRASH/TIMEOUT, never as a stuck job.
+Verdicts are tools/results.py's.  A case KNOWN in both runs (failing
+exactly as configs/known-failures records) is a 'known failure, unchanged'
+row, listed apart; KNOWN -> FAIL or CRASH is a regression like PASS -> FAIL.
+
+Exit status: 0 nothing regressed (a case newly passing is reported); 1 a
+case regressed (PASS, SKIP or KNOWN -> FAIL or CRASH, PASS or SKIP ->
+KNOWN, PASS -> SKIP); 3 the patched kernel does not build; 4 the baseline
+does not build; 2 bad input, including a series that does not apply.  Each
+run is bounded by run.py (kunit.py --timeout for boot and tests), so a hung
+or livelocked kernel ends as CRASH, never as a stuck job.  make turns each
+of these into its own 2: CI calls .ci/gate, which passes them on.
 
 Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml} and
-<results>/summary.md, a short markdown report a CI system can post."""
+<results>/summary.md, a short markdown report a CI system can post.
+--compare BASELINE PATCHED only judges two such recorded dirs again (no
+build, no run) and rewrites <results>/summary.md."""
 
 import argparse
 import glob
@@ -38,14 +44,13 @@ import time
 from typing import Dict, List, Optional, Set, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
+import results  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
-from run import ARCHES, known_failures, load_json, verdicts  # noqa: E402
+from run import ARCHES  # noqa: E402
 
 EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD = 1, 2, 3, 4
-MISSING = 'CRASH'	# a case the baseline ran and the patched run never reached
-BAD = ('FAIL', 'ERROR', MISSING)
 
 
 def split_mbox(path: str, outdir: str) -> List[str]:
@@ -190,52 +195,40 @@ class Series:
 		self.saved.clear()
 
 
-def failures(ktap: str) -> Dict[str, str]:
-	"""{'suite.case': first failed expectation and its detail} from a KTAP log."""
-	out: Dict[str, str] = {}
-	suite = ''
-	try:
-		with open(ktap, encoding='utf-8', errors='replace') as f:
-			lines = [l.rstrip('\n') for l in f]
-	except OSError:
-		return out
-	for i, line in enumerate(lines):
-		m = re.match(r'^\s*# Subtest: (\S+)', line)
-		if m and not line.startswith('        '):
-			suite = m.group(1)
-		m = re.match(r'^\s*# (\w+): (?:EXPECTATION|ASSERTION) FAILED at (\S+)', line)
-		if m and f'{suite}.{m.group(1)}' not in out:
-			detail = []
-			for nxt in lines[i + 1:i + 5]:
-				if re.match(r'^\s*(#|ok |not ok )', nxt):
-					break
-				detail.append(nxt.strip())
-			out[f'{suite}.{m.group(1)}'] = f'{m.group(2)}: {" ".join(detail)}'
-	return out
+S = results.Status
+REGRESSED, FIXED, KNOWN_UNCHANGED, CHANGED = ('regressed', 'fixed', 'known failure, unchanged',
+					      'changed')
+Row = Tuple[str, str, str, str]	# case, baseline, patched, kind
 
 
-def compare(base: Dict[str, str], patched: Dict[str, str],
-	    known: Dict[str, str]) -> List[Tuple[str, str, str, str]]:
-	"""(case, baseline, patched, kind) of every case whose verdict changed;
-	kind is 'regressed', 'fixed', 'known' (a known failure of the series) or
-	'changed'."""
+def compare(base: Dict[str, S], patched: Dict[str, S]) -> List[Row]:
+	"""(case, baseline, patched, kind) of every case whose verdict changed,
+	and of every known failure that stayed one.  kind: 'regressed' (PASS,
+	SKIP or KNOWN -> FAIL or CRASH; PASS or SKIP -> KNOWN; PASS -> SKIP),
+	'fixed' (FAIL, CRASH or KNOWN -> PASS), 'known failure, unchanged'
+	(KNOWN in both) or 'changed'.  A case of the baseline the patched run
+	never reported is a CRASH."""
 	rows = []
 	for case in sorted(set(base) | set(patched)):
-		b = base.get(case, 'absent')
-		p = patched.get(case, MISSING if base and case in base else 'absent')
-		if not patched and base:
-			p = MISSING	# the patched run left no results at all
-		if b == p or (b in BAD and p in BAD):
+		b = base.get(case)
+		p = patched.get(case, S.CRASH if b is not None else None)
+		bs, ps = str(b) if b else 'absent', str(p) if p else 'absent'
+		if b == p == S.KNOWN:
+			rows.append((case, bs, ps, KNOWN_UNCHANGED))
 			continue
-		if p in BAD:
-			kind = 'known' if case in known else 'regressed'
-		elif p == 'SKIP' and b == 'PASS':
-			kind = 'regressed'	# coverage lost: a SKIP never counts as a pass
-		elif b in BAD and p == 'PASS':
-			kind = 'fixed'
+		if b == p or (b and p and b.bad and p.bad):
+			continue	# unchanged, or failing before and after
+		if p and p.bad:
+			kind = REGRESSED
+		elif p == S.KNOWN:
+			kind = CHANGED if b and b.bad else REGRESSED	# the known bug came back
+		elif p == S.SKIP and b == S.PASS:
+			kind = REGRESSED	# coverage lost: a SKIP never counts as a pass
+		elif p == S.PASS and b and (b.bad or b == S.KNOWN):
+			kind = FIXED
 		else:
-			kind = 'changed'
-		rows.append((case, b, p, kind))
+			kind = CHANGED
+		rows.append((case, bs, ps, kind))
 	return rows
 
 
@@ -274,49 +267,136 @@ def log_tail(path: str, n: int = 20) -> str:
 		return '(no log)\n'
 
 
-def summarize(out: str, version: str, patches: List[str], method: str,
-	      per_arch: Dict[str, dict], verdict: str) -> str:
-	md = [f'# Gate: {verdict}', '',
-	      f'Kernel {version}, {len(patches)} patch(es) applied with {method}: ' +
-	      ', '.join(f'`{os.path.basename(p)}`' for p in patches), '']
-	for arch, a in per_arch.items():
-		md.append(f'## {arch}')
-		md.append(f'baseline: {a["base_counts"]} ({a["base_time"]:.0f} s); '
-			  f'patched: {a["patched_counts"]} ({a["patched_time"]:.0f} s)')
+def esc(text: str, limit: int = 400) -> str:
+	text = text if len(text) <= limit else text[:limit] + ' ...'
+	return text.replace('|', '\\|')
+
+
+def summarize(out: str, title: str, intro: str, per_arch: Dict[str, dict]) -> str:
+	md = [f'# Gate: {title}', '', intro, '']
+	for name, a in per_arch.items():
+		md.append(f'## {name}')
+		md.append(f'baseline: {a["base_counts"]}' +
+			  (f' ({a["base_time"]:.0f} s)' if a.get('base_time') else '') +
+			  f'; patched: {a["patched_counts"]}' +
+			  (f' ({a["patched_time"]:.0f} s)' if a.get('patched_time') else ''))
 		md.append('')
 		if a.get('note'):
 			md += [a['note'], '']
-		if a['rows']:
+		changed = [r for r in a['rows'] if r[3] != KNOWN_UNCHANGED]
+		if changed:
 			md += ['| case | baseline | patched | verdict | first failure |',
 			       '| --- | --- | --- | --- | --- |']
-			for case, b, p, kind in a['rows']:
-				why = a['why'].get(case, '').replace('|', '\\|')
-				md.append(f'| {case} | {b} | {p} | {kind} | {why} |')
+			for case, b, p, kind in changed:
+				md.append(f'| {case} | {b} | {p} | {kind} | {esc(a["why"].get(case, ""))} |')
 		else:
 			md.append('No case changed its verdict.')
 		md.append('')
+		known = [r for r in a['rows'] if r[3] == KNOWN_UNCHANGED]
+		if known:
+			md += [f'### {name}: known failures, unchanged', '',
+			       'Failing in both runs exactly as `configs/known-failures` records '
+			       '(every failure block matches the entry): not a regression.', '',
+			       '| case | failure | reason |', '| --- | --- | --- |']
+			for case, *_ in known:
+				md.append(f'| {case} | {esc(a["why"].get(case, ""))} | '
+					  f'{esc(a["reason"].get(case, ""))} |')
+			md.append('')
 	text = '\n'.join(md)
+	os.makedirs(out, exist_ok=True)
 	with open(os.path.join(out, 'summary.md'), 'w', encoding='utf-8') as f:
 		f.write(text)
 	return text
 
 
-def count_line(verd: Dict[str, str]) -> str:
-	c = {s: sum(1 for v in verd.values() if v == s) for s in ('PASS', 'FAIL', 'SKIP', 'ERROR')}
-	return f'{c["PASS"]} pass, {c["FAIL"] + c["ERROR"]} fail, {c["SKIP"]} skip (cases)'
+def judge(name: str, base_dir: str, patched_dir: str, a: dict,
+	  tree: Optional[str] = None) -> int:
+	"""Compares one arch's two recorded runs into a (rows, why, counts,
+	note); 0, or EXIT_REGRESSED if a case regressed."""
+	base = results.load_known(os.path.join(base_dir, f'{name}.ktap'), tree)
+	patched = results.load_known(os.path.join(patched_dir, f'{name}.ktap'), tree)
+	a['base_counts'] = base.case_line() if base.cases else 'no results'
+	a['patched_counts'] = patched.case_line() if patched.cases else 'no results'
+	a['rows'] = compare(base.verdicts(), patched.verdicts())
+	a['why'], a['reason'] = {}, {}
+	for case, _, p, kind in a['rows']:
+		if kind == FIXED and case in base.cases:
+			a['why'][case] = 'baseline: ' + base.cases[case].first_failure()
+		elif case in patched.cases:
+			a['why'][case] = patched.cases[case].first_failure()
+		if kind == KNOWN_UNCHANGED:
+			a['reason'][case] = patched.cases[case].known.reason
+		if p == 'CRASH' and case not in patched.cases:
+			a['why'][case] = 'never reported: the run ended before it'
+	if patched.crashed:
+		tail = log_tail(os.path.join(patched_dir, f'{name}.log'))
+		a['note'] = ('The patched kernel crashed or timed out (kunit.py --timeout); '
+			     'log tail:\n\n```\n' + tail + '```')
+	return EXIT_REGRESSED if any(r[3] == REGRESSED for r in a['rows']) else 0
+
+
+def verdict_line(status: int, per_arch: Dict[str, dict]) -> str:
+	if status == EXIT_PATCHED_BUILD:
+		verdict = 'FAIL: the series breaks the build'
+	elif status == EXIT_REGRESSED:
+		verdict = 'FAIL: the series regresses the suites'
+	else:
+		verdict = 'PASS: nothing regressed'
+	rows = [r for a in per_arch.values() for r in a.get('rows', [])]
+	fixed = sum(1 for *_, k in rows if k == FIXED)
+	known = sum(1 for *_, k in rows if k == KNOWN_UNCHANGED)
+	if fixed:
+		verdict += f'; {fixed} case(s) newly pass'
+	if known:
+		verdict += f'; {known} known failure(s) unchanged'
+	return verdict
+
+
+def compare_dirs(base_dir: str, patched_dir: str, out: str, tree: Optional[str]) -> int:
+	"""--compare: the gate's verdict on two recorded result dirs, nothing run."""
+	for d in (base_dir, patched_dir):
+		if not os.path.isdir(d):
+			raise ToolError(f"'{d}' is not a directory of results")
+	names = sorted(os.path.basename(k)[:-len('.ktap')]
+		       for k in glob.glob(os.path.join(base_dir, '*.ktap'))
+		       if results.version_of(k))
+	if not names:
+		raise ToolError(f"'{base_dir}' holds no <kver>-<arch>.ktap")
+	per_arch: Dict[str, dict] = {}
+	status = 0
+	for name in names:
+		per_arch[name] = {}
+		status = max(status, judge(name, base_dir, patched_dir, per_arch[name], tree))
+	verdict = verdict_line(status, per_arch)
+	print(summarize(out, verdict, f'Recorded runs compared: baseline `{base_dir}`, '
+			f'patched `{patched_dir}` (nothing run).', per_arch))
+	print(f'gate: {verdict} (exit {status})')
+	return status
 
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	ap.add_argument('series', help='a .patch file, a directory of them, or an mbox')
+	ap.add_argument('series', nargs='?', help='a .patch file, a directory of them, or an mbox')
 	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, help=f'Debian kernel series (default {DEFAULT_KVER})')
+	src.add_argument('--kver', default=None, type=check_kver,
+			 help=f'Debian kernel series (default {DEFAULT_KVER})')
 	src.add_argument('--kdir', default=None, help='your own kernel tree instead')
 	ap.add_argument('--arch', action='append', choices=ARCHES, help='default: both')
 	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
 	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'gate'))
+	ap.add_argument('--compare', nargs=2, metavar=('BASELINE', 'PATCHED'),
+			help='only compare two recorded result dirs (<kver>-<arch>.ktap each) '
+			'and write <results>/summary.md: no kernel is built or run')
 	args = ap.parse_args()
 
+	if args.compare:
+		if args.series:
+			raise ToolError('--compare takes two result dirs and no series')
+		tree = os.path.abspath(args.kdir) if args.kdir else None
+		return compare_dirs(*(os.path.abspath(d) for d in args.compare),
+				    os.path.abspath(args.results), tree)
+	if not args.series:
+		raise ToolError('a series is required (a .patch file, a directory of them or an mbox)')
 	tmp = tempfile.mkdtemp(prefix='zdt-gate-')
 	try:
 		patches = series_patches(os.path.abspath(args.series), tmp)
@@ -327,18 +407,18 @@ def main() -> int:
 			tree = fetch(args.kver or DEFAULT_KVER)
 			src_args = ['--kver', args.kver or DEFAULT_KVER]
 		version = kernel_version(tree)
-		known = known_failures(kver_series(version))
-		results = os.path.abspath(args.results)
-		shutil.rmtree(results, ignore_errors=True)
+		results.known_failures(kver_series(version))	# a broken file is bad input, now
+		out = os.path.abspath(args.results)
+		shutil.rmtree(out, ignore_errors=True)
 		return gate(tree, version, patches, src_args, args.arch or list(ARCHES), args.accel,
-			    results, known, tmp)
+			    out, tmp)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)
 
 
 def gate(tree: str, version: str, patches: List[str], src_args: List[str], arches: List[str],
-	 accel: str, results: str, known: Dict[str, str], tmp: str) -> int:
-	base_dir, patched_dir = os.path.join(results, 'baseline'), os.path.join(results, 'patched')
+	 accel: str, out: str, tmp: str) -> int:
+	base_dir, patched_dir = os.path.join(out, 'baseline'), os.path.join(out, 'patched')
 	per_arch: Dict[str, dict] = {}
 	series = Series(tree, patches, os.path.join(tmp, 'backup'))
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
@@ -352,55 +432,37 @@ def gate(tree: str, version: str, patches: List[str], src_args: List[str], arche
 		if rc == 3:
 			print(f'gate: the baseline {version} {arch} does not build; nothing to compare')
 			return EXIT_BASE_BUILD
-		per_arch[arch] = {'base_time': t, 'base_rc': rc}
+		per_arch[f'{version}-{arch}'] = {'base_time': t, 'base_rc': rc}
 	try:
 		series.apply()
 		for arch in arches:
 			rc, t = run_suites(src_args, arch, accel, patched_dir)
-			per_arch[arch].update(patched_time=t, patched_rc=rc)
+			per_arch[f'{version}-{arch}'].update(patched_time=t, patched_rc=rc)
 			if rc == 3:
 				break
 	finally:
 		series.restore()
 
-	verdict = 'PASS: nothing regressed'
-	for arch in arches:
-		a = per_arch[arch]
-		name = f'{version}-{arch}'
-		base = verdicts(os.path.join(base_dir, f'{name}.json'))
-		a['base_counts'] = count_line(base)
+	for name, a in per_arch.items():
 		if 'patched_rc' not in a:
-			a.update(patched_time=0, patched_counts='not run', rows=[], why={},
+			judge(name, base_dir, patched_dir, a, tree)
+			a.update(patched_counts='not run', rows=[], why={},
 				 note='Not run: the series broke the build on an earlier arch.')
-			continue
-		if a['patched_rc'] == 3:
-			status = max(status, EXIT_PATCHED_BUILD)
+		elif a['patched_rc'] == 3:
+			judge(name, base_dir, patched_dir, a, tree)
+			status = EXIT_PATCHED_BUILD
 			a.update(patched_counts='build broken', rows=[], why={},
 				 note='The patched kernel does not build: see patched/' + name + '.log')
-			verdict = 'FAIL: the series breaks the build'
-			continue
-		patched = verdicts(os.path.join(patched_dir, f'{name}.json'))
-		a['patched_counts'] = count_line(patched) if patched else 'no results'
-		a['rows'] = compare(base, patched, known)
-		a['why'] = failures(os.path.join(patched_dir, f'{name}.ktap'))
-		was = failures(os.path.join(base_dir, f'{name}.ktap'))
-		for case, _, _, kind in a['rows']:
-			if kind == 'fixed' and case in was:
-				a['why'][case] = 'baseline: ' + was[case]
-		if any(p in ('ERROR', MISSING) for _, _, p, _ in a['rows']) or not patched:
-			tail = log_tail(os.path.join(patched_dir, f'{name}.log'))
-			a['note'] = ('The patched kernel crashed or timed out (kunit.py --timeout); '
-				     'log tail:\n\n```\n' + tail + '```')
-		if any(kind == 'regressed' for *_, kind in a['rows']):
-			status = max(status, EXIT_REGRESSED) if status != EXIT_PATCHED_BUILD else status
-			verdict = 'FAIL: the series regresses the suites'
-
-	fixed = sum(1 for a in per_arch.values() for *_, k in a.get('rows', []) if k == 'fixed')
-	if fixed:
-		verdict += f'; {fixed} case(s) newly pass'
+		else:
+			rc = judge(name, base_dir, patched_dir, a, tree)
+			if status != EXIT_PATCHED_BUILD:
+				status = max(status, rc)
+	verdict = verdict_line(status, per_arch)
+	intro = (f'Kernel {version}, {len(patches)} patch(es) applied with {series.method}: ' +
+		 ', '.join(f'`{os.path.basename(p)}`' for p in patches))
 	print()
-	print(summarize(results, version, patches, series.method, per_arch, verdict))
-	print(f'gate: {verdict} (exit {status}); results in {results}')
+	print(summarize(out, verdict, intro, per_arch))
+	print(f'gate: {verdict} (exit {status}); results in {out}')
 	return status
 
 

@@ -22,8 +22,8 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import DEFAULT_KVER, REPO, ToolError, kver_series, main_wrapper  # noqa: E402
-from run import known_failures, verdicts  # noqa: E402
+import results  # noqa: E402
+from common import DEFAULT_KVER, REPO, ToolError, check_kver, main_wrapper  # noqa: E402
 
 KVERS = ('6.12', '7.2', '7.3')
 DOC = os.path.join(REPO, 'docs', 'semantics.md')
@@ -69,80 +69,64 @@ def rules() -> List[Tuple[str, str, List[str]]]:
 	return out
 
 
-def ktap_notes(ktap: str) -> Tuple[Dict[str, str], Dict[str, str]]:
-	"""({suite.case: skip reason}, {suite.case: printed "rule: ..."}) of a KTAP log."""
-	skips: Dict[str, str] = {}
-	said: Dict[str, str] = {}
-	suite = ''
-	try:
-		with open(ktap, encoding='utf-8', errors='replace') as f:
-			lines = f.readlines()
-	except OSError:
-		return skips, said
-	pending = ''	# the skip reason of a parameter, for the case line that follows
-	for line in lines:
-		m = re.match(r'^    # Subtest: (\S+)', line)
-		if m:
-			suite = m.group(1)
-		m = re.match(r'^        ok \d+ .* # SKIP (.*)', line)
-		if m:
-			pending = pending or m.group(1).strip()
-		m = re.match(r'^    (?:not )?ok \d+ (\w+)(?: # SKIP (.*))?', line)
-		if m:
-			reason = (m.group(2) or '').strip() or pending
-			if reason:
-				skips[f'{suite}.{m.group(1)}'] = reason
-			pending = ''
-		m = re.match(r'^\s+# (\w+): rule: (.*)', line)
-		if m:
-			key, rule = f'{suite}.{m.group(1)}', m.group(2).strip()
-			if rule not in said.get(key, '').split('; '):
-				said[key] = f'{said[key]}; {rule}' if key in said else rule
-	return skips, said
+RULE = re.compile(r'^\s+# (\w+): rule: (.*)')
 
 
-def result_files(results: str, series: str, arch: str) -> Optional[Tuple[str, str]]:
-	"""(version, JSON path) of the newest run of a kernel series and arch."""
-	found = sorted(glob.glob(os.path.join(results, f'{series}.*-{arch}.json')), key=os.path.getmtime)
+def rules_said(case: results.Case) -> str:
+	"""The "rule: ..." lines a case printed (its version's own rule), once
+	each, joined with '; '."""
+	said: List[str] = []
+	for line in case.log:
+		m = RULE.match(line)
+		if m and m.group(2).strip() not in said:
+			said.append(m.group(2).strip())
+	return '; '.join(said)
+
+
+def result_files(results_dir: str, series: str, arch: str) -> Optional[Tuple[str, str]]:
+	"""(version, KTAP path) of the newest run of a kernel series and arch."""
+	found = sorted(glob.glob(os.path.join(results_dir, f'{series}.*-{arch}.ktap')),
+		       key=os.path.getmtime)
 	if not found:
 		return None
 	path = found[-1]
-	return os.path.basename(path)[:-len(f'-{arch}.json')], path
+	return os.path.basename(path)[:-len(f'-{arch}.ktap')], path
 
 
-def cell(case: str, verd: Dict[str, str], skips: Dict[str, str], said: Dict[str, str],
-	 newest_said: Dict[str, str], known: Dict[str, str]) -> str:
-	v = verd.get(case)
-	if v is None:
+def cell(case: Optional[results.Case], newest_said: Dict[str, str]) -> str:
+	"""One cell: the case's verdict on one kernel (tools/results.py)."""
+	if case is None:
 		return 'not run'
-	if v == 'SKIP':
-		return 'n/a: ' + skips.get(case, 'skipped')
-	if v in ('FAIL', 'ERROR'):
-		if case in known:
-			patch = re.search(r'patches/\S+\.patch', known[case])
-			link = f' ([fix](../{patch.group(0)}))' if patch else ''
-			return f'FAIL (known bug){link}'
-		return 'FAIL' if v == 'FAIL' else 'CRASH'
-	if case in said and said[case] != newest_said.get(case, said[case]):
-		return f'differs: {said[case]}'
+	S = results.Status
+	if case.status == S.SKIP:
+		return 'n/a: ' + (case.skip_reason or 'skipped')
+	if case.status == S.KNOWN:
+		patch = re.search(r'patches/\S+\.patch', case.known.reason)
+		link = f' ([fix](../{patch.group(0)}))' if patch else ''
+		return f'FAIL (known bug){link}'
+	if case.status in (S.FAIL, S.CRASH):
+		return str(case.status)
+	said = rules_said(case)
+	if said and said != newest_said.get(case.name, said):
+		return f'differs: {said}'
 	return 'PASS'
 
 
-def render(columns: List[Tuple[str, str, str]], results: str, took: Dict[str, float]) -> str:
+def render(columns: List[Tuple[str, str, str]], results_dir: str, took: Dict[str, float]) -> str:
 	"""columns: (heading, series, arch)."""
 	data = []
 	for heading, series, arch in columns:
-		found = result_files(results, series, arch)
+		found = result_files(results_dir, series, arch)
 		if not found:
-			raise ToolError(f'no results for {series} {arch} in {results}: run without --no-run')
+			raise ToolError(f'no results for {series} {arch} in {results_dir}: run without --no-run')
 		version, path = found
-		skips, said = ktap_notes(path[:-len('.json')] + '.ktap')
-		data.append((heading.format(version=version), version, arch, verdicts(path), skips, said,
-			     known_failures(series)))
-	newest_said = data[-1][5] if data else {}
+		run = results.load_known(path)
+		said = {n: rules_said(c) for n, c in run.cases.items()}
+		data.append((heading.format(version=version), version, arch, run, said))
+	newest_said: Dict[str, str] = data[-1][4] if data else {}
 	for d in data:
 		if d[2] == 'x86_64':
-			newest_said = d[5]	# the last x86_64 column is the newest kernel
+			newest_said = d[4]	# the last x86_64 column is the newest kernel
 	today = datetime.date.today().isoformat()
 	md = ['# ZONE_DEVICE semantics by kernel version', '',
 	      f'Generated by `make matrix` (tools/matrix.py) on {today} from the runs of the suites '
@@ -155,31 +139,33 @@ def render(columns: List[Tuple[str, str, str]], results: str, took: Dict[str, fl
 		  ' | '.join(h for h, *_ in data) + ' |')
 	md.append('| --- | --- | --- | ' + ' | '.join('---' for _ in data) + ' |')
 	for case, rule, cites in rules():
-		cells = [cell(case, verd, sk, sd, newest_said, kn)
-			 for _, _, _, verd, sk, sd, kn in data]
+		cells = [cell(run.cases.get(case), newest_said) for _, _, _, run, _ in data]
 		esc = lambda t: t.replace('|', '\\|')  # noqa: E731
 		md.append(f'| `{case}` | {esc(rule)} | {esc("; ".join(cites)) or "see comment"} | ' +
 			  ' | '.join(esc(c) for c in cells) + ' |')
 	md += ['', '## Runs', '']
-	for h, v, a, verd, *_ in data:
-		c = {s: sum(1 for x in verd.values() if x == s) for s in ('PASS', 'FAIL', 'SKIP', 'ERROR')}
+	for h, v, a, run, _ in data:
+		c = {st: len(run.with_status(st)) for st in results.Status}
 		t = took.get(f'{v}-{a}')
-		md.append(f'- {h}: {c["PASS"]} pass, {c["FAIL"]} fail, {c["ERROR"]} crash, '
-			  f'{c["SKIP"]} skip (cases, parameters folded)' + (f'; {t:.0f} s' if t else ''))
+		md.append(f'- {h}: {c[results.Status.PASS]} pass, {c[results.Status.FAIL]} fail, '
+			  f'{c[results.Status.KNOWN]} known bug, {c[results.Status.CRASH]} crash, '
+			  f'{c[results.Status.SKIP]} skip (cases, parameters folded)' +
+			  (f'; {t:.0f} s' if t else ''))
 	md.append('')
 	return '\n'.join(md)
 
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	ap.add_argument('--kver', action='append', choices=KVERS, help='default: all')
+	ap.add_argument('--kver', action='append', type=check_kver,
+			help=f'default: all ({", ".join(KVERS)})')
 	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
 	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'matrix'))
 	ap.add_argument('--no-run', action='store_true', help='only rewrite the document')
 	ap.add_argument('--output', default=DOC)
 	args = ap.parse_args()
 	kvers = args.kver or list(KVERS)
-	results = os.path.abspath(args.results)
+	results_dir = os.path.abspath(args.results)
 	took: Dict[str, float] = {}
 	status = 0
 	if not args.no_run:
@@ -189,8 +175,8 @@ def main() -> int:
 				t = time.monotonic()
 				rc = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'),
 						     '--kver', kver, '--arch', arch, '--accel', args.accel,
-						     '--results', results], check=False).returncode
-				found = result_files(results, kver, arch)
+						     '--results', results_dir], check=False).returncode
+				found = result_files(results_dir, kver, arch)
 				if found:
 					took[f'{found[0]}-{arch}'] = time.monotonic() - t
 				if rc in (2, 3):
@@ -200,7 +186,7 @@ def main() -> int:
 	columns = [('{version}', k, 'x86_64') for k in kvers]
 	if DEFAULT_KVER in kvers:
 		columns.append(('UML {version}', DEFAULT_KVER, 'um'))
-	text = render(columns, results, took)
+	text = render(columns, results_dir, took)
 	os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
 	with open(args.output, 'w', encoding='utf-8') as f:
 		f.write(text)

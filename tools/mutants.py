@@ -5,8 +5,10 @@
 Each patches/regressions/*.patch is applied to the kernel tree the way
 tools/gate.py applies a series (and the tree put back the same way, also when
 the run fails or is interrupted), the suites are rebuilt (incrementally) and
-run on QEMU x86_64 through tools/run.py.  A patch is caught when every case its 'Caught-by:' header names
-fails, or the whole run crashes or times out (kunit.py's verdict).
+run on QEMU x86_64 through tools/run.py.  A patch is caught when every case
+its 'Caught-by:' header names fails (FAIL or CRASH, tools/results.py: a
+case failing only as configs/known-failures records is KNOWN, not caught),
+or the whole run crashes or times out.
 Prints a table and exits 1 if any patch was missed."""
 
 import argparse
@@ -22,13 +24,14 @@ from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
-from run import verdicts  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
+import results  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
 		    main_wrapper)
 from fetch import fetch  # noqa: E402
 from gate import Series  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
+S = results.Status
 
 
 def caught_by(patch: str) -> List[str]:
@@ -58,36 +61,41 @@ def run_one(tree: str, patch: str, results: str,
 	took = time.monotonic() - start
 	if p.returncode == 3:
 		return 'BUILD BROKEN', [], [], took
-	v = verdicts(os.path.join(res, f'{kernel_version(tree)}-x86_64.json'))
-	return judge(p.returncode, v, caught_by(patch)) + (took,)
+	run = results.load_known(os.path.join(res, f'{kernel_version(tree)}-x86_64.ktap'), tree)
+	return judge(p.returncode, run.verdicts(), caught_by(patch), run.crashed) + (took,)
 
 
-def judge(returncode: int, v: Dict[str, str],
-	  want: List[str]) -> Tuple[str, List[str], List[str]]:
+def judge(returncode: int, v: Dict[str, S], want: List[str],
+	  crashed: bool = False) -> Tuple[str, List[str], List[str]]:
 	"""(verdict, named cases that failed, other cases that failed) of one
-	mutant run: run.py's exit status, its verdicts, the Caught-by cases."""
-	failing = sorted(k for k, s in v.items() if s in ('FAIL', 'ERROR'))
+	mutant run: run.py's (or kunit.py's) exit status, the verdicts, the
+	Caught-by cases, whether the run crashed (results.Run.crashed).  A named
+	case must FAIL (or CRASH): a KNOWN failure is the kernel's old bug, not
+	the mutant's, so KNOWN -> FAIL is caught and KNOWN alone is a miss."""
+	failing = sorted(k for k, s in v.items() if s.bad)
 	hits = [c for c in failing if c in want]
 	others = [c for c in failing if c not in want]
-	passed = [c for c in want if v.get(c) == 'PASS']
+	passed = [c for c in want if v.get(c) in (S.PASS, S.KNOWN)]
 	# A kernel that died mid-run (the case it died in FAILs, the rest never
 	# report) or timed out: a named case that did not run is no miss.
 	unrun = [c for c in want if c not in v]
-	crashed = (returncode != 0 and (not failing or unrun)) or \
-		any(s == 'ERROR' for s in v.values())
+	crashed = crashed or (returncode != 0 and bool(unrun)) or \
+		any(s == S.CRASH for s in v.values())
 	if hits and not passed:
 		return 'caught', hits, others
 	if crashed:
 		return 'caught (crash/timeout)', hits, others
 	# Caught-by is a claim about every case it names: one that passed is a miss.
-	return 'MISSED (' + ', '.join(passed or want) + ' passed)', hits, others
+	said = [f'{c} {"known failure only" if v.get(c) == S.KNOWN else "passed"}'
+		for c in passed] or [f'{c} passed' for c in want]
+	return 'MISSED (' + ', '.join(said) + ')', hits, others
 
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
 	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None)
+	src.add_argument('--kver', default=None, type=check_kver)
 	src.add_argument('--kdir', default=None)
 	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
 	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'mutants'))

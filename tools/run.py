@@ -9,11 +9,13 @@ tool only chooses the options, installs the suites in the tree (and takes
 them out again from a tree it found without them), and files the outputs:
 results/<kver>-<arch>.{log,ktap,json,xml}.
 
-Exit status: 0 all cases passed or skipped, 1 a case failed or crashed or
-the run timed out, 3 the kernel did not build, 2 bad input."""
+Verdicts are tools/results.py's (kunit_parser's tree, parameters folded,
+known failures exact).  Exit status: 0 every case passed, skipped or failed
+exactly as configs/known-failures records (each such case is printed with
+its reason); 1 any other failure, a crash or a timeout; 3 the kernel did not
+build; 2 bad input."""
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -21,11 +23,12 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
+import results  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, check_kver,  # noqa: E402
 		    kernel_version, kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
 
@@ -67,59 +70,12 @@ def parse_supports_junit(tree: str) -> bool:
 
 def extract_ktap(tree: str, log: str, ktap: str) -> None:
 	"""KTAP lines of the console log, as kunit.py itself isolates them."""
-	sys.path.insert(0, os.path.join(tree, 'tools/testing/kunit'))
-	sys.dont_write_bytecode = True
-	import kunit_parser  # pylint: disable=import-outside-toplevel
+	kp = results.kunit_parser(tree)
 	with open(log, encoding='utf-8', errors='backslashreplace') as f:
-		lines = kunit_parser.extract_tap_lines(f.readlines())
+		lines = kp.extract_tap_lines(f.readlines())
 	with open(ktap, 'w', encoding='utf-8') as f:
 		while lines:
 			f.write(lines.pop() + '\n')
-	sys.path.pop(0)
-
-
-def load_json(json_path: str) -> dict:
-	"""kunit.py's JSON for a run; {} if the run left none."""
-	try:
-		with open(json_path, encoding='utf-8') as f:
-			return json.load(f)
-	except (OSError, ValueError):
-		return {}
-
-
-def leaf_cases(group: dict, path: Tuple[str, ...] = ()) -> Iterator[Tuple[Tuple[str, ...], str]]:
-	"""(path of names below the top group, status) of every leaf case."""
-	for case in group.get('test_cases', []):
-		yield path + (case['name'],), case['status']
-	for sub in group.get('sub_groups', []):
-		yield from leaf_cases(sub, path + (sub['name'],))
-
-
-def counts(json_path: str) -> Dict[str, int]:
-	"""The case counts of kunit.py's JSON for the whole run: its own "misc"
-	totals, or (older kunit.py, 6.12) the leaf cases' statuses added up."""
-	c = {k: 0 for k in ('passed', 'failed', 'crashed', 'skipped', 'errors')}
-	top = load_json(json_path)
-	if 'misc' in top:
-		return {k: int(top['misc'].get(k, 0)) for k in c}
-	key = {'PASS': 'passed', 'FAIL': 'failed', 'SKIP': 'skipped', 'ERROR': 'crashed'}
-	for _, status in leaf_cases(top):
-		c[key.get(status, 'failed')] += 1
-	return c
-
-
-def verdicts(json_path: str) -> Dict[str, str]:
-	"""{'suite.case': 'PASS'|'FAIL'|'SKIP'|'ERROR'} from kunit.py's JSON; a
-	parameterised case takes its worst parameter's status."""
-	out: Dict[str, str] = {}
-	rank = {'PASS': 0, 'SKIP': 0, 'FAIL': 2, 'ERROR': 3}
-	for path, status in leaf_cases(load_json(json_path)):
-		if not all(path[:2]) or len(path) < 2:
-			continue	# the parser's nameless entry for a crashed suite
-		name = '.'.join(path[:2])
-		if rank.get(status, 2) >= rank.get(out.get(name, 'PASS'), 0):
-			out[name] = status
-	return out
 
 
 def booted_stale_kernel(log: str, build_dir: str) -> Optional[str]:
@@ -137,44 +93,56 @@ def booted_stale_kernel(log: str, build_dir: str) -> Optional[str]:
 	return None
 
 
-KNOWN_FAILURES = os.path.join(REPO, 'configs', 'known-failures')
+def build_dir_of(tree: str, arch: str) -> str:
+	"""The kunit.py --build_dir of a tree and arch, under the cache."""
+	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{arch}')
 
 
-def known_failures(series: str) -> Dict[str, str]:
-	"""{'suite.case': reason} recorded for this kernel series (configs/known-failures)."""
-	out = {}
-	with open(KNOWN_FAILURES, encoding='utf-8') as f:
-		for line in f:
-			line = line.split('#', 1)[0].strip()
-			if line:
-				kver, case, reason = line.split(None, 2)
-				if kver == series:
-					out[case] = reason
-	return out
+def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> List[str]:
+	"""The options kunit.py run and kunit.py exec share: which kernel (build
+	dir, arch, kunitconfig, QEMU config) and how it boots (timeout, kernel
+	command line)."""
+	args = ['--arch', arch, '--build_dir', build_dir_of(tree, arch),
+		'--kunitconfig', kunitconfig(arch), '--timeout', str(timeout)]
+	if arch == 'x86_64':
+		args += ['--qemu_config', os.path.join(REPO, 'configs/x86_64.py')]
+	if shutil.which('ccache'):
+		args += ['--make_options', 'CC=ccache gcc']
+	for a in kernel_args:
+		args += ['--kernel_args', a]
+	return args
 
 
-def run_arch(tree: str, arch: str, results: str, accel: str, timeout: int, jobs: int,
+def report(name: str, run: results.Run) -> int:
+	"""Prints the known failures (with their reasons) and every failing or
+	crashed case (with its first failure); 0 if the run is ok."""
+	for c in run.with_status(results.Status.KNOWN):
+		print(f'== {name}: known failure {c.name} ({c.known.where}): {c.known.reason}')
+	for c in run.with_status(results.Status.FAIL, results.Status.CRASH):
+		why = c.first_failure() or (c.log[-1].strip() if c.log else 'no output')
+		print(f'== {name}: {c.status} {c.name}: {why}')
+	for m in run.missing:
+		print(f'== {name}: CRASH {m}')
+	if run.errors:
+		print(f'== {name}: {run.errors} KTAP parse error(s) (see kunit.py\'s output above)')
+	return 0 if run.ok else EXIT_FAILED
+
+
+def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, jobs: int,
 	     kernel_args: List[str]) -> int:
 	version = kernel_version(tree)
 	name = f'{version}-{arch}'
-	build_dir = os.path.join(cache_dir(), 'build', name)
+	build_dir = build_dir_of(tree, arch)
 	os.makedirs(os.path.dirname(build_dir), exist_ok=True)	# kunit.py makes only the last level
-	results = os.path.abspath(results)
-	os.makedirs(results, exist_ok=True)
-	log, ktap = (os.path.join(results, f'{name}.{ext}') for ext in ('log', 'ktap'))
+	results_dir = os.path.abspath(results_dir)
+	os.makedirs(results_dir, exist_ok=True)
+	log, ktap = (os.path.join(results_dir, f'{name}.{ext}') for ext in ('log', 'ktap'))
 	if arch != 'um' and not shutil.which('qemu-system-x86_64'):
 		raise ToolError('qemu-system-x86_64 not found: run "make deps" (Debian package qemu-system-x86)')
+	known = results.known_failures(kver_series(version))
 
-	cmd = kunit_cmd(tree, 'run', '--arch', arch, '--build_dir', build_dir,
-			'--kunitconfig', kunitconfig(arch), '--jobs', str(jobs),
-			'--timeout', str(timeout), '--raw_output=all')
-	if arch == 'x86_64':
-		cmd += ['--qemu_config', os.path.join(REPO, 'configs/x86_64.py')]
-	if shutil.which('ccache'):
-		cmd += ['--make_options', 'CC=ccache gcc']
-	for a in kernel_args:
-		cmd += ['--kernel_args', a]
-
+	cmd = kunit_cmd(tree, 'run', *kunit_args(tree, arch, timeout, kernel_args),
+			'--jobs', str(jobs), '--raw_output=all')
 	print(f'== {name}: kunit.py run (build dir {build_dir}, log {log})', flush=True)
 	start = time.monotonic()
 	with open(log, 'w', encoding='utf-8') as out:
@@ -195,31 +163,27 @@ def run_arch(tree: str, arch: str, results: str, accel: str, timeout: int, jobs:
 		print(f'== {name}: {stale}', flush=True)
 		return EXIT_FAILED
 
-	pcmd = kunit_cmd(tree, 'parse', ktap, '--json=' + os.path.join(results, f'{name}.json'))
+	# kunit.py's own report, JSON and JUnit; the verdicts are ours (results).
+	pcmd = kunit_cmd(tree, 'parse', ktap, '--json=' + os.path.join(results_dir, f'{name}.json'))
 	if parse_supports_junit(tree):
-		pcmd += ['--junit=' + os.path.join(results, f'{name}.xml')]
-	parsed = subprocess.run(pcmd, env=kunit_env(accel), check=False)
-	c = counts(os.path.join(results, f'{name}.json'))
-	print(f'== {name}: {c["passed"]} passed, {c["failed"]} failed, {c["crashed"]} crashed, '
-	      f'{c["skipped"]} skipped in {took:.0f} s (build + boot + tests)', flush=True)
-	if parsed.returncode == 0 and p.returncode == 0:
-		return 0
-	# Failures this kernel is known to have do not fail the run; anything
-	# else (another failing case, a crash, a timeout) does.
-	known = known_failures(kver_series(version))
-	failing = {k for k, s in verdicts(os.path.join(results, f'{name}.json')).items()
-		   if s in ('FAIL', 'ERROR')}
-	for case in sorted(failing & set(known)):
-		print(f'== {name}: known failure {case}: {known[case]}')
-	if failing and failing <= set(known) and not c['crashed'] and not c['errors']:
-		return 0
-	return EXIT_FAILED
+		pcmd += ['--junit=' + os.path.join(results_dir, f'{name}.xml')]
+	subprocess.run(pcmd, env=kunit_env(accel), check=False)
+	run = results.load(ktap, known, tree)
+	print(f'== {name}: {run.count_line()} in {took:.0f} s (build + boot + tests)', flush=True)
+	status = report(name, run)
+	# kunit.py failing with no failure of ours to explain it (no known
+	# failure either) is a failure too.
+	if status == 0 and p.returncode and not run.with_status(results.Status.KNOWN):
+		print(f'== {name}: kunit.py run exited {p.returncode}')
+		status = EXIT_FAILED
+	return status
 
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, help=f'Debian kernel series (default {DEFAULT_KVER})')
+	src.add_argument('--kver', default=None, type=check_kver,
+			 help=f'Debian kernel series (default {DEFAULT_KVER})')
 	src.add_argument('--kdir', default=None, help='your own kernel tree instead')
 	ap.add_argument('--arch', action='append', choices=ARCHES,
 			help='x86_64 (QEMU) and/or um; default both')

@@ -11,10 +11,11 @@
    known failures they fix pass (exit 0, a 'fixed' row);
 6. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
 
-Ends with one line, 'N passed, N failed, N skipped', counting KUnit cases as
-kunit.py's JSON reports them (crashed cases count as failed; a case failing as
-configs/known-failures records for this kernel is listed and counted apart),
-and exits non-zero if any step failed."""
+Ends with one line, 'N passed, N failed, N skipped', counting KUnit tests
+(each parameter apart) as tools/results.py reads them with kunit_parser
+(crashed ones count as failed; a case failing exactly as
+configs/known-failures records for this kernel, KNOWN, is listed and counted
+apart), and exits non-zero if any step failed."""
 
 import argparse
 import glob
@@ -26,8 +27,9 @@ from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install as zinstall  # noqa: E402
+import results  # noqa: E402
 import run as zrun  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, check_kver,  # noqa: E402
 		    kernel_version, kver_series, main_wrapper)
 import fetch as fetch_mod  # noqa: E402
 from fetch import fetch  # noqa: E402
@@ -39,11 +41,14 @@ def step(name: str) -> None:
 	print(f'\n### {name}', flush=True)
 
 
-def unit_tests() -> bool:
+def unit_tests(tree: str) -> bool:
 	step('tool unit tests')
+	# The recorded runs under tools/test_data are read with this tree's
+	# kunit_parser, as the real ones are.
 	p = subprocess.run([sys.executable, '-m', 'unittest', 'discover', '-s',
 			    os.path.join(REPO, 'tools'), '-p', 'test_*.py'],
-			   env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'), check=False)
+			   env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1', ZDT_KUNIT_TREE=tree),
+			   check=False)
 	return p.returncode == 0
 
 
@@ -130,7 +135,7 @@ def w1_sparse(tree: str) -> bool:
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None)
+	src.add_argument('--kver', default=None, type=check_kver)
 	src.add_argument('--kdir', default=None)
 	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
 	ap.add_argument('--only', action='append', choices=STEPS)
@@ -141,7 +146,7 @@ def main() -> int:
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	ok = True
 	if 'unit' in steps:
-		ok &= unit_tests()
+		ok &= unit_tests(tree)
 	if 'checkpatch' in steps:
 		ok &= checkpatch(tree)
 	total = {'passed': 0, 'failed': 0, 'skipped': 0}
@@ -152,20 +157,19 @@ def main() -> int:
 		step(f'KUnit on {kernel_version(tree)}: x86_64 (QEMU) and um')
 		p = subprocess.run(runner, check=False)
 		ok &= p.returncode == 0
-		known = zrun.known_failures(kver_series(kernel_version(tree)))
+		S = results.Status
 		for arch in zrun.ARCHES:
-			path = os.path.join(REPO, 'results', f'{kernel_version(tree)}-{arch}.json')
-			c = zrun.counts(path)
-			# A recorded kernel bug failing as recorded is neither a pass
-			# nor a failure of this run: counted apart, and named.
-			xfail = [('.'.join(case[:2]), st) for case, st in zrun.leaf_cases(zrun.load_json(path))
-				 if st == 'FAIL' and '.'.join(case[:2]) in known]
-			total['passed'] += c['passed']
-			total['failed'] += c['failed'] + c['crashed'] + c['errors'] - len(xfail)
-			total['skipped'] += c['skipped']
-			total['known'] = total.get('known', 0) + len(xfail)
-			for name, _ in xfail:
-				print(f'known failure ({arch}): {name}: {known[name]}')
+			run = results.load_known(os.path.join(
+				REPO, 'results', f'{kernel_version(tree)}-{arch}.ktap'), tree)
+			c = run.counts()
+			# A recorded kernel bug failing exactly as recorded is neither
+			# a pass nor a failure of this run: counted apart, and named.
+			total['passed'] += c[S.PASS]
+			total['failed'] += c[S.FAIL] + c[S.CRASH] + run.errors
+			total['skipped'] += c[S.SKIP]
+			total['known'] = total.get('known', 0) + c[S.KNOWN]
+			for case in run.with_status(S.KNOWN):
+				print(f'known failure ({arch}): {case.name}: {case.known.reason}')
 		if p.returncode and not total['failed']:
 			total['failed'] += 1	# a build or boot that produced no case at all
 	if 'kunit' in steps and not ok:
