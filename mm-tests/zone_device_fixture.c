@@ -67,6 +67,7 @@ static unsigned int zdt_case_nr;
  */
 static DEFINE_RAW_SPINLOCK(zdt_splat_lock);
 static struct {
+	unsigned long lines;			/* lines seen, ever */
 	unsigned int count;			/* splats seen, ever */
 	unsigned int lines_left;		/* of the latest, still to keep */
 	char text[ZDT_SPLATS_KEPT][ZDT_SPLAT_TEXT];
@@ -123,6 +124,7 @@ static bool zdt_is_filler(const char *line, size_t len)
 {
 	return !len || strspn(line, "-=[]cut here ") == len ||
 	       str_has_prefix(line, "Modules linked in") ||
+	       str_has_prefix(line, "Tainted:") ||
 	       str_has_prefix(line, "Hardware name");
 }
 
@@ -131,6 +133,7 @@ static void zdt_splat_line(const char *line, size_t len)
 	unsigned int slot;
 	char *text;
 
+	zdt_splats.lines++;
 	if (zdt_is_splat(line)) {
 		zdt_splats.count++;
 		zdt_splats.lines_left = ZDT_SPLAT_LINES;
@@ -244,6 +247,13 @@ int zdt_case_begin(struct kunit *test)
 	/* What came before the case is not the case's. */
 	zdt_flush_log();
 	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
+	/* A watch that sees nothing would pass every case: say so instead. */
+	if (!zdt_splats.lines) {
+		raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+		zdt_case.test = NULL;
+		KUNIT_FAIL_AND_ABORT(test, "kernel-log watch saw no line: console %s not registered",
+				     zdt_console.name);
+	}
 	zdt_splats.first = zdt_splats.count;
 	zdt_splats.lines_left = 0;
 	memset(zdt_splats.text, 0, sizeof(zdt_splats.text));
@@ -892,6 +902,9 @@ static int __init zdt_fixture_init(void)
 	if (!zdt_run_seed)
 		zdt_run_seed = get_random_u32() ?: 1;
 	register_console(&zdt_console);
+	/* The first line the watch must see (zdt_case_begin() checks). */
+	pr_info("zone_device_fixture: kernel-log watch on, data seed %u\n",
+		zdt_run_seed);
 	return 0;
 }
 module_init(zdt_fixture_init);
