@@ -251,7 +251,7 @@ int zdt_case_begin(struct kunit *test)
 	if (!zdt_splats.lines) {
 		raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
 		zdt_case.test = NULL;
-		KUNIT_FAIL_AND_ABORT(test, "kernel-log watch saw no line: console %s not registered",
+		KUNIT_FAIL_AND_ABORT(test, "kernel-log watch saw no line: %s not registered",
 				     zdt_console.name);
 	}
 	zdt_splats.first = zdt_splats.count;
