@@ -107,9 +107,11 @@ def cell(case: Optional[results.Case], newest_said: Dict[str, str]) -> str:
 	if case.status in (S.FAIL, S.CRASH):
 		return str(case.status)
 	said = rules_said(case)
-	if said and said != newest_said.get(case.name, said):
-		return f'differs: {said}'
-	return 'PASS'
+	verdict = f'differs: {said}' if said and said != newest_said.get(case.name, said) else 'PASS'
+	# A case passes when one parameter does; the ones that skipped still say why.
+	for param, why in case.skipped_params:
+		verdict += f'; n/a for {param}: {why or "skipped"}'
+	return verdict
 
 
 def render(columns: List[Tuple[str, str, str]], results_dir: str, took: Dict[str, float]) -> str:

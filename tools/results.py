@@ -183,7 +183,7 @@ def _with_skip_reason(kp: ModuleType):
 		line = lines.peek()
 		done = orig(lines, test, *args, **kw)
 		m = kp.TEST_RESULT_SKIP.match(line) if done else None
-		test.skip_reason = (m.group(5) or '') if m else ''
+		test.skip_reason = (m.group(5) or '').strip() if m else ''
 		return done
 	return parse_test_result
 
