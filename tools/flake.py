@@ -9,7 +9,7 @@ each verdict came (passed 20/20; a known failure is a verdict of its own),
 and a case whose verdict was not the same in every run is FLAKY.
 
 With --mutants K each patches/regressions/*.patch (or the given ones) is
-applied as tools/mutants.py applies it (gate.Series, the tree put back
+applied as tools/mutants.py applies it (series.Series, the tree put back
 also on error or interrupt), built once by run.py and run K times; a patch
 caught in some runs and missed in others is FLAKY.
 
@@ -42,7 +42,7 @@ import run as zrun  # noqa: E402
 from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
 		    main_wrapper)
 from fetch import fetch  # noqa: E402
-from gate import Series  # noqa: E402
+from series import Series  # noqa: E402
 
 S = results.Status
 EXIT_FLAKY, EXIT_BUILD = 1, 3

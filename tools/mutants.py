@@ -3,12 +3,12 @@
 """mutants: prove the suites catch known-bad kernel changes.
 
 Each patches/regressions/*.patch is applied to the kernel tree the way
-tools/gate.py applies a series (and the tree put back the same way, also when
-the run fails or is interrupted), the suites are rebuilt (incrementally) and
-run on QEMU x86_64 through tools/run.py.  A patch is caught when every case
-its 'Caught-by:' header names fails (FAIL or CRASH, tools/results.py: a
-case failing only as configs/known-failures records is KNOWN, not caught),
-or the whole run crashes or times out.
+tools/gate.py applies a series (tools/series.py; the tree put back the same
+way, also when the run fails or is interrupted), the suites are rebuilt
+(incrementally) and run on QEMU x86_64 through tools/run.py.  A patch is
+caught when every case its 'Caught-by:' header names fails (FAIL or CRASH,
+tools/results.py: a case failing only as configs/known-failures records is
+KNOWN, not caught), or the whole run crashes or times out.
 Prints a table and exits 1 if any patch was missed."""
 
 import argparse
@@ -28,7 +28,7 @@ import results  # noqa: E402
 from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
 		    main_wrapper)
 from fetch import fetch  # noqa: E402
-from gate import Series  # noqa: E402
+from series import Series  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
 S = results.Status

@@ -13,6 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fetch  # noqa: E402
 import gate  # noqa: E402
+import series  # noqa: E402
 import matrix  # noqa: E402
 import install  # noqa: E402
 import mutants  # noqa: E402
@@ -346,7 +347,7 @@ class GateTest(unittest.TestCase):
 		p1 = self.write_patch('1.patch', diff('mm/Makefile', 'obj-y += memory.o\n',
 						      'obj-y += memory.o huge_memory.o\n'))
 		p2 = self.write_patch('2.patch', diff('mm/new.c', None, 'int x;\n'))
-		s = gate.Series(self.tree, [p1, p2], os.path.join(self.d, 'backup'))
+		s = series.Series(self.tree, [p1, p2], os.path.join(self.d, 'backup'))
 		self.assertEqual(s.method, 'patch -p1')
 		s.apply()
 		with open(os.path.join(self.tree, 'mm/Makefile')) as f:
@@ -362,7 +363,7 @@ class GateTest(unittest.TestCase):
 						      'obj-y += memory.o a.o\n'))
 		p2 = self.write_patch('2-bad.patch', diff('mm/Kconfig', 'no such line\n', 'x\n'))
 		before = snapshot(self.tree)
-		s = gate.Series(self.tree, [p1, p2], os.path.join(self.d, 'backup'))
+		s = series.Series(self.tree, [p1, p2], os.path.join(self.d, 'backup'))
 		with self.assertRaisesRegex(ToolError, r'2-bad.patch does not apply .*mm/Kconfig.*Hunk #1 FAILED'):
 			s.apply()
 		s.restore()
@@ -380,7 +381,7 @@ class GateTest(unittest.TestCase):
 				      capture_output=True, text=True, check=True).stdout
 		p = self.write_patch('1.patch', diff('mm/Makefile', 'obj-y += memory.o\n', 'obj-y += b.o\n'),
 				     header='From: t <t@t>\nSubject: [PATCH] b\n\nbody\n---\n')
-		s = gate.Series(self.tree, [p], os.path.join(self.d, 'backup'))
+		s = series.Series(self.tree, [p], os.path.join(self.d, 'backup'))
 		self.assertEqual(s.method, 'git am')
 		env = dict(os.environ, GIT_COMMITTER_NAME='t', GIT_COMMITTER_EMAIL='t@t')
 		old = os.environ.copy()
@@ -401,9 +402,9 @@ class GateTest(unittest.TestCase):
 		mbox = self.write_patch('s.mbox', msg.format('[PATCH 0/2] cover', 'text\n') +
 					msg.format('[PATCH 1/2] a', '---\n' + diff('a', 'x\n', 'y\n')) +
 					msg.format('[PATCH 2/2] b', '---\n' + diff('b', 'x\n', 'y\n')))
-		parts = gate.series_patches(mbox, self.d)
+		parts = series.series_patches(mbox, self.d)
 		self.assertEqual(len(parts), 2)
-		self.assertEqual(gate.touched_files(parts[1]), {'b'})
+		self.assertEqual(series.touched_files(parts[1]), {'b'})
 
 	def test_bad_series_argument_is_one_line_and_exit_2(self):
 		rc, out, err = tool('gate', os.path.join(self.d, 'nope'), '--kdir', self.tree)
