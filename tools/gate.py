@@ -43,11 +43,11 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import results  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
+from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
-from run import ARCHES  # noqa: E402
 from series import Series, series_patches  # noqa: E402
 
 EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD = 1, 2, 3, 4
@@ -235,13 +235,8 @@ def compare_dirs(base_dir: str, patched_dir: str, out: str, tree: Optional[str])
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('series', nargs='?', help='a .patch file, a directory of them, or an mbox')
-	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, type=check_kver,
-			 help=f'Debian kernel series (default {DEFAULT_KVER})')
-	src.add_argument('--kdir', default=None, help='your own kernel tree instead')
-	ap.add_argument('--arch', action='append', choices=ARCHES, help='default: both')
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
-	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'gate'))
+	cli.add_options(ap, source={'help': True}, arch={'action': 'append', 'help': 'default: both'},
+			accel={}, results={'under': 'gate'})
 	ap.add_argument('--compare', nargs=2, metavar=('BASELINE', 'PATCHED'),
 			help='only compare two recorded result dirs (<kver>-<arch>.ktap each) '
 			'and write <results>/summary.md: no kernel is built or run')

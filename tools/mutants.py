@@ -23,10 +23,10 @@ import time
 from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import results  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
-		    main_wrapper)
+from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Series  # noqa: E402
 
@@ -94,11 +94,7 @@ def judge(returncode: int, v: Dict[str, S], want: List[str],
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
-	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, type=check_kver)
-	src.add_argument('--kdir', default=None)
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
-	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'mutants'))
+	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'})
 	args = ap.parse_args()
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))
