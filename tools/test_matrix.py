@@ -9,7 +9,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matrix  # noqa: E402
 import results  # noqa: E402
-from testutil import GUP, PMD, S, load, needs_parser, suite_text  # noqa: E402
+from testutil import (EVICTION, FAULT, GUP, PMD, S, load, load_612, needs_612_parser,  # noqa: E402
+		      needs_parser, suite_text)
 
 
 class MatrixTest(unittest.TestCase):
@@ -45,6 +46,19 @@ class MatrixCellTest(unittest.TestCase):
 		self.assertEqual(matrix.cell(load('skip-first').cases[GUP], {}),
 				 'PASS; n/a for pin_user_pages_unlocked: no device-coherent memory '
 				 '(zone_device_fixture.coherent=)')
+
+
+@needs_612_parser
+class Matrix612Test(unittest.TestCase):
+
+	def test_6_12_cells(self):
+		"""The 6.12 column: the known PTE bug (6.12's entry cites no fix
+		patch), and eviction PASS naming the parameter that needs 6.15."""
+		r = load_612()
+		self.assertEqual(matrix.cell(r.cases[FAULT], {}), 'FAIL (known bug)')
+		self.assertEqual(matrix.cell(r.cases[EVICTION], {}),
+				 'PASS; n/a for migrate_device_pfns: needs migrate_device_pfns() '
+				 '(a14fa8ec9d81, 6.15)')
 
 
 if __name__ == '__main__':

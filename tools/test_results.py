@@ -16,8 +16,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results  # noqa: E402
 from common import ToolError  # noqa: E402
-from testutil import (DATA, GUP, NAME, PMD, S, TREE, ktap, load, needs_parser,  # noqa: E402
-		      suite_text, text_of)
+from testutil import (DATA, EVICTION, FAULT, GUP, NAME, PMD, S, TREE, ktap, load,  # noqa: E402
+		      load_612, needs_612_parser, needs_parser, suite_text, text_of)
 
 
 class FoldTest(unittest.TestCase):
@@ -204,6 +204,50 @@ class KnownFailuresTest(unittest.TestCase):
 				self.assertEqual(known.pattern.pattern, 'the fault spins')
 				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
 		self.assertEqual(entries, 3)
+
+
+@needs_612_parser
+class Results612Test(unittest.TestCase):
+	"""The recorded 6.12.117 x86_64 run (tools/test_data/6.12), read with the
+	6.12 tree's own kunit_parser (no skip_reason, no printer argument)."""
+
+	def test_counts(self):
+		"""46 cases: 38 pass, 1 known failure, 7 skip (parameters folded);
+		70 kunit tests passed, 10 skipped; the run is ok."""
+		r = load_612()
+		self.assertEqual(len(r.cases), 46)
+		self.assertEqual(r.case_line(), '38 pass, 0 fail, 0 crash, 1 known, 7 skip (cases)')
+		self.assertEqual(r.count_line(),
+				 '70 passed, 0 failed, 0 crashed, 1 known failure, 10 skipped')
+		self.assertEqual([c.name for c in r.with_status(S.KNOWN)], [FAULT])
+		self.assertEqual(len(r.with_status(S.SKIP)), 7)
+		self.assertTrue(r.ok)
+		self.assertFalse(r.crashed)
+		self.assertEqual((r.errors, r.missing), (0, []))
+
+	def test_the_contended_fault_is_known_against_the_6_12_entry(self):
+		"""The PTE contended case spins once ('the fault spins'): KNOWN by
+		configs/known-failures' 6.12 entry; 7.3 has no such entry: FAIL."""
+		with open(results.KNOWN_FAILURES, encoding='utf-8') as f:
+			line = next(i for i, l in enumerate(f, 1) if l.startswith(f'6.12 {FAULT} '))
+		case = load_612().cases[FAULT]
+		self.assertEqual(case.status, S.KNOWN)
+		self.assertEqual(case.known.where, f'configs/known-failures:{line}')
+		self.assertEqual(len(case.failures), 1)
+		self.assertIn('the fault spins', case.first_failure())
+		self.assertTrue(case.first_failure().startswith('mm/tests/zone_device_fault_kunit.c:237: '))
+		self.assertEqual(load_612('7.3').cases[FAULT].status, S.FAIL)
+
+	def test_a_skipped_parameter_leaves_the_case_passing(self):
+		"""eviction: migrate_device_range passes, migrate_device_pfns (6.15)
+		skips with its reason, which the old parser drops and results.py
+		keeps."""
+		case = load_612().cases[EVICTION]
+		self.assertEqual(case.status, S.PASS)
+		self.assertEqual(case.params, [('migrate_device_range', S.PASS),
+					       ('migrate_device_pfns', S.SKIP)])
+		self.assertEqual(case.skipped_params,
+				 [('migrate_device_pfns', 'needs migrate_device_pfns() (a14fa8ec9d81, 6.15)')])
 
 
 if __name__ == '__main__':

@@ -12,8 +12,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
-from testutil import (DATA, NAME, PMD, TREE, load, needs_parser, scratch_tree,  # noqa: E402
-		      snapshot, text_of, tool)
+from testutil import (DATA, NAME, NAME_612, PMD, TREE, TREE_612, ktap_612, load,  # noqa: E402
+		      needs_612_parser, needs_parser, scratch_tree, snapshot, text_of, tool)
 
 
 class RunTest(unittest.TestCase):
@@ -113,6 +113,19 @@ class RunResultsTest(unittest.TestCase):
 		with contextlib.redirect_stdout(io.StringIO()):
 			self.assertEqual(run.report(NAME, load('known-and-leak')), 1)
 			self.assertEqual(run.report(NAME, load('crash')), 1)
+
+
+@needs_612_parser
+class Run612Test(unittest.TestCase):
+
+	def test_extract_ktap_of_the_6_12_console_log(self):
+		"""The 6.12 tree's extract_tap_lines of the recorded 6.12 console log
+		is the KTAP filed next to it."""
+		with tempfile.TemporaryDirectory() as d:
+			out = os.path.join(d, 'k')
+			run.extract_ktap(TREE_612, os.path.join(DATA, '6.12', f'{NAME_612}.log'), out)
+			with open(out, encoding='utf-8') as f, open(ktap_612(), encoding='utf-8') as want:
+				self.assertEqual(f.read(), want.read())
 
 
 if __name__ == '__main__':

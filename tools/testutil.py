@@ -128,3 +128,14 @@ if not os.path.isfile(os.path.join(TREE_612, 'tools/testing/kunit/kunit_parser.p
 needs_612_parser = unittest.skipUnless(
 	TREE_612, f'no 6.12 tree with kunit_parser.py in {os.path.join(cache_dir(), "src")} '
 	'(make fetch KVER=6.12)')
+FAULT = 'zone_device_fault.contended_fault_sleeps_instead_of_spinning'
+EVICTION = 'zone_device_migrate.eviction_moves_every_device_page_to_ram'
+
+
+def ktap_612() -> str:
+	return os.path.join(DATA, '6.12', f'{NAME_612}.ktap')
+
+
+def load_612(series: str = '6.12') -> results.Run:
+	"""The recorded 6.12 run with the known failures of a series."""
+	return results.load(ktap_612(), results.known_failures(series), TREE_612)
