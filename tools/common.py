@@ -13,6 +13,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Kernel versions this project knows how to fetch (Debian linux-source-X.Y).
 KNOWN_KVERS = ('6.12', '7.2', '7.3')
 DEFAULT_KVER = '7.3'
+# What the suites run on: QEMU x86_64 and UML.
+ARCHES = ('x86_64', 'um')
 # Debian series that exist but cannot run the suites, and why (README, "The
 # semantics matrix").
 UNSUPPORTED_KVERS = {

@@ -9,7 +9,7 @@ each verdict came (passed 20/20; a known failure is a verdict of its own),
 and a case whose verdict was not the same in every run is FLAKY.
 
 With --mutants K each patches/regressions/*.patch (or the given ones) is
-applied as tools/mutants.py applies it (gate.Series, the tree put back
+applied as tools/mutants.py applies it (series.Series, the tree put back
 also on error or interrupt), built once by run.py and run K times; a patch
 caught in some runs and missed in others is FLAKY.
 
@@ -35,14 +35,14 @@ import time
 from typing import Dict, Iterator, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import mutants as zmutants  # noqa: E402
 import results  # noqa: E402
 import run as zrun  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
-		    main_wrapper)
+from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from gate import Series  # noqa: E402
+from series import Series  # noqa: E402
 
 S = results.Status
 EXIT_FLAKY, EXIT_BUILD = 1, 3
@@ -203,20 +203,18 @@ def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*',
 			help='mutants to run (with --mutants); default patches/regressions/*.patch')
-	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, type=check_kver,
-			 help=f'Debian kernel series (default {DEFAULT_KVER})')
-	src.add_argument('--kdir', default=None, help='your own kernel tree instead')
-	ap.add_argument('--runs', '-n', type=int, default=20, help='runs of the suites (default 20)')
-	ap.add_argument('--mutants', type=int, default=0, metavar='K',
-			help='also run each mutant K times (default 0: none)')
-	ap.add_argument('--load', type=int, nargs='?', const=1, default=0, metavar='HOGS',
-			help='CPU hogs beside the runs (--load alone: 1)')
-	ap.add_argument('--arch', choices=zrun.ARCHES, default='x86_64')
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
-	ap.add_argument('--timeout', type=int, default=120, help='kunit.py --timeout per run')
-	ap.add_argument('--kernel_args', action='append', default=[])
-	ap.add_argument('--results', default=os.path.join(REPO, 'results'))
+	# Its own options sit between the shared ones (cli.add_options).
+	cli.add_options(ap, source={'help': True},
+			runs={'flags': ('--runs', '-n'), 'type': int, 'default': 20,
+			      'help': 'runs of the suites (default 20)'},
+			mutants={'type': int, 'default': 0, 'metavar': 'K',
+				 'help': 'also run each mutant K times (default 0: none)'},
+			load={'type': int, 'nargs': '?', 'const': 1, 'default': 0, 'metavar': 'HOGS',
+			      'help': 'CPU hogs beside the runs (--load alone: 1)'},
+			arch={'default': 'x86_64'}, accel={},
+			timeout={'help': 'kunit.py --timeout per run'},
+			kernel_args={'action': 'append', 'default': []},
+			results={})
 	args = ap.parse_args()
 	if args.runs < 0 or args.mutants < 0 or args.load < 0:
 		raise ToolError('--runs, --mutants and --load take a count >= 0')

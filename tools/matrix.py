@@ -22,6 +22,7 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import results  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, check_kver, main_wrapper  # noqa: E402
 
@@ -161,8 +162,7 @@ def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('--kver', action='append', type=check_kver,
 			help=f'default: all ({", ".join(KVERS)})')
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
-	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'matrix'))
+	cli.add_options(ap, accel={}, results={'under': 'matrix'})
 	ap.add_argument('--no-run', action='store_true', help='only rewrite the document')
 	ap.add_argument('--output', default=DOC)
 	args = ap.parse_args()

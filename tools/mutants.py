@@ -3,12 +3,12 @@
 """mutants: prove the suites catch known-bad kernel changes.
 
 Each patches/regressions/*.patch is applied to the kernel tree the way
-tools/gate.py applies a series (and the tree put back the same way, also when
-the run fails or is interrupted), the suites are rebuilt (incrementally) and
-run on QEMU x86_64 through tools/run.py.  A patch is caught when every case
-its 'Caught-by:' header names fails (FAIL or CRASH, tools/results.py: a
-case failing only as configs/known-failures records is KNOWN, not caught),
-or the whole run crashes or times out.
+tools/gate.py applies a series (tools/series.py; the tree put back the same
+way, also when the run fails or is interrupted), the suites are rebuilt
+(incrementally) and run on QEMU x86_64 through tools/run.py.  A patch is
+caught when every case its 'Caught-by:' header names fails (FAIL or CRASH,
+tools/results.py: a case failing only as configs/known-failures records is
+KNOWN, not caught), or the whole run crashes or times out.
 Prints a table and exits 1 if any patch was missed."""
 
 import argparse
@@ -23,12 +23,12 @@ import time
 from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import results  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, check_kver, kernel_version,  # noqa: E402
-		    main_wrapper)
+from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from gate import Series  # noqa: E402
+from series import Series  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
 S = results.Status
@@ -94,11 +94,7 @@ def judge(returncode: int, v: Dict[str, S], want: List[str],
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
-	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, type=check_kver)
-	src.add_argument('--kdir', default=None)
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
-	ap.add_argument('--results', default=os.path.join(REPO, 'results', 'mutants'))
+	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'})
 	args = ap.parse_args()
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))

@@ -26,13 +26,13 @@ import time
 from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import results  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, check_kver,  # noqa: E402
+from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
 		    kernel_version, kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
 
-ARCHES = ('x86_64', 'um')
 EXIT_FAILED, EXIT_BUILD = 1, 3
 BUILD_TIMEOUT = 3600
 
@@ -181,18 +181,13 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, type=check_kver,
-			 help=f'Debian kernel series (default {DEFAULT_KVER})')
-	src.add_argument('--kdir', default=None, help='your own kernel tree instead')
-	ap.add_argument('--arch', action='append', choices=ARCHES,
-			help='x86_64 (QEMU) and/or um; default both')
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default=os.environ.get('ACCEL') or 'tcg',
-			help='QEMU accelerator: tcg (default: a KVM guest hangs on these machines) '
-			'or kvm (kunit.py\'s own kvm, hvf, tcg order)')
-	ap.add_argument('--results', default=os.path.join(REPO, 'results'))
-	ap.add_argument('--timeout', type=int, default=120,
-			help='seconds for boot and tests, per arch (kunit.py --timeout)')
+	cli.add_options(ap, source={'help': True},
+			arch={'action': 'append', 'help': 'x86_64 (QEMU) and/or um; default both'},
+			accel={'default': os.environ.get('ACCEL') or 'tcg',
+			       'help': 'QEMU accelerator: tcg (default: a KVM guest hangs on these '
+			       'machines) or kvm (kunit.py\'s own kvm, hvf, tcg order)'},
+			results={},
+			timeout={'help': 'seconds for boot and tests, per arch (kunit.py --timeout)'})
 	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
 	ap.add_argument('--kernel_args', action='append', default=[])
 	ap.add_argument('--keep', action='store_true',

@@ -26,11 +26,12 @@ import time
 from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import results  # noqa: E402
 import run as zrun  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, check_kver,  # noqa: E402
-		    kernel_version, kver_series, main_wrapper)
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, kernel_version,  # noqa: E402
+		    kver_series, main_wrapper)
 import fetch as fetch_mod  # noqa: E402
 from fetch import fetch  # noqa: E402
 
@@ -134,10 +135,7 @@ def w1_sparse(tree: str) -> bool:
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	src = ap.add_mutually_exclusive_group()
-	src.add_argument('--kver', default=None, type=check_kver)
-	src.add_argument('--kdir', default=None)
-	ap.add_argument('--accel', choices=('tcg', 'kvm'), default='tcg')
+	cli.add_options(ap, source={}, accel={})
 	ap.add_argument('--only', action='append', choices=STEPS)
 	args = ap.parse_args()
 	steps = args.only or STEPS

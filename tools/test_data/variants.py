@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Writes the edited variants of the recorded run real/7.3.4-x86_64.ktap that
-tools/test_results.py reads, one change each, and README.  Run it from this
+tools/test_*.py read, one change each, and README.  Run it from this
 directory after replacing real/ with a newer recorded run."""
 
 import os
@@ -82,7 +82,7 @@ Kernel panic - not syncing: Fatal exception
 }
 
 if __name__ == '__main__':
-	readme = ['Recorded runs for the tools\' unit tests (tools/test_results.py), kept as',
+	readme = ['Recorded runs for the tools\' unit tests (tools/test_*.py), kept as',
 		  "kunit.py keeps its own in tools/testing/kunit/test_data/.", '',
 		  'real/: a real 7.3.4 x86_64 run (make run), its console log and the KTAP',
 		  'run.py extracted from it, before the C side reported the contended-fault',
@@ -90,7 +90,7 @@ if __name__ == '__main__':
 		  '(line 237) and the thread still running (240).', '',
 		  'console/: a later real 7.3.4 x86_64 run, its console log and KTAP, with the',
 		  'C side reporting the spin as one expectation (... the fault spins): the',
-		  'PMD case is KNOWN; tools/test_results.py also checks that run.py extracts',
+		  'PMD case is KNOWN; tools/test_run.py also checks that run.py extracts',
 		  'that KTAP from that log.', '',
 		  'variants.py writes the others from it, one edit each:', '']
 	for d, (text, note) in VARIANTS.items():
@@ -98,5 +98,16 @@ if __name__ == '__main__':
 		with open(os.path.join(d, '7.3.4-x86_64.ktap'), 'w', encoding='utf-8') as f:
 			f.write(text)
 		readme.append(f'- {d}/: {note}')
+	readme += [
+		'',
+		'6.12/: a real 6.12.117 x86_64 run (Debian 6.12), its console log and the',
+		"KTAP run.py extracts from it, read with the 6.12 tree's own kunit_parser",
+		'(tools/test_results.py, test_run.py and test_matrix.py; they skip without',
+		'a 6.12 tree in the cache): 46 cases, 38 pass, 1 KNOWN',
+		'(zone_device_fault.contended_fault_sleeps_instead_of_spinning, the fault',
+		"spins: configs/known-failures' 6.12 entry), 7 skip (parameters folded);",
+		'zone_device_migrate.eviction_moves_every_device_page_to_ram passes with',
+		'its migrate_device_pfns parameter skipped (6.15+).',
+	]
 	with open('README', 'w', encoding='utf-8') as f:
 		f.write('\n'.join(readme) + '\n')

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+"""cli: the command-line options several tools share, declared in one call.
+
+	cli.add_options(ap, source={'help': True}, arch={'action': 'append'},
+			accel={}, results={'under': 'gate'})
+
+adds, in the order of the keywords:
+
+- source: --kver (common.check_kver) and --kdir, mutually exclusive, both
+  default None; {'help': True} gives them run.py's help texts;
+- arch: --arch, one of ARCHES;
+- accel: --accel tcg|kvm, default tcg;
+- results: --results, default <repo>/results[/<under>];
+- timeout: --timeout, seconds, default 120.
+
+Any other keyword of a dict goes to add_argument as it is (help=,
+default=, action=), so a tool keeps its own help and default.  A keyword
+that names no shared option is the tool's own --<keyword> (its dict
+add_argument's; 'flags' for other option strings), for a tool whose own
+options sit between the shared ones."""
+
+import argparse
+import os
+import sys
+from typing import Any, Dict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ARCHES, DEFAULT_KVER, REPO, check_kver  # noqa: E402
+
+ACCELS = ('tcg', 'kvm')
+KVER_HELP = f'Debian kernel series (default {DEFAULT_KVER})'
+KDIR_HELP = 'your own kernel tree instead'
+TIMEOUT = 120
+
+
+def add_source(ap: argparse.ArgumentParser, help: bool = False) -> None:  # noqa: A002
+	"""--kver or --kdir: a Debian kernel series or your own tree."""
+	src = ap.add_mutually_exclusive_group()
+	src.add_argument('--kver', default=None, type=check_kver,
+			 **({'help': KVER_HELP} if help else {}))
+	src.add_argument('--kdir', default=None, **({'help': KDIR_HELP} if help else {}))
+
+
+def add_options(ap: argparse.ArgumentParser, **opts: Dict[str, Any]) -> None:
+	"""The shared options named by the keywords, in their order (module
+	docstring)."""
+	for name, kw in opts.items():
+		kw = dict(kw)
+		if name == 'source':
+			add_source(ap, **kw)
+		elif name == 'arch':
+			ap.add_argument('--arch', choices=ARCHES, **kw)
+		elif name == 'accel':
+			ap.add_argument('--accel', choices=ACCELS, **{'default': 'tcg', **kw})
+		elif name == 'results':
+			under = kw.pop('under', None)
+			default = os.path.join(REPO, 'results', under) if under else os.path.join(REPO, 'results')
+			ap.add_argument('--results', **{'default': default, **kw})
+		elif name == 'timeout':
+			ap.add_argument('--timeout', **{'type': int, 'default': TIMEOUT, **kw})
+		else:
+			flags = kw.pop('flags', (f'--{name}',))
+			ap.add_argument(*flags, **kw)

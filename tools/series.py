@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: GPL-2.0
+"""series: apply a kernel patch series to a tree and put the tree back.
+
+The series is a .patch file, a directory of them (applied in name order) or
+an mbox of several.  A clean git tree gets them with git am (git apply for a
+bare diff) and is reset to its old HEAD afterwards; any other tree gets
+patch -p1 and the touched files back from a copy.  tools/gate.py,
+tools/mutants.py and tools/flake.py apply their patches this way."""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Dict, List, Optional, Set, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ToolError  # noqa: E402
+
+
+def split_mbox(path: str, outdir: str) -> List[str]:
+	"""The patches of @path: itself, or one file per message of an mbox."""
+	with open(path, encoding='utf-8', errors='replace') as f:
+		text = f.read()
+	starts = [m.start() for m in re.finditer(r'^From \S+ .*$', text, re.M)]
+	if len(starts) < 2:
+		return [path]
+	out = []
+	for i, s in enumerate(starts):
+		msg = text[s:starts[i + 1] if i + 1 < len(starts) else len(text)]
+		if '\n--- ' not in msg and '\ndiff --git ' not in msg:
+			continue	# a cover letter
+		p = os.path.join(outdir, f'{len(out) + 1:04d}-{os.path.basename(path)}.patch')
+		with open(p, 'w', encoding='utf-8') as f:
+			f.write(msg)
+		out.append(p)
+	return out
+
+
+def series_patches(spec: str, tmpdir: str) -> List[str]:
+	"""The patch files of a series given as a file, a directory or an mbox."""
+	if os.path.isdir(spec):
+		files = sorted(glob.glob(os.path.join(spec, '*.patch')) +
+			       glob.glob(os.path.join(spec, '*.diff')))
+		if not files:
+			raise ToolError(f"'{spec}' holds no .patch or .diff file")
+		return files
+	if not os.path.isfile(spec):
+		raise ToolError(f"'{spec}' is neither a patch, a directory of patches nor an mbox")
+	patches = split_mbox(spec, tmpdir)
+	if not patches:
+		raise ToolError(f"'{spec}' holds no patch")
+	return patches
+
+
+def touched_files(patch: str) -> Set[str]:
+	"""Tree-relative paths a -p1 patch reads, writes, creates or deletes."""
+	out = set()
+	with open(patch, encoding='utf-8', errors='replace') as f:
+		for line in f:
+			m = re.match(r'^diff --git a/(\S+) b/(\S+)', line)
+			if m:
+				out.update(m.groups())
+				continue
+			m = re.match(r'^(?:---|\+\+\+) (\S+)', line)
+			if m and m.group(1) != '/dev/null' and '/' in m.group(1):
+				out.add(m.group(1).split('/', 1)[1])
+	return out
+
+
+def first_failure(output: str) -> str:
+	"""The line of patch's or git's output that names the failing hunk."""
+	lines = [l.strip() for l in output.splitlines() if l.strip()]
+	for l in lines:
+		if 'FAILED' in l or l.startswith('error:') or 'does not apply' in l:
+			checking = [c for c in lines[:lines.index(l)] if c.startswith('checking file')]
+			where = checking[-1][len('checking file '):] + ': ' if checking else ''
+			return where + l
+	return lines[0] if lines else 'no output'
+
+
+class Series:
+	"""Applies patches to a tree and puts the tree back exactly."""
+
+	def __init__(self, tree: str, patches: List[str], backup_dir: str):
+		self.tree, self.patches, self.backup_dir = tree, patches, backup_dir
+		self.applied: List[str] = []
+		self.git_head: Optional[str] = None
+		self.saved: Dict[str, bool] = {}	# path -> existed before
+		if os.path.isdir(os.path.join(tree, '.git')) and self._git_clean():
+			self.git_head = self._git('rev-parse', 'HEAD').stdout.strip()
+
+	def _git(self, *args: str) -> subprocess.CompletedProcess:
+		return subprocess.run(['git', '-C', self.tree, *args], capture_output=True,
+				      text=True, check=False)
+
+	def _git_clean(self) -> bool:
+		p = self._git('status', '--porcelain', '--untracked-files=no')
+		return p.returncode == 0 and not p.stdout.strip()
+
+	@property
+	def method(self) -> str:
+		return 'git am' if self.git_head else 'patch -p1'
+
+	def _save(self, patch: str) -> None:
+		for rel in touched_files(patch):
+			if rel in self.saved:
+				continue
+			src = os.path.join(self.tree, rel)
+			self.saved[rel] = os.path.lexists(src)
+			if self.saved[rel]:
+				dst = os.path.join(self.backup_dir, rel)
+				os.makedirs(os.path.dirname(dst), exist_ok=True)
+				shutil.copy2(src, dst)
+
+	def _apply_git(self, patch: str) -> Tuple[int, str]:
+		with open(patch, encoding='utf-8', errors='replace') as f:
+			# git am wants an author; a bare diff (or one with only a
+			# Subject:) goes through git apply.
+			is_mail = re.search(r'^From: .*@', f.read(4096), re.M)
+		p = (self._git('am', '--keep-cr', patch) if is_mail
+		     else self._git('apply', '--index', patch))
+		if p.returncode and is_mail:
+			self._git('am', '--abort')
+		return p.returncode, p.stdout + p.stderr
+
+	def _apply_patch(self, patch: str) -> Tuple[int, str]:
+		base = ['patch', '-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', patch]
+		p = subprocess.run(base + ['--dry-run'], cwd=self.tree, capture_output=True,
+				   text=True, check=False)
+		if p.returncode == 0:
+			self._save(patch)
+			p = subprocess.run(base + ['-s'], cwd=self.tree, capture_output=True,
+					   text=True, check=False)
+		return p.returncode, p.stdout + p.stderr
+
+	def apply(self) -> None:
+		for patch in self.patches:
+			rc, out = (self._apply_git if self.git_head else self._apply_patch)(patch)
+			if rc:
+				raise ToolError(f'{os.path.basename(patch)} does not apply to {self.tree} '
+						f'({self.method}): {first_failure(out)}')
+			self.applied.append(patch)
+
+	def restore(self) -> None:
+		if self.git_head:
+			if self._git('rev-parse', 'HEAD').stdout.strip() != self.git_head or \
+			   not self._git_clean():
+				self._git('reset', '--quiet', '--hard', self.git_head)
+			return
+		for rel, existed in self.saved.items():
+			dst = os.path.join(self.tree, rel)
+			if existed:
+				os.makedirs(os.path.dirname(dst), exist_ok=True)
+				shutil.copyfile(os.path.join(self.backup_dir, rel), dst)
+				# A new mtime: make must rebuild what the patched copy built.
+				os.utime(dst)
+			elif os.path.lexists(dst):
+				os.remove(dst)
+		self.saved.clear()

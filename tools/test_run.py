@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of tools/run.py: no kernel is built or booted."""
+
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402
+from testutil import (DATA, NAME, NAME_612, PMD, TREE, TREE_612, ktap_612, load,  # noqa: E402
+		      needs_612_parser, needs_parser, scratch_tree, snapshot, text_of, tool)
+
+
+class RunTest(unittest.TestCase):
+
+	def setUp(self):
+		self.tmp = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, self.tmp)
+
+	def test_kdir_not_a_tree(self):
+		rc, _, err = tool('run', '--kdir', self.tmp)
+		self.assertEqual(rc, 2)
+		self.assertEqual(err.count('\n'), 1)
+		self.assertIn('is not a kernel tree', err)
+
+	def test_missing_qemu_leaves_tree_unchanged(self):
+		t = scratch_tree(self.tmp)
+		before = snapshot(t)
+		env = dict(os.environ, PATH='/nonexistent', ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, _, err = tool('run', '--kdir', t, '--arch', 'x86_64', env=env)
+		self.assertEqual(rc, 2)
+		self.assertIn('qemu-system-x86_64 not found', err)
+		self.assertEqual(snapshot(t), before)
+
+	def test_build_failure_is_exit_3_and_tree_unchanged(self):
+		t = scratch_tree(self.tmp)
+		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+			f.write('import sys\nprint("mm/foo.c:1: error: broken")\nsys.exit(1)\n')
+		with open(os.path.join(t, 'tools/testing/kunit/kunit_parser.py'), 'w') as f:
+			f.write('def extract_tap_lines(lines):\n\treturn []\n')
+		before = snapshot(t)
+		env = dict(os.environ, ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, out, _ = tool('run', '--kdir', t, '--arch', 'um', '--results',
+				  os.path.join(self.tmp, 'r'), env=env)
+		self.assertEqual(rc, 3)
+		self.assertIn('BUILD FAILED', out)
+		self.assertIn('error: broken', out)
+		self.assertEqual(snapshot(t), before)
+
+	def test_build_dir_parent_is_created(self):
+		"""kunit.py creates only the last level of --build_dir: on a fresh
+		cache the tool must make the rest."""
+		t = scratch_tree(self.tmp)
+		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+			f.write('import os, sys\nb = sys.argv[sys.argv.index("--build_dir") + 1]\n'
+				'os.mkdir(b)\nsys.exit(1)\n')
+		with open(os.path.join(t, 'tools/testing/kunit/kunit_parser.py'), 'w') as f:
+			f.write('def extract_tap_lines(lines):\n\treturn []\n')
+		cache = os.path.join(self.tmp, 'fresh-cache')
+		env = dict(os.environ, ZDT_CACHE=cache)
+		tool('run', '--kdir', t, '--arch', 'um', '--results', os.path.join(self.tmp, 'r'), env=env)
+		self.assertTrue(os.path.isdir(os.path.join(cache, 'build', '7.3.4-um')))
+
+	def test_stale_kernel_image_is_reported(self):
+		"""A booted banner whose build number is not the build dir's .version."""
+		with open(os.path.join(self.tmp, '.version'), 'w') as f:
+			f.write('51\n')
+		log = os.path.join(self.tmp, 'log')
+		with open(log, 'w') as f:
+			f.write('Linux version 7.3.4 (root@vm) (gcc 12.2.0) #25 SMP PREEMPT Sun Nov 22\n')
+		self.assertIn('stale image', run.booted_stale_kernel(log, self.tmp))
+		with open(os.path.join(self.tmp, '.version'), 'w') as f:
+			f.write('25\n')
+		self.assertIsNone(run.booted_stale_kernel(log, self.tmp))
+
+	def test_tcg_shim_drops_kvm_and_hvf(self):
+		fake = os.path.join(self.tmp, 'bin')
+		os.makedirs(fake)
+		with open(os.path.join(fake, 'qemu-system-x86_64'), 'w') as f:
+			f.write('#!/bin/sh\nfor a; do printf "[%s]" "$a"; done\n')
+		os.chmod(os.path.join(fake, 'qemu-system-x86_64'), 0o755)
+		env = run.kunit_env('tcg')
+		env['PATH'] = env['PATH'].split(os.pathsep, 1)[0] + os.pathsep + fake
+		p = subprocess.run(['qemu-system-x86_64', '-append', 'memmap=64M!512M', '-accel', 'kvm',
+				    '-accel', 'hvf', '-accel', 'tcg', '-smp', '2'],
+				   env=env, capture_output=True, text=True, check=True)
+		self.assertEqual(p.stdout, '[-append][memmap=64M!512M][-accel][tcg][-smp][2]')
+
+
+@needs_parser
+class RunResultsTest(unittest.TestCase):
+
+	def test_extract_ktap_of_a_real_console_log(self):
+		"""run.extract_ktap (kunit_parser's extract_tap_lines) of a recorded
+		console log is the KTAP run.py filed next to it."""
+		with tempfile.TemporaryDirectory() as d:
+			out = os.path.join(d, 'k')
+			run.extract_ktap(TREE, os.path.join(DATA, 'console', f'{NAME}.log'), out)
+			with open(out, encoding='utf-8') as f:
+				self.assertEqual(f.read(), text_of('console'))
+
+	def test_run_report_prints_known_failures_with_their_reason(self):
+		out = io.StringIO()
+		with contextlib.redirect_stdout(out):
+			self.assertEqual(run.report(NAME, load('known')), 0)
+		self.assertRegex(out.getvalue(), rf'known failure {PMD} \(configs/known-failures:\d+\): '
+				 r'do_huge_pmd_device_private\(\) returns 0')
+		with contextlib.redirect_stdout(io.StringIO()):
+			self.assertEqual(run.report(NAME, load('known-and-leak')), 1)
+			self.assertEqual(run.report(NAME, load('crash')), 1)
+
+
+@needs_612_parser
+class Run612Test(unittest.TestCase):
+
+	def test_extract_ktap_of_the_6_12_console_log(self):
+		"""The 6.12 tree's extract_tap_lines of the recorded 6.12 console log
+		is the KTAP filed next to it."""
+		with tempfile.TemporaryDirectory() as d:
+			out = os.path.join(d, 'k')
+			run.extract_ktap(TREE_612, os.path.join(DATA, '6.12', f'{NAME_612}.log'), out)
+			with open(out, encoding='utf-8') as f, open(ktap_612(), encoding='utf-8') as want:
+				self.assertEqual(f.read(), want.read())
+
+
+if __name__ == '__main__':
+	unittest.main()

@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the tools' unit tests (tools/test_*.py) share: running a tool,
+scratch kernel trees and their snapshots, the suites' sources, and the
+recorded runs under tools/test_data, read with a kernel tree's own
+kunit_parser ($ZDT_KUNIT_TREE, which make test sets, or the cache's)."""
+
+import difflib
+import os
+import subprocess
+import sys
+import unittest
+from typing import Dict, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import install  # noqa: E402
+import results  # noqa: E402
+from common import REPO, ToolError, cache_dir  # noqa: E402
+
+TOOLS = os.path.join(REPO, 'tools')
+
+
+def tool(name: str, *args: str, env: Optional[Dict[str, str]] = None) -> Tuple[int, str, str]:
+	"""Runs tools/<name>.py; (exit status, stdout, stderr)."""
+	p = subprocess.run([sys.executable, os.path.join(TOOLS, name + '.py'), *args],
+			   capture_output=True, text=True, env=env, check=False)
+	return p.returncode, p.stdout, p.stderr
+
+
+def snapshot(root: str) -> Dict[str, Tuple[Optional[bytes], int]]:
+	"""Every path under root with its bytes and mtime."""
+	out = {}
+	for d, dirs, files in os.walk(root):
+		for n in dirs + files:
+			p = os.path.join(d, n)
+			st = os.lstat(p)
+			data = None
+			if os.path.isfile(p):
+				with open(p, 'rb') as f:
+					data = f.read()
+			out[os.path.relpath(p, root)] = (data, st.st_mtime_ns)
+	out['.'] = (None, os.stat(root).st_mtime_ns)
+	return out
+
+
+def scratch_tree(parent: str, with_tests_dir: bool = False,
+		 no_trailing_newline: bool = False) -> str:
+	"""The files of a kernel tree the tools look at, and nothing else."""
+	t = os.path.join(parent, 'linux')
+	os.makedirs(os.path.join(t, 'mm'))
+	os.makedirs(os.path.join(t, 'tools/testing/kunit'))
+	with open(os.path.join(t, 'Makefile'), 'w') as f:
+		f.write('# SPDX-License-Identifier: GPL-2.0\nVERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\n')
+	with open(os.path.join(t, 'mm/Kconfig'), 'w') as f:
+		f.write('menu "Memory Management options"\nendmenu\n')
+	with open(os.path.join(t, 'mm/Makefile'), 'w') as f:
+		f.write('obj-y += memory.o' + ('' if no_trailing_newline else '\n'))
+	with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+		f.write('')
+	if with_tests_dir:
+		os.makedirs(os.path.join(t, 'mm/tests'))
+		with open(os.path.join(t, 'mm/tests/lazy_mmu_mode_kunit.c'), 'w') as f:
+			f.write('/* upstream */\n')
+	for p in ('mm/Kconfig', 'mm/Makefile', 'mm', 'mm/tests'):
+		if os.path.exists(os.path.join(t, p)):
+			os.utime(os.path.join(t, p), ns=(10**18, 10**18))
+	return t
+
+
+def suite_text() -> str:
+	"""All of mm-tests/*.[ch], to look names up in."""
+	text = ''
+	for f in install.suite_files():
+		with open(os.path.join(REPO, 'mm-tests', f)) as fh:
+			text += fh.read()
+	return text
+
+
+def diff(rel: str, old: Optional[str], new: Optional[str]) -> str:
+	"""A -p1 unified diff of one file, as a patch series carries it."""
+	a = old.splitlines(keepends=True) if old is not None else []
+	b = new.splitlines(keepends=True) if new is not None else []
+	return ''.join(difflib.unified_diff(a, b, f'a/{rel}' if old is not None else '/dev/null',
+					    f'b/{rel}' if new is not None else '/dev/null'))
+
+
+# ---------------------------------------------------------------------------
+# Recorded runs (tools/test_data)
+
+S = results.Status
+DATA = os.path.join(REPO, 'tools', 'test_data')
+NAME = '7.3.4-x86_64'
+PMD = 'zone_device_fault_pmd.contended_pmd_fault_sleeps_instead_of_spinning'
+GUP = 'zone_device_gup.pin_keeps_coherent_page_in_place'
+
+
+def parser_tree() -> Optional[str]:
+	try:
+		return results.parser_tree('7.3.4')
+	except ToolError:
+		return None
+
+
+
+TREE = parser_tree()
+needs_parser = unittest.skipUnless(TREE, 'no kernel tree with kunit_parser.py (make fetch)')
+
+
+def ktap(variant: str) -> str:
+	return os.path.join(DATA, variant, f'{NAME}.ktap')
+
+
+def load(variant: str, series: str = '7.3') -> results.Run:
+	return results.load(ktap(variant), results.known_failures(series), TREE)
+
+
+def text_of(variant: str) -> str:
+	with open(ktap(variant), encoding='utf-8') as f:
+		return f.read()
+
+
+
+# The recorded 6.12 run (tools/test_data/6.12), read with the 6.12 tree's own
+# kunit_parser (an older one than 7.3's: no skip_reason, no printer).
+NAME_612 = '6.12.117-x86_64'
+TREE_612 = os.path.join(cache_dir(), 'src', 'linux-6.12')
+if not os.path.isfile(os.path.join(TREE_612, 'tools/testing/kunit/kunit_parser.py')):
+	TREE_612 = None
+needs_612_parser = unittest.skipUnless(
+	TREE_612, f'no 6.12 tree with kunit_parser.py in {os.path.join(cache_dir(), "src")} '
+	'(make fetch KVER=6.12)')
+FAULT = 'zone_device_fault.contended_fault_sleeps_instead_of_spinning'
+EVICTION = 'zone_device_migrate.eviction_moves_every_device_page_to_ram'
+
+
+def ktap_612() -> str:
+	return os.path.join(DATA, '6.12', f'{NAME_612}.ktap')
+
+
+def load_612(series: str = '6.12') -> results.Run:
+	"""The recorded 6.12 run with the known failures of a series."""
+	return results.load(ktap_612(), results.known_failures(series), TREE_612)
