@@ -90,9 +90,10 @@ def compare(base: Dict[str, S], patched: Dict[str, S]) -> List[Row]:
 	return rows
 
 
-def run_suites(src_args: List[str], arch: str, accel: str, results: str) -> Tuple[int, float]:
+def run_suites(src_args: List[str], arch: str, accel: str,
+	       results_dir: str) -> Tuple[int, float]:
 	cmd = [sys.executable, os.path.join(REPO, 'tools/run.py'), *src_args, '--arch', arch,
-	       '--accel', accel, '--results', results]
+	       '--accel', accel, '--results', results_dir]
 	start = time.monotonic()
 	# Its own process group, so that an interrupted gate stops kunit.py,
 	# make and QEMU too before it puts the tree back.

@@ -42,7 +42,7 @@ def caught_by(patch: str) -> List[str]:
 	return re.findall(r'(\w+\.\w+)', m.group(1)) if m else []
 
 
-def run_one(tree: str, patch: str, results: str,
+def run_one(tree: str, patch: str, results_dir: str,
 	    accel: str) -> Tuple[str, List[str], List[str], float]:
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
 	name = os.path.basename(patch)[:-len('.patch')]
@@ -52,7 +52,7 @@ def run_one(tree: str, patch: str, results: str,
 		start = time.monotonic()
 		try:
 			series.apply()
-			res = os.path.join(results, name)
+			res = os.path.join(results_dir, name)
 			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir',
 					    tree, '--keep', '--arch', 'x86_64', '--accel', accel,
 					    '--results', res], capture_output=True, text=True, check=False)

@@ -2,13 +2,17 @@
 """Unit tests of tools/mutants.py: Caught-by headers and verdicts, no kernel."""
 
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutants  # noqa: E402
 import results  # noqa: E402
-from testutil import PMD, load, needs_parser, suite_text  # noqa: E402
+from testutil import NAME, PMD, TREE, ktap, load, needs_parser, scratch_tree, suite_text  # noqa: E402
 
 
 class MutantsTest(unittest.TestCase):
@@ -45,6 +49,48 @@ class MutantsVerdictTest(unittest.TestCase):
 		self.assertEqual(verdict, f'MISSED ({PMD} known failure only)')
 		r = load('crash')
 		self.assertEqual(mutants.judge(1, r.verdicts(), [PMD], r.crashed)[0], 'caught (crash/timeout)')
+
+
+@needs_parser
+class MutantsRunTest(unittest.TestCase):
+
+	def test_run_one_applies_runs_restores_and_judges(self):
+		"""run_one() end to end with only the kernel run replaced: the patch is
+		in the tree while run.py runs, the tree is put back, and the KTAP the
+		run left is judged (a parameter named like the results module once
+		hid it: make test died in run_one, no unit test had called it)."""
+		real_run = subprocess.run
+		seen = []
+		with tempfile.TemporaryDirectory() as d:
+			tree = scratch_tree(d)
+			kunit = os.path.join(tree, 'tools/testing/kunit')
+			shutil.rmtree(kunit)
+			os.symlink(os.path.join(TREE, 'tools/testing/kunit'), kunit)
+			patch = os.path.join(d, '0099-x.patch')
+			with open(patch, 'w') as f:
+				f.write(f'Subject: x\n\nCaught-by: {PMD}\n---\n'
+					'--- a/mm/Makefile\n+++ b/mm/Makefile\n@@ -1 +1 @@\n'
+					'-obj-y += memory.o\n+obj-y += memory.o mutant.o\n')
+
+			def fake_run(cmd, *args, **kw):
+				if not any(str(c).endswith('tools/run.py') for c in cmd):
+					return real_run(cmd, *args, **kw)
+				with open(os.path.join(tree, 'mm/Makefile')) as f:
+					seen.append(f.read())
+				res = cmd[cmd.index('--results') + 1]
+				os.makedirs(res)
+				shutil.copy(ktap('known-and-leak'), os.path.join(res, f'{NAME}.ktap'))
+				return subprocess.CompletedProcess(cmd, 1, '', '')
+
+			with mock.patch.object(mutants.subprocess, 'run', fake_run):
+				verdict, hits, _, _ = mutants.run_one(tree, patch, os.path.join(d, 'res'),
+								      'tcg')
+			with open(os.path.join(tree, 'mm/Makefile')) as f:
+				after = f.read()
+		self.assertEqual(verdict, 'caught')
+		self.assertEqual(hits, [PMD])
+		self.assertEqual(seen, ['obj-y += memory.o mutant.o\n'])
+		self.assertEqual(after, 'obj-y += memory.o\n')
 
 
 if __name__ == '__main__':
