@@ -12,15 +12,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gate  # noqa: E402
 from common import REPO  # noqa: E402
-from testutil import DATA, NAME, PMD, S, TREE, needs_parser, scratch_tree, tool  # noqa: E402
+from testutil import DATA, NAME, PMD, S, ScratchTreeCase, TREE, needs_parser, tool  # noqa: E402
 
 
-class GateTest(unittest.TestCase):
-
-	def setUp(self):
-		self.d = tempfile.mkdtemp()
-		self.addCleanup(shutil.rmtree, self.d)
-		self.tree = scratch_tree(self.d)
+class GateTest(ScratchTreeCase):
 
 	def test_bad_series_argument_is_one_line_and_exit_2(self):
 		rc, out, err = tool('gate', os.path.join(self.d, 'nope'), '--kdir', self.tree)

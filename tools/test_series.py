@@ -3,24 +3,17 @@
 tree put back."""
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import series  # noqa: E402
 from common import ToolError  # noqa: E402
-from testutil import diff, scratch_tree, snapshot  # noqa: E402
+from testutil import ScratchTreeCase, diff, snapshot  # noqa: E402
 
 
-class SeriesTest(unittest.TestCase):
-
-	def setUp(self):
-		self.d = tempfile.mkdtemp()
-		self.addCleanup(shutil.rmtree, self.d)
-		self.tree = scratch_tree(self.d)
+class SeriesTest(ScratchTreeCase):
 
 	def write_patch(self, name, text, header=''):
 		p = os.path.join(self.d, name)

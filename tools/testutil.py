@@ -6,8 +6,10 @@ kunit_parser ($ZDT_KUNIT_TREE, which make test sets, or the cache's)."""
 
 import difflib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 from typing import Dict, Optional, Tuple
 
@@ -64,6 +66,15 @@ def scratch_tree(parent: str, with_tests_dir: bool = False,
 		if os.path.exists(os.path.join(t, p)):
 			os.utime(os.path.join(t, p), ns=(10**18, 10**18))
 	return t
+
+
+class ScratchTreeCase(unittest.TestCase):
+	"""A test with a scratch kernel tree (self.tree) in a temporary dir (self.d)."""
+
+	def setUp(self):
+		self.d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, self.d)
+		self.tree = scratch_tree(self.d)
 
 
 def suite_text() -> str:
