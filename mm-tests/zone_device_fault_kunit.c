@@ -9,17 +9,11 @@
  * migrate_vma_*(), and then reads it with copy_from_user(), which faults.
  * The fixture's migrate_to_ram records what it saw while it ran.
  */
-#include <linux/completion.h>
 #include <linux/delay.h>
-#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
-#include <linux/mman.h>
 #include <linux/pagemap.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/task.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -41,12 +35,9 @@ static int fault_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->start = ktime_get();
 	test->priv = ctx;
-	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
 	zdt_fill(test, ctx->pattern, sizeof(ctx->pattern), 0);
-	ctx->addr = zdt_user_page(test, 0);
-	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(ctx->dev, ctx->addr, 1), 1);
+	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
 	ctx->dpage = zdt_device_page(ctx->dev, 0);
-	KUNIT_ASSERT_EQ(test, page_ref_count(ctx->dpage), 1);
 	return 0;
 }
 
@@ -58,45 +49,13 @@ static int fault_init(struct kunit *test)
  */
 #define CONTENDED_WINDOW_MS	300
 #define CONTENDED_MAX_FAULTS	2
-#define ACCESS_MS		ZDT_ACCESS_MS
 
-/*
- * Waits, bounded, for @f's access to finish.  An access that loops through
- * migrate_to_ram() (migration failing forever) is stopped by making the
- * callback fail, and the case FAILs; one that never returns at all leaves
- * its thread (and @f) leaked.  @when says what the wait follows.
- */
-static void faulter_finish(struct kunit *test, struct zdt_faulter *f,
-			   const char *when)
-{
-	struct fault_ctx *ctx = test->priv;
-
-	if (zdt_faulter_wait(f, ACCESS_MS))
-		return;
-	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
-	if (!zdt_faulter_wait(f, ACCESS_MS))
-		KUNIT_FAIL_AND_ABORT(test,
-				     "CPU access still not done %d ms %s: the fault never returns (thread leaked)",
-				     2 * ACCESS_MS, when);
-	zdt_faulter_free(f);
-	KUNIT_FAIL_AND_ABORT(test,
-			     "CPU access not done %d ms %s: the fault loops (%d migrate_to_ram calls); stopped with SIGBUS",
-			     ACCESS_MS, when, atomic_read(&ctx->dev->nr_migrate_to_ram));
-}
-
-/* Reads the page from the CPU; 0 or the bytes copy_from_user() left. */
+/* Reads the page from the CPU, bounded; 0 or the bytes copy_from_user() left. */
 static unsigned long cpu_read(struct kunit *test, u8 *buf)
 {
 	struct fault_ctx *ctx = test->priv;
-	struct zdt_faulter *f = zdt_faulter_create(test, ctx->addr);
-	unsigned long left;
 
-	zdt_faulter_start(f);
-	faulter_finish(test, f, "after it started");
-	memcpy(buf, f->buf, sizeof(f->buf));
-	left = f->left;
-	zdt_faulter_free(f);
-	return left;
+	return zdt_cpu_read(test, ctx->dev, ctx->addr, buf);
 }
 
 /*
@@ -208,7 +167,7 @@ static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 /*
  * The test holds the device folio's lock while a second thread of its mm
  * touches ctx->addr; the thread must go to sleep on it, taking at most
- * CONTENDED_MAX_FAULTS faults (zdt_faulter_watch(), at least
+ * CONTENDED_MAX_FAULTS faults (zdt_thread_watch(), at least
  * CONTENDED_WINDOW_MS).  Then the test unlocks and the thread must finish
  * and see the data.  Always terminates: the lock is released after the
  * watch whatever happened, so a spinning kernel ends its spin too (the
@@ -220,15 +179,13 @@ static void expect_contended_fault_sleeps(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
 	struct zdt_blocked b;
-	struct zdt_faulter *f;
+	struct zdt_thread *t;
 
-	/* lock_page() would wait for good on a page a bug left locked. */
-	KUNIT_ASSERT_TRUE_MSG(test, trylock_page(ctx->dpage),
-			      "the device page is already locked");
-	f = zdt_faulter_create(test, ctx->addr);
-	zdt_faulter_start(f);
-	b = zdt_faulter_watch(f, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
-	unlock_page(ctx->dpage);
+	zdt_lock_page(test, ctx->dpage);
+	t = zdt_reader_create(test, ctx->addr);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
+	zdt_unlock_page(test, ctx->dpage);
 	kunit_info(test, "%lu faults in %u ms with the folio locked, faulting thread %s",
 		   b.faults, b.ms, b.asleep ? "asleep" : "not asleep");
 
@@ -241,11 +198,10 @@ static void expect_contended_fault_sleeps(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
 				      "faulting thread not asleep after %u ms: it does not sleep on the lock",
 				      b.ms);
-	faulter_finish(test, f, "after the unlock");
-	KUNIT_EXPECT_EQ(test, f->left, 0);
-	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
+	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
+	KUNIT_EXPECT_EQ(test, t->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, t->buf, ctx->pattern, sizeof(t->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
-	zdt_faulter_free(f);
 }
 
 /*
@@ -262,7 +218,7 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 /*
  * How long the test keeps migration blocked with its extra reference at
  * least, and how many migrate_to_ram() calls it waits for (bounded by
- * ACCESS_MS): the first, and one that retried after it failed.
+ * ZDT_ACCESS_MS): the first, and one that retried after it failed.
  */
 #define BLOCKED_MS		200
 #define BLOCKED_CALLS		2
@@ -280,86 +236,36 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 static void extra_reference_blocks_migration_until_dropped(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
-	struct zdt_faulter *f;
+	struct zdt_thread *t;
 	int calls, moved;
+	ktime_t start;
 	bool done;
 
-	ktime_t start;
-
-	get_page(ctx->dpage);
-	f = zdt_faulter_create(test, ctx->addr);
-	zdt_faulter_start(f);
+	zdt_get_page(test, ctx->dpage);
+	t = zdt_reader_create(test, ctx->addr);
+	zdt_thread_start(t);
 	start = ktime_get();
 	msleep(BLOCKED_MS);
 	/* A loaded guest may not have run the thread yet: wait for it, bounded. */
 	while (atomic_read(&ctx->dev->nr_migrate_to_ram) < BLOCKED_CALLS &&
-	       !completion_done(&f->done) &&
-	       ktime_ms_delta(ktime_get(), start) < ACCESS_MS)
+	       !completion_done(&t->done) &&
+	       ktime_ms_delta(ktime_get(), start) < ZDT_ACCESS_MS)
 		usleep_range(1000, 2000);
 	calls = atomic_read(&ctx->dev->nr_migrate_to_ram);
 	moved = atomic_read(&ctx->dev->nr_migrated_to_ram);
-	done = completion_done(&f->done);
-	put_page(ctx->dpage);
+	done = completion_done(&t->done);
+	zdt_put_page(test, ctx->dpage);
 	kunit_info(test, "%d migrate_to_ram calls in %lld ms while referenced", calls,
 		   ktime_ms_delta(ktime_get(), start));
 
 	KUNIT_EXPECT_EQ_MSG(test, moved, 0, "migrated although the test held a reference");
 	KUNIT_EXPECT_FALSE(test, done);
 	KUNIT_EXPECT_GE(test, calls, BLOCKED_CALLS);
-	faulter_finish(test, f, "after the reference went");
-	KUNIT_EXPECT_EQ(test, f->left, 0);
-	KUNIT_EXPECT_MEMEQ(test, f->buf, ctx->pattern, sizeof(f->buf));
+	zdt_thread_finish(test, t, ctx->dev, "after the reference went");
+	KUNIT_EXPECT_EQ(test, t->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, t->buf, ctx->pattern, sizeof(t->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
 	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 0);
-	zdt_faulter_free(f);
-}
-
-/*
- * A copy of the test's mm, as fork() makes it, with a task that reads @addr
- * there once the test says go.  Not test-managed memory: a child that never
- * finishes keeps using it.
- */
-struct forked {
-	unsigned long addr;
-	struct completion go, done;
-	u8 buf[ZDT_DATA_LEN];
-	unsigned long left;
-};
-
-static int forked_fn(void *data)
-{
-	struct forked *c = data;
-
-	c->left = sizeof(c->buf);
-	if (wait_for_completion_timeout(&c->go, msecs_to_jiffies(ACCESS_MS)))
-		c->left = copy_from_user(c->buf, (void __user *)c->addr,
-					 sizeof(c->buf));
-	complete(&c->done);
-	/* A task without CLONE_VM has no user context to return to. */
-	do_exit(0);
-}
-
-static struct forked *fork_reader(struct kunit *test, unsigned long addr)
-{
-	struct forked *c = kzalloc_obj(*c);
-	struct kernel_clone_args args = {
-		/* SIGCHLD, which the test's kthread ignores: reaped at exit. */
-		.exit_signal	= SIGCHLD,
-		.fn		= forked_fn,
-	};
-	pid_t pid;
-
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	c->addr = addr;
-	init_completion(&c->go);
-	init_completion(&c->done);
-	args.fn_arg = c;
-	pid = kernel_clone(&args);
-	if (pid < 0) {
-		kfree(c);
-		KUNIT_FAIL_AND_ABORT(test, "kernel_clone: %d", pid);
-	}
-	return c;
 }
 
 /*
@@ -375,21 +281,15 @@ static void forked_mappings_share_one_migration(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
 	struct folio *folio = page_folio(ctx->dpage);
-	struct forked *c;
+	struct zdt_thread *child = zdt_forked_reader_create(test, ctx->addr);
 	u8 buf[ZDT_DATA_LEN];
 
-	if (!IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST))
-		kunit_skip(test, "needs the suite built in (=y): kernel_clone() is not exported");
-	c = fork_reader(test, ctx->addr);
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 2);
 	KUNIT_EXPECT_EQ(test, folio_mapcount(folio), 2);
-	complete(&c->go);
-	if (!wait_for_completion_timeout(&c->done, msecs_to_jiffies(2 * ACCESS_MS)))
-		KUNIT_FAIL_AND_ABORT(test, "the forked reader did not finish in %d ms (leaked)",
-				     2 * ACCESS_MS);
-	KUNIT_EXPECT_EQ(test, c->left, 0);
-	KUNIT_EXPECT_MEMEQ(test, c->buf, ctx->pattern, sizeof(c->buf));
-	kfree(c);
+	zdt_thread_start(child);
+	zdt_thread_finish(test, child, ctx->dev, "after it started");
+	KUNIT_EXPECT_EQ(test, child->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, child->buf, ctx->pattern, sizeof(child->buf));
 
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
@@ -435,8 +335,6 @@ static struct kunit_suite zone_device_fault_suite = {
  * is migrated into an empty PMD-aligned range, the CPU reads the page in
  * the middle of it.
  */
-#define PMD_PAGE_INDEX		(PTRS_PER_PMD / 2)
-
 static int fault_pmd_init(struct kunit *test)
 {
 	struct fault_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
@@ -446,28 +344,11 @@ static int fault_pmd_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->start = ktime_get();
 	test->priv = ctx;
-	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
-		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
-	ctx->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
-	if (!thp_migration_supported())
-		kunit_skip(test,
-			   "needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration)");
-
-	/* Twice the size, so that an aligned PMD lies inside the mapping. */
-	base = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(base), "kunit_vm_mmap: %ld",
-			       (long)base);
-	base = ALIGN(base, PMD_SIZE);
-	ctx->dpage = zdt_migrate_pmd_to_device(ctx->dev, base);
-	KUNIT_ASSERT_EQ(test, folio_order(page_folio(ctx->dpage)),
-			PMD_SHIFT - PAGE_SHIFT);
-	KUNIT_ASSERT_EQ(test, folio_ref_count(page_folio(ctx->dpage)), 1);
-
-	zdt_fill(test, ctx->pattern, sizeof(ctx->pattern), PMD_PAGE_INDEX);
-	memcpy(zdt_page_data(ctx->dpage + PMD_PAGE_INDEX), ctx->pattern,
+	ctx->dpage = zdt_pmd_on_device(test, &ctx->dev, &base);
+	zdt_fill(test, ctx->pattern, sizeof(ctx->pattern), ZDT_PMD_MIDDLE);
+	memcpy(zdt_page_data(ctx->dpage + ZDT_PMD_MIDDLE), ctx->pattern,
 	       sizeof(ctx->pattern));
-	ctx->addr = base + PMD_PAGE_INDEX * PAGE_SIZE;
+	ctx->addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
 	return 0;
 }
 

@@ -52,6 +52,18 @@ struct zdt_unmap;
 int zdt_case_begin(struct kunit *test);
 
 /**
+ * zdt_migrate_case_begin() - start a case of a migration suite
+ * @test: the case
+ *
+ * zdt_case_begin(), then skips the case (ZDT_NO_DEVICE_MIGRATION) on a
+ * kernel without CONFIG_DEVICE_MIGRATION, so that such a suite needs no
+ * stub per case.
+ *
+ * Return: 0, so that it can be a suite's .init.
+ */
+int zdt_migrate_case_begin(struct kunit *test);
+
+/**
  * zdt_splat_expected() - declare a splat the case provokes on purpose
  * @test: the case
  * @what: text the splat's first line contains ("memremap_pages")
@@ -75,6 +87,12 @@ void zdt_splat_expected(struct kunit *test, const char *what);
  */
 void zdt_fill(struct kunit *test, void *buf, size_t len, unsigned long tag);
 
+/* zdt_fill() of the ZDT_DATA_LEN bytes a data check compares. */
+static inline void zdt_put_data(struct kunit *test, void *data, unsigned long tag)
+{
+	zdt_fill(test, data, ZDT_DATA_LEN, tag);
+}
+
 /**
  * zdt_data_is() - whether @buf holds what zdt_fill() wrote with @tag
  * @test: the case
@@ -87,111 +105,284 @@ void zdt_fill(struct kunit *test, void *buf, size_t len, unsigned long tag);
 bool zdt_data_is(struct kunit *test, const void *buf, size_t len,
 		 unsigned long tag);
 
+/*
+ * What a case takes is handed to KUnit: every helper below that takes a page
+ * reference, a page lock, a user mapping or a thread for the case releases it
+ * when the case ends, failed or not, so that an assertion may fail anywhere
+ * and the next case starts clean.  A device's teardown releases them first
+ * (see zdt_hold()), whatever the order they were taken in.
+ */
+
 /**
- * zdt_user_page() - one private anonymous page of the test's mm
+ * enum zdt_hold_stage - the order zdt_release_held() releases things in
+ * @ZDT_HELD_PAGE: references, pins and locks on pages (latest first)
+ * @ZDT_HELD_THREAD: helper threads, which may wait on those
+ * @ZDT_HELD_MAPPING: user mappings, which the threads may be using
+ */
+enum zdt_hold_stage {
+	ZDT_HELD_PAGE,
+	ZDT_HELD_THREAD,
+	ZDT_HELD_MAPPING,
+	ZDT_HELD_STAGES,
+};
+
+/**
+ * zdt_hold() - hand something the case took to KUnit
  * @test: the case
- * @tag: zdt_fill() tag of the data it gets
+ * @stage: when it is released relative to the rest
+ * @release: what releases it (called once, with @data)
+ * @data: what it releases
  *
- * kunit_vm_mmap()ed and faulted in by writing ZDT_DATA_LEN bytes of the
- * case's data (zdt_fill() with @tag), so that it is a page of its own and
- * not the shared zero page.  Needs no ZONE_DEVICE.
+ * @release(@data) runs when the case ends or a device of the case is torn
+ * down, whichever comes first, or when the case calls zdt_release().  Any
+ * thread may hold for the case.  If KUnit cannot take it, @data is released
+ * at once and the case fails.
+ */
+void zdt_hold(struct kunit *test, enum zdt_hold_stage stage,
+	      kunit_action_t *release, void *data);
+
+/**
+ * zdt_release() - release now what zdt_hold() handed to KUnit
+ * @test: the case
+ * @release: as given to zdt_hold()
+ * @data: as given to zdt_hold(); the latest hold of both is released
+ */
+void zdt_release(struct kunit *test, kunit_action_t *release, void *data);
+
+/* Whether the first ZDT_DATA_LEN bytes of @data hold what zdt_put_data() wrote. */
+static inline bool zdt_has_data(struct kunit *test, const void *data,
+				unsigned long tag)
+{
+	return zdt_data_is(test, data, ZDT_DATA_LEN, tag);
+}
+
+/**
+ * zdt_get_page() - a page reference of the case's own
+ * @test: the case
+ * @page: the page
+ *
+ * get_page(); put back with zdt_put_page(), or when the case ends.
+ */
+void zdt_get_page(struct kunit *test, struct page *page);
+void zdt_put_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_own_page() - hand a reference the case has to KUnit
+ * @test: the case
+ * @page: the page, with a reference the case got elsewhere
+ *	(zdt_device_alloc_page())
+ *
+ * Put with zdt_put_page(), or when the case ends.
+ */
+void zdt_own_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_lock_page() - hold a page locked for the case
+ * @test: the case
+ * @page: the page, which must be unlocked (trylock_page(): a page a bug left
+ *	locked fails the case instead of hanging it)
+ *
+ * Unlocked with zdt_unlock_page(), or when the case ends.
+ */
+void zdt_lock_page(struct kunit *test, struct page *page);
+void zdt_unlock_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_user_map() - private anonymous memory of the test's mm
+ * @test: the case
+ * @len: bytes
+ *
+ * kunit_vm_mmap(), checked both ways (0 and an error value), read-write and
+ * not touched yet.  Unmapped before any device of the case is torn down, so
+ * that no device page stays mapped there (the test's mm itself may outlive
+ * the teardown).
  *
  * Return: its user address.
  */
-static inline unsigned long zdt_user_page(struct kunit *test, unsigned long tag)
-{
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
-					   PROT_READ | PROT_WRITE,
-					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	u8 buf[ZDT_DATA_LEN];
-
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "kunit_vm_mmap: %ld",
-			       (long)addr);
-	zdt_fill(test, buf, sizeof(buf), tag);
-	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, buf, sizeof(buf)), 0);
-	return addr;
-}
-
-/*
- * A thread of the test's mm that reads ZDT_DATA_LEN bytes at @addr from the
- * CPU once started (zdt_faulter_start()), so that a case can bound the
- * access: a fault that never returns is a FAIL, not a hung kernel.  Not
- * test-managed memory: a thread that never finishes keeps using it, so free
- * it only after zdt_faulter_wait() said the access finished.
- */
-struct zdt_faulter {
-	struct mm_struct *mm;
-	unsigned long addr;
-	struct task_struct *task;
-	bool started;			/* the thread is about to read */
-	unsigned long start_faults;	/* its fault count when started */
-	u8 buf[ZDT_DATA_LEN];
-	unsigned long left;		/* what copy_from_user() left */
-	struct completion done;
-};
-
-static inline int zdt_faulter_fn(void *data)
-{
-	struct zdt_faulter *f = data;
-
-	kthread_use_mm(f->mm);
-	WRITE_ONCE(f->started, true);
-	f->left = copy_from_user(f->buf, (void __user *)f->addr, sizeof(f->buf));
-	kthread_unuse_mm(f->mm);
-	complete(&f->done);
-	return 0;
-}
-
-static inline struct zdt_faulter *zdt_faulter_create(struct kunit *test,
-						     unsigned long addr)
-{
-	struct zdt_faulter *f = kzalloc_obj(*f);
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->mm = current->mm;
-	f->addr = addr;
-	init_completion(&f->done);
-	f->task = kthread_create(zdt_faulter_fn, f, "zdt-faulter");
-	if (IS_ERR(f->task)) {
-		long err = PTR_ERR(f->task);
-
-		kfree(f);
-		KUNIT_FAIL_AND_ABORT(test, "kthread_create: %ld", err);
-	}
-	mmget(f->mm);
-	get_task_struct(f->task);
-	return f;
-}
-
-/* The faults @f's thread took since zdt_faulter_start(). */
-static inline unsigned long zdt_faulter_faults(struct zdt_faulter *f)
-{
-	return READ_ONCE(f->task->min_flt) + READ_ONCE(f->task->maj_flt) -
-	       f->start_faults;
-}
-
-/* Lets @f's thread run its access. */
-static inline void zdt_faulter_start(struct zdt_faulter *f)
-{
-	f->start_faults = READ_ONCE(f->task->min_flt) + READ_ONCE(f->task->maj_flt);
-	wake_up_process(f->task);
-}
-
-/* True once the access finished, false after @ms without that. */
-static inline bool zdt_faulter_wait(struct zdt_faulter *f, unsigned int ms)
-{
-	return wait_for_completion_timeout(&f->done, msecs_to_jiffies(ms));
-}
-
-static inline void zdt_faulter_free(struct zdt_faulter *f)
-{
-	put_task_struct(f->task);
-	mmput(f->mm);
-	kfree(f);
-}
+unsigned long zdt_user_map(struct kunit *test, unsigned long len);
 
 /**
- * struct zdt_blocked - what zdt_faulter_watch() saw of a blocked access
+ * zdt_user_pages() - @npages private anonymous pages, each of its own
+ * @test: the case
+ * @npages: how many
+ *
+ * zdt_user_map()ed, and page i faulted in by writing ZDT_DATA_LEN bytes of
+ * the case's data for tag i (zdt_fill()), so that it is not the shared zero
+ * page and a page that moved to the wrong place shows.  Needs no ZONE_DEVICE.
+ *
+ * Return: the user address of page 0.
+ */
+unsigned long zdt_user_pages(struct kunit *test, unsigned long npages);
+
+/**
+ * zdt_mapped_page() - the page mapped present at @addr, without faulting
+ * @addr: a user address of the test's mm
+ *
+ * GUP-fast only; no reference is kept: the caller compares the pointer.
+ *
+ * Return: the page, or NULL for a non-present entry (device-private,
+ * migration entry).
+ */
+struct page *zdt_mapped_page(unsigned long addr);
+
+/**
+ * struct zdt_page_state - what a page looks like from outside
+ * @refcount: folio_ref_count()
+ * @mapcount: folio_mapcount()
+ * @locked: folio_test_locked()
+ */
+struct zdt_page_state {
+	int refcount;
+	int mapcount;
+	bool locked;
+};
+
+struct zdt_page_state zdt_page_state(struct page *page);
+
+/**
+ * zdt_expect_page_state() - expect @now to equal @want, field by field
+ * @test: the case
+ * @now: the state read
+ * @want: the state expected
+ * @when: completes "refcount ...", "lock ..." in a failure message
+ */
+void zdt_expect_page_state(struct kunit *test, struct zdt_page_state now,
+			   struct zdt_page_state want, const char *when);
+
+/**
+ * zdt_drain_lru() - empty the per-CPU LRU batches
+ *
+ * Each holds a reference on the system folios it carries, so that refcounts
+ * compare exactly only after this.  Every CPU's with the fixture built in
+ * (lru_add_drain_all() is not exported), else this CPU's.
+ */
+void zdt_drain_lru(void);
+
+/**
+ * struct zdt_thread - a task a case starts and waits for, bounded
+ * @test: the case
+ * @name: what it does, for messages
+ * @fn: what it runs once started (zdt_thread_start())
+ * @addr: @fn's input: a user address
+ * @flags: @fn's input: flags
+ * @arg: @fn's input: anything else (not freed)
+ * @buf: @fn's output: bytes read
+ * @left: @fn's output: what copy_from_user() left
+ * @ret: @fn's output: a return value
+ * @page: @fn's output: a page
+ * @started: set by the task right before it runs @fn
+ * @done: completed once @fn returned
+ *
+ * So that a case can bound an access that may never finish: a fault that
+ * never returns is a FAIL and a leaked thread, not a hung kernel.  The
+ * fixture owns it (zdt_hold()): the task is let go when the case ends, and
+ * freed with its inputs and outputs once it has finished, or leaked with
+ * them, and the case failed, if it never does.
+ */
+struct zdt_thread {
+	struct kunit *test;
+	const char *name;
+	void (*fn)(struct zdt_thread *t);
+	unsigned long addr;
+	unsigned int flags;
+	const void *arg;
+	u8 buf[ZDT_DATA_LEN];
+	unsigned long left;
+	long ret;
+	struct page *page;
+	bool started;
+	struct completion done;
+	/* private: */
+	struct task_struct *task;
+	struct mm_struct *mm;		/* the test's, for a kthread */
+	bool go_given, cancelled;
+	unsigned long start_faults;
+	struct completion go;
+};
+
+/**
+ * zdt_thread_create() - a kernel thread of the test's mm that runs @fn
+ * @test: the case
+ * @name: what it does ("GUP", "CPU read")
+ * @fn: run once zdt_thread_start() lets it, with the test's mm in use
+ *
+ * Return: the thread, waiting for zdt_thread_start(); the case fills in
+ * @fn's inputs first.
+ */
+struct zdt_thread *zdt_thread_create(struct kunit *test, const char *name,
+				     void (*fn)(struct zdt_thread *t));
+
+/**
+ * zdt_reader_create() - a thread that reads ZDT_DATA_LEN bytes at @addr
+ * @test: the case
+ * @addr: a user address of the test's mm
+ *
+ * copy_from_user() into @buf, what it left in @left, once started.
+ *
+ * Return: the thread, waiting for zdt_thread_start().
+ */
+struct zdt_thread *zdt_reader_create(struct kunit *test, unsigned long addr);
+
+/**
+ * zdt_forked_reader_create() - a reader in a fork of the test's mm
+ * @test: the case
+ * @addr: the user address to read in the copy
+ *
+ * As zdt_reader_create(), but from a child the test forks (kernel_clone()
+ * without CLONE_VM), so it faults in a copy of the test's mm, as fork() makes
+ * it.  Skips the case unless the fixture is built in (kernel_clone() is not
+ * exported).
+ *
+ * Return: the thread, waiting for zdt_thread_start().
+ */
+struct zdt_thread *zdt_forked_reader_create(struct kunit *test,
+					    unsigned long addr);
+
+/* Frees @t, finished, before the case ends (a case that makes many). */
+void zdt_thread_free(struct kunit *test, struct zdt_thread *t);
+
+/* Lets @t run @fn. */
+void zdt_thread_start(struct zdt_thread *t);
+
+/* True once @t's @fn returned, false after @ms without that. */
+bool zdt_thread_wait(struct zdt_thread *t, unsigned int ms);
+
+/* The faults @t took since zdt_thread_start(). */
+unsigned long zdt_thread_faults(struct zdt_thread *t);
+
+struct zdt_device;
+
+/**
+ * zdt_thread_finish() - wait, bounded, for a started thread's access
+ * @test: the case
+ * @t: the thread
+ * @dev: the device whose page the access may fault on, or NULL
+ * @when: what the wait follows ("after it started"), for the message
+ *
+ * Returns once @t finished.  After ZDT_ACCESS_MS without that, an access that
+ * loops through @dev's migrate_to_ram() (a migration failing forever) is
+ * stopped by making the callback fail, and the case fails and ends; one that
+ * never returns at all fails and ends the case too, its thread leaked.
+ */
+void zdt_thread_finish(struct kunit *test, struct zdt_thread *t,
+		       struct zdt_device *dev, const char *when);
+
+/**
+ * zdt_cpu_read() - read ZDT_DATA_LEN bytes at @addr from the CPU, bounded
+ * @test: the case
+ * @dev: as for zdt_thread_finish()
+ * @addr: a user address of the test's mm
+ * @buf: ZDT_DATA_LEN bytes for what was read
+ *
+ * A zdt_reader_create() thread, started and finished (zdt_thread_finish()).
+ *
+ * Return: what copy_from_user() left: 0 if all was read.
+ */
+unsigned long zdt_cpu_read(struct kunit *test, struct zdt_device *dev,
+			   unsigned long addr, u8 *buf);
+
+/**
+ * struct zdt_blocked - what zdt_thread_watch() saw of a blocked access
  * @faults: faults the thread took since it started
  * @asleep: it was asleep, with no new fault, at the end of the watch
  * @started: it reached its access at all
@@ -205,8 +396,8 @@ struct zdt_blocked {
 };
 
 /**
- * zdt_faulter_watch() - watch a started access that cannot finish yet
- * @f: the faulter, started
+ * zdt_thread_watch() - watch a started access that cannot finish yet
+ * @t: the thread, started
  * @window_ms: watch at least this long
  * @max_faults: faults a sleeping access may take (the first, one spare)
  *
@@ -220,9 +411,9 @@ struct zdt_blocked {
  *
  * Return: what it saw.
  */
-struct zdt_blocked zdt_faulter_watch(struct zdt_faulter *f,
-				     unsigned int window_ms,
-				     unsigned long max_faults);
+struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
+				    unsigned int window_ms,
+				    unsigned long max_faults);
 
 struct zdt_device {
 	struct kunit *test;
@@ -245,6 +436,126 @@ struct zdt_device {
 	/* Set by a case: migrate_to_ram returns this without migrating. */
 	vm_fault_t fault_ret;
 };
+
+/* The page of a PMD-sized range the large-folio cases write and read. */
+#define ZDT_PMD_MIDDLE		(PTRS_PER_PMD / 2)
+
+/*
+ * Without ZONE_DEVICE (UML) every helper below that needs a device skips
+ * the case with ZDT_NO_ZONE_DEVICE or, if none could exist, does nothing;
+ * the suites call them unconditionally.
+ */
+#define ZDT_NO_ZONE_DEVICE \
+	"needs CONFIG_ZONE_DEVICE (not on UML: no memory hotplug)"
+#define ZDT_NO_DEVICE_MIGRATION \
+	"needs CONFIG_DEVICE_MIGRATION (ZONE_DEVICE and MIGRATION; not on UML: no memory hotplug)"
+
+/**
+ * zdt_page_on_device() - one user page, moved to a new device
+ * @test: the case
+ * @type: the device's memory type
+ * @devp: the device, out
+ *
+ * zdt_user_pages(test, 1) moved with zdt_migrate_to_device() to page 0 of a
+ * new device of @type (ZDT_DEVICE_PAGES pages), which then holds one
+ * reference: the mapping's.
+ *
+ * Return: the page's user address.
+ */
+unsigned long zdt_page_on_device(struct kunit *test, enum memory_type type,
+				 struct zdt_device **devp);
+
+/**
+ * zdt_pmd_on_device() - a large device-private folio mapped by one PMD
+ * @test: the case
+ * @devp: the device (PTRS_PER_PMD pages), out
+ * @addr: the folio's PMD-aligned user address, out
+ *
+ * An empty PMD-aligned range (inside a mapping twice that size) moved with
+ * zdt_migrate_pmd_to_device(): one folio of PMD order at refcount 1, its
+ * data zeroed.  Skips without large device folios (6.19) or PMD-level
+ * migration entries.
+ *
+ * Return: the folio's head page.
+ */
+struct page *zdt_pmd_on_device(struct kunit *test, struct zdt_device **devp,
+			       unsigned long *addr);
+
+#ifdef CONFIG_MIGRATION
+/**
+ * struct zdt_migration - a migrate_vma_*() a case drives as a driver does
+ * @args: what migrate_vma_setup() gets and fills in; src and dst arrays are
+ *	the test's
+ * @mm: the test's mm
+ * @ret: what migrate_vma_setup() returned
+ *
+ * Documentation/mm/hmm.rst steps 1-7: zdt_migration_setup() takes the mmap
+ * lock and collects, the case allocates and copies, zdt_migration_pages()
+ * moves, zdt_migration_finalize() finishes and unlocks.  Nothing in between
+ * may assert: an aborted case would keep the mmap lock.
+ */
+struct zdt_migration {
+	struct migrate_vma args;
+	struct mm_struct *mm;
+	int ret;
+};
+
+/**
+ * zdt_migration_init() - prepare a migration of a user range
+ * @test: the case
+ * @m: the migration
+ * @addr: start of the range in the test's mm
+ * @npages: its pages
+ * @owner: args.pgmap_owner
+ * @flags: args.flags (MIGRATE_VMA_SELECT_*)
+ */
+void zdt_migration_init(struct kunit *test, struct zdt_migration *m,
+			unsigned long addr, unsigned long npages, void *owner,
+			unsigned long flags);
+/* mmap_read_lock() and migrate_vma_setup(); its result in m->ret. */
+void zdt_migration_setup(struct zdt_migration *m);
+/* migrate_vma_pages(). */
+void zdt_migration_pages(struct zdt_migration *m);
+/* migrate_vma_finalize() (if setup succeeded) and mmap_read_unlock(). */
+void zdt_migration_finalize(struct zdt_migration *m);
+
+/**
+ * zdt_migration_ram_copy() - a system page for a move back to RAM
+ * @m: the migration, set up
+ * @spage: the device page whose data it gets
+ *
+ * Return: a locked system page holding @spage's data, as a dst entry
+ * (migrate_pfn()), or 0 if none could be allocated.
+ */
+unsigned long zdt_migration_ram_copy(struct zdt_migration *m,
+				     struct page *spage);
+#endif /* CONFIG_MIGRATION */
+
+/*
+ * Eviction of device pfns (mm/migrate_device.c): the collection by range
+ * (migrate_device_range()) or by list (migrate_device_pfns(), 6.15: src
+ * holds the pfns on entry), then migrate_device_pages() and
+ * migrate_device_finalize().  -EOPNOTSUPP where the kernel has not the call.
+ */
+int zdt_evict_collect(unsigned long *src, unsigned long pfn,
+		      unsigned long npages, bool by_list);
+void zdt_evict_pages(unsigned long *src, unsigned long *dst,
+		     unsigned long npages);
+void zdt_evict_finalize(unsigned long *src, unsigned long *dst,
+			unsigned long npages);
+
+/*
+ * migrate_device_coherent_folio() (mm-internal: only with the fixture built
+ * in, ZDT_CAN_MIGRATE_COHERENT_FOLIO), which GUP FOLL_LONGTERM calls on a
+ * device-coherent folio; consumes the caller's reference.  -EOPNOTSUPP where
+ * it cannot be called.
+ */
+#define ZDT_CAN_MIGRATE_COHERENT_FOLIO \
+	(IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE) && \
+	 IS_ENABLED(CONFIG_DEVICE_MIGRATION))
+#define ZDT_NO_COHERENT_FOLIO_MIGRATION \
+	"needs the suites built in (=y) with CONFIG_DEVICE_MIGRATION: migrate_device_coherent_folio() is mm-internal"
+int zdt_migrate_coherent_folio(struct folio *folio);
 
 #ifdef CONFIG_ZONE_DEVICE
 
@@ -313,9 +624,6 @@ struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
 void *zdt_page_data(struct page *page);
 
 #else /* !CONFIG_ZONE_DEVICE */
-
-#define ZDT_NO_ZONE_DEVICE \
-	"needs CONFIG_ZONE_DEVICE (not on UML: no memory hotplug)"
 
 static const struct dev_pagemap_ops zdt_ops_without_free;
 static const struct dev_pagemap_ops zdt_ops_without_migrate_to_ram;

@@ -15,15 +15,12 @@
  * device-coherent or device-private page first (zone_device_fixture) and
  * SKIPs without ZONE_DEVICE.
  */
-#include <linux/completion.h>
 #include <linux/highmem.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/mman.h>
-#include <linux/sched/mm.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
+#include <kunit/resource.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -39,26 +36,47 @@ static int gup_init(struct kunit *test)
 
 	zdt_case_begin(test);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->addr = zdt_user_page(test, 0);
+	ctx->addr = zdt_user_pages(test, 1);
 	test->priv = ctx;
 	return 0;
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(gup_unpin, unpin_user_page, struct page *);
+KUNIT_DEFINE_ACTION_WRAPPER(gup_put, put_page, struct page *);
+
 enum grab_kind { GET, PIN };
 
-/* The page behind ctx->addr, with a reference (GET) or a pin (PIN). */
-static struct page *grab(struct kunit *test, enum grab_kind kind)
+/*
+ * The page at @addr with a reference (GET) or a pin (PIN), held for the case
+ * (zdt_hold()) until ungrab().
+ */
+static struct page *grab_at(struct kunit *test, unsigned long addr,
+			    enum grab_kind kind)
 {
-	struct gup_ctx *ctx = test->priv;
 	struct page *page = NULL;
 	long n;
 
 	if (kind == PIN)
-		n = pin_user_pages_unlocked(ctx->addr, 1, &page, FOLL_WRITE);
+		n = pin_user_pages_unlocked(addr, 1, &page, FOLL_WRITE);
 	else
-		n = get_user_pages_unlocked(ctx->addr, 1, &page, FOLL_WRITE);
+		n = get_user_pages_unlocked(addr, 1, &page, FOLL_WRITE);
 	KUNIT_ASSERT_EQ(test, n, 1);
+	zdt_hold(test, ZDT_HELD_PAGE, kind == PIN ? gup_unpin : gup_put, page);
 	return page;
+}
+
+/* The page behind ctx->addr, as grab_at(). */
+static struct page *grab(struct kunit *test, enum grab_kind kind)
+{
+	struct gup_ctx *ctx = test->priv;
+
+	return grab_at(test, ctx->addr, kind);
+}
+
+/* Drops what grab() took. */
+static void ungrab(struct kunit *test, enum grab_kind kind, struct page *page)
+{
+	zdt_release(test, kind == PIN ? gup_unpin : gup_put, page);
 }
 
 /* The refcount of the page behind ctx->addr, without keeping a reference. */
@@ -67,7 +85,7 @@ static int refcount_now(struct kunit *test)
 	struct page *page = grab(test, GET);
 	int ref = page_ref_count(page) - 1;
 
-	put_page(page);
+	ungrab(test, GET, page);
 	return ref;
 }
 
@@ -82,7 +100,7 @@ static void pin_adds_bias_to_small_folio_refcount(struct kunit *test)
 	struct page *page = grab(test, PIN);
 
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), before + GUP_PIN_COUNTING_BIAS);
-	unpin_user_page(page);
+	ungrab(test, PIN, page);
 	KUNIT_EXPECT_EQ(test, refcount_now(test), before);
 }
 
@@ -95,10 +113,10 @@ static void pinned_folio_is_maybe_dma_pinned(struct kunit *test)
 	struct page *page = grab(test, PIN);
 
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(page)));
-	unpin_user_page(page);
+	ungrab(test, PIN, page);
 	page = grab(test, GET);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
-	put_page(page);
+	ungrab(test, GET, page);
 }
 
 /*
@@ -113,7 +131,7 @@ static void get_adds_one_reference_and_no_pin(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), before + 1);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
-	put_page(page);
+	ungrab(test, GET, page);
 }
 
 /*
@@ -128,11 +146,11 @@ static void pin_converted_to_reference_leaves_one_reference(struct kunit *test)
 	struct page *page = grab(test, PIN);
 	struct folio *folio = page_folio(page);
 
-	folio_get(folio);
-	unpin_user_page(page);
+	zdt_get_page(test, page);	/* folio_get(), as mm/gup.c */
+	ungrab(test, PIN, page);
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), before + 1);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-	folio_put(folio);
+	zdt_put_page(test, page);
 	KUNIT_EXPECT_EQ(test, refcount_now(test), before);
 }
 
@@ -184,7 +202,7 @@ static long foll_pin_stat(enum node_stat_item item)
  */
 static void pin_on_large_folio_counts_in_pincount(struct kunit *test)
 {
-	unsigned long base, addr;
+	unsigned long addr;
 	struct folio *folio;
 	struct page *page;
 	int ref, pins;
@@ -192,29 +210,23 @@ static void pin_on_large_folio_counts_in_pincount(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE (not on UML)");
-	base = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(base), "kunit_vm_mmap: %ld",
-			       (long)base);
-	addr = ALIGN(base, PMD_SIZE);
+	addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, &byte, 1), 0);
 
-	KUNIT_ASSERT_EQ(test, get_user_pages_unlocked(addr, 1, &page, FOLL_WRITE), 1);
+	page = grab_at(test, addr, GET);
 	folio = page_folio(page);
-	if (!folio_test_large(folio)) {
-		put_page(page);
+	if (!folio_test_large(folio))
 		kunit_skip(test, "no THP behind a PMD-aligned range: THP off or none free");
-	}
 	ref = folio_ref_count(folio) - 1;
 	pins = atomic_read(&folio->_pincount);
-	put_page(page);
+	ungrab(test, GET, page);
 
-	KUNIT_ASSERT_EQ(test, pin_user_pages_unlocked(addr, 1, &page, FOLL_WRITE), 1);
+	page = grab_at(test, addr, PIN);
 	KUNIT_ASSERT_PTR_EQ(test, page_folio(page), folio);
 	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), pins + 1);
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), ref + 1);
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
-	unpin_user_page(page);
+	ungrab(test, PIN, page);
 	/* Still mapped at addr: the folio stays. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), pins);
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), ref);
@@ -235,7 +247,7 @@ static void pin_and_unpin_move_foll_pin_counters_together(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired, 1);
 	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_RELEASED) - released, 0);
-	unpin_user_page(page);
+	ungrab(test, PIN, page);
 	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired, 1);
 	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_RELEASED) - released, 1);
 }
@@ -307,92 +319,53 @@ static const struct gup_variant fast_only_variant = {
 	"get_user_pages_fast_only", false, get_fast_only
 };
 
-static void gup_release(const struct gup_variant *v, struct page *page)
+/* What releases what @v took. */
+static kunit_action_t *gup_releaser(const struct gup_variant *v)
 {
-	if (v->pin)
-		unpin_user_page(page);
-	else
-		put_page(page);
+	return v->pin ? gup_unpin : gup_put;
 }
 
-/* Bound on one GUP call finishing (it takes microseconds when it works). */
-#define GUP_MS		2000
+/* Releases what @v took on @page now. */
+static void gup_release(struct kunit *test, const struct gup_variant *v,
+			struct page *page)
+{
+	zdt_release(test, gup_releaser(v), page);
+}
 
 /*
  * GUP calls on device memory run in a thread of the test's mm, so that the
  * test can bound them: a call that loops (a fault that never moves the
  * device-private page, a FOLL_LONGTERM migration retried forever) is a FAIL,
- * not a hung kernel.  Not test-managed memory: a thread that never returns
- * keeps using it.
+ * not a hung kernel.  What the call took is the case's (zdt_hold()), even if
+ * the case has ended by the time it returns.
  */
-struct gup_call {
-	struct mm_struct *mm;
-	const struct gup_variant *v;
-	unsigned long addr;
-	unsigned int flags;
-	struct page *page;
-	long ret;
-	struct completion done;
-};
-
-static int gup_call_fn(void *data)
+static void gup_call_fn(struct zdt_thread *t)
 {
-	struct gup_call *c = data;
+	const struct gup_variant *v = t->arg;
 
-	kthread_use_mm(c->mm);
-	c->ret = c->v->gup(c->addr, c->flags, &c->page);
-	kthread_unuse_mm(c->mm);
-	complete(&c->done);
-	return 0;
+	t->ret = v->gup(t->addr, t->flags, &t->page);
+	if (t->ret > 0)
+		zdt_hold(t->test, ZDT_HELD_PAGE, gup_releaser(v), t->page);
 }
 
 /*
- * @v on the page at @addr with @flags, bounded; what it returned, and the
- * page in *@page when that is 1.  A call still running after GUP_MS is
- * stopped by making @dev's migrate_to_ram() fail, and the case FAILs.
+ * @v on the page at @addr with @flags, bounded (zdt_thread_finish() with
+ * @dev); what it returned, and the page in *@page when that is 1, held until
+ * gup_release() or the end of the case.
  */
 static long gup_bounded(struct kunit *test, struct zdt_device *dev,
 			const struct gup_variant *v, unsigned long addr,
 			unsigned int flags, struct page **page)
 {
-	struct gup_call *c = kzalloc_obj(*c);
-	struct task_struct *t;
-	long ret;
+	struct zdt_thread *t = zdt_thread_create(test, v->name, gup_call_fn);
 
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	c->mm = current->mm;
-	c->v = v;
-	c->addr = addr;
-	c->flags = flags | v->flags;
-	init_completion(&c->done);
-	mmget(c->mm);
-	t = kthread_run(gup_call_fn, c, "zdt-gup");
-	if (IS_ERR(t)) {
-		mmput(c->mm);
-		kfree(c);
-		KUNIT_FAIL_AND_ABORT(test, "kthread_run: %pe", t);
-	}
-	if (!wait_for_completion_timeout(&c->done, msecs_to_jiffies(GUP_MS))) {
-		WRITE_ONCE(dev->fault_ret, VM_FAULT_SIGBUS);
-		if (!wait_for_completion_timeout(&c->done,
-						 msecs_to_jiffies(GUP_MS)))
-			KUNIT_FAIL_AND_ABORT(test,
-					     "%s still running after %d ms: never returns (thread leaked)",
-					     v->name, 2 * GUP_MS);
-		if (c->ret > 0)
-			gup_release(v, c->page);
-		mmput(c->mm);
-		kfree(c);
-		KUNIT_FAIL_AND_ABORT(test,
-				     "%s not done after %d ms: loops (%d migrate_to_ram calls); stopped with SIGBUS",
-				     v->name, GUP_MS,
-				     atomic_read(&dev->nr_migrate_to_ram));
-	}
-	ret = c->ret;
-	*page = c->page;
-	mmput(c->mm);
-	kfree(c);
-	return ret;
+	t->arg = v;
+	t->addr = addr;
+	t->flags = flags | v->flags;
+	zdt_thread_start(t);
+	zdt_thread_finish(test, t, dev, "after it started");
+	*page = t->page;
+	return t->ret;
 }
 
 /* The page mapped at @addr now (faulted in if need be), no reference kept. */
@@ -403,7 +376,7 @@ static struct page *mapped_page(struct kunit *test, struct zdt_device *dev,
 
 	KUNIT_ASSERT_EQ(test, gup_bounded(test, dev, &get_slow_variant, addr, 0,
 					  &page), 1);
-	put_page(page);
+	gup_release(test, &get_slow_variant, page);
 	return page;
 }
 
@@ -418,22 +391,9 @@ struct dev_setup {
 static void dev_setup(struct kunit *test, enum memory_type type,
 		      struct dev_setup *s)
 {
-	s->dev = zdt_device_create(test, type, ZDT_DEVICE_PAGES);
 	zdt_fill(test, s->pattern, sizeof(s->pattern), 0);
-	s->addr = zdt_user_page(test, 0);
-	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(s->dev, s->addr, 1), 1);
+	s->addr = zdt_page_on_device(test, type, &s->dev);
 	s->dpage = zdt_device_page(s->dev, 0);
-	KUNIT_ASSERT_EQ(test, page_ref_count(s->dpage), 1);
-}
-
-/*
- * Unmaps the user page of a case that leaves it on the device.  The test's mm
- * goes only when the test thread exits, which may be after the fixture's
- * teardown checked that every device page is free.
- */
-static void dev_unmap_user_page(struct kunit *test, struct dev_setup *s)
-{
-	KUNIT_EXPECT_EQ(test, vm_munmap(s->addr, PAGE_SIZE), 0);
 }
 
 static void expect_data(struct kunit *test, struct page *page, const u8 *want,
@@ -468,11 +428,10 @@ static void pin_keeps_coherent_page_in_place(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage),
 			before + GUP_PIN_COUNTING_BIAS);
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(s.dpage)));
-	gup_release(v, page);
+	gup_release(test, v, page);
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage), before);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(s.dpage)));
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 0);
-	dev_unmap_user_page(test, &s);
 }
 
 /*
@@ -506,7 +465,7 @@ static void longterm_pin_migrates_coherent_page_to_ram(struct kunit *test)
 
 	/* One pin: after one unpin the page no longer looks pinned. */
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(page)));
-	unpin_user_page(page);
+	gup_release(test, v, page);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
 	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired,
 			foll_pin_stat(NR_FOLL_PIN_RELEASED) - released);
@@ -532,20 +491,19 @@ static void longterm_pin_of_held_coherent_page_fails_busy(struct kunit *test)
 	long n;
 
 	dev_setup(test, MEMORY_DEVICE_COHERENT, &s);
-	get_page(s.dpage);
+	zdt_get_page(test, s.dpage);
 	before = page_ref_count(s.dpage);
 	n = gup_bounded(test, s.dev, v, s.addr, FOLL_WRITE | FOLL_LONGTERM, &page);
 	KUNIT_EXPECT_EQ(test, n, -EBUSY);
 	if (n > 0)
-		unpin_user_page(page);
+		gup_release(test, v, page);
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage), before);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(s.dpage)));
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 0);
 	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired,
 			foll_pin_stat(NR_FOLL_PIN_RELEASED) - released);
-	put_page(s.dpage);
+	zdt_put_page(test, s.dpage);
 	KUNIT_EXPECT_PTR_EQ(test, mapped_page(test, s.dev, s.addr), s.dpage);
-	dev_unmap_user_page(test, &s);
 }
 
 /*
@@ -571,7 +529,7 @@ static void gup_faults_device_private_page_back_to_ram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_migrated_to_ram), 1);
 	if (!is_zone_device_page(page))
 		expect_data(test, page, s.pattern, sizeof(s.pattern));
-	gup_release(v, page);
+	gup_release(test, v, page);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 1);
 }
 
@@ -594,11 +552,10 @@ static void fast_only_leaves_device_private_page_alone(struct kunit *test)
 			&page);
 	KUNIT_EXPECT_EQ(test, n, 0);
 	if (n > 0)
-		put_page(page);
+		gup_release(test, &fast_only_variant, page);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_migrate_to_ram), 0);
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 0);
-	dev_unmap_user_page(test, &s);
 }
 
 static struct kunit_case zone_device_gup_cases[] = {

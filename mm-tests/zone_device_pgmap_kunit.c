@@ -66,14 +66,27 @@ static void unlock_allocated(struct page *page)
 		unlock_page(page);
 }
 
+/*
+ * A page (of @order) allocated from @dev, its reference the case's
+ * (zdt_own_page(): put with zdt_put_page() or at the end), still locked.
+ */
+static struct page *alloc_owned(struct kunit *test, struct zdt_device *dev,
+				unsigned int order)
+{
+	struct page *page = zdt_device_alloc_page(dev, order);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	zdt_own_page(test, page);
+	return page;
+}
+
 /* A device of the case's type with one page allocated from it, unlocked. */
 static struct page *alloc_unlocked(struct kunit *test, struct zdt_device **devp)
 {
 	struct zdt_device *dev = zdt_device_create(test, param_type(test),
 						   ZDT_DEVICE_PAGES);
-	struct page *page = zdt_device_alloc_page(dev, 0);
+	struct page *page = alloc_owned(test, dev, 0);
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
 	unlock_allocated(page);
 	*devp = dev;
 	return page;
@@ -113,7 +126,7 @@ static void allocated_page_has_one_reference(struct kunit *test)
 	struct page *page = alloc_unlocked(test, &dev);
 
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
-	put_page(page);
+	zdt_put_page(test, page);
 }
 
 /*
@@ -125,12 +138,11 @@ static void allocated_page_is_locked(struct kunit *test)
 {
 	struct zdt_device *dev = zdt_device_create(test, param_type(test),
 						   ZDT_DEVICE_PAGES);
-	struct page *page = zdt_device_alloc_page(dev, 0);
+	struct page *page = alloc_owned(test, dev, 0);
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_TRUE(test, PageLocked(page));
 	unlock_allocated(page);
-	put_page(page);
+	zdt_put_page(test, page);
 }
 
 /*
@@ -144,7 +156,7 @@ static void allocated_page_belongs_to_its_pgmap(struct kunit *test)
 
 	KUNIT_EXPECT_PTR_EQ(test, zdt_page_pgmap(page), &dev->pgmap);
 	KUNIT_EXPECT_TRUE(test, is_zone_device_page(page));
-	put_page(page);
+	zdt_put_page(test, page);
 }
 
 /*
@@ -161,7 +173,7 @@ static void allocated_page_holds_a_pgmap_reference(struct kunit *test)
 	zdt_device_unmap_start(dev);
 	KUNIT_EXPECT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_BLOCKED_MS),
 			-ETIMEDOUT);
-	put_page(page);
+	zdt_put_page(test, page);
 	KUNIT_EXPECT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_PROMPT_MS), 0);
 }
 
@@ -175,10 +187,10 @@ static void final_put_calls_free_callback_once(struct kunit *test)
 	struct zdt_device *dev;
 	struct page *page = alloc_unlocked(test, &dev);
 
-	get_page(page);
-	put_page(page);
+	zdt_get_page(test, page);
+	zdt_put_page(test, page);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
-	put_page(page);
+	zdt_put_page(test, page);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
 }
 
@@ -192,7 +204,7 @@ static void final_put_leaves_refcount_zero(struct kunit *test)
 	struct zdt_device *dev;
 	struct page *page = alloc_unlocked(test, &dev);
 
-	put_page(page);
+	zdt_put_page(test, page);
 	KUNIT_ASSERT_EQ(test, atomic_read(&dev->nr_free), 1);
 	KUNIT_EXPECT_EQ(test, dev->free_refcount, 0);
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
@@ -208,7 +220,7 @@ static void final_put_drops_the_pgmap_reference(struct kunit *test)
 	struct zdt_device *dev;
 	struct page *page = alloc_unlocked(test, &dev);
 
-	put_page(page);
+	zdt_put_page(test, page);
 	zdt_device_unmap_start(dev);
 	KUNIT_EXPECT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_PROMPT_MS), 0);
 }
@@ -224,13 +236,13 @@ static void freed_page_can_be_handed_out_again(struct kunit *test)
 	struct page *page = alloc_unlocked(test, &dev);
 	struct page *again;
 
-	put_page(page);
-	again = zdt_device_alloc_page(dev, 0);
+	zdt_put_page(test, page);
+	again = alloc_owned(test, dev, 0);
 	KUNIT_ASSERT_PTR_EQ(test, again, page);
 	KUNIT_EXPECT_EQ(test, page_ref_count(again), 1);
 	KUNIT_EXPECT_TRUE(test, PageLocked(again));
 	unlock_allocated(again);
-	put_page(again);
+	zdt_put_page(test, again);
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 2);
 }
 
@@ -250,8 +262,7 @@ static void large_folio_init_counts_one_reference(struct kunit *test)
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
 		kunit_skip(test, "needs large device folios (zone_device_folio_init, 6.19+)");
 	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
-	page = zdt_device_alloc_page(dev, order);
-	KUNIT_ASSERT_NOT_NULL(test, page);
+	page = alloc_owned(test, dev, order);
 	folio = page_folio(page);
 	unlock_allocated(page);
 
@@ -260,7 +271,7 @@ static void large_folio_init_counts_one_reference(struct kunit *test)
 	for (i = 1; i < (1UL << order); i++)
 		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(page + i), 0,
 				    "tail page %lu", i);
-	folio_put(folio);
+	zdt_put_page(test, page);
 }
 
 /*
@@ -278,10 +289,9 @@ static void large_folio_final_put_frees_it_once(struct kunit *test)
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
 		kunit_skip(test, "needs large device folios (zone_device_folio_init, 6.19+)");
 	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
-	page = zdt_device_alloc_page(dev, order);
-	KUNIT_ASSERT_NOT_NULL(test, page);
+	page = alloc_owned(test, dev, order);
 	unlock_allocated(page);
-	folio_put(page_folio(page));
+	zdt_put_page(test, page);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
 	for (i = 0; i < (1UL << order); i++)
