@@ -587,10 +587,9 @@ EXPORT_SYMBOL_GPL(zdt_expect_page_state);
 
 void zdt_drain_lru(void)
 {
-	if (IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE))
-		lru_add_drain_all();
-	else
-		lru_add_drain();
+#if IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
+	lru_add_drain_all();
+#endif
 }
 EXPORT_SYMBOL_GPL(zdt_drain_lru);
 

@@ -253,8 +253,8 @@ void zdt_expect_page_state(struct kunit *test, struct zdt_page_state now,
  * zdt_drain_lru() - empty the per-CPU LRU batches
  *
  * Each holds a reference on the system folios it carries, so that refcounts
- * compare exactly only after this.  Every CPU's with the fixture built in
- * (lru_add_drain_all() is not exported), else this CPU's.
+ * compare exactly only after this.  Only with the fixture built in: neither
+ * lru_add_drain_all() nor lru_add_drain() is exported.
  */
 void zdt_drain_lru(void);
 
