@@ -4,10 +4,11 @@
  * finds a device-private entry and calls the pgmap's migrate_to_ram(), which
  * must bring the data back to system RAM (mm/memory.c).
  *
- * Each case maps one anonymous page into the test's mm (kunit_vm_mmap()),
- * writes a pattern, migrates it to a fake device-private page with
- * migrate_vma_*(), and then reads it with copy_from_user(), which faults.
- * The fixture's migrate_to_ram records what it saw while it ran.
+ * Each case starts from one page of the test's mm moved to a fake
+ * device-private page (zdt_page_on_device()) and reads it from the CPU in a
+ * bounded thread of the fixture's (zdt_cpu_read(), zdt_reader_create()),
+ * which faults.  The fixture's migrate_to_ram records what it saw while it
+ * ran.
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>

@@ -26,7 +26,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/random.h>
-#include <linux/rcupdate_trace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -412,7 +412,7 @@ void zdt_hold(struct kunit *test, enum zdt_hold_stage stage,
 
 	if (!h) {
 		release(data);
-		KUNIT_FAIL(test, "zdt_hold: out of memory");
+		KUNIT_FAIL(test, "%s: out of memory", __func__);
 		return;
 	}
 	h->stage = stage;
@@ -423,7 +423,7 @@ void zdt_hold(struct kunit *test, enum zdt_hold_stage stage,
 	spin_unlock(&zdt_held_lock);
 	/* On failure _or_reset runs the action: @data is released. */
 	if (kunit_add_action_or_reset(test, zdt_held_action, h))
-		KUNIT_FAIL(test, "zdt_hold: kunit_add_action_or_reset failed");
+		KUNIT_FAIL(test, "%s: kunit_add_action_or_reset failed", __func__);
 }
 EXPORT_SYMBOL_GPL(zdt_hold);
 
@@ -439,7 +439,7 @@ void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
 		}
 	}
 	spin_unlock(&zdt_held_lock);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, h, "zdt_release: %ps(%p) is not held",
+	KUNIT_ASSERT_NOT_NULL_MSG(test, h, "%s: %ps(%p) is not held", __func__,
 				  release, data);
 	kunit_remove_action(test, zdt_held_action, h);
 	zdt_held_free(h);
@@ -630,7 +630,8 @@ static void zdt_thread_release(void *data)
 	}
 	if (!wait_for_completion_timeout(&t->done,
 					 msecs_to_jiffies(ZDT_ACCESS_MS))) {
-		KUNIT_FAIL(t->test, "%s thread still running when the case ended: leaked, with what it uses",
+		KUNIT_FAIL(t->test,
+			   "%s thread still running when the case ended: leaked, with what it uses",
 			   t->name);
 		return;
 	}
@@ -952,6 +953,33 @@ static struct page *zdt_backing_page(struct page *page)
 }
 
 /*
+ * A locked system folio of @order for @vma at @addr holding the data of the
+ * 1 << @order device pages from @spage on: its dst entry (MIGRATE_PFN_COMPOUND
+ * if large), or 0 if none could be allocated.
+ */
+static unsigned long zdt_ram_copy(struct vm_area_struct *vma, unsigned long addr,
+				  struct page *spage, unsigned int order)
+{
+	struct folio *folio = NULL;
+	struct page *page;
+	unsigned long i;
+
+	if (order) {
+		folio = zdt_vma_alloc_folio(order, vma, addr);
+	} else {
+		page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma, addr);
+		folio = page ? page_folio(page) : NULL;
+	}
+	if (!folio)
+		return 0;
+	folio_lock(folio);
+	for (i = 0; i < (1UL << order); i++)
+		memcpy(page_address(folio_page(folio, i)), zdt_page_data(spage + i),
+		       PAGE_SIZE);
+	return migrate_pfn(folio_pfn(folio)) | (order ? ZDT_MIGRATE_PFN_COMPOUND : 0);
+}
+
+/*
  * Moves the faulting device-private folio back to system RAM, as
  * lib/test_hmm.c's dmirror_devmem_fault() does: a PTE fault moves its page,
  * a PMD fault (do_huge_pmd_device_private(), no vmf->pte) the whole large
@@ -962,7 +990,7 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 {
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(vmf->page));
 	unsigned int order = vmf->pte ? 0 : folio_order(page_folio(vmf->page));
-	unsigned long nr = 1UL << order, i;
+	unsigned long nr = 1UL << order;
 	unsigned long start = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 	struct migrate_vma args = {
 		.vma		= vmf->vma,
@@ -974,7 +1002,6 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 		.fault_page	= vmf->page,
 	};
 	unsigned long small_src = 0, small_dst = 0;
-	struct folio *dfolio;
 	struct page *spage;
 	vm_fault_t ret;
 
@@ -999,21 +1026,14 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 		spage = migrate_pfn_to_page(args.src[0]);
 		if (!(args.src[0] & ZDT_MIGRATE_PFN_COMPOUND))
 			order = 0;
-		dfolio = order ? zdt_vma_alloc_folio(order, vmf->vma, start) :
-			page_folio(alloc_page_vma(GFP_HIGHUSER_MOVABLE, vmf->vma,
-						  vmf->address));
-		if (!dfolio) {
+		args.dst[0] = zdt_ram_copy(vmf->vma, order ? start : vmf->address,
+					   spage, order);
+		if (!args.dst[0]) {
 			migrate_vma_finalize(&args);
 			ret = VM_FAULT_OOM;
 			goto out;
 		}
-		folio_lock(dfolio);
-		for (i = 0; i < (1UL << order); i++)
-			copy_highpage(folio_page(dfolio, i),
-				      zdt_backing_page(spage) + i);
-		args.dst[0] = migrate_pfn(folio_pfn(dfolio)) |
-			      (args.src[0] & MIGRATE_PFN_WRITE) |
-			      (order ? ZDT_MIGRATE_PFN_COMPOUND : 0);
+		args.dst[0] |= args.src[0] & MIGRATE_PFN_WRITE;
 	}
 	migrate_vma_pages(&args);
 	if (args.src[0] & MIGRATE_PFN_MIGRATE)
@@ -1301,16 +1321,9 @@ void zdt_migration_finalize(struct zdt_migration *m)
 EXPORT_SYMBOL_GPL(zdt_migration_finalize);
 
 unsigned long zdt_migration_ram_copy(struct zdt_migration *m,
-				     struct page *spage)
+				     struct page *spage, unsigned int order)
 {
-	struct page *page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, m->args.vma,
-					   m->args.start);
-
-	if (!page)
-		return 0;
-	lock_page(page);
-	memcpy(page_address(page), zdt_page_data(spage), PAGE_SIZE);
-	return migrate_pfn(page_to_pfn(page));
+	return zdt_ram_copy(m->args.vma, m->args.start, spage, order);
 }
 EXPORT_SYMBOL_GPL(zdt_migration_ram_copy);
 
@@ -1510,14 +1523,18 @@ void zdt_migration_setup(struct zdt_migration *m)
 }
 EXPORT_SYMBOL_GPL(zdt_migration_setup);
 
-void zdt_migration_pages(struct zdt_migration *m) { }
+void zdt_migration_pages(struct zdt_migration *m)
+{
+}
 EXPORT_SYMBOL_GPL(zdt_migration_pages);
 
-void zdt_migration_finalize(struct zdt_migration *m) { }
+void zdt_migration_finalize(struct zdt_migration *m)
+{
+}
 EXPORT_SYMBOL_GPL(zdt_migration_finalize);
 
 unsigned long zdt_migration_ram_copy(struct zdt_migration *m,
-				     struct page *spage)
+				     struct page *spage, unsigned int order)
 {
 	return 0;
 }
@@ -1532,11 +1549,15 @@ int zdt_evict_collect(unsigned long *src, unsigned long pfn,
 EXPORT_SYMBOL_GPL(zdt_evict_collect);
 
 void zdt_evict_pages(unsigned long *src, unsigned long *dst,
-		     unsigned long npages) { }
+		     unsigned long npages)
+{
+}
 EXPORT_SYMBOL_GPL(zdt_evict_pages);
 
 void zdt_evict_finalize(unsigned long *src, unsigned long *dst,
-			unsigned long npages) { }
+			unsigned long npages)
+{
+}
 EXPORT_SYMBOL_GPL(zdt_evict_finalize);
 
 int zdt_migrate_coherent_folio(struct folio *folio)
@@ -1553,17 +1574,14 @@ static int __init zdt_fixture_init(void)
 	if (!zdt_run_seed)
 		zdt_run_seed = get_random_u32() ?: 1;
 	/*
-	 * With CONFIG_PROVE_RCU the RCU Tasks self-tests print "Callback from
-	 * call_rcu_tasks() invoked." whenever their grace period ends, which
+	 * With CONFIG_PROVE_RCU the RCU Tasks self-test prints "Callback from
+	 * call_rcu_tasks() invoked." whenever its grace period ends, which
 	 * on a slow guest can be after KUnit began its KTAP output: one such
 	 * line between "KTAP version 1" and "# Subtest:" made kunit.py's
-	 * parser lose every suite after the first.  Let them report now.
+	 * parser lose every suite after the first.  Let it report now.
 	 */
 #ifdef CONFIG_TASKS_RCU
 	rcu_barrier_tasks();
-#endif
-#ifdef CONFIG_TASKS_TRACE_RCU
-	rcu_barrier_tasks_trace();
 #endif
 	register_console(&zdt_console);
 	/* The first line the watch must see (zdt_case_begin() checks). */

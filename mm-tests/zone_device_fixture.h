@@ -118,6 +118,7 @@ bool zdt_data_is(struct kunit *test, const void *buf, size_t len,
  * @ZDT_HELD_PAGE: references, pins and locks on pages (latest first)
  * @ZDT_HELD_THREAD: helper threads, which may wait on those
  * @ZDT_HELD_MAPPING: user mappings, which the threads may be using
+ * @ZDT_HELD_STAGES: how many stages there are
  */
 enum zdt_hold_stage {
 	ZDT_HELD_PAGE,
@@ -164,6 +165,12 @@ static inline bool zdt_has_data(struct kunit *test, const void *data,
  * get_page(); put back with zdt_put_page(), or when the case ends.
  */
 void zdt_get_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_put_page() - put now a reference zdt_get_page() or zdt_own_page() gave
+ * @test: the case
+ * @page: the page (the latest of its references the case holds)
+ */
 void zdt_put_page(struct kunit *test, struct page *page);
 
 /**
@@ -185,6 +192,13 @@ void zdt_own_page(struct kunit *test, struct page *page);
  * Unlocked with zdt_unlock_page(), or when the case ends.
  */
 void zdt_lock_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_unlock_page() - unlock now a page zdt_lock_page() locked
+ * @test: the case
+ * @page: the page; left alone if something else unlocked it meanwhile
+ *	(unlocking an unlocked page would BUG)
+ */
 void zdt_unlock_page(struct kunit *test, struct page *page);
 
 /**
@@ -237,6 +251,12 @@ struct zdt_page_state {
 	bool locked;
 };
 
+/**
+ * zdt_page_state() - read what @page's folio looks like now
+ * @page: the page
+ *
+ * Return: its refcount, mapcount and lock.
+ */
 struct zdt_page_state zdt_page_state(struct page *page);
 
 /**
@@ -338,16 +358,34 @@ struct zdt_thread *zdt_reader_create(struct kunit *test, unsigned long addr);
 struct zdt_thread *zdt_forked_reader_create(struct kunit *test,
 					    unsigned long addr);
 
-/* Frees @t, finished, before the case ends (a case that makes many). */
+/**
+ * zdt_thread_free() - free a finished thread before the case ends
+ * @test: the case
+ * @t: the thread (a case that makes many, one per round)
+ */
 void zdt_thread_free(struct kunit *test, struct zdt_thread *t);
 
-/* Lets @t run @fn. */
+/**
+ * zdt_thread_start() - let @t run its @fn
+ * @t: the thread, with its inputs filled in
+ */
 void zdt_thread_start(struct zdt_thread *t);
 
-/* True once @t's @fn returned, false after @ms without that. */
+/**
+ * zdt_thread_wait() - wait, bounded, for @t's @fn to return
+ * @t: the thread
+ * @ms: how long at most
+ *
+ * Return: true once it returned, false after @ms without that.
+ */
 bool zdt_thread_wait(struct zdt_thread *t, unsigned int ms);
 
-/* The faults @t took since zdt_thread_start(). */
+/**
+ * zdt_thread_faults() - the page faults @t took since zdt_thread_start()
+ * @t: the thread
+ *
+ * Return: its minor and major faults since then.
+ */
 unsigned long zdt_thread_faults(struct zdt_thread *t);
 
 struct zdt_device;
@@ -512,49 +550,98 @@ struct zdt_migration {
 void zdt_migration_init(struct kunit *test, struct zdt_migration *m,
 			unsigned long addr, unsigned long npages, void *owner,
 			unsigned long flags);
-/* mmap_read_lock() and migrate_vma_setup(); its result in m->ret. */
+
+/**
+ * zdt_migration_setup() - mmap_read_lock() and migrate_vma_setup()
+ * @m: the migration, from zdt_migration_init()
+ *
+ * What setup returned (or -ENOENT: no VMA at the start) is in @m->ret; the
+ * mmap lock stays held until zdt_migration_finalize().
+ */
 void zdt_migration_setup(struct zdt_migration *m);
-/* migrate_vma_pages(). */
+
+/**
+ * zdt_migration_pages() - migrate_vma_pages()
+ * @m: the migration, set up, its dst entries filled in
+ */
 void zdt_migration_pages(struct zdt_migration *m);
-/* migrate_vma_finalize() (if setup succeeded) and mmap_read_unlock(). */
+
+/**
+ * zdt_migration_finalize() - migrate_vma_finalize() and mmap_read_unlock()
+ * @m: the migration; finalized only if its setup succeeded
+ */
 void zdt_migration_finalize(struct zdt_migration *m);
 
 /**
- * zdt_migration_ram_copy() - a system page for a move back to RAM
+ * zdt_migration_ram_copy() - a system folio for a move back to RAM
  * @m: the migration, set up
- * @spage: the device page whose data it gets
+ * @spage: the first device page whose data it gets
+ * @order: the folio's order (PMD order for a compound entry, else 0)
  *
- * Return: a locked system page holding @spage's data, as a dst entry
- * (migrate_pfn()), or 0 if none could be allocated.
+ * Return: a locked system folio at the start of the range holding the data
+ * of the 1 << @order device pages from @spage on, as a dst entry
+ * (migrate_pfn(), with MIGRATE_PFN_COMPOUND if large), or 0 if none could be
+ * allocated.
  */
 unsigned long zdt_migration_ram_copy(struct zdt_migration *m,
-				     struct page *spage);
+				     struct page *spage, unsigned int order);
 #endif /* CONFIG_MIGRATION */
 
-/*
- * Eviction of device pfns (mm/migrate_device.c): the collection by range
- * (migrate_device_range()) or by list (migrate_device_pfns(), 6.15: src
- * holds the pfns on entry), then migrate_device_pages() and
- * migrate_device_finalize().  -EOPNOTSUPP where the kernel has not the call.
+/**
+ * zdt_evict_collect() - collect device pfns for eviction
+ * @src: @npages entries, filled in as migrate_device_range() does
+ * @pfn: the first device pfn
+ * @npages: how many
+ * @by_list: with migrate_device_pfns() (6.15) from a list of the pfns,
+ *	else with migrate_device_range()
+ *
+ * Eviction moves device pages back to system RAM without knowing their
+ * mappings (mm/migrate_device.c): collect, the caller allocates and copies,
+ * zdt_evict_pages(), zdt_evict_finalize().
+ *
+ * Return: what the call returned, -EOPNOTSUPP where the kernel has not got it.
  */
 int zdt_evict_collect(unsigned long *src, unsigned long pfn,
 		      unsigned long npages, bool by_list);
+
+/**
+ * zdt_evict_pages() - migrate_device_pages()
+ * @src: as collected
+ * @dst: the system pages the caller copied to (migrate_pfn()), or 0
+ * @npages: how many
+ */
 void zdt_evict_pages(unsigned long *src, unsigned long *dst,
 		     unsigned long npages);
+
+/**
+ * zdt_evict_finalize() - migrate_device_finalize()
+ * @src: as after zdt_evict_pages()
+ * @dst: as given to it
+ * @npages: how many
+ */
 void zdt_evict_finalize(unsigned long *src, unsigned long *dst,
 			unsigned long npages);
 
 /*
- * migrate_device_coherent_folio() (mm-internal: only with the fixture built
- * in, ZDT_CAN_MIGRATE_COHERENT_FOLIO), which GUP FOLL_LONGTERM calls on a
- * device-coherent folio; consumes the caller's reference.  -EOPNOTSUPP where
- * it cannot be called.
+ * Where zdt_migrate_coherent_folio() can call migrate_device_coherent_folio(),
+ * which is mm-internal: with the fixture built in.
  */
 #define ZDT_CAN_MIGRATE_COHERENT_FOLIO \
 	(IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE) && \
 	 IS_ENABLED(CONFIG_DEVICE_MIGRATION))
 #define ZDT_NO_COHERENT_FOLIO_MIGRATION \
 	"needs the suites built in (=y) with CONFIG_DEVICE_MIGRATION: migrate_device_coherent_folio() is mm-internal"
+
+/**
+ * zdt_migrate_coherent_folio() - migrate_device_coherent_folio()
+ * @folio: a device-coherent folio, with a reference of the caller's that the
+ *	call consumes
+ *
+ * What GUP FOLL_LONGTERM calls on a device-coherent folio.
+ *
+ * Return: what it returned, or -EOPNOTSUPP where it cannot be called
+ * (!ZDT_CAN_MIGRATE_COHERENT_FOLIO).
+ */
 int zdt_migrate_coherent_folio(struct folio *folio);
 
 #ifdef CONFIG_ZONE_DEVICE
@@ -563,26 +650,60 @@ int zdt_migrate_coherent_folio(struct folio *folio);
 extern const struct dev_pagemap_ops zdt_ops_without_free;
 extern const struct dev_pagemap_ops zdt_ops_without_migrate_to_ram;
 
-/*
- * A device of @type over @nr_pages pages, ops and owner filled in, not yet
- * mapped: a case may break the pgmap before zdt_device_map().  SKIPs when
- * @type needs the reserved RAM range and none was given.
+/**
+ * zdt_device_prepare() - a fake device, not mapped yet
+ * @test: the case
+ * @type: its memory type
+ * @nr_pages: its size in pages
+ *
+ * A dev_pagemap of @type over @nr_pages pages with the fixture's counting
+ * ops and an owner, so that a case may break it before zdt_device_map().
+ * Skips when @type needs the reserved RAM range and none was given.  Torn
+ * down by KUnit, bounded (what the case holds is released first).
+ *
+ * Return: the device.
  */
 struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 				      unsigned long nr_pages);
-/* memremap_pages(); 0 or the error it returned. */
+
+/**
+ * zdt_device_map() - memremap_pages() of a prepared device
+ * @dev: the device
+ *
+ * Return: 0, or the error memremap_pages() returned.
+ */
 int zdt_device_map(struct zdt_device *dev);
-/* prepare + map, asserting success. */
+
+/**
+ * zdt_device_create() - a fake device, mapped
+ * @test: the case
+ * @type: its memory type
+ * @nr_pages: its size in pages
+ *
+ * zdt_device_prepare() and zdt_device_map(), asserting success.
+ *
+ * Return: the device.
+ */
 struct zdt_device *zdt_device_create(struct kunit *test, enum memory_type type,
 				     unsigned long nr_pages);
 
-/*
- * memunmap_pages() waits, unbounded, for every page reference to the pgmap.
- * These run it in a helper thread so a leaked reference is a FAIL, not a hung
- * kernel: _start() begins it, _wait() returns 0 once it finished or
- * -ETIMEDOUT.  A device whose unmap never finishes is leaked on purpose.
+/**
+ * zdt_device_unmap_start() - begin memunmap_pages() in a helper thread
+ * @dev: the device
+ *
+ * memunmap_pages() waits, unbounded, for every page reference to the
+ * pgmap: in a thread of its own a leaked reference is a FAIL, not a hung
+ * kernel.  A device whose unmap never finishes is leaked on purpose.
  */
 void zdt_device_unmap_start(struct zdt_device *dev);
+
+/**
+ * zdt_device_unmap_wait() - wait, bounded, for zdt_device_unmap_start()
+ * @dev: the device
+ * @timeout_ms: how long at most
+ *
+ * Return: 0 once the unmap finished, -ETIMEDOUT if it still waits.
+ */
 int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms);
 
 static inline struct page *zdt_device_page(struct zdt_device *dev,
@@ -591,35 +712,56 @@ static inline struct page *zdt_device_page(struct zdt_device *dev,
 	return pfn_to_page(dev->pfn_first + i);
 }
 
-/*
- * A free page of @dev handed out as a driver does (zone_device_page_init):
- * refcount 1, locked, and for PRIVATE zeroed backing data.  NULL if none is
- * free.
+/**
+ * zdt_device_alloc_page() - hand out a free page of @dev, as a driver does
+ * @dev: the device
+ * @order: the folio's order (0 before 6.19)
+ *
+ * zone_device_page_init() / zone_device_folio_init(): refcount 1, locked,
+ * and for PRIVATE zeroed backing data.  The reference is the caller's
+ * (zdt_own_page() hands it to KUnit).
+ *
+ * Return: the (head) page, or NULL if none is free.
  */
 struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order);
 
-/*
- * migrate_vma_*() the anonymous range [addr, addr + npages pages) of the
- * test's mm to pages of @dev, copying the data; the number of pages moved.
- * CPU access later faults them back through the fixture's migrate_to_ram.
+/**
+ * zdt_migrate_to_device() - move user pages to @dev
+ * @dev: the device
+ * @addr: start of an anonymous range of the test's mm
+ * @npages: its pages
+ *
+ * migrate_vma_*() with the data copied; a CPU access later faults them back
+ * through the fixture's migrate_to_ram().
+ *
+ * Return: how many pages moved.
  */
 unsigned long zdt_migrate_to_device(struct zdt_device *dev, unsigned long addr,
 				    unsigned long npages);
 
-/*
- * migrate_vma_*() the empty (never touched), PMD-aligned anonymous range
- * [addr, addr + PMD_SIZE) of the test's mm to one large folio of @dev,
- * mapped by one PMD-level device-private entry; its head page.  Its data
- * starts zeroed.  Needs ZDT_HAS_LARGE_DEVICE_FOLIOS and
- * thp_migration_supported().
+/**
+ * zdt_migrate_pmd_to_device() - move an empty PMD-sized range to @dev
+ * @dev: the device, PTRS_PER_PMD pages or more
+ * @addr: PMD-aligned start of an anonymous range never touched
+ *
+ * migrate_vma_*() of [@addr, @addr + PMD_SIZE) to one large folio of @dev,
+ * mapped by one PMD-level device-private entry, its data zeroed.  Needs
+ * ZDT_HAS_LARGE_DEVICE_FOLIOS and thp_migration_supported()
+ * (zdt_pmd_on_device() checks both).
+ *
+ * Return: the folio's head page.
  */
 struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
 				       unsigned long addr);
 
-/*
- * The bytes behind a device page: for PRIVATE the system page kept in
- * zone_device_data since allocation (freed with the page), for the other
- * types the page itself.
+/**
+ * zdt_page_data() - the bytes behind a device page
+ * @page: a page of a fixture device
+ *
+ * For PRIVATE the system page kept in zone_device_data since allocation
+ * (freed with the page), for the other types the page itself.
+ *
+ * Return: their kernel address.
  */
 void *zdt_page_data(struct page *page);
 

@@ -10,7 +10,7 @@
  * Documentation/core-api/pin_user_pages.rst.
  *
  * The first part needs no ZONE_DEVICE: it pins ordinary anonymous memory of
- * the test's own mm (kunit_vm_mmap()) and runs under UML too (the large folio
+ * the test's own mm (zdt_user_pages()) and runs under UML too (the large folio
  * case skips there: no THP).  The second part migrates that memory to a fake
  * device-coherent or device-private page first (zone_device_fixture) and
  * SKIPs without ZONE_DEVICE.
@@ -192,6 +192,42 @@ static long foll_pin_stat(enum node_stat_item item)
 	return sum;
 }
 
+/* The FOLL_PIN counters at one moment (foll_pin_stat()). */
+struct pin_counts {
+	long acquired;
+	long released;
+};
+
+static struct pin_counts pin_counts_now(void)
+{
+	return (struct pin_counts) {
+		.acquired = foll_pin_stat(NR_FOLL_PIN_ACQUIRED),
+		.released = foll_pin_stat(NR_FOLL_PIN_RELEASED),
+	};
+}
+
+/* Expects @acquired pins and @released unpins counted since @then. */
+static void expect_pin_counts(struct kunit *test, struct pin_counts then,
+			      long acquired, long released)
+{
+	struct pin_counts now = pin_counts_now();
+
+	KUNIT_EXPECT_EQ_MSG(test, now.acquired - then.acquired, acquired,
+			    "nr_foll_pin_acquired since");
+	KUNIT_EXPECT_EQ_MSG(test, now.released - then.released, released,
+			    "nr_foll_pin_released since");
+}
+
+/* Expects as many unpins as pins counted since @then. */
+static void expect_pins_balanced(struct kunit *test, struct pin_counts then)
+{
+	struct pin_counts now = pin_counts_now();
+
+	KUNIT_EXPECT_EQ_MSG(test, now.acquired - then.acquired,
+			    now.released - then.released,
+			    "pins counted since, not all of them unpinned");
+}
+
 /*
  * A pin on a large folio adds one to its refcount and one to its exact
  * pincount, not GUP_PIN_COUNTING_BIAS (47e29d32afba "mm/gup:
@@ -241,15 +277,12 @@ static void pin_on_large_folio_counts_in_pincount(struct kunit *test)
  */
 static void pin_and_unpin_move_foll_pin_counters_together(struct kunit *test)
 {
-	long acquired = foll_pin_stat(NR_FOLL_PIN_ACQUIRED);
-	long released = foll_pin_stat(NR_FOLL_PIN_RELEASED);
+	struct pin_counts then = pin_counts_now();
 	struct page *page = grab(test, PIN);
 
-	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired, 1);
-	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_RELEASED) - released, 0);
+	expect_pin_counts(test, then, 1, 0);
 	ungrab(test, PIN, page);
-	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired, 1);
-	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_RELEASED) - released, 1);
+	expect_pin_counts(test, then, 1, 1);
 }
 
 /*
@@ -447,8 +480,7 @@ static void pin_keeps_coherent_page_in_place(struct kunit *test)
 static void longterm_pin_migrates_coherent_page_to_ram(struct kunit *test)
 {
 	const struct gup_variant *v = test->param_value;
-	long acquired = foll_pin_stat(NR_FOLL_PIN_ACQUIRED);
-	long released = foll_pin_stat(NR_FOLL_PIN_RELEASED);
+	struct pin_counts then = pin_counts_now();
 	struct dev_setup s;
 	struct page *page = NULL;
 	long n;
@@ -467,8 +499,7 @@ static void longterm_pin_migrates_coherent_page_to_ram(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(page)));
 	gup_release(test, v, page);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
-	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired,
-			foll_pin_stat(NR_FOLL_PIN_RELEASED) - released);
+	expect_pins_balanced(test, then);
 }
 
 /*
@@ -483,8 +514,7 @@ static void longterm_pin_migrates_coherent_page_to_ram(struct kunit *test)
 static void longterm_pin_of_held_coherent_page_fails_busy(struct kunit *test)
 {
 	const struct gup_variant *v = test->param_value;
-	long acquired = foll_pin_stat(NR_FOLL_PIN_ACQUIRED);
-	long released = foll_pin_stat(NR_FOLL_PIN_RELEASED);
+	struct pin_counts then = pin_counts_now();
 	struct dev_setup s;
 	struct page *page = NULL;
 	int before;
@@ -499,8 +529,7 @@ static void longterm_pin_of_held_coherent_page_fails_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ref_count(s.dpage), before);
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(s.dpage)));
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.dev->nr_free), 0);
-	KUNIT_EXPECT_EQ(test, foll_pin_stat(NR_FOLL_PIN_ACQUIRED) - acquired,
-			foll_pin_stat(NR_FOLL_PIN_RELEASED) - released);
+	expect_pins_balanced(test, then);
 	zdt_put_page(test, s.dpage);
 	KUNIT_EXPECT_PTR_EQ(test, mapped_page(test, s.dev, s.addr), s.dpage);
 }

@@ -101,7 +101,7 @@ static void setup_selects_by_flags_and_owner(struct kunit *test)
 		   MIGRATE_PFN_WRITE;
 
 	zdt_migration_init(test, &m, addr, 1, p->our_owner ? (void *)dev : &other_owner,
-		   p->flags);
+			   p->flags);
 	zdt_migration_setup(&m);
 	cpages = m.args.cpages;
 	src = m.args.src[0];
@@ -155,7 +155,7 @@ static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
 	src_setup = m.args.src[0];
 	rpage = NULL;
 	if (!m.ret && (src_setup & MIGRATE_PFN_MIGRATE)) {
-		m.args.dst[0] = zdt_migration_ram_copy(&m, dpage);
+		m.args.dst[0] = zdt_migration_ram_copy(&m, dpage, 0);
 		rpage = migrate_pfn_to_page(m.args.dst[0]);
 		if (rpage) {
 			/* Ours, to see that finalize drops exactly its own. */
@@ -190,6 +190,71 @@ static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_migrate_to_ram), 1,
 			    "the CPU access did not go through the device page");
+}
+
+/* Requests migrate_vma_setup() must refuse, one thing wrong in each. */
+
+enum refusal { EMPTY_RANGE, PAST_THE_VMA, NO_DST_ARRAY, SYSTEM_FAULT_PAGE };
+
+struct refusal_param {
+	const char *desc;
+	enum refusal what;
+};
+
+static const struct refusal_param refusal_params[] = {
+	{ "empty range", EMPTY_RANGE },
+	{ "range past the end of the VMA", PAST_THE_VMA },
+	{ "no dst array", NO_DST_ARRAY },
+	{ "fault_page a system page", SYSTEM_FAULT_PAGE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(refusal, refusal_params, desc);
+
+/*
+ * migrate_vma_setup() refuses, with -EINVAL and before it collects
+ * anything, a range that is empty or leaves its VMA, a request without src
+ * or dst array, and a fault_page that is not device-private (8763cb45ab96
+ * "mm/migrate: new memory migration helper for use with device memory";
+ * the fault_page check came with it in 16ce101db85d "mm/memory.c: fix race
+ * when faulting a device private page").  Succeeds if setup returns -EINVAL
+ * and the system page the range starts at is as before: mapped, unlocked,
+ * its refcount unchanged.
+ */
+static void setup_refuses_a_malformed_request(struct kunit *test)
+{
+	const struct refusal_param *p = test->param_value;
+	unsigned long addr = zdt_user_pages(test, 1);
+	struct page *page = zdt_mapped_page(addr);
+	struct zdt_page_state before;
+	struct zdt_migration m;
+	unsigned long *dst;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	zdt_drain_lru();
+	before = zdt_page_state(page);
+	/* Arrays for two pages, in case a kernel walks past the VMA. */
+	zdt_migration_init(test, &m, addr, 2, NULL, MIGRATE_VMA_SELECT_SYSTEM);
+	m.args.end = addr + PAGE_SIZE;
+	dst = m.args.dst;
+	if (p->what == EMPTY_RANGE)
+		m.args.end = addr;
+	if (p->what == PAST_THE_VMA)
+		m.args.end = addr + 2 * PAGE_SIZE;
+	if (p->what == NO_DST_ARRAY)
+		m.args.dst = NULL;
+	if (p->what == SYSTEM_FAULT_PAGE) {
+		m.args.fault_page = page;
+		zdt_lock_page(test, page);	/* as a fault would hold it */
+		before = zdt_page_state(page);
+	}
+	zdt_migration_setup(&m);
+	m.args.dst = dst;		/* what finalize needs if setup went on */
+	zdt_migration_finalize(&m);
+	zdt_drain_lru();
+
+	KUNIT_EXPECT_EQ(test, m.ret, -EINVAL);
+	zdt_expect_page_state(test, zdt_page_state(page), before, "after the refused setup");
+	KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(addr), page);
 }
 
 /* args->fault_page held locked or not by the caller. */
@@ -365,6 +430,7 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
+	KUNIT_CASE_PARAM(setup_refuses_a_malformed_request, refusal_gen_params),
 	KUNIT_CASE_PARAM(setup_follows_the_fault_page_lock_rule,
 			 fault_page_gen_params),
 	KUNIT_CASE_PARAM(eviction_moves_every_device_page_to_ram,

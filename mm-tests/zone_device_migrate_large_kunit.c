@@ -39,20 +39,16 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE), ZDT_PMD_MIDDLE);
 
 	zdt_migration_init(test, &m, base, nr, dev,
-		   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
 	zdt_migration_setup(&m);
 	src0 = m.args.src[0];
 	cpages = m.args.cpages;
 	for (i = 1; i < nr && !m.ret; i++)
 		others |= m.args.src[i];
 	if (!m.ret && (src0 & MIGRATE_PFN_MIGRATE) && (src0 & ZDT_MIGRATE_PFN_COMPOUND))
-		rfolio = zdt_vma_alloc_folio(order, m.args.vma, base);
-	if (rfolio) {
-		folio_lock(rfolio);
-		for (i = 0; i < nr; i++)
-			copy_highpage(folio_page(rfolio, i),
-				      virt_to_page(zdt_page_data(dpage + i)));
-		m.args.dst[0] = migrate_pfn(folio_pfn(rfolio)) | ZDT_MIGRATE_PFN_COMPOUND;
+		m.args.dst[0] = zdt_migration_ram_copy(&m, dpage, order);
+	if (m.args.dst[0]) {
+		rfolio = page_folio(migrate_pfn_to_page(m.args.dst[0]));
 		zdt_migration_pages(&m);
 	}
 	src_pages = m.args.src[0];
@@ -107,13 +103,13 @@ static void partial_range_splits_the_large_folio(struct kunit *test)
 
 	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
 	zdt_migration_init(test, &m, addr, 1, dev,
-		   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
 	zdt_migration_setup(&m);
 	if (!m.ret) {
 		src0 = m.args.src[0];
 		cpages = m.args.cpages;
 		if (src0 & MIGRATE_PFN_MIGRATE)
-			m.args.dst[0] = zdt_migration_ram_copy(&m, migrate_pfn_to_page(src0));
+			m.args.dst[0] = zdt_migration_ram_copy(&m, migrate_pfn_to_page(src0), 0);
 		zdt_migration_pages(&m);
 		src_pages = m.args.src[0];
 	}

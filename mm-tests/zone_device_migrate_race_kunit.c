@@ -61,7 +61,7 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 		for (i = 0; i < MIGRATING_FAULTERS; i++)
 			b[i] = zdt_thread_watch(f[i], MIGRATING_WINDOW_MS,
 						MIGRATING_MAX_FAULTS);
-		m.args.dst[0] = zdt_migration_ram_copy(&m, dpage);
+		m.args.dst[0] = zdt_migration_ram_copy(&m, dpage, 0);
 		rpage = migrate_pfn_to_page(m.args.dst[0]);
 		zdt_migration_pages(&m);
 		src_pages = m.args.src[0];
@@ -164,7 +164,7 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 			zdt_migration_setup(&m);
 		}
 		if (!m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE)) {
-			m.args.dst[0] = zdt_migration_ram_copy(&m, dpage);
+			m.args.dst[0] = zdt_migration_ram_copy(&m, dpage, 0);
 			zdt_migration_pages(&m);
 			if (m.args.src[0] & MIGRATE_PFN_MIGRATE)
 				by_driver++;

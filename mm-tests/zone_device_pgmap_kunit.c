@@ -246,6 +246,23 @@ static void freed_page_can_be_handed_out_again(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 2);
 }
 
+/* The order of the large device folios the cases allocate. */
+#define LARGE_ORDER		4
+
+/* A device of the case's type with one LARGE_ORDER folio allocated, unlocked. */
+static struct page *alloc_large_unlocked(struct kunit *test,
+					 struct zdt_device **devp)
+{
+	struct page *page;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	*devp = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
+	page = alloc_owned(test, *devp, LARGE_ORDER);
+	unlock_allocated(page);
+	return page;
+}
+
 /*
  * Large device folios (6.19+, zone_device_folio_init()): one reference for
  * the whole folio on the head, every tail page at 0, the folio of the order
@@ -253,22 +270,14 @@ static void freed_page_can_be_handed_out_again(struct kunit *test)
  */
 static void large_folio_init_counts_one_reference(struct kunit *test)
 {
-	const unsigned int order = 4;
 	struct zdt_device *dev;
-	struct folio *folio;
-	struct page *page;
+	struct page *page = alloc_large_unlocked(test, &dev);
+	struct folio *folio = page_folio(page);
 	unsigned long i;
 
-	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
-		kunit_skip(test, "needs large device folios (zone_device_folio_init, 6.19+)");
-	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
-	page = alloc_owned(test, dev, order);
-	folio = page_folio(page);
-	unlock_allocated(page);
-
-	KUNIT_EXPECT_EQ(test, folio_order(folio), order);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), LARGE_ORDER);
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
-	for (i = 1; i < (1UL << order); i++)
+	for (i = 1; i < (1UL << LARGE_ORDER); i++)
 		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(page + i), 0,
 				    "tail page %lu", i);
 	zdt_put_page(test, page);
@@ -281,20 +290,13 @@ static void large_folio_init_counts_one_reference(struct kunit *test)
  */
 static void large_folio_final_put_frees_it_once(struct kunit *test)
 {
-	const unsigned int order = 4;
 	struct zdt_device *dev;
-	struct page *page;
+	struct page *page = alloc_large_unlocked(test, &dev);
 	unsigned long i;
 
-	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
-		kunit_skip(test, "needs large device folios (zone_device_folio_init, 6.19+)");
-	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
-	page = alloc_owned(test, dev, order);
-	unlock_allocated(page);
 	zdt_put_page(test, page);
-
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
-	for (i = 0; i < (1UL << order); i++)
+	for (i = 0; i < (1UL << LARGE_ORDER); i++)
 		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(page + i), 0, "page %lu", i);
 }
 

@@ -64,7 +64,7 @@ COMPAT_IGNORE = 'LINUX_VERSION_CODE,CONSTANT_COMPARISON'
 
 
 def checkpatch(tree: str) -> bool:
-	step('checkpatch --strict')
+	step('checkpatch --strict, kernel-doc')
 	cmd = ['perl', os.path.join(tree, 'scripts/checkpatch.pl'), '--strict', '--no-tree',
 	       '--terse', '--show-types', '--no-summary', '-f']
 	srcs = suite_sources()
@@ -73,7 +73,14 @@ def checkpatch(tree: str) -> bool:
 	p2 = subprocess.run(cmd + ['--ignore', COMPAT_IGNORE] + compat, check=False)
 	ok = p1.returncode == 0 and p2.returncode == 0
 	print(f'checkpatch --strict: {len(srcs)} files, {"clean" if ok else "NOT clean"}')
-	return ok
+	# The fixture's helpers are documented as drm_kunit_helpers.c's are.
+	fixture = [s for s in srcs if 'fixture' in os.path.basename(s)]
+	p3 = subprocess.run([os.path.join(tree, 'scripts/kernel-doc'), '-none', '-Wall'] + fixture,
+			    capture_output=True, text=True, check=False)
+	doc = p3.returncode == 0 and not (p3.stdout + p3.stderr).strip()
+	sys.stdout.write(p3.stdout + p3.stderr)
+	print(f'kernel-doc -Wall: {len(fixture)} files, {"clean" if doc else "NOT clean"}')
+	return ok and doc
 
 
 def sparse_for(tree: str) -> str:
