@@ -11,6 +11,7 @@
  * teardown itself is bounded (see zdt_device_unmap_wait()), so a leaked page
  * reference fails the case instead of hanging the kernel.
  */
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/console.h>
 #include <linux/delay.h>
@@ -868,6 +869,41 @@ EXPORT_SYMBOL_GPL(zdt_thread_watch);
 static phys_addr_t zdt_ram_start;
 static phys_addr_t zdt_ram_size;
 
+/*
+ * The reserved RAM is handed out in slots of one subsection (what
+ * memremap_pages() aligns to): a device takes the first run of free slots it
+ * fits in and gives them back when it is torn down.  A device the teardown
+ * leaks (the kernel kept one of its pages) keeps its slots, so the cases
+ * after it still get RAM of their own: a kernel bug fails the case it
+ * happened in, not every later case that needs reserved RAM.
+ */
+#define ZDT_RAM_SLOT		(PAGES_PER_SUBSECTION << PAGE_SHIFT)
+#define ZDT_RAM_SLOTS_MAX	256
+static DECLARE_BITMAP(zdt_ram_used, ZDT_RAM_SLOTS_MAX);
+static DEFINE_MUTEX(zdt_ram_lock);
+
+/* The first slot of a free run of @nr, taken; or -ENOSPC. */
+static long zdt_ram_take(unsigned long nr)
+{
+	unsigned long slots = min_t(unsigned long, zdt_ram_size / ZDT_RAM_SLOT,
+				    ZDT_RAM_SLOTS_MAX);
+	unsigned long first;
+
+	mutex_lock(&zdt_ram_lock);
+	first = bitmap_find_next_zero_area(zdt_ram_used, slots, 0, nr, 0);
+	if (first < slots)
+		bitmap_set(zdt_ram_used, first, nr);
+	mutex_unlock(&zdt_ram_lock);
+	return first < slots ? (long)first : -ENOSPC;
+}
+
+static void zdt_ram_give_back(unsigned long first, unsigned long nr)
+{
+	mutex_lock(&zdt_ram_lock);
+	bitmap_clear(zdt_ram_used, first, nr);
+	mutex_unlock(&zdt_ram_lock);
+}
+
 static int zdt_param_set(const char *val, const struct kernel_param *kp)
 {
 	char *end;
@@ -1161,6 +1197,8 @@ static void zdt_device_destroy(void *data)
 	}
 	if (dev->res)
 		release_mem_region(dev->res->start, resource_size(dev->res));
+	else
+		zdt_ram_give_back(dev->ram_slot, dev->ram_slots);
 	kfree(dev);
 }
 
@@ -1204,7 +1242,18 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 		dev->res = res;
 		start = res->start;
 	} else {
-		start = zdt_ram_start;
+		long slot;
+
+		dev->ram_slots = DIV_ROUND_UP(size, ZDT_RAM_SLOT);
+		slot = zdt_ram_take(dev->ram_slots);
+		if (slot < 0) {
+			kfree(dev);
+			KUNIT_FAIL_AND_ABORT(test,
+					     "no %lu bytes of the reserved RAM left: earlier devices were leaked",
+					     size);
+		}
+		dev->ram_slot = slot;
+		start = zdt_ram_start + slot * ZDT_RAM_SLOT;
 	}
 
 	dev->pgmap.type = type;

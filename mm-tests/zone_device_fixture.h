@@ -457,6 +457,8 @@ struct zdt_device {
 	struct kunit *test;
 	struct dev_pagemap pgmap;
 	struct resource *res;		/* PRIVATE: the range we reserved */
+	unsigned long ram_slot;		/* others: where in the reserved RAM */
+	unsigned long ram_slots;	/* ... and how many slots */
 	unsigned long pfn_first;
 	unsigned long nr_pages;
 	bool mapped;
