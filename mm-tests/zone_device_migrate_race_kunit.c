@@ -109,8 +109,9 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 /*
  * Rounds of the race below, each a fresh device page and CPU read.  In the
  * first RACE_AHEAD_ROUNDS the driver is first: it holds the page collected
- * (a migration entry in the PTE) for RACE_AHEAD_US more each round while
- * the reader starts, so the read meets the migration for sure.  In the
+ * (a migration entry in the PTE) until the reader has been seen blocked or
+ * done (zdt_thread_watch(): it met the migration, for sure, however slowly
+ * the guest scheduled it), then RACE_AHEAD_US more each round.  In the
  * others the reader is first and the driver starts RACE_STEP_US later each
  * round, so that the rounds sweep across the fault's own migration.
  */
@@ -118,6 +119,8 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
 #define RACE_AHEAD_ROUNDS	4
 #define RACE_AHEAD_US		500
 #define RACE_STEP_US		10
+/* Faults a reader blocked on the migration entry may take meanwhile. */
+#define RACE_AHEAD_FAULTS	2
 
 /*
  * The Xe SVM scenario itself (b570f37a2ce4's thread): the driver moves a
@@ -153,8 +156,10 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 		if (round < RACE_AHEAD_ROUNDS) {
 			zdt_migration_setup(&m);
 			zdt_thread_start(f);
-			if (!m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE))
+			if (!m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE)) {
+				zdt_thread_watch(f, 0, RACE_AHEAD_FAULTS);
 				udelay((round + 1) * RACE_AHEAD_US);
+			}
 		} else {
 			zdt_thread_start(f);
 			/* Bounded: the wait below catches a reader never started. */
