@@ -518,10 +518,10 @@ static void zdt_unmap_action(void *data)
 	kfree(m);
 }
 
-unsigned long zdt_user_map(struct kunit *test, unsigned long len)
+unsigned long zdt_user_map_prot(struct kunit *test, unsigned long len,
+				unsigned long prot)
 {
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, len,
-					   PROT_READ | PROT_WRITE,
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, len, prot,
 					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	struct zdt_mapping *m;
 
@@ -537,6 +537,12 @@ unsigned long zdt_user_map(struct kunit *test, unsigned long len)
 	mmget(m->mm);
 	zdt_hold(test, ZDT_HELD_MAPPING, zdt_unmap_action, m);
 	return addr;
+}
+EXPORT_SYMBOL_GPL(zdt_user_map_prot);
+
+unsigned long zdt_user_map(struct kunit *test, unsigned long len)
+{
+	return zdt_user_map_prot(test, len, PROT_READ | PROT_WRITE);
 }
 EXPORT_SYMBOL_GPL(zdt_user_map);
 

@@ -216,6 +216,17 @@ void zdt_unlock_page(struct kunit *test, struct page *page);
 unsigned long zdt_user_map(struct kunit *test, unsigned long len);
 
 /**
+ * zdt_user_map_prot() - zdt_user_map() with other protections
+ * @test: the case
+ * @len: bytes
+ * @prot: PROT_* (PROT_READ alone: a page a migration fills read-only)
+ *
+ * Return: its user address.
+ */
+unsigned long zdt_user_map_prot(struct kunit *test, unsigned long len,
+				unsigned long prot);
+
+/**
  * zdt_user_pages() - @npages private anonymous pages, each of its own
  * @test: the case
  * @npages: how many

@@ -288,29 +288,6 @@ static unsigned long entry_pfn(unsigned long hmm_pfn)
 	return hmm_pfn & ~HMM_PFN_FLAGS;
 }
 
-/* Unmap of a PROT_READ page, as the fixture's zdt_user_map() unmaps its own. */
-struct readonly_map {
-	struct kunit *test;
-	struct mm_struct *mm;
-	unsigned long addr;
-};
-
-/* In the case's thread, or in KUnit's cleanup kthread with the test's mm borrowed. */
-static void readonly_unmap(void *data)
-{
-	struct readonly_map *m = data;
-	bool borrow = !current->mm && (current->flags & PF_KTHREAD);
-
-	if (borrow)
-		kthread_use_mm(m->mm);
-	if (current->mm == m->mm && vm_munmap(m->addr, PAGE_SIZE))
-		KUNIT_FAIL(m->test, "vm_munmap(%#lx) failed", m->addr);
-	if (borrow)
-		kthread_unuse_mm(m->mm);
-	mmput(m->mm);
-	kfree(m);
-}
-
 /*
  * A page of a PROT_READ private anonymous mapping, never touched, moved to a
  * new device-private device: migrate_vma_pages() fills the hole with the
@@ -325,19 +302,8 @@ static unsigned long readonly_page_on_device(struct kunit *test,
 {
 	struct zdt_device *dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE,
 						   ZDT_DEVICE_PAGES);
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
-					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	struct readonly_map *m;
+	unsigned long addr = zdt_user_map_prot(test, PAGE_SIZE, PROT_READ);
 
-	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr),
-			      "kunit_vm_mmap(PROT_READ): %ld", (long)addr);
-	m = kzalloc_obj(*m);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	m->test = test;
-	m->mm = current->mm;
-	m->addr = addr;
-	mmget(m->mm);
-	zdt_hold(test, ZDT_HELD_MAPPING, readonly_unmap, m);
 	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(dev, addr, 1), 1);
 	KUNIT_ASSERT_EQ(test, page_ref_count(zdt_device_page(dev, 0)), 1);
 	*devp = dev;
