@@ -222,6 +222,8 @@ static inline int zdt_initial_refcount(enum memory_type type)
 #define ZDT_FAULT_PAGE_RULE \
 	"this kernel predates 1afaeb8293c9: migrate_vma_setup() trylocks fault_page itself"
 #endif
+#define ZDT_NO_LOCKED_FAULT_PAGE \
+	"needs 1afaeb8293c9 (6.15): a locked fault_page for migrate_vma_setup()"
 
 /*
  * migrate_device_pfns(): eviction of a list of device pfns (a14fa8ec9d81

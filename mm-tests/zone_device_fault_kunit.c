@@ -12,6 +12,7 @@
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/string.h>
@@ -217,6 +218,67 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 }
 
 /*
+ * A fault that finds the device-private folio locked waits for the lock
+ * without a reference on the folio, so that the lock holder can migrate it
+ * meanwhile: a waiter's reference would fail the holder's migration at the
+ * expected-count check, and the holder and the waiters would go round again
+ * (b570f37a2ce4 "mm: Fix a hmm_range_fault() livelock / starvation
+ * problem" waits as migration_entry_wait_on_locked() does; its thread
+ * rejected waiting with a reference held for that reason).  Succeeds if,
+ * while the test holds the folio lock and a CPU read sleeps on it, the
+ * folio's refcount stays 1 (the mapping's), the test as the lock holder
+ * migrates the page to RAM (args->fault_page, with the reference a fault
+ * holds), and the read then finishes with the data, without a call to
+ * migrate_to_ram().
+ */
+static void contended_fault_waits_without_a_reference(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	unsigned long src = 0;
+	struct zdt_migration m;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	int refcount;
+
+	if (!ZDT_SETUP_LOCKED_FAULT_PAGE)
+		kunit_skip(test, ZDT_NO_LOCKED_FAULT_PAGE);
+	zdt_lock_page(test, ctx->dpage);
+	t = zdt_reader_create(test, ctx->addr);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
+	refcount = page_ref_count(ctx->dpage);
+
+	/* The lock holder's migration, as migrate_to_ram() would do it. */
+	zdt_get_page(test, ctx->dpage);
+	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	m.args.fault_page = ctx->dpage;
+	zdt_migration_setup(&m);
+	if (!m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE)) {
+		m.args.dst[0] = zdt_migration_ram_copy(&m, ctx->dpage, 0);
+		zdt_migration_pages(&m);
+		src = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+	zdt_unlock_page(test, ctx->dpage);
+	zdt_put_page(test, ctx->dpage);
+	kunit_info(test, "reader %s after %u ms, refcount %d while it waited",
+		   b.asleep ? "asleep" : "not asleep", b.ms, refcount);
+
+	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the faulting thread never ran in %u ms", b.ms);
+	KUNIT_EXPECT_EQ_MSG(test, refcount, 1,
+			    "the fault waiting for the folio lock holds a reference");
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, src & MIGRATE_PFN_MIGRATE,
+			      "the lock holder's migration failed under the waiting fault");
+	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
+	KUNIT_EXPECT_EQ(test, t->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, t->buf, ctx->pattern, sizeof(t->buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
+}
+
+/*
  * How long the test keeps migration blocked with its extra reference at
  * least, and how many migrate_to_ram() calls it waits for (bounded by
  * ZDT_ACCESS_MS): the first, and one that retried after it failed.
@@ -317,6 +379,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(migrated_device_page_is_freed_unlocked),
 	KUNIT_CASE(migrate_to_ram_sigbus_fails_the_access),
 	KUNIT_CASE_SLOW(contended_fault_sleeps_instead_of_spinning),
+	KUNIT_CASE_SLOW(contended_fault_waits_without_a_reference),
 	KUNIT_CASE_SLOW(extra_reference_blocks_migration_until_dropped),
 	KUNIT_CASE(forked_mappings_share_one_migration),
 	{}
