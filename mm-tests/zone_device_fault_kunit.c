@@ -361,6 +361,48 @@ static void forked_mappings_share_one_migration(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 0);
 }
 
+/*
+ * fork() of a private writable mapping with a device-private page keeps it
+ * copy-on-write: copy_nonpresent_pte() makes the parent's device-private
+ * entry read-only, as the child's (5042db43cc26 "mm/ZONE_DEVICE: new type of
+ * ZONE_DEVICE for unaddressable memory": "is_write_device_private_entry() &&
+ * is_cow_mapping()"), so that once the page is back in RAM a write in one mm
+ * copies it instead of writing into the page both map.  Succeeds if, after
+ * the fork, a migrate_vma_setup() of the parent's page no longer reports
+ * MIGRATE_PFN_WRITE, a write in the parent succeeds, the child then still
+ * reads the data from before the fork and the parent its own new data.
+ */
+static void fork_keeps_device_private_memory_copy_on_write(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct zdt_thread *child = zdt_forked_reader_create(test, ctx->addr);
+	unsigned long src = 0;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		src = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, src & MIGRATE_PFN_MIGRATE,
+			      "the parent's device page not collected (src %#lx)", src);
+	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
+			       "the parent's entry is still writable after fork()");
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, ctx->dev, ctx->addr, 1), 0);
+	zdt_thread_start(child);
+	zdt_thread_finish(test, child, ctx->dev, "after it started");
+	KUNIT_EXPECT_EQ(test, child->left, 0);
+	KUNIT_EXPECT_MEMEQ_MSG(test, child->buf, ctx->pattern, sizeof(child->buf),
+			       "the child sees the parent's write: no copy on write");
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 1),
+			      "the parent does not read its own write");
+}
+
 /* How long the case took, set-up included, for the record (TCG is slow). */
 static void fault_exit(struct kunit *test)
 {
@@ -382,6 +424,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE_SLOW(contended_fault_waits_without_a_reference),
 	KUNIT_CASE_SLOW(extra_reference_blocks_migration_until_dropped),
 	KUNIT_CASE(forked_mappings_share_one_migration),
+	KUNIT_CASE(fork_keeps_device_private_memory_copy_on_write),
 	{}
 };
 

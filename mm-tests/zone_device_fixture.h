@@ -431,6 +431,21 @@ unsigned long zdt_cpu_read(struct kunit *test, struct zdt_device *dev,
 			   unsigned long addr, u8 *buf);
 
 /**
+ * zdt_cpu_write() - write the case's data for @tag at @addr from the CPU, bounded
+ * @test: the case
+ * @dev: as for zdt_thread_finish()
+ * @addr: a user address of the test's mm
+ * @tag: zdt_put_data() tag of the ZDT_DATA_LEN bytes written
+ *
+ * copy_to_user() in a thread of the test's mm, finished as
+ * zdt_thread_finish() does.
+ *
+ * Return: what copy_to_user() left: 0 if all was written.
+ */
+unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
+			    unsigned long addr, unsigned long tag);
+
+/**
  * struct zdt_blocked - what zdt_thread_watch() saw of a blocked access
  * @faults: faults the thread took since it started
  * @asleep: it was asleep, with no new fault, at the end of the watch
