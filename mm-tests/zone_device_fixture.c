@@ -967,14 +967,36 @@ static struct zdt_device *to_zdt(struct dev_pagemap *pgmap)
 	return container_of(pgmap, struct zdt_device, pgmap);
 }
 
+/*
+ * What must hold of every page a driver's free callback gets
+ * (free_zone_device_folio(): the stale anon mapping "will cause errors if
+ * not cleared"; nothing maps a page whose last reference went); the first
+ * thing that does not, for the teardown to report.
+ */
+static const char *zdt_unclean(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (folio->mapping)
+		return "folio->mapping still set";
+	if (folio_mapped(folio))
+		return "still mapped";
+	return NULL;
+}
+
 static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 {
 	struct page *page = zdt_free_arg_page(arg);
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(page));
 	struct page *backing = page->zone_device_data;
+	const char *unclean = zdt_unclean(page);
 
 	dev->free_refcount = page_ref_count(page);
 	dev->free_locked = PageLocked(page);
+	if (unclean && !dev->free_unclean) {
+		dev->free_unclean = unclean;
+		dev->free_unclean_pfn = page_to_pfn(page);
+	}
 	atomic_inc(&dev->nr_free);
 	if (backing) {
 		unsigned long i, nr = 1UL << compound_order(page);
@@ -1196,6 +1218,9 @@ static void zdt_device_destroy(void *data)
 
 	/* Nothing the case holds may keep a device page: mappings, threads ... */
 	zdt_release_held(test, NULL);
+	if (dev->free_unclean)
+		KUNIT_FAIL(test, "a device page reached the free callback unclean: pfn %#lx: %s",
+			   dev->free_unclean_pfn, dev->free_unclean);
 	settle = jiffies + msecs_to_jiffies(ZDT_SETTLE_MS);
 	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages; i++) {
 		struct page *page = zdt_device_page(dev, i);

@@ -494,6 +494,8 @@ struct zdt_device {
 	atomic_t nr_free;		/* folio_free / page_free calls */
 	int free_refcount;		/* refcount at the last free callback */
 	bool free_locked;		/* page lock at the last free callback */
+	const char *free_unclean;	/* the first free that was not clean */
+	unsigned long free_unclean_pfn;	/* ... and its page */
 	atomic_t nr_migrate_to_ram;	/* migrate_to_ram calls */
 	atomic_t nr_migrated_to_ram;	/* ... that moved the page */
 	bool fault_locked;		/* page lock seen by migrate_to_ram */
