@@ -222,6 +222,8 @@ static inline int zdt_initial_refcount(enum memory_type type)
 #define ZDT_FAULT_PAGE_RULE \
 	"this kernel predates 1afaeb8293c9: migrate_vma_setup() trylocks fault_page itself"
 #endif
+#define ZDT_NO_LOCKED_FAULT_PAGE \
+	"needs 1afaeb8293c9 (6.15): a locked fault_page for migrate_vma_setup()"
 
 /*
  * migrate_device_pfns(): eviction of a list of device pfns (a14fa8ec9d81
@@ -244,5 +246,22 @@ static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
 
 #define ZDT_NO_MIGRATE_DEVICE_PFNS \
 	"needs migrate_device_pfns() (a14fa8ec9d81, 6.15)"
+
+/* hmm suite */
+
+/*
+ * What zone_device_hmm uses is the same from 6.12 to 7.3, so it needs no
+ * flag here: hmm_range_fault() under the mmap read lock, struct hmm_range,
+ * HMM_PFN_VALID, _WRITE, _ERROR, _REQ_FAULT, HMM_PFN_FLAGS,
+ * hmm_pfn_to_page(), hmm_pfn_to_map_order(), mmu_interval_notifier_insert()
+ * and _remove() with an .invalidate op, mmu_interval_read_begin(),
+ * mmu_interval_read_retry() and mmu_interval_set_seq().
+ * What differs, it leaves alone: HMM_PFN_ORDER_SHIFT is BITS_PER_LONG - 8 in
+ * 6.12 and BITS_PER_LONG - 11 in 7.x, with the sticky HMM_PFN_DMA_MAPPED and
+ * _P2PDMA bits in between (the suite takes a pfn as hmm_pfn & ~HMM_PFN_FLAGS,
+ * right in both); 7.x adds the two-pass invalidate_start/_finish ops and 7.3
+ * hmm_range_fault_unlocked_timeout().  HMM_MIRROR does not select
+ * MMU_NOTIFIER in 6.12: the suite's Kconfig selects both.
+ */
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

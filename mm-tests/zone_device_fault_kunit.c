@@ -12,6 +12,7 @@
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/string.h>
@@ -217,6 +218,67 @@ static void contended_fault_sleeps_instead_of_spinning(struct kunit *test)
 }
 
 /*
+ * A fault that finds the device-private folio locked waits for the lock
+ * without a reference on the folio, so that the lock holder can migrate it
+ * meanwhile: a waiter's reference would fail the holder's migration at the
+ * expected-count check, and the holder and the waiters would go round again
+ * (b570f37a2ce4 "mm: Fix a hmm_range_fault() livelock / starvation
+ * problem" waits as migration_entry_wait_on_locked() does; its thread
+ * rejected waiting with a reference held for that reason).  Succeeds if,
+ * while the test holds the folio lock and a CPU read sleeps on it, the
+ * folio's refcount stays 1 (the mapping's), the test as the lock holder
+ * migrates the page to RAM (args->fault_page, with the reference a fault
+ * holds), and the read then finishes with the data, without a call to
+ * migrate_to_ram().
+ */
+static void contended_fault_waits_without_a_reference(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	unsigned long src = 0;
+	struct zdt_migration m;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	int refcount;
+
+	if (!ZDT_SETUP_LOCKED_FAULT_PAGE)
+		kunit_skip(test, ZDT_NO_LOCKED_FAULT_PAGE);
+	zdt_lock_page(test, ctx->dpage);
+	t = zdt_reader_create(test, ctx->addr);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
+	refcount = page_ref_count(ctx->dpage);
+
+	/* The lock holder's migration, as migrate_to_ram() would do it. */
+	zdt_get_page(test, ctx->dpage);
+	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	m.args.fault_page = ctx->dpage;
+	zdt_migration_setup(&m);
+	if (!m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE)) {
+		m.args.dst[0] = zdt_migration_ram_copy(&m, ctx->dpage, 0);
+		zdt_migration_pages(&m);
+		src = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+	zdt_unlock_page(test, ctx->dpage);
+	zdt_put_page(test, ctx->dpage);
+	kunit_info(test, "reader %s after %u ms, refcount %d while it waited",
+		   b.asleep ? "asleep" : "not asleep", b.ms, refcount);
+
+	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the faulting thread never ran in %u ms", b.ms);
+	KUNIT_EXPECT_EQ_MSG(test, refcount, 1,
+			    "the fault waiting for the folio lock holds a reference");
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, src & MIGRATE_PFN_MIGRATE,
+			      "the lock holder's migration failed under the waiting fault");
+	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
+	KUNIT_EXPECT_EQ(test, t->left, 0);
+	KUNIT_EXPECT_MEMEQ(test, t->buf, ctx->pattern, sizeof(t->buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 1);
+}
+
+/*
  * How long the test keeps migration blocked with its extra reference at
  * least, and how many migrate_to_ram() calls it waits for (bounded by
  * ZDT_ACCESS_MS): the first, and one that retried after it failed.
@@ -299,6 +361,48 @@ static void forked_mappings_share_one_migration(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 0);
 }
 
+/*
+ * fork() of a private writable mapping with a device-private page keeps it
+ * copy-on-write: copy_nonpresent_pte() makes the parent's device-private
+ * entry read-only, as the child's (5042db43cc26 "mm/ZONE_DEVICE: new type of
+ * ZONE_DEVICE for unaddressable memory": "is_write_device_private_entry() &&
+ * is_cow_mapping()"), so that once the page is back in RAM a write in one mm
+ * copies it instead of writing into the page both map.  Succeeds if, after
+ * the fork, a migrate_vma_setup() of the parent's page no longer reports
+ * MIGRATE_PFN_WRITE, a write in the parent succeeds, the child then still
+ * reads the data from before the fork and the parent its own new data.
+ */
+static void fork_keeps_device_private_memory_copy_on_write(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct zdt_thread *child = zdt_forked_reader_create(test, ctx->addr);
+	unsigned long src = 0;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		src = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, src & MIGRATE_PFN_MIGRATE,
+			      "the parent's device page not collected (src %#lx)", src);
+	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
+			       "the parent's entry is still writable after fork()");
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, ctx->dev, ctx->addr, 1), 0);
+	zdt_thread_start(child);
+	zdt_thread_finish(test, child, ctx->dev, "after it started");
+	KUNIT_EXPECT_EQ(test, child->left, 0);
+	KUNIT_EXPECT_MEMEQ_MSG(test, child->buf, ctx->pattern, sizeof(child->buf),
+			       "the child sees the parent's write: no copy on write");
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 1),
+			      "the parent does not read its own write");
+}
+
 /* How long the case took, set-up included, for the record (TCG is slow). */
 static void fault_exit(struct kunit *test)
 {
@@ -317,8 +421,10 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(migrated_device_page_is_freed_unlocked),
 	KUNIT_CASE(migrate_to_ram_sigbus_fails_the_access),
 	KUNIT_CASE_SLOW(contended_fault_sleeps_instead_of_spinning),
+	KUNIT_CASE_SLOW(contended_fault_waits_without_a_reference),
 	KUNIT_CASE_SLOW(extra_reference_blocks_migration_until_dropped),
 	KUNIT_CASE(forked_mappings_share_one_migration),
+	KUNIT_CASE(fork_keeps_device_private_memory_copy_on_write),
 	{}
 };
 

@@ -518,10 +518,10 @@ static void zdt_unmap_action(void *data)
 	kfree(m);
 }
 
-unsigned long zdt_user_map(struct kunit *test, unsigned long len)
+unsigned long zdt_user_map_prot(struct kunit *test, unsigned long len,
+				unsigned long prot)
 {
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, len,
-					   PROT_READ | PROT_WRITE,
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, len, prot,
 					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	struct zdt_mapping *m;
 
@@ -537,6 +537,12 @@ unsigned long zdt_user_map(struct kunit *test, unsigned long len)
 	mmget(m->mm);
 	zdt_hold(test, ZDT_HELD_MAPPING, zdt_unmap_action, m);
 	return addr;
+}
+EXPORT_SYMBOL_GPL(zdt_user_map_prot);
+
+unsigned long zdt_user_map(struct kunit *test, unsigned long len)
+{
+	return zdt_user_map_prot(test, len, PROT_READ | PROT_WRITE);
 }
 EXPORT_SYMBOL_GPL(zdt_user_map);
 
@@ -696,6 +702,27 @@ struct zdt_thread *zdt_reader_create(struct kunit *test, unsigned long addr)
 	return t;
 }
 EXPORT_SYMBOL_GPL(zdt_reader_create);
+
+static void zdt_write_fn(struct zdt_thread *t)
+{
+	t->left = copy_to_user((void __user *)t->addr, t->buf, sizeof(t->buf));
+}
+
+unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
+			    unsigned long addr, unsigned long tag)
+{
+	struct zdt_thread *t = zdt_thread_create(test, "CPU write", zdt_write_fn);
+	unsigned long left;
+
+	t->addr = addr;
+	zdt_put_data(test, t->buf, tag);
+	zdt_thread_start(t);
+	zdt_thread_finish(test, t, dev, "after it started");
+	left = t->left;
+	zdt_thread_free(test, t);
+	return left;
+}
+EXPORT_SYMBOL_GPL(zdt_cpu_write);
 
 #if IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
 static int zdt_forked_main(void *data)
@@ -940,14 +967,36 @@ static struct zdt_device *to_zdt(struct dev_pagemap *pgmap)
 	return container_of(pgmap, struct zdt_device, pgmap);
 }
 
+/*
+ * What must hold of every page a driver's free callback gets
+ * (free_zone_device_folio(): the stale anon mapping "will cause errors if
+ * not cleared"; nothing maps a page whose last reference went); the first
+ * thing that does not, for the teardown to report.
+ */
+static const char *zdt_unclean(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (folio->mapping)
+		return "folio->mapping still set";
+	if (folio_mapped(folio))
+		return "still mapped";
+	return NULL;
+}
+
 static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 {
 	struct page *page = zdt_free_arg_page(arg);
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(page));
 	struct page *backing = page->zone_device_data;
+	const char *unclean = zdt_unclean(page);
 
 	dev->free_refcount = page_ref_count(page);
 	dev->free_locked = PageLocked(page);
+	if (unclean && !dev->free_unclean) {
+		dev->free_unclean = unclean;
+		dev->free_unclean_pfn = page_to_pfn(page);
+	}
 	atomic_inc(&dev->nr_free);
 	if (backing) {
 		unsigned long i, nr = 1UL << compound_order(page);
@@ -1169,6 +1218,9 @@ static void zdt_device_destroy(void *data)
 
 	/* Nothing the case holds may keep a device page: mappings, threads ... */
 	zdt_release_held(test, NULL);
+	if (dev->free_unclean)
+		KUNIT_FAIL(test, "a device page reached the free callback unclean: pfn %#lx: %s",
+			   dev->free_unclean_pfn, dev->free_unclean);
 	settle = jiffies + msecs_to_jiffies(ZDT_SETTLE_MS);
 	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages; i++) {
 		struct page *page = zdt_device_page(dev, i);

@@ -216,6 +216,17 @@ void zdt_unlock_page(struct kunit *test, struct page *page);
 unsigned long zdt_user_map(struct kunit *test, unsigned long len);
 
 /**
+ * zdt_user_map_prot() - zdt_user_map() with other protections
+ * @test: the case
+ * @len: bytes
+ * @prot: PROT_* (PROT_READ alone: a page a migration fills read-only)
+ *
+ * Return: its user address.
+ */
+unsigned long zdt_user_map_prot(struct kunit *test, unsigned long len,
+				unsigned long prot);
+
+/**
  * zdt_user_pages() - @npages private anonymous pages, each of its own
  * @test: the case
  * @npages: how many
@@ -420,6 +431,21 @@ unsigned long zdt_cpu_read(struct kunit *test, struct zdt_device *dev,
 			   unsigned long addr, u8 *buf);
 
 /**
+ * zdt_cpu_write() - write the case's data for @tag at @addr from the CPU, bounded
+ * @test: the case
+ * @dev: as for zdt_thread_finish()
+ * @addr: a user address of the test's mm
+ * @tag: zdt_put_data() tag of the ZDT_DATA_LEN bytes written
+ *
+ * copy_to_user() in a thread of the test's mm, finished as
+ * zdt_thread_finish() does.
+ *
+ * Return: what copy_to_user() left: 0 if all was written.
+ */
+unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
+			    unsigned long addr, unsigned long tag);
+
+/**
  * struct zdt_blocked - what zdt_thread_watch() saw of a blocked access
  * @faults: faults the thread took since it started
  * @asleep: it was asleep, with no new fault, at the end of the watch
@@ -468,6 +494,8 @@ struct zdt_device {
 	atomic_t nr_free;		/* folio_free / page_free calls */
 	int free_refcount;		/* refcount at the last free callback */
 	bool free_locked;		/* page lock at the last free callback */
+	const char *free_unclean;	/* the first free that was not clean */
+	unsigned long free_unclean_pfn;	/* ... and its page */
 	atomic_t nr_migrate_to_ram;	/* migrate_to_ram calls */
 	atomic_t nr_migrated_to_ram;	/* ... that moved the page */
 	bool fault_locked;		/* page lock seen by migrate_to_ram */

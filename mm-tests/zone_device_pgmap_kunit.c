@@ -301,6 +301,40 @@ static void large_folio_final_put_frees_it_once(struct kunit *test)
 }
 
 /*
+ * A device range is handed out again at any order: zone_device_page_init()
+ * clears what a former larger folio left in its pages (the order and
+ * PG_head in the flags, _nr_pages, the compound head; "new_page could have
+ * been part of previous higher order folio", in its body), so that each new
+ * folio has exactly the order the driver asks for.  Succeeds if the pages of
+ * a freed LARGE_ORDER folio come back one by one as order-0 folios with
+ * refcount 1, and, freed again, as one LARGE_ORDER folio.
+ */
+static void freed_large_folio_comes_back_at_the_order_asked(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page = alloc_large_unlocked(test, &dev), *small, *again;
+	unsigned long i, nr = 1UL << LARGE_ORDER;
+
+	zdt_put_page(test, page);
+	for (i = 0; i < nr; i++) {
+		small = alloc_owned(test, dev, 0);
+		KUNIT_ASSERT_PTR_EQ(test, small, page + i);
+		unlock_allocated(small);
+		KUNIT_EXPECT_FALSE_MSG(test, folio_test_large(page_folio(small)),
+				       "page %lu handed out at order 0 is a large folio", i);
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(small), 1, "page %lu", i);
+	}
+	for (i = 0; i < nr; i++)
+		zdt_put_page(test, page + i);
+	again = alloc_owned(test, dev, LARGE_ORDER);
+	unlock_allocated(again);
+	KUNIT_EXPECT_PTR_EQ(test, again, page);
+	KUNIT_EXPECT_EQ(test, folio_order(page_folio(again)), LARGE_ORDER);
+	zdt_put_page(test, again);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), nr + 2);
+}
+
+/*
  * MEMORY_DEVICE_GENERIC pages are 1-based: the final put resets the count to
  * 1 instead of leaving 0 (free_zone_device_folio(), "GENERIC ... reset to
  * one").  Succeeds if a page dropped from 1 reads 1 again.
@@ -382,6 +416,8 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(large_folio_init_counts_one_reference,
 			 alloc_types_gen_params),
 	KUNIT_CASE_PARAM(large_folio_final_put_frees_it_once,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(freed_large_folio_comes_back_at_the_order_asked,
 			 alloc_types_gen_params),
 	KUNIT_CASE(generic_page_refcount_returns_to_one),
 	KUNIT_CASE_PARAM(memremap_pages_rejects_malformed_pgmap,
