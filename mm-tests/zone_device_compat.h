@@ -87,7 +87,12 @@ static inline void zdt_zone_device_init(struct page *page,
 					struct dev_pagemap *pgmap,
 					unsigned int order)
 {
-	zone_device_folio_init(page_folio(page), pgmap, order);
+	/*
+	 * The page, not page_folio() of it: a page of a freed larger folio
+	 * still points at its old head until zone_device_page_init() clears
+	 * that, as the kernel's own cast there does.
+	 */
+	zone_device_folio_init((struct folio *)page, pgmap, order);
 }
 #else
 static inline void zdt_zone_device_init(struct page *page,

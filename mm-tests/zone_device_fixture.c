@@ -968,6 +968,33 @@ static struct zdt_device *to_zdt(struct dev_pagemap *pgmap)
 }
 
 /*
+ * Which pages are out, as a driver's allocator knows it: set here, cleared
+ * by the free callback for the whole folio freed.  A page's refcount cannot
+ * tell: the tail pages of a large folio that is out are at 0 too.
+ */
+static long zdt_busy_take(struct zdt_device *dev, unsigned long n)
+{
+	unsigned long flags, i;
+
+	spin_lock_irqsave(&dev->busy_lock, flags);
+	i = bitmap_find_next_zero_area(dev->busy, dev->nr_pages, 0, n, n - 1);
+	if (i < dev->nr_pages)
+		bitmap_set(dev->busy, i, n);
+	spin_unlock_irqrestore(&dev->busy_lock, flags);
+	return i < dev->nr_pages ? (long)i : -ENOSPC;
+}
+
+static void zdt_busy_give_back(struct zdt_device *dev, unsigned long i,
+			       unsigned long n)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->busy_lock, flags);
+	bitmap_clear(dev->busy, i, n);
+	spin_unlock_irqrestore(&dev->busy_lock, flags);
+}
+
+/*
  * What must hold of every page a driver's free callback gets
  * (free_zone_device_folio(): the stale anon mapping "will cause errors if
  * not cleared"; nothing maps a page whose last reference went); the first
@@ -997,6 +1024,8 @@ static void zdt_device_free_cb(ZDT_FREE_ARG *arg)
 		dev->free_unclean = unclean;
 		dev->free_unclean_pfn = page_to_pfn(page);
 	}
+	zdt_busy_give_back(dev, page_to_pfn(page) - dev->pfn_first,
+			   folio_nr_pages(page_folio(page)));
 	atomic_inc(&dev->nr_free);
 	if (backing) {
 		unsigned long i, nr = 1UL << compound_order(page);
@@ -1251,6 +1280,7 @@ static void zdt_device_destroy(void *data)
 		release_mem_region(dev->res->start, resource_size(dev->res));
 	else
 		zdt_ram_give_back(dev->ram_slot, dev->ram_slots);
+	bitmap_free(dev->busy);
 	kfree(dev);
 }
 
@@ -1275,6 +1305,12 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 	/* Freed by zdt_device_destroy(), or leaked with a stuck unmap. */
 	dev = kzalloc_obj(*dev);
 	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dev->busy = bitmap_zalloc(nr_pages, GFP_KERNEL);
+	if (!dev->busy) {
+		kfree(dev);
+		KUNIT_FAIL_AND_ABORT(test, "bitmap_zalloc(%lu)", nr_pages);
+	}
+	spin_lock_init(&dev->busy_lock);
 	dev->test = test;
 	dev->nr_pages = nr_pages;
 	atomic_set(&dev->nr_free, 0);
@@ -1287,6 +1323,7 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 							       "zone_device_kunit");
 
 		if (IS_ERR(res)) {
+			bitmap_free(dev->busy);
 			kfree(dev);
 			KUNIT_FAIL_AND_ABORT(test, "request_free_mem_region: %pe",
 					     res);
@@ -1299,6 +1336,7 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 		dev->ram_slots = DIV_ROUND_UP(size, ZDT_RAM_SLOT);
 		slot = zdt_ram_take(dev->ram_slots);
 		if (slot < 0) {
+			bitmap_free(dev->busy);
 			kfree(dev);
 			KUNIT_FAIL_AND_ABORT(test,
 					     "no %lu bytes of the reserved RAM left: earlier devices were leaked",
@@ -1347,37 +1385,34 @@ EXPORT_SYMBOL_GPL(zdt_device_create);
 
 struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 {
-	unsigned long n = 1UL << order, i, j;
+	unsigned long n = 1UL << order;
+	struct page *page, *backing = NULL;
+	long i = zdt_busy_take(dev, n);
 
-	for (i = 0; i + n <= dev->nr_pages; i += n) {
-		for (j = 0; j < n; j++)
-			if (page_ref_count(zdt_device_page(dev, i + j)))
-				break;
-		/* lock_page() on it would never return: say so instead. */
-		if (j == n && PageLocked(zdt_device_page(dev, i)))
-			KUNIT_FAIL_AND_ABORT(dev->test,
-					     "free device page %lu is still locked (freed without unlock)",
-					     i);
-		if (j == n) {
-			struct page *page = zdt_device_page(dev, i);
-			struct page *backing = NULL;
-
-			/* Device-private memory is not addressable: keep its data
-			 * in system pages, as lib/test_hmm.c does.
-			 */
-			if (dev->pgmap.type == MEMORY_DEVICE_PRIVATE) {
-				backing = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
-				if (!backing)
-					return NULL;
-				/* So that a split device folio frees its share. */
-				split_page(backing, order);
-			}
-			zdt_zone_device_init(page, &dev->pgmap, order);
-			page->zone_device_data = backing;
-			return page;
+	if (i < 0)
+		return NULL;
+	page = zdt_device_page(dev, i);
+	/* lock_page() on it would never return: say so instead. */
+	if (PageLocked(page))
+		KUNIT_FAIL_AND_ABORT(dev->test,
+				     "free device page %ld is still locked (freed without unlock)",
+				     i);
+	/*
+	 * Device-private memory is not addressable: keep its data in system
+	 * pages, as lib/test_hmm.c does.
+	 */
+	if (dev->pgmap.type == MEMORY_DEVICE_PRIVATE) {
+		backing = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+		if (!backing) {
+			zdt_busy_give_back(dev, i, n);
+			return NULL;
 		}
+		/* So that a split device folio frees its share. */
+		split_page(backing, order);
 	}
-	return NULL;
+	zdt_zone_device_init(page, &dev->pgmap, order);
+	page->zone_device_data = backing;
+	return page;
 }
 EXPORT_SYMBOL_GPL(zdt_device_alloc_page);
 

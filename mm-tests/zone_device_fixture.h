@@ -21,6 +21,7 @@
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <kunit/test.h>
 
@@ -487,6 +488,8 @@ struct zdt_device {
 	unsigned long ram_slots;	/* ... and how many slots */
 	unsigned long pfn_first;
 	unsigned long nr_pages;
+	unsigned long *busy;		/* pages handed out, not freed yet */
+	spinlock_t busy_lock;
 	bool mapped;
 	struct zdt_unmap *unmap;	/* memunmap_pages() under way */
 
