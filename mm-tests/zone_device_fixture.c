@@ -2,8 +2,10 @@
 /*
  * What the zone-device KUnit suites share.
  *
- * Every case: a seed for data no other case writes (zdt_fill()), and a
- * watch on the kernel log that fails the case on a splat (zdt_case_begin()).
+ * Every case: a seed for data no other case writes (zdt_fill()), a watch on
+ * the kernel log that fails the case on a splat (zdt_case_begin()), and
+ * KUnit ownership of every reference, lock, user mapping and helper thread
+ * it takes (zdt_hold()), released in a fixed order however the case ends.
  *
  * With ZONE_DEVICE, fake devices: a device is one dev_pagemap of a chosen
  * memory type whose ops count what core mm asks of them.  It belongs to a

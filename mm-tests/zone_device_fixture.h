@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Fake ZONE_DEVICE devices for KUnit: a dev_pagemap of a chosen type with
+ * What the zone-device KUnit suites build on (every helper has kernel-doc
+ * below): fake ZONE_DEVICE devices, a dev_pagemap of a chosen type with
  * counting ops, owned by the test and torn down by KUnit even when a case
- * fails.
+ * fails; user memory, migrations driven as a driver does, bounded helper
+ * threads, and whatever a case takes handed to KUnit (zdt_hold()).
  *
  * MEMORY_DEVICE_PRIVATE needs no memory behind it: a free physical range from
  * request_free_mem_region(), as lib/test_hmm.c does.  Every other type needs
