@@ -999,17 +999,27 @@ static void zdt_busy_give_back(struct zdt_device *dev, unsigned long i,
 /*
  * What must hold of every page a driver's free callback gets
  * (free_zone_device_folio(): the stale anon mapping "will cause errors if
- * not cleared"; nothing maps a page whose last reference went); the first
- * thing that does not, for the teardown to report.
+ * not cleared"; nothing maps a page whose last reference went; whoever
+ * locked it unlocked it, as free_pages_prepare() demands of any page
+ * (PAGE_FLAGS_CHECK_AT_FREE has PG_locked, not PG_waiters, which may stay
+ * set); every page of the folio is part of it, none the tail of a folio
+ * that no longer exists); the first thing that does not, for the teardown
+ * to report.
  */
 static const char *zdt_unclean(struct page *page)
 {
 	struct folio *folio = page_folio(page);
+	unsigned long i;
 
 	if (folio->mapping)
 		return "folio->mapping still set";
 	if (folio_mapped(folio))
 		return "still mapped";
+	if (folio_test_locked(folio))
+		return "still locked";
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		if (page_folio(folio_page(folio, i)) != folio)
+			return "a page of it belongs to another folio";
 	return NULL;
 }
 
@@ -1096,29 +1106,76 @@ static unsigned long zdt_ram_copy(struct vm_area_struct *vma, unsigned long addr
 }
 
 /*
+ * The source pages of @args other than the fault page, referenced by
+ * zdt_others_get() before migrate_vma_finalize(): after it, how many are
+ * still locked: finalize unlocks every source page but the fault page,
+ * which since 1afaeb8293c9 ("mm/migrate: Trylock device page in
+ * do_swap_page") stays locked for do_swap_page() to unlock.
+ */
+static int zdt_others_get(struct migrate_vma *args, unsigned long nr)
+{
+	unsigned long i;
+	int n = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct page *page = migrate_pfn_to_page(args->src[i]);
+
+		if (page && page != args->fault_page) {
+			get_page(page);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int zdt_others_put(struct migrate_vma *args, unsigned long nr)
+{
+	unsigned long i;
+	int locked = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct page *page = migrate_pfn_to_page(args->src[i]);
+
+		if (page && page != args->fault_page) {
+			locked += PageLocked(page);
+			put_page(page);
+		}
+	}
+	return locked;
+}
+
+/*
  * Moves the faulting device-private folio back to system RAM, as
  * lib/test_hmm.c's dmirror_devmem_fault() does: a PTE fault moves its page,
  * a PMD fault (do_huge_pmd_device_private(), no vmf->pte) the whole large
- * folio into one large system folio.  Records what the callback saw when it
- * ran; a case can make it fail first (dev->fault_ret).
+ * folio into one large system folio.  With dev->fault_range a PTE fault moves
+ * that aligned chunk around the fault, page by page, as Xe, amdgpu and
+ * nouveau do; a page migrate_vma_setup() does not select (someone holds a
+ * reference, another owner's) stays where it is.  Records what the callback
+ * saw when it ran; a case can make it fail first (dev->fault_ret).
  */
 static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 {
 	struct zdt_device *dev = to_zdt(zdt_page_pgmap(vmf->page));
 	unsigned int order = vmf->pte ? 0 : folio_order(page_folio(vmf->page));
-	unsigned long nr = 1UL << order;
-	unsigned long start = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
+	unsigned int chunk = vmf->pte ? max(READ_ONCE(dev->fault_range), 1U) : 1;
+	unsigned long size = (PAGE_SIZE << order) * chunk;
+	unsigned long start = max(ALIGN_DOWN(vmf->address, size), vmf->vma->vm_start);
+	unsigned long end = min(ALIGN_DOWN(vmf->address, size) + size, vmf->vma->vm_end);
+	unsigned long nr = (end - start) >> PAGE_SHIFT;
+	unsigned long fault_idx = (ALIGN_DOWN(vmf->address, PAGE_SIZE << order) - start) >>
+				  PAGE_SHIFT;
 	struct migrate_vma args = {
 		.vma		= vmf->vma,
 		.start		= start,
-		.end		= start + (PAGE_SIZE << order),
+		.end		= end,
 		.pgmap_owner	= dev,
 		.flags		= MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
 				  (order ? ZDT_MIGRATE_VMA_SELECT_COMPOUND : 0),
 		.fault_page	= vmf->page,
 	};
-	unsigned long small_src = 0, small_dst = 0;
-	struct page *spage;
+	unsigned long small_src = 0, small_dst = 0, i, moved = 0;
+	int others;
 	vm_fault_t ret;
 
 	dev->fault_locked = folio_test_locked(page_folio(vmf->page));
@@ -1128,8 +1185,8 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 	if (ret)
 		return ret;
 
-	args.src = order ? kcalloc(nr, sizeof(*args.src), GFP_KERNEL) : &small_src;
-	args.dst = order ? kcalloc(nr, sizeof(*args.dst), GFP_KERNEL) : &small_dst;
+	args.src = nr > 1 ? kcalloc(nr, sizeof(*args.src), GFP_KERNEL) : &small_src;
+	args.dst = nr > 1 ? kcalloc(nr, sizeof(*args.dst), GFP_KERNEL) : &small_dst;
 	if (!args.src || !args.dst) {
 		ret = VM_FAULT_OOM;
 		goto out;
@@ -1138,25 +1195,37 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
-	if (args.src[0] & MIGRATE_PFN_MIGRATE) {
-		spage = migrate_pfn_to_page(args.src[0]);
-		if (!(args.src[0] & ZDT_MIGRATE_PFN_COMPOUND))
-			order = 0;
-		args.dst[0] = zdt_ram_copy(vmf->vma, order ? start : vmf->address,
-					   spage, order);
-		if (!args.dst[0]) {
-			migrate_vma_finalize(&args);
+	for (i = 0; i < nr; i += order ? nr : 1) {
+		unsigned int o = args.src[i] & ZDT_MIGRATE_PFN_COMPOUND ? order : 0;
+
+		if (!(args.src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		args.dst[i] = zdt_ram_copy(vmf->vma, o ? start : start + i * PAGE_SIZE,
+					   migrate_pfn_to_page(args.src[i]), o);
+		if (args.dst[i])
+			args.dst[i] |= args.src[i] & MIGRATE_PFN_WRITE;
+		else if (i == fault_idx)
 			ret = VM_FAULT_OOM;
-			goto out;
-		}
-		args.dst[0] |= args.src[0] & MIGRATE_PFN_WRITE;
+		if (o)
+			break;
+	}
+	if (ret) {
+		migrate_vma_finalize(&args);
+		goto out;
 	}
 	migrate_vma_pages(&args);
-	if (args.src[0] & MIGRATE_PFN_MIGRATE)
+	for (i = 0; i < nr; i++)
+		moved += !!(args.src[i] & MIGRATE_PFN_MIGRATE);
+	if (args.src[fault_idx] & MIGRATE_PFN_MIGRATE)
 		atomic_inc(&dev->nr_migrated_to_ram);
+	atomic_add(moved, &dev->nr_pages_to_ram);
+	others = zdt_others_get(&args, nr);
 	migrate_vma_finalize(&args);
+	dev->fault_locked_after = folio_test_locked(page_folio(vmf->page));
+	dev->others_locked_after = zdt_others_put(&args, nr);
+	dev->others_collected = others;
 out:
-	if (order) {
+	if (nr > 1) {
 		kfree(args.src);
 		kfree(args.dst);
 	}
@@ -1318,6 +1387,7 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 	atomic_set(&dev->nr_free, 0);
 	atomic_set(&dev->nr_migrate_to_ram, 0);
 	atomic_set(&dev->nr_migrated_to_ram, 0);
+	atomic_set(&dev->nr_pages_to_ram, 0);
 
 	if (type == MEMORY_DEVICE_PRIVATE) {
 		struct resource *res = request_free_mem_region(&iomem_resource,

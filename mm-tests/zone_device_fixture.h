@@ -508,6 +508,19 @@ struct zdt_device {
 
 	/* Set by a case: migrate_to_ram returns this without migrating. */
 	vm_fault_t fault_ret;
+
+	/*
+	 * Set by a case: a PTE fault's migrate_to_ram moves the
+	 * fault_range-page aligned chunk around the fault address (within
+	 * the VMA), as Xe, amdgpu and nouveau move more than the faulting
+	 * page; 0 or 1: the faulting page only.
+	 */
+	unsigned int fault_range;
+	/* What migrate_to_ram saw of its own migrations. */
+	atomic_t nr_pages_to_ram;	/* pages moved, all calls */
+	bool fault_locked_after;	/* fault page locked after finalize */
+	int others_collected;		/* other pages collected, last call */
+	int others_locked_after;	/* ... still locked after finalize */
 };
 
 /* The page of a PMD-sized range the large-folio cases write and read. */

@@ -427,6 +427,144 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 			    "a CPU access still found a device-private page");
 }
 
+/*
+ * A driver's migrate_to_ram() that moves a chunk around the fault, as Xe,
+ * amdgpu and nouveau do (dev->fault_range): RANGE_PAGES device-private pages,
+ * the CPU touching RANGE_FAULT.
+ */
+#define RANGE_PAGES	16
+#define RANGE_FAULT	5
+#define RANGE_HELD	3	/* a neighbour someone holds a reference on */
+
+struct chunk {
+	struct zdt_device *dev;
+	unsigned long addr;	/* RANGE_PAGES-aligned: one fault_range chunk */
+	unsigned long tag;	/* zdt_put_data() tag of page 0 */
+};
+
+/*
+ * RANGE_PAGES pages of a mapping twice that size, aligned so that they are
+ * exactly the chunk a fault among them moves, on a new device: page i is
+ * device page i, holding the data of tag r->tag + i.
+ */
+static void range_on_device(struct kunit *test, struct chunk *r)
+{
+	unsigned long map = zdt_user_pages(test, 2 * RANGE_PAGES);
+
+	r->addr = ALIGN(map, RANGE_PAGES * PAGE_SIZE);
+	r->tag = (r->addr - map) >> PAGE_SHIFT;
+	r->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(r->dev, r->addr, RANGE_PAGES),
+			RANGE_PAGES);
+	r->dev->fault_range = RANGE_PAGES;
+}
+
+/* Page @i of @r is back in system RAM with its own data. */
+static void range_expect_in_ram(struct kunit *test, struct chunk *r, unsigned long i)
+{
+	struct page *page = zdt_mapped_page(r->addr + i * PAGE_SIZE);
+
+	KUNIT_EXPECT_NOT_NULL_MSG(test, page, "page %lu of the range is not back in RAM", i);
+	if (!page)
+		return;
+	KUNIT_EXPECT_FALSE_MSG(test, is_zone_device_page(page),
+			       "page %lu of the range maps a device page", i);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, page_address(page), r->tag + i),
+			      "data of page %lu of the range", i);
+}
+
+/*
+ * One CPU fault whose migrate_to_ram() migrates a whole range brings every
+ * page of it back to RAM with its data, each device page freed once:
+ * migrate_vma_setup() with fault_page collects the other pages like any
+ * driver-started migration (16ce101db85d "mm/memory.c: fix race when
+ * faulting a device private page" added fault_page for exactly that call).
+ * Succeeds if one migrate_to_ram() call moved RANGE_PAGES pages, each maps
+ * a system page with its own data, and the device freed RANGE_PAGES pages.
+ */
+static void range_fault_brings_every_page_back_once(struct kunit *test)
+{
+	u8 buf[ZDT_DATA_LEN];
+	struct chunk r;
+	unsigned long i;
+
+	range_on_device(test, &r);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr + RANGE_FAULT * PAGE_SIZE,
+					   buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, r.tag + RANGE_FAULT));
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&r.dev->nr_pages_to_ram), RANGE_PAGES,
+			    "pages the range migration moved");
+	for (i = 0; i < RANGE_PAGES; i++)
+		range_expect_in_ram(test, &r, i);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&r.dev->nr_free), RANGE_PAGES,
+			    "device pages freed");
+}
+
+/*
+ * migrate_vma_finalize() unlocks every source page of a range except the
+ * fault page, which stays locked for do_swap_page() to unlock since
+ * 1afaeb8293c9 ("mm/migrate: Trylock device page in do_swap_page"); before
+ * it (6.12) finalize unlocks that one too.  Succeeds if, after finalize in
+ * migrate_to_ram(), none of the RANGE_PAGES - 1 other pages is locked and
+ * the fault page is locked exactly as this kernel's rule says.
+ */
+static void range_finalize_unlocks_every_page_but_the_fault_page(struct kunit *test)
+{
+	u8 buf[ZDT_DATA_LEN];
+	struct chunk r;
+
+	kunit_info(test, "rule: %s", ZDT_FAULT_LOCK_RULE);
+	range_on_device(test, &r);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr + RANGE_FAULT * PAGE_SIZE,
+					   buf), 0);
+	KUNIT_ASSERT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_EQ_MSG(test, r.dev->others_collected, RANGE_PAGES - 1,
+			    "pages besides the fault page that setup collected");
+	KUNIT_EXPECT_EQ_MSG(test, r.dev->others_locked_after, 0,
+			    "pages besides the fault page still locked after finalize");
+	KUNIT_EXPECT_EQ_MSG(test, r.dev->fault_locked_after, ZDT_FAULT_LOCKS_DEVICE_FOLIO,
+			    "fault page locked after finalize");
+}
+
+/*
+ * Only the fault page's extra reference is expected: a neighbour someone
+ * else holds a reference on is not collected and stays on the device, the
+ * rest of the range still moves (migrate_vma_check_page() and
+ * migrate_vma_pages() add one reference for fault_page alone, 16ce101db85d).
+ * Succeeds if the fault moves RANGE_PAGES - 1 pages, leaves the held one
+ * non-present, and that one comes back with its data on a later fault once
+ * the reference is gone.
+ */
+static void range_leaves_a_referenced_neighbour_on_the_device(struct kunit *test)
+{
+	u8 buf[ZDT_DATA_LEN];
+	struct chunk r;
+	struct page *held;
+	unsigned long i;
+
+	range_on_device(test, &r);
+	held = zdt_device_page(r.dev, RANGE_HELD);
+	zdt_get_page(test, held);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr + RANGE_FAULT * PAGE_SIZE,
+					   buf), 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&r.dev->nr_pages_to_ram), RANGE_PAGES - 1,
+			    "pages the range migration moved, one of them held");
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(r.addr + RANGE_HELD * PAGE_SIZE),
+			      "the held neighbour left the device");
+	for (i = 0; i < RANGE_PAGES; i++)
+		if (i != RANGE_HELD)
+			range_expect_in_ram(test, &r, i);
+
+	zdt_put_page(test, held);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr + RANGE_HELD * PAGE_SIZE,
+					   buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, r.tag + RANGE_HELD));
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 2);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&r.dev->nr_free), RANGE_PAGES,
+			    "device pages freed");
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -435,6 +573,9 @@ static struct kunit_case zone_device_migrate_cases[] = {
 			 fault_page_gen_params),
 	KUNIT_CASE_PARAM(eviction_moves_every_device_page_to_ram,
 			 evict_gen_params),
+	KUNIT_CASE(range_fault_brings_every_page_back_once),
+	KUNIT_CASE(range_finalize_unlocks_every_page_but_the_fault_page),
+	KUNIT_CASE(range_leaves_a_referenced_neighbour_on_the_device),
 	{}
 };
 
