@@ -5,22 +5,25 @@
  * table (mm/hmm.c, mm/mmu_notifier.c; Documentation/mm/hmm.rst, "Address
  * space mirroring implementation and API").
  *
- * Each case moves a page of the test's mm to a fake device-private device
- * (the fixture's), then mirrors it as a driver does: an mmu_interval_notifier
- * on the page (struct mirror) whose invalidate() records what it was told and
- * calls mmu_interval_set_seq() under the driver's update lock, and the
- * documented loop around hmm_range_fault(): mmu_interval_read_begin(), the
- * mmap read lock, -EBUSY means again, then mmu_interval_read_retry() under
- * the update lock.  hmm_range_fault() runs in a bounded thread of the
- * fixture's (zdt_thread_finish()): a fault that loops through
- * migrate_to_ram() fails the case instead of hanging it.
+ * Each case moves a page of the test's mm (or a PMD-mapped large folio) to a
+ * fake device-private device (the fixture's), then mirrors it as a driver
+ * does: an mmu_interval_notifier on the range (struct mirror) whose
+ * invalidate() records what it was told and calls mmu_interval_set_seq()
+ * under the driver's update lock, and the documented loop around
+ * hmm_range_fault(): mmu_interval_read_begin(), the mmap read lock, -EBUSY
+ * means again, then mmu_interval_read_retry() under the update lock.
+ * hmm_range_fault() runs in a bounded thread of the fixture's
+ * (zdt_thread_finish()): a fault that loops through migrate_to_ram() fails
+ * the case instead of hanging it.
  */
 #include <linux/highmem.h>
 #include <linux/hmm.h>
+#include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/test.h>
@@ -42,6 +45,9 @@ static int other_owner;
  */
 #define MIRROR_TRIES		8
 
+/* How long the driver loop may go round at most (it takes microseconds). */
+#define MIRROR_MS		ZDT_ACCESS_MS
+
 /* What the notifier was told by one invalidation. */
 struct mirror_event {
 	enum mmu_notifier_event event;
@@ -51,7 +57,7 @@ struct mirror_event {
 };
 
 /*
- * A driver's mirror of one page of the test's mm.  Not test-managed memory:
+ * A driver's mirror of npages pages of the test's mm.  Not test-managed memory:
  * the notifier may be called until mirror_release() removed it, so the
  * release frees it (zdt_hold()).
  */
@@ -59,10 +65,13 @@ struct mirror {
 	struct mmu_interval_notifier notifier;
 	struct mutex lock;		/* the driver's update lock */
 	struct hmm_range range;
-	unsigned long pfns[1];		/* range.hmm_pfns */
+	unsigned int max_tries;		/* mirror_populate()'s bounds: passes */
+	unsigned int max_ms;		/* ... and time */
 	unsigned int tries;		/* passes of the last mirror_populate() */
 	unsigned int nr_events;		/* invalidations seen */
 	struct mirror_event events[MIRROR_EVENTS];
+	unsigned long npages;
+	unsigned long pfns[];		/* range.hmm_pfns, npages of them */
 };
 
 struct hmm_ctx {
@@ -126,22 +135,27 @@ static void mirror_release(void *data)
 }
 
 /*
- * A mirror of ctx->addr: its notifier inserted on the test's mm and handed
- * to KUnit after the page's mapping, so that it is removed before the page
- * is unmapped.
+ * A mirror of @npages pages from ctx->addr: its notifier inserted on the
+ * test's mm and handed to KUnit after the pages' mapping, so that it is
+ * removed before they are unmapped.  The driver loop is bounded by
+ * MIRROR_TRIES passes and MIRROR_MS unless the case says otherwise.
  */
-static struct mirror *mirror_create(struct kunit *test)
+static struct mirror *mirror_create_pages(struct kunit *test,
+					  unsigned long npages)
 {
 	struct hmm_ctx *ctx = test->priv;
 	struct mirror *mi;
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL_MSG(test, current->mm, "the case has no mm (map user memory first)");
-	mi = kzalloc_obj(*mi);
+	mi = kzalloc(struct_size(mi, pfns, npages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, mi);
 	mutex_init(&mi->lock);
+	mi->npages = npages;
+	mi->max_tries = MIRROR_TRIES;
+	mi->max_ms = MIRROR_MS;
 	ret = mmu_interval_notifier_insert(&mi->notifier, current->mm, ctx->addr,
-					   PAGE_SIZE, &mirror_ops);
+					   npages * PAGE_SIZE, &mirror_ops);
 	if (ret) {
 		kfree(mi);
 		KUNIT_FAIL_AND_ABORT(test, "mmu_interval_notifier_insert: %d", ret);
@@ -149,10 +163,16 @@ static struct mirror *mirror_create(struct kunit *test)
 	zdt_hold(test, ZDT_HELD_MAPPING, mirror_release, mi);
 	mi->range.notifier = &mi->notifier;
 	mi->range.start = ctx->addr;
-	mi->range.end = ctx->addr + PAGE_SIZE;
+	mi->range.end = ctx->addr + npages * PAGE_SIZE;
 	mi->range.hmm_pfns = mi->pfns;
 	ctx->mirror = mi;
 	return mi;
+}
+
+/* A mirror of the page at ctx->addr. */
+static struct mirror *mirror_create(struct kunit *test)
+{
+	return mirror_create_pages(test, 1);
 }
 
 /* What the next hmm_range_fault() asks for, for the whole range. */
@@ -173,7 +193,7 @@ static int mirror_fault(struct mirror *mi, bool fresh)
 	struct mm_struct *mm = mi->notifier.mm;
 	int ret;
 
-	memset(mi->pfns, 0, sizeof(mi->pfns));
+	memset(mi->pfns, 0, mi->npages * sizeof(mi->pfns[0]));
 	if (fresh)
 		mi->range.notifier_seq = mmu_interval_read_begin(&mi->notifier);
 	mmap_read_lock(mm);
@@ -183,20 +203,24 @@ static int mirror_fault(struct mirror *mi, bool fresh)
 }
 
 /*
- * Documentation/mm/hmm.rst's driver_populate_range(), at most MIRROR_TRIES
- * passes: -EBUSY from hmm_range_fault() or a true mmu_interval_read_retry()
- * under the update lock means again.
+ * Documentation/mm/hmm.rst's driver_populate_range(), at most mi->max_tries
+ * passes and mi->max_ms (as drivers bound it, with HMM_RANGE_DEFAULT_TIMEOUT):
+ * -EBUSY from hmm_range_fault() or a true mmu_interval_read_retry() under the
+ * update lock means again.
  *
  * Return: 0 once a pass held, the error of hmm_range_fault(), or -EBUSY
- * after MIRROR_TRIES passes.
+ * after max_tries passes or max_ms.
  */
 static int mirror_populate(struct mirror *mi)
 {
+	ktime_t start = ktime_get();
 	int ret = -EBUSY;
 	unsigned int i;
 	bool retry;
 
-	for (i = 1; i <= MIRROR_TRIES; i++) {
+	for (i = 1; i <= mi->max_tries; i++) {
+		if (i > 1 && ktime_ms_delta(ktime_get(), start) >= mi->max_ms)
+			break;
 		mi->tries = i;
 		ret = mirror_fault(mi, true);
 		if (ret == -EBUSY)
@@ -579,6 +603,200 @@ static void migration_invalidates_with_its_event_and_owner(struct kunit *test)
 	}
 }
 
+/* A PMD-mapped device-private folio, mirrored by its owner or another. */
+
+struct pmd_param {
+	const char *desc;
+	bool own;			/* dev_private_owner is the device's */
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct pmd_param pmd_params[] = {
+	{ "its owner, HMM_PFN_REQ_FAULT", true, HMM_PFN_REQ_FAULT },
+	{ "its owner, no fault requested", true, 0 },
+	{ "another owner, HMM_PFN_REQ_FAULT", false, HMM_PFN_REQ_FAULT },
+};
+
+KUNIT_ARRAY_PARAM_DESC(pmd, pmd_params, desc);
+
+/* What a driver may use of the last hmm_range_fault() of a PMD's mirror. */
+struct pmd_view {
+	bool stale;			/* mmu_interval_read_retry() was true */
+	unsigned long first;		/* entry 0 */
+	unsigned long valid;		/* entries with HMM_PFN_VALID */
+	unsigned long write;		/* ... with HMM_PFN_WRITE */
+	unsigned long error;		/* ... with HMM_PFN_ERROR */
+	unsigned long pmd_order;	/* ... of map order PMD_SHIFT - PAGE_SHIFT */
+	unsigned long in_order;		/* ... whose pfn is entry 0's + its index */
+	unsigned long zone_device;	/* valid ones behind a ZONE_DEVICE page */
+	struct page *middle;		/* behind entry ZDT_PMD_MIDDLE, if valid */
+	u8 data[ZDT_DATA_LEN];		/* ... its first bytes, if not ZONE_DEVICE */
+};
+
+/* mirror_view() for every entry of a PMD-wide mirror. */
+static struct pmd_view pmd_view(struct mirror *mi)
+{
+	struct pmd_view v = { };
+	unsigned long i;
+
+	mutex_lock(&mi->lock);
+	v.stale = mmu_interval_read_retry(&mi->notifier, mi->range.notifier_seq);
+	v.first = mi->pfns[0];
+	for (i = 0; !v.stale && i < mi->npages; i++) {
+		unsigned long e = mi->pfns[i];
+
+		v.write += !!(e & HMM_PFN_WRITE);
+		v.error += !!(e & HMM_PFN_ERROR);
+		if (!(e & HMM_PFN_VALID))
+			continue;
+		v.valid++;
+		v.pmd_order += hmm_pfn_to_map_order(e) == PMD_SHIFT - PAGE_SHIFT;
+		v.in_order += entry_pfn(e) == entry_pfn(v.first) + i;
+		v.zone_device += is_zone_device_page(hmm_pfn_to_page(e));
+	}
+	if (!v.stale && (mi->pfns[ZDT_PMD_MIDDLE] & HMM_PFN_VALID)) {
+		v.middle = hmm_pfn_to_page(mi->pfns[ZDT_PMD_MIDDLE]);
+		if (!is_zone_device_page(v.middle))
+			memcpy_from_page((char *)v.data, v.middle, 0, sizeof(v.data));
+	}
+	mutex_unlock(&mi->lock);
+	return v;
+}
+
+/*
+ * A large device-private folio mapped by one PMD-level entry is mirrored
+ * whole (hmm_vma_handle_absent_pmd(), mm/hmm.c, with large device-private
+ * folios in 6.19): to its pgmap owner hmm_range_fault() reports every page
+ * of the range as its device pfn with HMM_PFN_VALID, HMM_PFN_WRITE as the
+ * entry is writable and map order PMD_SHIFT - PAGE_SHIFT, and faults
+ * nothing, fault requested or not; for another owner, HMM_PFN_REQ_FAULT
+ * faults the folio back through do_huge_pmd_device_private() and
+ * migrate_to_ram(), once, and the system pages are reported.  Succeeds if
+ * the driver loop holds and all PTRS_PER_PMD entries are valid and writable
+ * without an error, and: for the owner, they are the folio's pfns in order
+ * at PMD order, migrate_to_ram() never ran and the folio is still on the
+ * device at refcount 1; for another owner, migrate_to_ram() ran once, no
+ * entry is a ZONE_DEVICE page, and the middle one is the page the CPU maps,
+ * with the data.
+ */
+static void device_pmd_reported_whole_to_its_owner_faulted_back_for_others(struct kunit *test)
+{
+	const struct pmd_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	struct page *dpage = zdt_pmd_on_device(test, &ctx->dev, &ctx->addr);
+	unsigned long n = PTRS_PER_PMD;
+	struct pmd_view v;
+	int ret;
+
+	zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE), ZDT_PMD_MIDDLE);
+	mirror_request(mirror_create_pages(test, n), p->default_flags,
+		       p->own ? (void *)ctx->dev : &other_owner);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = pmd_view(ctx->mirror);
+	kunit_info(test, "driver loop: %d after %u passes; entry 0 %#lx, %lu/%lu valid, %lu at PMD order",
+		   ret, ctx->mirror->tries, v.first, v.valid, n, v.pmd_order);
+
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	KUNIT_EXPECT_EQ(test, v.valid, n);
+	KUNIT_EXPECT_EQ_MSG(test, v.write, n, "entries with HMM_PFN_WRITE");
+	KUNIT_EXPECT_EQ(test, v.error, 0);
+	if (p->own) {
+		KUNIT_EXPECT_EQ_MSG(test, entry_pfn(v.first), page_to_pfn(dpage),
+				    "entry 0 %#lx is not the folio's head pfn", v.first);
+		KUNIT_EXPECT_EQ_MSG(test, v.in_order, n, "entries at the folio's pfns in order");
+		KUNIT_EXPECT_EQ_MSG(test, v.pmd_order, n,
+				    "entries of map order %d (entry 0 has %u)",
+				    PMD_SHIFT - PAGE_SHIFT, hmm_pfn_to_map_order(v.first));
+		KUNIT_EXPECT_EQ(test, v.zone_device, n);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0,
+				    "hmm_range_fault() faulted the caller's own device folio");
+		KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(dpage)), 1);
+		KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr),
+				      "the folio left the device");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
+	KUNIT_EXPECT_EQ_MSG(test, v.zone_device, 0,
+			    "entries at a device page of another owner");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v.middle,
+				zdt_mapped_page(ctx->addr + ZDT_PMD_MIDDLE * PAGE_SIZE),
+				"the middle entry is not the page the CPU maps");
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, v.data, ZDT_PMD_MIDDLE),
+			      "the system page does not hold the folio's data");
+}
+
+/*
+ * How long the contended case watches the mirroring thread at least while
+ * the test holds the folio lock, and how many faults it may take: the first,
+ * which finds the folio locked and sleeps, and one spare.  The driver loop
+ * may go round for the whole watch and the finish after it.
+ */
+#define CONTENDED_WINDOW_MS	300
+#define CONTENDED_MAX_FAULTS	2
+#define CONTENDED_TRIES		1000000
+#define CONTENDED_MS		(3000 + 2 * ZDT_ACCESS_MS)
+
+/*
+ * hmm_range_fault() asked to fault another owner's device-private page that
+ * someone else holds locked (the owner migrating it) sleeps on the folio
+ * lock in the fault instead of re-walking and re-faulting in a loop, and
+ * completes once the lock is dropped (b570f37a2ce4 "mm: Fix a
+ * hmm_range_fault() livelock / starvation problem": do_swap_page() waits
+ * with softleaf_entry_wait_on_locked()).  The driver loop runs in a thread,
+ * bounded in passes and time.  A spinning kernel fails one expectation, "the
+ * fault spins" (configs/known-failures names it for 6.12).  Succeeds if,
+ * with the folio locked, the thread took at most CONTENDED_MAX_FAULTS faults
+ * and was asleep, and after the unlock the loop held within ZDT_ACCESS_MS
+ * with the system page the CPU maps, with the data, migrated once.
+ */
+static void contended_hmm_fault_sleeps_instead_of_spinning(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mirror_view v;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	struct mirror *mi;
+
+	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, &other_owner);
+	mi->max_tries = CONTENDED_TRIES;
+	mi->max_ms = CONTENDED_MS;
+
+	zdt_lock_page(test, zdt_device_page(ctx->dev, 0));
+	t = zdt_thread_create(test, "hmm_range_fault", mirror_thread_fn);
+	t->flags = MIRROR_POPULATE;
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
+	zdt_unlock_page(test, zdt_device_page(ctx->dev, 0));
+	kunit_info(test, "%lu faults in %u ms with the folio locked, mirroring thread %s",
+		   b.faults, b.ms, b.asleep ? "asleep" : "not asleep");
+
+	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the mirroring thread never ran in %u ms",
+			      b.ms);
+	KUNIT_EXPECT_LE_MSG(test, b.faults, CONTENDED_MAX_FAULTS,
+			    "%lu faults in %u ms while the folio was locked: the fault spins",
+			    b.faults, b.ms);
+	if (b.started && b.faults <= CONTENDED_MAX_FAULTS)
+		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
+				      "mirroring thread not asleep after %u ms: hmm_range_fault() does not sleep on the lock",
+				      b.ms);
+	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
+	v = mirror_view(mi);
+	kunit_info(test, "driver loop: %ld after %u passes", t->ret, mi->tries);
+
+	KUNIT_ASSERT_EQ(test, t->ret, 0);
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_FALSE_MSG(test, v.zone_device,
+			       "entry %#lx is a device page of another owner", v.pfn);
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -586,6 +804,9 @@ static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE(invalidation_after_read_begin_forces_a_retry),
 	KUNIT_CASE_PARAM(migration_invalidates_with_its_event_and_owner,
 			 migrate_gen_params),
+	KUNIT_CASE_PARAM(device_pmd_reported_whole_to_its_owner_faulted_back_for_others,
+			 pmd_gen_params),
+	KUNIT_CASE_SLOW(contended_hmm_fault_sleeps_instead_of_spinning),
 	{}
 };
 

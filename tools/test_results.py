@@ -203,7 +203,7 @@ class KnownFailuresTest(unittest.TestCase):
 				self.assertTrue(known.reason)
 				self.assertEqual(known.pattern.pattern, 'the fault spins')
 				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
-		self.assertEqual(entries, 3)
+		self.assertEqual(entries, 4)
 
 
 @needs_612_parser
