@@ -435,7 +435,7 @@ static void vma_locked_fault_fn(struct zdt_thread *t)
 			      FAULT_FLAG_VMA_LOCK, NULL);
 	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
 		vma_end_read(vma);
-	t->ret = ret;
+	t->ret = (__force long)ret;
 #endif
 }
 
@@ -463,7 +463,7 @@ static void expect_vma_locked_fault_retries(struct kunit *test)
 
 	KUNIT_ASSERT_NE_MSG(test, ret, -EAGAIN, "lock_vma_under_rcu() failed %d times",
 			    VMA_LOCK_TRIES);
-	KUNIT_EXPECT_EQ_MSG(test, ret, (long)VM_FAULT_RETRY,
+	KUNIT_EXPECT_EQ_MSG(test, ret, (__force long)VM_FAULT_RETRY,
 			    "the fault under the VMA lock did not ask for the mmap lock");
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0,
 			    "migrate_to_ram() ran under the VMA lock only");
