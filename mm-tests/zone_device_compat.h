@@ -13,6 +13,7 @@
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/rmap.h>
 #include <linux/version.h>
 #include <linux/slab.h>
 #include <kunit/test.h>
@@ -268,5 +269,71 @@ static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
  * hmm_range_fault_unlocked_timeout().  HMM_MIRROR does not select
  * MMU_NOTIFIER in 6.12: the suite's Kconfig selects both.
  */
+
+/* exclusive suite */
+
+/*
+ * Device-exclusive access to a normal anonymous page (b756a3b5e7ea "mm:
+ * device exclusive memory access"): since 599b684a7854 ("mm/rmap: convert
+ * make_device_exclusive_range() to make_device_exclusive()", 6.15) one
+ * address, make_device_exclusive(mm, addr, owner, &folio); before,
+ * make_device_exclusive_range(mm, start, end, pages, owner), which leaves a
+ * NULL page where it failed.  Both want the mmap read lock and return the
+ * page locked and referenced; only with CONFIG_DEVICE_PRIVATE.
+ */
+#define ZDT_HAS_MAKE_DEVICE_EXCLUSIVE	ZDT_KERNEL_AT_LEAST(6, 15)
+#define ZDT_NO_DEVICE_EXCLUSIVE \
+	"needs CONFIG_DEVICE_PRIVATE for make_device_exclusive() (not on UML: no memory hotplug)"
+
+#ifdef CONFIG_DEVICE_PRIVATE
+/*
+ * Return: the page mapped at @addr, now behind a device-exclusive entry,
+ * locked and referenced, or an error pointer.
+ */
+static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
+						     unsigned long addr,
+						     void *owner)
+{
+#if ZDT_HAS_MAKE_DEVICE_EXCLUSIVE
+	struct folio *folio;
+
+	return make_device_exclusive(mm, addr, owner, &folio);
+#else
+	struct page *page = NULL;
+	int ret = make_device_exclusive_range(mm, addr, addr + PAGE_SIZE,
+					      &page, owner);
+
+	if (ret < 0)
+		return ERR_PTR(ret);
+	return page ? page : ERR_PTR(-EBUSY);
+#endif
+}
+#else
+static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
+						     unsigned long addr,
+						     void *owner)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+#endif /* CONFIG_DEVICE_PRIVATE */
+
+/* fault suite: faults under the per-VMA lock */
+
+/*
+ * A case drives a fault under the per-VMA lock itself, as the arch fault
+ * handler does: lock_vma_under_rcu() and handle_mm_fault() with
+ * FAULT_FLAG_VMA_LOCK.  Needs CONFIG_PER_VMA_LOCK (SMP, an arch that
+ * supports it) and lock_vma_under_rcu() linkable: exported in 7.2 and 7.3
+ * (mm/mmap_lock.c), not in 6.12 (mm/memory.c), where the suite must be
+ * built in.
+ */
+#if defined(CONFIG_PER_VMA_LOCK) && \
+	(ZDT_KERNEL_AT_LEAST(7, 2) || IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST))
+#define ZDT_HAS_VMA_LOCK_FAULT		1
+#else
+#define ZDT_HAS_VMA_LOCK_FAULT		0
+#endif
+#define ZDT_NO_VMA_LOCK_FAULT \
+	"needs CONFIG_PER_VMA_LOCK, and lock_vma_under_rcu() exported (7.2+) or the suite built in"
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

@@ -403,6 +403,96 @@ static void fork_keeps_device_private_memory_copy_on_write(struct kunit *test)
 			      "the parent does not read its own write");
 }
 
+/* How often a VMA-locked fault may find lock_vma_under_rcu() failing. */
+#define VMA_LOCK_TRIES		100
+
+/*
+ * A thread of the test's mm faults t->addr as the arch fault handler first
+ * tries to: under the per-VMA lock alone (lock_vma_under_rcu(),
+ * handle_mm_fault() with FAULT_FLAG_VMA_LOCK).  On VM_FAULT_RETRY or
+ * VM_FAULT_COMPLETED the fault path has released the VMA lock, otherwise
+ * the caller does.  t->ret: what handle_mm_fault() returned, or -EAGAIN if
+ * no VMA lock could be had (a writer held it each time).
+ */
+static void vma_locked_fault_fn(struct zdt_thread *t)
+{
+#if ZDT_HAS_VMA_LOCK_FAULT
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma = NULL;
+	unsigned int i;
+	vm_fault_t ret;
+
+	for (i = 0; i < VMA_LOCK_TRIES && !vma; i++) {
+		vma = lock_vma_under_rcu(mm, t->addr);
+		if (!vma)
+			usleep_range(100, 200);
+	}
+	if (!vma) {
+		t->ret = -EAGAIN;
+		return;
+	}
+	ret = handle_mm_fault(vma, t->addr, FAULT_FLAG_DEFAULT | FAULT_FLAG_USER |
+			      FAULT_FLAG_VMA_LOCK, NULL);
+	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
+		vma_end_read(vma);
+	t->ret = (__force long)ret;
+#endif
+}
+
+/*
+ * The per-VMA-locked fault of the case's page, bounded; the page must be
+ * there as before and migrate_to_ram() not called, then a CPU read (the
+ * retry, which the arch handler does under the mmap lock) must bring the
+ * data back with one call.  Both fault suites' VMA-lock cases.
+ */
+static void expect_vma_locked_fault_retries(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct zdt_thread *t;
+	u8 buf[ZDT_DATA_LEN];
+	long ret;
+
+	if (!ZDT_HAS_VMA_LOCK_FAULT)
+		kunit_skip(test, "%s", ZDT_NO_VMA_LOCK_FAULT);
+	t = zdt_thread_create(test, "VMA-locked fault", vma_locked_fault_fn);
+	t->addr = ctx->addr;
+	zdt_thread_start(t);
+	zdt_thread_finish(test, t, ctx->dev, "after it started");
+	ret = t->ret;
+	kunit_info(test, "handle_mm_fault(FAULT_FLAG_VMA_LOCK): %#lx", (unsigned long)ret);
+
+	KUNIT_ASSERT_NE_MSG(test, ret, -EAGAIN, "lock_vma_under_rcu() failed %d times",
+			    VMA_LOCK_TRIES);
+	KUNIT_EXPECT_EQ_MSG(test, ret, (__force long)VM_FAULT_RETRY,
+			    "the fault under the VMA lock did not ask for the mmap lock");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0,
+			    "migrate_to_ram() ran under the VMA lock only");
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 0);
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr), "the page left the device");
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
+}
+
+/*
+ * A fault on a device-private entry under the per-VMA lock does not call
+ * migrate_to_ram(): do_swap_page() drops the VMA lock and returns
+ * VM_FAULT_RETRY, and the fault is retried under the mmap lock, because
+ * drivers' migrate_to_ram() may rely on it (1235ccd05b6d "mm: handle swap
+ * page faults under per-VMA lock": "Drivers implementing
+ * ops->migrate_to_ram might still rely on mmap_lock, therefore we have to
+ * fall back to mmap_lock in that particular case"; migrate_vma_setup()
+ * asserts it).  Succeeds if handle_mm_fault() with FAULT_FLAG_VMA_LOCK
+ * returns VM_FAULT_RETRY, migrate_to_ram() was not called and the page is
+ * still on the device, and a CPU read then brings the data back with one
+ * migrate_to_ram() call.
+ */
+static void vma_locked_fault_retries_with_the_mmap_lock(struct kunit *test)
+{
+	expect_vma_locked_fault_retries(test);
+}
+
 /* How long the case took, set-up included, for the record (TCG is slow). */
 static void fault_exit(struct kunit *test)
 {
@@ -425,6 +515,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE_SLOW(extra_reference_blocks_migration_until_dropped),
 	KUNIT_CASE(forked_mappings_share_one_migration),
 	KUNIT_CASE(fork_keeps_device_private_memory_copy_on_write),
+	KUNIT_CASE(vma_locked_fault_retries_with_the_mmap_lock),
 	{}
 };
 
@@ -509,10 +600,26 @@ static void contended_pmd_fault_sleeps_instead_of_spinning(struct kunit *test)
 	expect_contended_fault_sleeps(test);
 }
 
+/*
+ * The PMD-level fault keeps the same rule: do_huge_pmd_device_private()
+ * drops the VMA lock and returns VM_FAULT_RETRY before it calls
+ * migrate_to_ram() (mm/huge_memory.c, with large device-private folios in
+ * 6.19; the PTE rule is 1235ccd05b6d "mm: handle swap page faults under
+ * per-VMA lock").  Succeeds if handle_mm_fault() with FAULT_FLAG_VMA_LOCK
+ * returns VM_FAULT_RETRY, migrate_to_ram() was not called and the folio is
+ * still on the device, and a CPU read then brings the data back with one
+ * call.
+ */
+static void vma_locked_pmd_fault_retries_with_the_mmap_lock(struct kunit *test)
+{
+	expect_vma_locked_fault_retries(test);
+}
+
 static struct kunit_case zone_device_fault_pmd_cases[] = {
 	KUNIT_CASE(pmd_fault_calls_migrate_to_ram_once_locked_and_referenced),
 	KUNIT_CASE(pmd_fault_brings_the_data_back_and_frees_the_folio_once),
 	KUNIT_CASE_SLOW(contended_pmd_fault_sleeps_instead_of_spinning),
+	KUNIT_CASE(vma_locked_pmd_fault_retries_with_the_mmap_lock),
 	{}
 };
 

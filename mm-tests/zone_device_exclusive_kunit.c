@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for device-exclusive access to system memory, what a GPU
+ * driver's atomics rely on (nouveau): make_device_exclusive() replaces the
+ * CPU mapping of a normal anonymous page with a device-exclusive entry, and
+ * the next CPU access restores the mapping and tells the driver through its
+ * MMU notifier (mm/rmap.c, mm/memory.c; Documentation/mm/hmm.rst,
+ * "Exclusive access memory").
+ *
+ * Each case takes one page of the test's mm (zdt_user_pages()) exclusive as
+ * a driver does, under the mmap read lock, with a pgmap-less owner of its
+ * own, and gives the folio lock and reference back before any CPU access
+ * (the driver's programming is done).  CPU accesses run in bounded threads
+ * of the fixture's (zdt_cpu_read()).  No device memory is involved, but
+ * make_device_exclusive() exists only with CONFIG_DEVICE_PRIVATE.
+ */
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <kunit/test.h>
+
+#include "zone_device_compat.h"
+#include "zone_device_fixture.h"
+
+/* The driver taking the page exclusive: MMU_NOTIFY_EXCLUSIVE's owner. */
+static int excl_owner;
+
+/* Invalidations the notifier keeps the details of (it counts them all). */
+#define EXCL_EVENTS		8
+
+struct excl_event {
+	enum mmu_notifier_event event;
+	void *owner;
+	unsigned long start;
+	unsigned long end;
+};
+
+/*
+ * The driver's MMU notifier on the page.  Not test-managed memory: it may be
+ * called until excl_notifier_release() removed it, so the release frees it.
+ */
+struct excl_notifier {
+	struct mmu_interval_notifier notifier;
+	spinlock_t lock;		/* the driver's update lock */
+	unsigned int nr;		/* invalidations seen */
+	struct excl_event events[EXCL_EVENTS];
+};
+
+struct excl_ctx {
+	unsigned long addr;		/* the page taken exclusive */
+	struct page *page;		/* the page mapped there first */
+	struct excl_notifier *notifier;
+};
+
+static int excl_init(struct kunit *test)
+{
+	struct excl_ctx *ctx;
+
+	zdt_case_begin(test);
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		kunit_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	ctx->addr = zdt_user_pages(test, 1);
+	ctx->page = zdt_mapped_page(ctx->addr);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, ctx->page, "the user page is not mapped");
+	return 0;
+}
+
+/* Records the event, owner and range; never asserts (any thread calls it). */
+static bool excl_invalidate(struct mmu_interval_notifier *sub,
+			    const struct mmu_notifier_range *range,
+			    unsigned long cur_seq)
+{
+	struct excl_notifier *n = container_of(sub, struct excl_notifier, notifier);
+
+	spin_lock(&n->lock);
+	if (n->nr < EXCL_EVENTS)
+		n->events[n->nr] = (struct excl_event) {
+			.event = range->event,
+			.owner = range->owner,
+			.start = range->start,
+			.end = range->end,
+		};
+	n->nr++;
+	mmu_interval_set_seq(sub, cur_seq);
+	spin_unlock(&n->lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops excl_notifier_ops = {
+	.invalidate = excl_invalidate,
+};
+
+static void excl_notifier_release(void *data)
+{
+	struct excl_notifier *n = data;
+
+	mmu_interval_notifier_remove(&n->notifier);
+	kfree(n);
+}
+
+/* The driver's notifier on ctx->addr, removed before the page is unmapped. */
+static struct excl_notifier *excl_notifier_create(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	struct excl_notifier *n = kzalloc_obj(*n);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	spin_lock_init(&n->lock);
+	ret = mmu_interval_notifier_insert(&n->notifier, current->mm, ctx->addr,
+					   PAGE_SIZE, &excl_notifier_ops);
+	if (ret) {
+		kfree(n);
+		KUNIT_FAIL_AND_ABORT(test, "mmu_interval_notifier_insert: %d", ret);
+	}
+	zdt_hold(test, ZDT_HELD_MAPPING, excl_notifier_release, n);
+	ctx->notifier = n;
+	return n;
+}
+
+/* How many invalidations @n saw, and a copy of the first EXCL_EVENTS. */
+static unsigned int excl_events(struct excl_notifier *n,
+				struct excl_event *events)
+{
+	unsigned int nr;
+
+	spin_lock(&n->lock);
+	nr = n->nr;
+	memcpy(events, n->events, sizeof(n->events));
+	spin_unlock(&n->lock);
+	return nr;
+}
+
+static void excl_unlock_action(void *data)
+{
+	struct page *page = data;
+
+	if (PageLocked(page))
+		unlock_page(page);
+}
+
+/*
+ * make_device_exclusive() of ctx->addr as a driver calls it, the folio lock
+ * and reference it returns handed to KUnit.
+ *
+ * Return: the page it returned.
+ */
+static struct page *excl_take(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	struct mm_struct *mm = current->mm;
+	struct page *page;
+
+	mmap_read_lock(mm);
+	page = zdt_make_device_exclusive(mm, ctx->addr, &excl_owner);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(page),
+			       "make_device_exclusive: %pe", page);
+	zdt_own_page(test, page);
+	zdt_hold(test, ZDT_HELD_PAGE, excl_unlock_action, page);
+	return page;
+}
+
+/* The driver is done programming: folio lock and reference go. */
+static void excl_give_back(struct kunit *test, struct page *page)
+{
+	zdt_release(test, excl_unlock_action, page);
+	zdt_put_page(test, page);
+}
+
+/*
+ * make_device_exclusive() takes the page away from the CPU: it returns the
+ * page that was mapped, locked, and leaves a non-present device-exclusive
+ * entry in its place; the next CPU access replaces the entry with the
+ * original mapping (b756a3b5e7ea "mm: device exclusive memory access";
+ * Documentation/mm/hmm.rst, "Exclusive access memory").  Succeeds if the
+ * page returned is the page mapped before, locked, not mapped present
+ * while exclusive, and a CPU read then sees the data through a present
+ * mapping of that same page.
+ */
+static void exclusive_entry_unmaps_the_page_until_a_cpu_access(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *page;
+
+	page = excl_take(test);
+	KUNIT_EXPECT_PTR_EQ(test, page, ctx->page);
+	KUNIT_EXPECT_TRUE(test, PageLocked(page));
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr),
+			      "the CPU still maps the page taken exclusive");
+	excl_give_back(test, page);
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr),
+			      "exclusive access ended without a CPU access");
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 0),
+			      "the CPU read lost the page's data");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(ctx->addr), ctx->page,
+				"the CPU access did not restore the original mapping");
+}
+
+/* Whether @e is the invalidation the exclusive owner filters out as its own. */
+static bool excl_is_own(const struct excl_event *e)
+{
+	return e->event == MMU_NOTIFY_EXCLUSIVE && e->owner == &excl_owner;
+}
+
+/*
+ * The MMU notifier is how the driver learns its exclusive access ended:
+ * make_device_exclusive() invalidates the range with MMU_NOTIFY_EXCLUSIVE
+ * and the caller's owner, so that the caller can tell its own conversion
+ * from others and not livelock on it; the CPU access that restores the
+ * mapping invalidates it again, as something the owner must not filter out
+ * (include/linux/mmu_notifier.h, MMU_NOTIFY_EXCLUSIVE;
+ * remove_device_exclusive_entry(), mm/memory.c; b756a3b5e7ea).  Succeeds
+ * if every invalidation during make_device_exclusive() (at least one) was
+ * MMU_NOTIFY_EXCLUSIVE with the owner, and the CPU read then caused at
+ * least one more over the page that was not.
+ */
+static void cpu_access_notifies_the_exclusive_owner(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	struct excl_event events[EXCL_EVENTS];
+	struct excl_notifier *n = excl_notifier_create(test);
+	unsigned int taken, total, i, foreign = 0;
+	u8 buf[ZDT_DATA_LEN];
+
+	excl_give_back(test, excl_take(test));
+	taken = excl_events(n, events);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+	total = excl_events(n, events);
+	kunit_info(test, "%u invalidations taking the page, %u after the CPU read",
+		   taken, total - taken);
+
+	KUNIT_EXPECT_GT_MSG(test, taken, 0,
+			    "make_device_exclusive() invalidated nothing");
+	for (i = 0; i < min_t(unsigned int, total, EXCL_EVENTS); i++) {
+		const struct excl_event *e = &events[i];
+
+		if (i < taken) {
+			KUNIT_EXPECT_TRUE_MSG(test, excl_is_own(e),
+					      "invalidation %u taking the page: event %d owner %p",
+					      i, e->event, e->owner);
+			continue;
+		}
+		if (!excl_is_own(e) && e->start <= ctx->addr &&
+		    e->end >= ctx->addr + PAGE_SIZE)
+			foreign++;
+	}
+	KUNIT_EXPECT_GT_MSG(test, foreign, 0,
+			    "the CPU access ended exclusive access without telling the owner (%u invalidations)",
+			    total - taken);
+}
+
+/*
+ * fork() does not hand a device-exclusive entry to the child:
+ * copy_nonpresent_pte() first restores the parent's present mapping (the
+ * device loses exclusive access; fork()'s own invalidation tells it), then
+ * copies that as any present anonymous page (b756a3b5e7ea;
+ * try_restore_exclusive_pte(), mm/memory.c).  Succeeds if after the fork the
+ * parent maps its page present again without any access, and the child
+ * reads the data.
+ */
+static void fork_restores_the_exclusive_entry_first(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	struct zdt_thread *child;
+	u8 buf[ZDT_DATA_LEN];
+
+	excl_give_back(test, excl_take(test));
+	KUNIT_ASSERT_NULL(test, zdt_mapped_page(ctx->addr));
+	child = zdt_forked_reader_create(test, ctx->addr);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(ctx->addr), ctx->page,
+				"fork() left the parent's device-exclusive entry");
+
+	zdt_thread_start(child);
+	zdt_thread_finish(test, child, NULL, "after it started");
+	KUNIT_EXPECT_EQ(test, child->left, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, child->buf, 0),
+			      "the child does not see the page's data");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
+static struct kunit_case zone_device_exclusive_cases[] = {
+	KUNIT_CASE(exclusive_entry_unmaps_the_page_until_a_cpu_access),
+	KUNIT_CASE(cpu_access_notifies_the_exclusive_owner),
+	KUNIT_CASE(fork_restores_the_exclusive_entry_first),
+	{}
+};
+
+static struct kunit_suite zone_device_exclusive_suite = {
+	.name = "zone_device_exclusive",
+	.init = excl_init,
+	.test_cases = zone_device_exclusive_cases,
+};
+
+kunit_test_suite(zone_device_exclusive_suite);
+
+MODULE_DESCRIPTION("KUnit tests for device-exclusive access to system memory");
+MODULE_LICENSE("GPL");
