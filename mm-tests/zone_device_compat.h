@@ -336,4 +336,13 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 #define ZDT_NO_VMA_LOCK_FAULT \
 	"needs CONFIG_PER_VMA_LOCK, and lock_vma_under_rcu() exported (7.2+) or the suite built in"
 
+/*
+ * A case mprotect()s its own mapping as do_mprotect_pkey() (static) does,
+ * with mprotect_fixup(): declared in every supported kernel, exported in
+ * none, so the suite must be built in.
+ */
+#define ZDT_HAS_MPROTECT_FIXUP	IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST)
+#define ZDT_NO_MPROTECT_FIXUP \
+	"needs the suite built in: mprotect_fixup() is not exported"
+
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

@@ -16,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/string.h>
+#include <asm/tlb.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -493,6 +494,88 @@ static void vma_locked_fault_retries_with_the_mmap_lock(struct kunit *test)
 	expect_vma_locked_fault_retries(test);
 }
 
+/*
+ * mprotect(@addr, PAGE_SIZE, PROT_READ) from the test's own thread, as
+ * do_mprotect_pkey() does it (static): the mmap lock, the VMA and the one
+ * before, mprotect_fixup() (not exported: ZDT_HAS_MPROTECT_FIXUP).
+ */
+static int mprotect_read_only(unsigned long addr)
+{
+#if ZDT_HAS_MPROTECT_FIXUP
+	struct mm_struct *mm = current->mm;
+	unsigned long end = addr + PAGE_SIZE;
+	struct vm_area_struct *vma, *prev;
+	struct vma_iterator vmi;
+	struct mmu_gather tlb;
+	int ret = -ENOMEM;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma_iter_init(&vmi, mm, addr);
+	vma = vma_find(&vmi, end);
+	if (vma && vma->vm_start <= addr && end <= vma->vm_end) {
+		prev = vma_prev(&vmi);
+		if (addr > vma->vm_start)
+			prev = vma;
+		vma = vma_find(&vmi, end);
+		tlb_gather_mmu(&tlb, mm);
+		ret = mprotect_fixup(&vmi, &tlb, vma, &prev, addr, end,
+				     vma->vm_flags & ~VM_WRITE);
+		tlb_finish_mmu(&tlb);
+	}
+	mmap_write_unlock(mm);
+	return ret;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * mprotect(PROT_READ) makes a writable device-private entry read-only, as
+ * it write-protects a present page (mm/mprotect.c: the
+ * make_readable_device_private_entry() branch of change_pte_range(), in
+ * change_softleaf_pte() on 7.x), so neither a driver nor the CPU can write
+ * through it any more.  Succeeds if, after
+ * mprotect(), migrate_vma_setup() still collects the page but without
+ * MIGRATE_PFN_WRITE, and the page a CPU read brings back holds the data
+ * and is mapped read-only (GUP-fast for writing finds nothing).
+ */
+static void mprotect_read_only_makes_the_device_private_entry_read_only(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	unsigned long src = 0;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *page;
+	int ret;
+
+	if (!ZDT_HAS_MPROTECT_FIXUP)
+		kunit_skip(test, "%s", ZDT_NO_MPROTECT_FIXUP);
+	ret = mprotect_read_only(ctx->addr);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mprotect(PROT_READ)");
+
+	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		src = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, src & MIGRATE_PFN_MIGRATE,
+			      "the device page not collected (src %#lx)", src);
+	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
+			       "the entry is still writable after mprotect(PROT_READ)");
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+	KUNIT_ASSERT_NOT_NULL_MSG(test, zdt_mapped_page(ctx->addr), "the page is not back");
+	ret = get_user_pages_fast_only(ctx->addr, 1, FOLL_WRITE, &page);
+	if (ret == 1)
+		put_page(page);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "the page back from the device is mapped writable");
+}
+
 /* How long the case took, set-up included, for the record (TCG is slow). */
 static void fault_exit(struct kunit *test)
 {
@@ -516,6 +599,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(forked_mappings_share_one_migration),
 	KUNIT_CASE(fork_keeps_device_private_memory_copy_on_write),
 	KUNIT_CASE(vma_locked_fault_retries_with_the_mmap_lock),
+	KUNIT_CASE(mprotect_read_only_makes_the_device_private_entry_read_only),
 	{}
 };
 
