@@ -514,13 +514,13 @@ static void contended_pmd_fault_sleeps_instead_of_spinning(struct kunit *test)
  * folio copy-on-write, as it does a small one: copy_huge_non_present_pmd()
  * makes the parent's writable PMD-level device-private entry read-only,
  * gives the child the same entry and takes a reference and an entire
- * mapcount for it (mm/huge_memory.c, with large device-private folios in
- * 6.19; the PTE rule is 5042db43cc26 "mm/ZONE_DEVICE: new type of
- * ZONE_DEVICE for unaddressable memory").  Succeeds if the fork adds one
- * reference and one entire mapcount, a migrate_vma_setup() of the parent's
- * PMD range then collects the folio without MIGRATE_PFN_WRITE, a write in
- * the parent succeeds, and the child still reads the data from before the
- * fork while the parent reads its own write.
+ * mapcount for it (368076f52ebe "mm/huge_memory: add device-private THP
+ * support to PMD operations", 6.19; the PTE rule is 5042db43cc26).
+ * Succeeds if the fork adds one reference and one entire mapcount, a
+ * migrate_vma_setup() of the parent's PMD range then collects the folio
+ * without MIGRATE_PFN_WRITE, a write in the parent succeeds, and the child
+ * still reads the data from before the fork while the parent reads its own
+ * write.
  */
 static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
 {
