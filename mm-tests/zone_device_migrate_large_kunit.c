@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for large device-private folios in migrate_vma_*()
- * (mm/migrate_device.c, f26b0654d006 "mm/migrate_device: implement THP
- * migration of zone device pages", 6.19): a PMD-sized range moves as one
- * folio, and a range covering part of one splits it.  Each case starts from
- * a PMD-order device folio mapped by one PMD-level device-private entry
- * (zdt_pmd_on_device()); on kernels without large device folios the cases
- * skip and say so.
+ * KUnit tests for large device-private folios in migrate_vma_*() and
+ * migrate_device_*() (mm/migrate_device.c, f26b0654d006 "mm/migrate_device:
+ * implement THP migration of zone device pages", 6.19): a PMD-sized range
+ * moves as one folio, a range covering part of one splits it, setup selects
+ * a PMD by flags and owner as it does a page, and eviction moves a large
+ * folio whole.  Each case starts from a PMD-order device folio mapped by one
+ * PMD-level device-private entry (zdt_pmd_on_device(), or
+ * zdt_migrate_pmd_to_device() on a device of its own); on kernels without
+ * large device folios the cases skip and say so.
  */
 #include <linux/migrate.h>
 #include <linux/mm.h>
