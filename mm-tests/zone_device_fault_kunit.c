@@ -699,11 +699,68 @@ static void vma_locked_pmd_fault_retries_with_the_mmap_lock(struct kunit *test)
 	expect_vma_locked_fault_retries(test);
 }
 
+/*
+ * fork() of a private writable mapping shares a PMD-mapped device-private
+ * folio copy-on-write, as it does a small one: copy_huge_non_present_pmd()
+ * makes the parent's writable PMD-level device-private entry read-only,
+ * gives the child the same entry and takes a reference and an entire
+ * mapcount for it (368076f52ebe "mm/huge_memory: add device-private THP
+ * support to PMD operations", 6.19; the PTE rule is 5042db43cc26).
+ * Succeeds if the fork adds one reference and one entire mapcount, a
+ * migrate_vma_setup() of the parent's PMD range then collects the folio
+ * without MIGRATE_PFN_WRITE, a write in the parent succeeds, and the child
+ * still reads the data from before the fork while the parent reads its own
+ * write.
+ */
+static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	struct folio *folio = page_folio(ctx->dpage);
+	unsigned long base = ctx->addr - ZDT_PMD_MIDDLE * PAGE_SIZE;
+	int refs = folio_ref_count(folio), maps = folio_entire_mapcount(folio);
+	unsigned long src = 0;
+	struct zdt_thread *child;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	child = zdt_forked_reader_create(test, ctx->addr);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + 1,
+			    "fork() took no reference for the child's PMD");
+	KUNIT_EXPECT_EQ_MSG(test, folio_entire_mapcount(folio), maps + 1,
+			    "fork() added no entire mapcount for the child's PMD");
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+			   ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		src = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, (src & MIGRATE_PFN_MIGRATE) &&
+			      (src & ZDT_MIGRATE_PFN_COMPOUND),
+			      "the parent's PMD not collected as one compound entry (src %#lx)",
+			      src);
+	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
+			       "the parent's PMD entry is still writable after fork()");
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, ctx->dev, ctx->addr, 1), 0);
+	zdt_thread_start(child);
+	zdt_thread_finish(test, child, ctx->dev, "after it started");
+	KUNIT_EXPECT_EQ(test, child->left, 0);
+	KUNIT_EXPECT_MEMEQ_MSG(test, child->buf, ctx->pattern, sizeof(child->buf),
+			       "the child sees the parent's write: no copy on write");
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 1),
+			      "the parent does not read its own write");
+}
+
 static struct kunit_case zone_device_fault_pmd_cases[] = {
 	KUNIT_CASE(pmd_fault_calls_migrate_to_ram_once_locked_and_referenced),
 	KUNIT_CASE(pmd_fault_brings_the_data_back_and_frees_the_folio_once),
 	KUNIT_CASE_SLOW(contended_pmd_fault_sleeps_instead_of_spinning),
 	KUNIT_CASE(vma_locked_pmd_fault_retries_with_the_mmap_lock),
+	KUNIT_CASE(fork_keeps_device_private_pmd_copy_on_write),
 	{}
 };
 
