@@ -336,6 +336,12 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 #define ZDT_NO_VMA_LOCK_FAULT \
 	"needs CONFIG_PER_VMA_LOCK, and lock_vma_under_rcu() exported (7.2+) or the suite built in"
 
+#if ZDT_HAS_VMA_LOCK_FAULT
+#define zdt_lock_vma_under_rcu(mm, addr)	lock_vma_under_rcu(mm, addr)
+#else
+#define zdt_lock_vma_under_rcu(mm, addr)	((void)(mm), (void)(addr), NULL)
+#endif
+
 /*
  * A case mprotect()s its own mapping as do_mprotect_pkey() (static) does,
  * with mprotect_fixup(): declared in every supported kernel, exported in
@@ -344,5 +350,11 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 #define ZDT_HAS_MPROTECT_FIXUP	IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST)
 #define ZDT_NO_MPROTECT_FIXUP \
 	"needs the suite built in: mprotect_fixup() is not exported"
+#if ZDT_HAS_MPROTECT_FIXUP
+#define zdt_mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags) \
+	mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags)
+#else
+#define zdt_mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags) (-EOPNOTSUPP)
+#endif
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

@@ -437,14 +437,13 @@ static void fork_keeps_device_private_memory_copy_on_write(struct kunit *test)
  */
 static void vma_locked_fault_fn(struct zdt_thread *t)
 {
-#if ZDT_HAS_VMA_LOCK_FAULT
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma = NULL;
 	unsigned int i;
 	vm_fault_t ret;
 
 	for (i = 0; i < VMA_LOCK_TRIES && !vma; i++) {
-		vma = lock_vma_under_rcu(mm, t->addr);
+		vma = zdt_lock_vma_under_rcu(mm, t->addr);
 		if (!vma)
 			usleep_range(100, 200);
 	}
@@ -457,7 +456,6 @@ static void vma_locked_fault_fn(struct zdt_thread *t)
 	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
 		vma_end_read(vma);
 	t->ret = (__force long)ret;
-#endif
 }
 
 /*
@@ -521,7 +519,6 @@ static void vma_locked_fault_retries_with_the_mmap_lock(struct kunit *test)
  */
 static int mprotect_read_only(unsigned long addr)
 {
-#if ZDT_HAS_MPROTECT_FIXUP
 	struct mm_struct *mm = current->mm;
 	unsigned long end = addr + PAGE_SIZE;
 	struct vm_area_struct *vma, *prev;
@@ -539,15 +536,12 @@ static int mprotect_read_only(unsigned long addr)
 			prev = vma;
 		vma = vma_find(&vmi, end);
 		tlb_gather_mmu(&tlb, mm);
-		ret = mprotect_fixup(&vmi, &tlb, vma, &prev, addr, end,
-				     vma->vm_flags & ~VM_WRITE);
+		ret = zdt_mprotect_fixup(&vmi, &tlb, vma, &prev, addr, end,
+					 vma->vm_flags & ~VM_WRITE);
 		tlb_finish_mmu(&tlb);
 	}
 	mmap_write_unlock(mm);
 	return ret;
-#else
-	return -EOPNOTSUPP;
-#endif
 }
 
 /*
