@@ -17,8 +17,6 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -27,31 +25,10 @@
 /* The driver taking the page exclusive: MMU_NOTIFY_EXCLUSIVE's owner. */
 static int excl_owner;
 
-/* Invalidations the notifier keeps the details of (it counts them all). */
-#define EXCL_EVENTS		8
-
-struct excl_event {
-	enum mmu_notifier_event event;
-	void *owner;
-	unsigned long start;
-	unsigned long end;
-};
-
-/*
- * The driver's MMU notifier on the page.  Not test-managed memory: it may be
- * called until excl_notifier_release() removed it, so the release frees it.
- */
-struct excl_notifier {
-	struct mmu_interval_notifier notifier;
-	spinlock_t lock;		/* the driver's update lock */
-	unsigned int nr;		/* invalidations seen */
-	struct excl_event events[EXCL_EVENTS];
-};
-
 struct excl_ctx {
 	unsigned long addr;		/* the page taken exclusive */
 	struct page *page;		/* the page mapped there first */
-	struct excl_notifier *notifier;
+	struct zdt_notifier *notifier;	/* the driver's, on the page */
 };
 
 static int excl_init(struct kunit *test)
@@ -70,70 +47,13 @@ static int excl_init(struct kunit *test)
 	return 0;
 }
 
-/* Records the event, owner and range; never asserts (any thread calls it). */
-static bool excl_invalidate(struct mmu_interval_notifier *sub,
-			    const struct mmu_notifier_range *range,
-			    unsigned long cur_seq)
-{
-	struct excl_notifier *n = container_of(sub, struct excl_notifier, notifier);
-
-	spin_lock(&n->lock);
-	if (n->nr < EXCL_EVENTS)
-		n->events[n->nr] = (struct excl_event) {
-			.event = range->event,
-			.owner = range->owner,
-			.start = range->start,
-			.end = range->end,
-		};
-	n->nr++;
-	mmu_interval_set_seq(sub, cur_seq);
-	spin_unlock(&n->lock);
-	return true;
-}
-
-static const struct mmu_interval_notifier_ops excl_notifier_ops = {
-	.invalidate = excl_invalidate,
-};
-
-static void excl_notifier_release(void *data)
-{
-	struct excl_notifier *n = data;
-
-	mmu_interval_notifier_remove(&n->notifier);
-	kfree(n);
-}
-
 /* The driver's notifier on ctx->addr, removed before the page is unmapped. */
-static struct excl_notifier *excl_notifier_create(struct kunit *test)
+static struct zdt_notifier *excl_notifier_create(struct kunit *test)
 {
 	struct excl_ctx *ctx = test->priv;
-	struct excl_notifier *n = kzalloc_obj(*n);
-	int ret;
 
-	KUNIT_ASSERT_NOT_NULL(test, n);
-	spin_lock_init(&n->lock);
-	ret = mmu_interval_notifier_insert(&n->notifier, current->mm, ctx->addr,
-					   PAGE_SIZE, &excl_notifier_ops);
-	if (ret) {
-		kfree(n);
-		KUNIT_FAIL_AND_ABORT(test, "mmu_interval_notifier_insert: %d", ret);
-	}
-	zdt_hold(test, ZDT_HELD_MAPPING, excl_notifier_release, n);
-	ctx->notifier = n;
-	return n;
-}
-
-/* How many invalidations @n saw, and a copy of the first EXCL_EVENTS. */
-static unsigned int excl_events(struct excl_notifier *n,
-				struct excl_event *events)
-{
-	unsigned int nr;
-
-	spin_lock(&n->lock);
-	nr = n->nr;
-	memcpy(events, n->events, sizeof(n->events));
-	spin_unlock(&n->lock);
-	return nr;
+	ctx->notifier = zdt_notifier_create(test, ctx->addr, PAGE_SIZE);
+	return ctx->notifier;
 }
 
 static void excl_unlock_action(void *data)
@@ -206,7 +126,7 @@ static void exclusive_entry_unmaps_the_page_until_a_cpu_access(struct kunit *tes
 }
 
 /* Whether @e is the invalidation the exclusive owner filters out as its own. */
-static bool excl_is_own(const struct excl_event *e)
+static bool excl_is_own(const struct zdt_notifier_event *e)
 {
 	return e->event == MMU_NOTIFY_EXCLUSIVE && e->owner == &excl_owner;
 }
@@ -226,23 +146,23 @@ static bool excl_is_own(const struct excl_event *e)
 static void cpu_access_notifies_the_exclusive_owner(struct kunit *test)
 {
 	struct excl_ctx *ctx = test->priv;
-	struct excl_event events[EXCL_EVENTS];
-	struct excl_notifier *n = excl_notifier_create(test);
+	struct zdt_notifier_event events[ZDT_NOTIFIER_EVENTS];
+	struct zdt_notifier *n = excl_notifier_create(test);
 	unsigned int taken, total, i, foreign = 0;
 	u8 buf[ZDT_DATA_LEN];
 
 	excl_give_back(test, excl_take(test));
-	taken = excl_events(n, events);
+	taken = zdt_notifier_events(n, events);
 	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
-	total = excl_events(n, events);
+	total = zdt_notifier_events(n, events);
 	kunit_info(test, "%u invalidations taking the page, %u after the CPU read",
 		   taken, total - taken);
 
 	KUNIT_EXPECT_GT_MSG(test, taken, 0,
 			    "make_device_exclusive() invalidated nothing");
-	for (i = 0; i < min_t(unsigned int, total, EXCL_EVENTS); i++) {
-		const struct excl_event *e = &events[i];
+	for (i = 0; i < min_t(unsigned int, total, ZDT_NOTIFIER_EVENTS); i++) {
+		const struct zdt_notifier_event *e = &events[i];
 
 		if (i < taken) {
 			KUNIT_EXPECT_TRUE_MSG(test, excl_is_own(e),

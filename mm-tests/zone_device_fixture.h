@@ -21,6 +21,8 @@
 #include <linux/kthread.h>
 #include <linux/memremap.h>
 #include <linux/mman.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
@@ -461,6 +463,73 @@ struct zdt_blocked {
 	bool started;
 	unsigned int ms;
 };
+
+/* Invalidations a zdt_notifier keeps the details of (it counts them all). */
+#define ZDT_NOTIFIER_EVENTS	8
+
+/**
+ * struct zdt_notifier_event - what one invalidation told a zdt_notifier
+ * @event: range->event (MMU_NOTIFY_MIGRATE, MMU_NOTIFY_EXCLUSIVE, ...)
+ * @owner: range->owner (the pgmap owner a migration or exclusive conversion
+ *	   names, or NULL)
+ * @start: range->start
+ * @end: range->end
+ */
+struct zdt_notifier_event {
+	enum mmu_notifier_event event;
+	void *owner;
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * struct zdt_notifier - a driver's mmu_interval_notifier that records what it is told
+ * @notifier: the interval notifier on the test's mm
+ * @lock: the driver's update lock: invalidate() moves the sequence on under
+ *	  it, and a driver checks mmu_interval_read_retry() under it before it
+ *	  uses what hmm_range_fault() gave it (Documentation/mm/hmm.rst)
+ * @nr_events: invalidations seen
+ * @events: the first ZDT_NOTIFIER_EVENTS of them
+ *
+ * Read @nr_events with READ_ONCE(), the events with zdt_notifier_events().
+ */
+struct zdt_notifier {
+	struct mmu_interval_notifier notifier;
+	struct mutex lock;		/* the driver's update lock */
+	unsigned int nr_events;
+	struct zdt_notifier_event events[ZDT_NOTIFIER_EVENTS];
+};
+
+/**
+ * zdt_notifier_create() - a recording interval notifier on the test's mm
+ * @test: the case
+ * @start: user address of the range it covers
+ * @len: the range's length
+ *
+ * What Xe, nouveau and lib/test_hmm.c register over a range they mirror.
+ * Its invalidate() records each event, owner and range and moves the
+ * sequence on under @lock (a non-blockable invalidation that finds @lock
+ * taken returns false, as the notifier API allows).  It is removed when the
+ * case ends (zdt_hold(), with the mappings it covers, before they go) and
+ * freed then: not before, since any thread may invalidate until it is
+ * removed.  Needs a user mapping first (zdt_user_map()): a case without an
+ * mm is a failure.
+ *
+ * Return: the notifier.
+ */
+struct zdt_notifier *zdt_notifier_create(struct kunit *test, unsigned long start,
+					 unsigned long len);
+
+/**
+ * zdt_notifier_events() - what a zdt_notifier has been told so far
+ * @n: the notifier
+ * @events: ZDT_NOTIFIER_EVENTS events, out: a copy of the first ones
+ *
+ * Return: how many invalidations it saw (more than ZDT_NOTIFIER_EVENTS:
+ * only the first ones are in @events).
+ */
+unsigned int zdt_notifier_events(struct zdt_notifier *n,
+				 struct zdt_notifier_event *events);
 
 /**
  * zdt_thread_watch() - watch a started access that cannot finish yet

@@ -7,9 +7,10 @@
  *
  * Each case moves a page of the test's mm (or a PMD-mapped large folio) to a
  * fake device-private device (the fixture's), then mirrors it as a driver
- * does: an mmu_interval_notifier on the range (struct mirror) whose
- * invalidate() records what it was told and calls mmu_interval_set_seq()
- * under the driver's update lock, and the documented loop around
+ * does (struct mirror): the fixture's recording mmu_interval_notifier on
+ * the range (zdt_notifier_create()), whose invalidate() records what it was
+ * told and calls mmu_interval_set_seq() under the driver's update lock, and
+ * the documented loop around
  * hmm_range_fault(): mmu_interval_read_begin(), the mmap read lock, -EBUSY
  * means again, then mmu_interval_read_retry() under the update lock.
  * hmm_range_fault() runs in a bounded thread of the fixture's
@@ -34,9 +35,6 @@
 /* Somebody else's pgmap owner: a device that is not ours. */
 static int other_owner;
 
-/* Invalidations a mirror keeps the details of (it counts them all). */
-#define MIRROR_EVENTS		8
-
 /*
  * How often the driver loop may go round before it gives up: the cases need
  * one pass, or two when the first one faults (the fault's migration
@@ -48,28 +46,17 @@ static int other_owner;
 /* How long the driver loop may go round at most (it takes microseconds). */
 #define MIRROR_MS		ZDT_ACCESS_MS
 
-/* What the notifier was told by one invalidation. */
-struct mirror_event {
-	enum mmu_notifier_event event;
-	void *owner;
-	unsigned long start;
-	unsigned long end;
-};
-
 /*
- * A driver's mirror of npages pages of the test's mm.  Not test-managed memory:
- * the notifier may be called until mirror_release() removed it, so the
- * release frees it (zdt_hold()).
+ * A driver's mirror of npages pages of the test's mm: the range it asks
+ * hmm_range_fault() for, and its recording notifier (the fixture's, whose
+ * lock is the driver's update lock).
  */
 struct mirror {
-	struct mmu_interval_notifier notifier;
-	struct mutex lock;		/* the driver's update lock */
+	struct zdt_notifier *n;
 	struct hmm_range range;
 	unsigned int max_tries;		/* mirror_populate()'s bounds: passes */
 	unsigned int max_ms;		/* ... and time */
 	unsigned int tries;		/* passes of the last mirror_populate() */
-	unsigned int nr_events;		/* invalidations seen */
-	struct mirror_event events[MIRROR_EVENTS];
 	unsigned long npages;
 	unsigned long pfns[];		/* range.hmm_pfns, npages of them */
 };
@@ -92,49 +79,6 @@ static int hmm_init(struct kunit *test)
 }
 
 /*
- * The driver's invalidate(): record the event, owner and range, and move the
- * sequence on under the update lock, as Documentation/mm/hmm.rst asks (and
- * lib/test_hmm.c does).  Never asserts: it runs in whatever thread
- * invalidates, under the mmu notifier's lockdep map.
- */
-static bool mirror_invalidate(struct mmu_interval_notifier *sub,
-			      const struct mmu_notifier_range *range,
-			      unsigned long cur_seq)
-{
-	struct mirror *mi = container_of(sub, struct mirror, notifier);
-
-	if (mmu_notifier_range_blockable(range))
-		mutex_lock(&mi->lock);
-	else if (!mutex_trylock(&mi->lock))
-		return false;
-	if (mi->nr_events < MIRROR_EVENTS)
-		mi->events[mi->nr_events] = (struct mirror_event) {
-			.event = range->event,
-			.owner = range->owner,
-			.start = range->start,
-			.end = range->end,
-		};
-	mi->nr_events++;
-	mmu_interval_set_seq(sub, cur_seq);
-	mutex_unlock(&mi->lock);
-	return true;
-}
-
-static const struct mmu_interval_notifier_ops mirror_ops = {
-	.invalidate = mirror_invalidate,
-};
-
-/* mmu_interval_notifier_remove() takes no lock of the mm: any thread may. */
-static void mirror_release(void *data)
-{
-	struct mirror *mi = data;
-
-	mmu_interval_notifier_remove(&mi->notifier);
-	mutex_destroy(&mi->lock);
-	kfree(mi);
-}
-
-/*
  * A mirror of @npages pages from ctx->addr: its notifier inserted on the
  * test's mm and handed to KUnit after the pages' mapping, so that it is
  * removed before they are unmapped.  The driver loop is bounded by
@@ -145,23 +89,14 @@ static struct mirror *mirror_create_pages(struct kunit *test,
 {
 	struct hmm_ctx *ctx = test->priv;
 	struct mirror *mi;
-	int ret;
 
-	KUNIT_ASSERT_NOT_NULL_MSG(test, current->mm, "the case has no mm (map user memory first)");
-	mi = kzalloc(struct_size(mi, pfns, npages), GFP_KERNEL);
+	mi = kunit_kzalloc(test, struct_size(mi, pfns, npages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, mi);
-	mutex_init(&mi->lock);
+	mi->n = zdt_notifier_create(test, ctx->addr, npages * PAGE_SIZE);
 	mi->npages = npages;
 	mi->max_tries = MIRROR_TRIES;
 	mi->max_ms = MIRROR_MS;
-	ret = mmu_interval_notifier_insert(&mi->notifier, current->mm, ctx->addr,
-					   npages * PAGE_SIZE, &mirror_ops);
-	if (ret) {
-		kfree(mi);
-		KUNIT_FAIL_AND_ABORT(test, "mmu_interval_notifier_insert: %d", ret);
-	}
-	zdt_hold(test, ZDT_HELD_MAPPING, mirror_release, mi);
-	mi->range.notifier = &mi->notifier;
+	mi->range.notifier = &mi->n->notifier;
 	mi->range.start = ctx->addr;
 	mi->range.end = ctx->addr + npages * PAGE_SIZE;
 	mi->range.hmm_pfns = mi->pfns;
@@ -190,12 +125,12 @@ static void mirror_request(struct mirror *mi, unsigned long default_flags,
  */
 static int mirror_fault(struct mirror *mi, bool fresh)
 {
-	struct mm_struct *mm = mi->notifier.mm;
+	struct mm_struct *mm = mi->n->notifier.mm;
 	int ret;
 
 	memset(mi->pfns, 0, mi->npages * sizeof(mi->pfns[0]));
 	if (fresh)
-		mi->range.notifier_seq = mmu_interval_read_begin(&mi->notifier);
+		mi->range.notifier_seq = mmu_interval_read_begin(&mi->n->notifier);
 	mmap_read_lock(mm);
 	ret = hmm_range_fault(&mi->range);
 	mmap_read_unlock(mm);
@@ -227,9 +162,9 @@ static int mirror_populate(struct mirror *mi)
 			continue;
 		if (ret)
 			return ret;
-		mutex_lock(&mi->lock);
-		retry = mmu_interval_read_retry(&mi->notifier, mi->range.notifier_seq);
-		mutex_unlock(&mi->lock);
+		mutex_lock(&mi->n->lock);
+		retry = mmu_interval_read_retry(&mi->n->notifier, mi->range.notifier_seq);
+		mutex_unlock(&mi->n->lock);
 		if (!retry)
 			return 0;
 		ret = -EBUSY;
@@ -293,16 +228,16 @@ static struct mirror_view mirror_view(struct mirror *mi)
 {
 	struct mirror_view v = { };
 
-	mutex_lock(&mi->lock);
+	mutex_lock(&mi->n->lock);
 	v.pfn = mi->pfns[0];
-	v.stale = mmu_interval_read_retry(&mi->notifier, mi->range.notifier_seq);
+	v.stale = mmu_interval_read_retry(&mi->n->notifier, mi->range.notifier_seq);
 	if (!v.stale && (v.pfn & HMM_PFN_VALID)) {
 		v.page = hmm_pfn_to_page(v.pfn);
 		v.zone_device = is_zone_device_page(v.page);
 		if (!v.zone_device)
 			memcpy_from_page((char *)v.data, v.page, 0, sizeof(v.data));
 	}
-	mutex_unlock(&mi->lock);
+	mutex_unlock(&mi->n->lock);
 	return v;
 }
 
@@ -443,7 +378,7 @@ static void other_owner_gets_the_page_faulted_back_only_on_request(struct kunit 
 	ret = mirror_call(test, MIRROR_POPULATE);
 	v = mirror_view(ctx->mirror);
 	kunit_info(test, "driver loop: %d after %u passes, %u invalidations", ret,
-		   ctx->mirror->tries, ctx->mirror->nr_events);
+		   ctx->mirror->tries, READ_ONCE(ctx->mirror->n->nr_events));
 
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, v.stale);
@@ -506,7 +441,7 @@ static void invalidation_after_read_begin_forces_a_retry(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, ctx->dev, ctx->addr, buf), 0);
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
 	after = mirror_view(mi);
-	seen = READ_ONCE(mi->nr_events);
+	seen = READ_ONCE(mi->n->nr_events);
 	stale_ret = mirror_call(test, MIRROR_FAULT_STALE);
 	ret = mirror_call(test, MIRROR_POPULATE);
 	now = mirror_view(mi);
@@ -559,7 +494,7 @@ static void migration_invalidates_with_its_event_and_owner(struct kunit *test)
 {
 	const struct migrate_param *p = test->param_value;
 	struct hmm_ctx *ctx = test->priv;
-	struct mirror_event events[MIRROR_EVENTS];
+	struct zdt_notifier_event events[ZDT_NOTIFIER_EVENTS];
 	unsigned int during_setup, total, nr, i;
 	struct zdt_migration m;
 	struct mirror *mi;
@@ -578,14 +513,11 @@ static void migration_invalidates_with_its_event_and_owner(struct kunit *test)
 			   p->private ? MIGRATE_VMA_SELECT_DEVICE_PRIVATE :
 					MIGRATE_VMA_SELECT_SYSTEM);
 	zdt_migration_setup(&m);
-	during_setup = READ_ONCE(mi->nr_events);
+	during_setup = READ_ONCE(mi->n->nr_events);
 	zdt_migration_finalize(&m);
 
-	mutex_lock(&mi->lock);
-	total = mi->nr_events;
-	memcpy(events, mi->events, sizeof(events));
-	mutex_unlock(&mi->lock);
-	nr = min_t(unsigned int, total, MIRROR_EVENTS);
+	total = zdt_notifier_events(mi->n, events);
+	nr = min_t(unsigned int, total, ZDT_NOTIFIER_EVENTS);
 	kunit_info(test, "%u invalidations during setup, %u in all", during_setup, total);
 
 	KUNIT_ASSERT_EQ(test, m.ret, 0);
@@ -639,8 +571,8 @@ static struct pmd_view pmd_view(struct mirror *mi)
 	struct pmd_view v = { };
 	unsigned long i;
 
-	mutex_lock(&mi->lock);
-	v.stale = mmu_interval_read_retry(&mi->notifier, mi->range.notifier_seq);
+	mutex_lock(&mi->n->lock);
+	v.stale = mmu_interval_read_retry(&mi->n->notifier, mi->range.notifier_seq);
 	v.first = mi->pfns[0];
 	for (i = 0; !v.stale && i < mi->npages; i++) {
 		unsigned long e = mi->pfns[i];
@@ -659,7 +591,7 @@ static struct pmd_view pmd_view(struct mirror *mi)
 		if (!is_zone_device_page(v.middle))
 			memcpy_from_page((char *)v.data, v.middle, 0, sizeof(v.data));
 	}
-	mutex_unlock(&mi->lock);
+	mutex_unlock(&mi->n->lock);
 	return v;
 }
 
