@@ -336,11 +336,15 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 #define ZDT_NO_VMA_LOCK_FAULT \
 	"needs CONFIG_PER_VMA_LOCK, and lock_vma_under_rcu() exported (7.2+) or the suite built in"
 
+static inline struct vm_area_struct *
+zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
+{
 #if ZDT_HAS_VMA_LOCK_FAULT
-#define zdt_lock_vma_under_rcu(mm, addr)	lock_vma_under_rcu(mm, addr)
+	return lock_vma_under_rcu(mm, addr);
 #else
-#define zdt_lock_vma_under_rcu(mm, addr)	((void)(mm), (void)(addr), NULL)
+	return NULL;
 #endif
+}
 
 /*
  * A case mprotect()s its own mapping as do_mprotect_pkey() (static) does,
@@ -350,11 +354,19 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 #define ZDT_HAS_MPROTECT_FIXUP	IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST)
 #define ZDT_NO_MPROTECT_FIXUP \
 	"needs the suite built in: mprotect_fixup() is not exported"
+
+struct mmu_gather;
+
+static inline int zdt_mprotect_fixup(struct vma_iterator *vmi, struct mmu_gather *tlb,
+				     struct vm_area_struct *vma,
+				     struct vm_area_struct **pprev, unsigned long start,
+				     unsigned long end, vm_flags_t newflags)
+{
 #if ZDT_HAS_MPROTECT_FIXUP
-#define zdt_mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags) \
-	mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags)
+	return mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags);
 #else
-#define zdt_mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags) (-EOPNOTSUPP)
+	return -EOPNOTSUPP;
 #endif
+}
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

@@ -15,7 +15,9 @@ Ends with one line, 'N passed, N failed, N skipped', counting KUnit tests
 (each parameter apart) as tools/results.py reads them with kunit_parser
 (crashed ones count as failed; a case failing exactly as
 configs/known-failures records for this kernel, KNOWN, is listed and counted
-apart), and exits non-zero if any step failed."""
+apart) plus one failure for every other step that failed (unit tests,
+checkpatch, mutants, gate, W=1: their own output says what), and exits
+non-zero if any step failed."""
 
 import argparse
 import glob
@@ -149,11 +151,21 @@ def main() -> int:
 	start = time.monotonic()
 
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	failed_steps: List[str] = []
+
+	def passed(name: str, good: bool) -> bool:
+		# A step that fails is one failure of the final line, whatever it
+		# counted itself: a NOT clean checkpatch or a missed mutant must
+		# not end as '0 failed'.
+		if not good:
+			failed_steps.append(name)
+		return good
+
 	ok = True
 	if 'unit' in steps:
-		ok &= unit_tests(tree)
+		ok &= passed('unit', unit_tests(tree))
 	if 'checkpatch' in steps:
-		ok &= checkpatch(tree)
+		ok &= passed('checkpatch', checkpatch(tree))
 	total = {'passed': 0, 'failed': 0, 'skipped': 0}
 	if 'kunit' in steps:
 		runner = [sys.executable, os.path.join(REPO, 'tools/run.py'), '--accel', args.accel,
@@ -191,7 +203,7 @@ def main() -> int:
 				    '--accel', args.accel] +
 				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 					   kernel_version(tree))]), check=False)
-		ok &= p.returncode == 0
+		ok &= passed('mutants', p.returncode == 0)
 	if 'gate' in steps:
 		step('gate patches/fixes/: nothing regresses, the known failures they fix pass')
 		gate_results = os.path.join(REPO, 'results', 'gate')
@@ -206,16 +218,19 @@ def main() -> int:
 		except OSError:
 			fixed = False
 		print(f'gate exit {p.returncode}, a case newly passing: {"yes" if fixed else "NO"}')
-		ok &= p.returncode == 0 and fixed
+		ok &= passed('gate', p.returncode == 0 and fixed)
 	if 'w1' in steps:
-		ok &= w1_sparse(tree)
+		ok &= passed('w1', w1_sparse(tree))
 
 	print(f'\nselftest: {"OK" if ok else "FAILED"} in {time.monotonic() - start:.0f} s')
-	if 'kunit' in steps:
+	if failed_steps:
+		print(f"failed steps, one failure each below: {', '.join(failed_steps)}")
+	if 'kunit' in steps or failed_steps:
 		if total.get('known'):
 			print(f"{total['known']} known failure(s) of this kernel, listed above "
 			      '(configs/known-failures): not counted below')
-		print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+		failed = total['failed'] + len(failed_steps)
+		print(f"{total['passed']} passed, {failed} failed, {total['skipped']} skipped")
 	return 0 if ok else 1
 
 
