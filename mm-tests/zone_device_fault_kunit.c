@@ -192,15 +192,7 @@ static void expect_contended_fault_sleeps(struct kunit *test)
 	kunit_info(test, "%lu faults in %u ms with the folio locked, faulting thread %s",
 		   b.faults, b.ms, b.asleep ? "asleep" : "not asleep");
 
-	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the faulting thread never ran in %u ms",
-			      b.ms);
-	KUNIT_EXPECT_LE_MSG(test, b.faults, CONTENDED_MAX_FAULTS,
-			    "%lu faults in %u ms while the folio was locked: the fault spins",
-			    b.faults, b.ms);
-	if (b.started && b.faults <= CONTENDED_MAX_FAULTS)
-		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
-				      "faulting thread not asleep after %u ms: it does not sleep on the lock",
-				      b.ms);
+	zdt_expect_asleep(test, b, CONTENDED_MAX_FAULTS, "faulting thread", "it");
 	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
 	KUNIT_EXPECT_EQ(test, t->left, 0);
 	KUNIT_EXPECT_MEMEQ(test, t->buf, ctx->pattern, sizeof(t->buf));

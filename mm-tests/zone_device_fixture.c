@@ -878,6 +878,20 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
 }
 EXPORT_SYMBOL_GPL(zdt_thread_watch);
 
+void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
+		       unsigned long max_faults, const char *who, const char *what)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the %s never ran in %u ms", who, b.ms);
+	KUNIT_EXPECT_LE_MSG(test, b.faults, max_faults,
+			    "%lu faults in %u ms while the folio was locked: the fault spins",
+			    b.faults, b.ms);
+	if (b.started && b.faults <= max_faults)
+		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
+				      "%s not asleep after %u ms: %s does not sleep on the lock",
+				      who, b.ms, what);
+}
+EXPORT_SYMBOL_GPL(zdt_expect_asleep);
+
 /*
  * Records the event, owner and range and moves the sequence on under the
  * update lock, as Documentation/mm/hmm.rst asks (and lib/test_hmm.c does).

@@ -551,6 +551,21 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
 				    unsigned int window_ms,
 				    unsigned long max_faults);
 
+/**
+ * zdt_expect_asleep() - the verdict on a zdt_thread_watch() of a blocked access
+ * @test: the case
+ * @b: what zdt_thread_watch() saw
+ * @max_faults: the faults a sleeping access may take
+ * @who: the thread, for the messages ("faulting thread")
+ * @what: what must sleep, for the messages ("it", "hmm_range_fault()")
+ *
+ * Expects that the thread ran, took at most @max_faults faults (else "...:
+ * the fault spins", the phrase configs/known-failures matches) and, if so,
+ * was asleep at the end of the watch.
+ */
+void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
+		       unsigned long max_faults, const char *who, const char *what);
+
 struct zdt_device {
 	struct kunit *test;
 	struct dev_pagemap pgmap;

@@ -706,15 +706,8 @@ static void contended_hmm_fault_sleeps_instead_of_spinning(struct kunit *test)
 	kunit_info(test, "%lu faults in %u ms with the folio locked, mirroring thread %s",
 		   b.faults, b.ms, b.asleep ? "asleep" : "not asleep");
 
-	KUNIT_EXPECT_TRUE_MSG(test, b.started, "the mirroring thread never ran in %u ms",
-			      b.ms);
-	KUNIT_EXPECT_LE_MSG(test, b.faults, CONTENDED_MAX_FAULTS,
-			    "%lu faults in %u ms while the folio was locked: the fault spins",
-			    b.faults, b.ms);
-	if (b.started && b.faults <= CONTENDED_MAX_FAULTS)
-		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
-				      "mirroring thread not asleep after %u ms: hmm_range_fault() does not sleep on the lock",
-				      b.ms);
+	zdt_expect_asleep(test, b, CONTENDED_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault()");
 	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
 	v = mirror_view(mi);
 	kunit_info(test, "driver loop: %ld after %u passes", t->ret, mi->tries);
