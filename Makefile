@@ -6,6 +6,11 @@
 #   make run                 the suites on the default kernel (Debian 7.3), UML + QEMU x86_64
 #   make run KVER=6.12       another Debian kernel (6.12, 7.2, 7.3)
 #   make run KDIR=~/linux    your own tree (left as it was found)
+#   make run FILTER='zone_device_fault*'   only those suites or cases (kunit.py's
+#                            filter_glob: 'suite', 'suite.case', * and ?)
+#   make run INCREMENTAL=1   rebuild with make alone when kunit.py would keep the
+#                            .config (no kunit.py olddefconfig, ~5 s): with
+#                            ARCH=x86_64 FILTER=<suite>, edit -> verdict in ~17 s
 #   make test                the project's own tests, mutants included (what .ci/run calls)
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
@@ -14,6 +19,9 @@
 #                            exit 0 only if no case regressed (tools/gate.py); make
 #                            turns every other status into 2: CI calls .ci/gate, whose
 #                            status is the gate's own (0/1/2/3/4)
+#   make bench               how long each step takes, stock kunit.py beside this
+#                            project (tools/bench.py, ~15 min; README=1 writes
+#                            the README's speed table)
 #   make flake N=20          the suites N times on one kernel: which case is not stable
 #                            (LOAD=1: a CPU hog beside; MUTANTS=3: each mutant 3 times,
 #                            PATCHES= which ones); tools/flake.py -> results/flake.md
@@ -30,8 +38,9 @@ N ?= 20
 
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
+run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--incremental)
 
-.PHONY: deps run test check mutants gate flake matrix fetch install uninstall clean
+.PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall clean
 
 deps:
 	@sh tools/deps.sh
@@ -40,7 +49,7 @@ fetch: deps
 	@$(PYTHON) tools/fetch.py $(KVER)
 
 run: deps
-	@$(PYTHON) tools/run.py $(src_args) $(arch_args) --accel $(ACCEL)
+	@$(PYTHON) tools/run.py $(src_args) $(arch_args) --accel $(ACCEL) $(run_args)
 
 install uninstall: deps
 	@$(PYTHON) tools/install.py $@ $(if $(KDIR),$(KDIR),$$($(PYTHON) tools/fetch.py $(KVER)))
@@ -61,6 +70,9 @@ gate: deps
 flake: deps
 	@$(PYTHON) tools/flake.py --runs $(N) $(src_args) $(if $(ARCH),--arch $(ARCH)) --accel $(ACCEL) \
 		$(if $(LOAD),--load $(LOAD)) $(if $(MUTANTS),--mutants $(MUTANTS) $(PATCHES))
+
+bench: deps
+	@$(PYTHON) tools/bench.py $(src_args) $(if $(README),--readme)
 
 test: deps
 	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)

@@ -15,9 +15,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import progress  # noqa: E402
 from common import (DEFAULT_KVER, KNOWN_KVERS, ToolError, cache_dir,  # noqa: E402
 		    check_kver, main_wrapper)
 
@@ -158,8 +160,26 @@ def unpack(deb: str, series: str, dest: str) -> str:
 	return dest
 
 
+def say(text: str) -> None:
+	"""A timestamped progress line on stderr (stdout is the tree's path)."""
+	print(f'[{time.strftime("%H:%M:%S")}] fetch: {text}', file=sys.stderr, flush=True)
+
+
+def downloaded(d: str, since: float) -> int:
+	"""MB written into d (and its partial/) since a time.time()."""
+	n = 0
+	for root in (d, os.path.join(d, 'partial')):
+		try:
+			n += sum(e.stat().st_size for e in os.scandir(root)
+				 if e.is_file() and e.stat().st_mtime >= since)
+		except OSError:
+			pass
+	return n >> 20
+
+
 def fetch(kver: str, refresh: bool = False, etc: str = '/etc/apt') -> str:
 	check_kver(kver)
+	start = time.monotonic()
 	root = os.path.join(cache_dir(), 'src')
 	os.makedirs(root, exist_ok=True)
 	link = os.path.join(root, f'linux-{kver}')
@@ -169,7 +189,9 @@ def fetch(kver: str, refresh: bool = False, etc: str = '/etc/apt') -> str:
 	pkg = f'linux-source-{kver}'
 	sources = system_sources(etc)
 	apt = PrivateApt(os.path.join(cache_dir(), 'apt'), sources)
-	apt.update()
+	say(f'apt-get update (state of its own under {apt.root})')
+	with progress.Watch('fetch', lambda: 'apt-get update', out=sys.stderr):
+		apt.update()
 	version = apt.candidate(pkg)
 	if not version:
 		where = '; '.join(f'{u} {" ".join(s)}' for u, s in sources)
@@ -179,8 +201,15 @@ def fetch(kver: str, refresh: bool = False, etc: str = '/etc/apt') -> str:
 	if not os.path.isdir(tree):
 		debs = os.path.join(cache_dir(), 'debs')
 		os.makedirs(debs, exist_ok=True)
-		deb = apt.download(pkg, version, debs)
-		unpack(deb, kver, tree)
+		say(f'downloading {pkg} {version}')
+		since = time.time()
+		with progress.Watch('fetch', lambda: f'downloading, {downloaded(debs, since)} MB',
+				    out=sys.stderr):
+			deb = apt.download(pkg, version, debs)
+		say(f'unpacking {os.path.basename(deb)} ({os.path.getsize(deb) >> 20} MB) into {tree}')
+		with progress.Watch('fetch', lambda: 'unpacking (dpkg-deb -x, tar -xJf)', out=sys.stderr):
+			unpack(deb, kver, tree)
+		say(f'{pkg} {version} unpacked, {time.monotonic() - start:.0f} s')
 		with open(os.path.join(root, os.path.basename(tree) + '.debian-version'), 'w',
 			  encoding='utf-8') as f:
 			f.write(version + '\n')

@@ -48,7 +48,7 @@ import results  # noqa: E402
 from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
-from series import Series, series_patches  # noqa: E402
+from series import Series, series_patches, touched_files  # noqa: E402
 
 EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD = 1, 2, 3, 4
 
@@ -90,10 +90,12 @@ def compare(base: Dict[str, S], patched: Dict[str, S]) -> List[Row]:
 	return rows
 
 
-def run_suites(src_args: List[str], arch: str, accel: str,
-	       results_dir: str) -> Tuple[int, float]:
+def run_suites(src_args: List[str], arch: str, accel: str, results_dir: str,
+	       incremental: bool = True) -> Tuple[int, float]:
+	"""run.py on one arch; --incremental (make alone when kunit.py would
+	keep the .config) unless the series touches a Kconfig file."""
 	cmd = [sys.executable, os.path.join(REPO, 'tools/run.py'), *src_args, '--arch', arch,
-	       '--accel', accel, '--results', results_dir]
+	       '--accel', accel, '--results', results_dir] + (['--incremental'] if incremental else [])
 	start = time.monotonic()
 	# Its own process group, so that an interrupted gate stops kunit.py,
 	# make and QEMU too before it puts the tree back.
@@ -275,6 +277,8 @@ def gate(tree: str, version: str, patches: List[str], src_args: List[str], arche
 	base_dir, patched_dir = os.path.join(out, 'baseline'), os.path.join(out, 'patched')
 	per_arch: Dict[str, dict] = {}
 	series = Series(tree, patches, os.path.join(tmp, 'backup'))
+	kconfig = any(os.path.basename(f).startswith('Kconfig')
+		      for p in patches for f in touched_files(p))
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	status = 0
 	print(f'gate: {len(patches)} patch(es) on {version} ({series.method}), arches {", ".join(arches)}',
@@ -290,7 +294,7 @@ def gate(tree: str, version: str, patches: List[str], src_args: List[str], arche
 	try:
 		series.apply()
 		for arch in arches:
-			rc, t = run_suites(src_args, arch, accel, patched_dir)
+			rc, t = run_suites(src_args, arch, accel, patched_dir, not kconfig)
 			per_arch[f'{version}-{arch}'].update(patched_time=t, patched_rc=rc)
 			if rc == 3:
 				break

@@ -5,7 +5,11 @@
 Each patches/regressions/*.patch is applied to the kernel tree the way
 tools/gate.py applies a series (tools/series.py; the tree put back the same
 way, also when the run fails or is interrupted), the suites are rebuilt
-(incrementally) and run on QEMU x86_64 through tools/run.py.  A patch is
+(incrementally) and run on QEMU x86_64 through tools/run.py.  Only the suite
+its cases are in runs (run.py --filter, kunit.py's filter_glob; all suites
+when they span several), and the rebuild is run.py --incremental (make
+alone, no kunit.py olddefconfig) unless the patch touches a Kconfig file.
+'Other failing cases' are those of the suites that ran.  A patch is
 caught when every case its 'Caught-by:' header names fails (FAIL or CRASH,
 tools/results.py: a case failing only as configs/known-failures records is
 KNOWN, not caught), or the whole run crashes or times out.
@@ -28,7 +32,7 @@ import install as zinstall  # noqa: E402
 import results  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from series import Series  # noqa: E402
+from series import Series, touched_files  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
 S = results.Status
@@ -42,10 +46,20 @@ def caught_by(patch: str) -> List[str]:
 	return re.findall(r'(\w+\.\w+)', m.group(1)) if m else []
 
 
+def suite_filter(cases: List[str]) -> List[str]:
+	"""run.py's --filter for a patch's Caught-by cases: their suite, or
+	nothing (every suite) when they are in several or there are none."""
+	suites = sorted({c.split('.', 1)[0] for c in cases})
+	return ['--filter', suites[0]] if len(suites) == 1 else []
+
+
 def run_one(tree: str, patch: str, results_dir: str,
 	    accel: str) -> Tuple[str, List[str], List[str], float]:
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
 	name = os.path.basename(patch)[:-len('.patch')]
+	opts = suite_filter(caught_by(patch))
+	if not any(os.path.basename(f).startswith('Kconfig') for f in touched_files(patch)):
+		opts.append('--incremental')
 	with tempfile.TemporaryDirectory(prefix='zdt-mutant-') as backup:
 		# The gate's way of applying a series and putting the tree back.
 		series = Series(tree, [patch], backup)
@@ -55,7 +69,8 @@ def run_one(tree: str, patch: str, results_dir: str,
 			res = os.path.join(results_dir, name)
 			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir',
 					    tree, '--keep', '--arch', 'x86_64', '--accel', accel,
-					    '--results', res], capture_output=True, text=True, check=False)
+					    '--results', res, *opts], capture_output=True, text=True,
+					   check=False)
 		finally:
 			series.restore()
 	took = time.monotonic() - start

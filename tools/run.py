@@ -9,6 +9,15 @@ tool only chooses the options, installs the suites in the tree (and takes
 them out again from a tree it found without them), and files the outputs:
 results/<kver>-<arch>.{log,ktap,json,xml}.
 
+--filter GLOB passes kunit.py's filter_glob ('suite' or 'suite.case', * and ?
+as in the kernel's kunit.filter_glob): only those cases run.  --incremental
+rebuilds a kernel an earlier run configured with the kernel build alone
+(make, then kunit.py exec): no kunit.py olddefconfig, whose Kconfig compiler
+probes take ~5 s on every run.  It does so only when kunit.py's own tests say
+the configuration is current (build_reconfig() would keep the .config, and
+after the build validate_config() holds); otherwise it is kunit.py run as
+without it.  Long steps show their progress (tools/progress.py).
+
 Verdicts are tools/results.py's (kunit_parser's tree, parameters folded,
 known failures exact).  Exit status: 0 every case passed, skipped or failed
 exactly as configs/known-failures records (each such case is printed with
@@ -28,6 +37,7 @@ from typing import Dict, List, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import progress  # noqa: E402
 import results  # noqa: E402
 from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
 		    kernel_version, kver_series, main_wrapper)
@@ -113,6 +123,89 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> Li
 	return args
 
 
+def kunit_tree(tree: str, arch: str) -> Optional[object]:
+	"""kunit.py's LinuxSourceTree for this tree, build dir and configs (its
+	own module, from the tree), or None if this kunit.py has no such API."""
+	d = os.path.join(tree, 'tools/testing/kunit')
+	sys.path.insert(0, d)
+	dont, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+	sigint = signal.getsignal(signal.SIGINT)
+	try:
+		import kunit_kernel  # pylint: disable=import-outside-toplevel
+		return kunit_kernel.LinuxSourceTree(
+			build_dir_of(tree, arch), kunitconfig_paths=[kunitconfig(arch)], arch=arch,
+			qemu_config_path=os.path.join(REPO, 'configs/x86_64.py') if arch == 'x86_64' else None)
+	except (ImportError, TypeError, AttributeError):
+		return None
+	finally:
+		signal.signal(signal.SIGINT, sigint)	# LinuxSourceTree installs its own
+		sys.dont_write_bytecode = dont
+		sys.path.remove(d)
+
+
+def config_current(tree: str, arch: str) -> bool:
+	"""True if kunit.py would keep the build dir's .config as it is: the same
+	test as its build_reconfig() (every option kunit.py asks for is in the
+	.config, and the kunitconfig it was made from is the same)."""
+	build_dir = build_dir_of(tree, arch)
+	kt = kunit_tree(tree, arch)
+	if kt is None or not os.path.isfile(os.path.join(build_dir, '.config')):
+		return False
+	try:
+		import kunit_config  # pylint: disable=import-outside-toplevel
+		want = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
+		have = kunit_config.parse_file(os.path.join(build_dir, '.config'))
+		kt._kconfig = want  # pylint: disable=protected-access
+		return want.is_subset_of(have) and not kt._kunitconfig_changed(build_dir)  # pylint: disable=protected-access
+	except (AttributeError, OSError):
+		return False
+
+
+def config_valid(tree: str, arch: str) -> bool:
+	"""kunit.py's validate_config() after a build: every option it asks
+	for made it into the .config."""
+	kt = kunit_tree(tree, arch)
+	if kt is None:
+		return False
+	try:
+		kt._kconfig = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
+		return kt.validate_config(build_dir_of(tree, arch))
+	except AttributeError:
+		return False
+
+
+class Status:
+	"""What a run is doing, read from its log (kunit.py's '[hh:mm:ss]
+	Building ...' lines and the kernel's KTAP) and its build dir: the
+	status callback of progress.Watch."""
+
+	def __init__(self, log: str, build_dir: str):
+		self.log, self.build_dir = log, build_dir
+		self.since = time.time()
+		self.offset, self.phase, self.cases = 0, 'starting kunit.py', 0
+
+	def __call__(self) -> str:
+		with open(self.log, encoding='utf-8', errors='replace') as f:
+			f.seek(self.offset)
+			text = f.read()
+			self.offset = f.tell()
+		for line in text.splitlines():
+			if 'Configuring KUnit Kernel' in line:
+				self.phase = 'configuring'
+			elif 'Building KUnit Kernel' in line:
+				self.phase = 'building'
+			elif 'Starting KUnit Kernel' in line:
+				self.phase = 'booting'
+			elif re.match(r'^ {4}(not )?ok \d+ ', line):
+				self.phase = 'running'
+				self.cases += 1
+		if self.phase == 'building':
+			return f'building, {progress.objects_since(self.build_dir, self.since)} objects built'
+		if self.phase == 'running':
+			return f'running, {self.cases} cases done'
+		return self.phase
+
+
 def report(name: str, run: results.Run) -> int:
 	"""Prints the known failures (with their reasons) and every failing or
 	crashed case (with its first failure); 0 if the run is ok."""
@@ -128,8 +221,26 @@ def report(name: str, run: results.Run) -> int:
 	return 0 if run.ok else EXIT_FAILED
 
 
+def incremental_build(tree: str, arch: str, jobs: int, out) -> Optional[int]:
+	"""make in the build dir (kunit.py's build without its olddefconfig),
+	its output into out: None if the kernel built and kunit.py's
+	validate_config() holds, else make's exit status (or 1)."""
+	args = kunit_args(tree, arch, 0, [])
+	make_opts = [args[i + 1] for i, a in enumerate(args) if a == '--make_options']
+	out.write(f'[{time.strftime("%H:%M:%S")}] Building KUnit Kernel ... (make alone: '
+		  'the .config is current, no kunit.py olddefconfig)\n')
+	out.flush()
+	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir_of(tree, arch)}',
+			    f'--jobs={jobs}'] + make_opts, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+			   env=kunit_env('tcg'), timeout=BUILD_TIMEOUT, check=False)
+	if p.returncode:
+		return p.returncode
+	return None if config_valid(tree, arch) else 1
+
+
 def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, jobs: int,
-	     kernel_args: List[str]) -> int:
+	     kernel_args: List[str], filter_glob: Optional[str] = None,
+	     incremental: bool = False) -> int:
 	version = kernel_version(tree)
 	name = f'{version}-{arch}'
 	build_dir = build_dir_of(tree, arch)
@@ -141,20 +252,36 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 		raise ToolError('qemu-system-x86_64 not found: run "make deps" (Debian package qemu-system-x86)')
 	known = results.known_failures(kver_series(version))
 
-	cmd = kunit_cmd(tree, 'run', *kunit_args(tree, arch, timeout, kernel_args),
-			'--jobs', str(jobs), '--raw_output=all')
-	print(f'== {name}: kunit.py run (build dir {build_dir}, log {log})', flush=True)
+	glob_args = [filter_glob] if filter_glob else []
+	incremental = incremental and config_current(tree, arch)
+	if incremental:
+		cmd = kunit_cmd(tree, 'exec', *kunit_args(tree, arch, timeout, kernel_args),
+				'--raw_output=all', *glob_args)
+		how = 'make + kunit.py exec'
+	else:
+		cmd = kunit_cmd(tree, 'run', *kunit_args(tree, arch, timeout, kernel_args),
+				'--jobs', str(jobs), '--raw_output=all', *glob_args)
+		how = 'kunit.py run'
+	print(f'== {name}: {how}{" " + filter_glob if filter_glob else ""} '
+	      f'(build dir {build_dir}, log {log})', flush=True)
 	start = time.monotonic()
-	with open(log, 'w', encoding='utf-8') as out:
-		p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-				   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout, check=False)
+	with open(log, 'w', encoding='utf-8') as out, \
+	     progress.Watch(f'== {name}', Status(log, build_dir)):
+		built = incremental_build(tree, arch, jobs, out) if incremental else None
+		if built is None:
+			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+					   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout,
+					   check=False)
+		else:
+			p = subprocess.CompletedProcess(cmd, built)
 	took = time.monotonic() - start
 	extract_ktap(tree, log, ktap)
 	if p.returncode and os.path.getsize(ktap) == 0:
 		with open(log, encoding='utf-8', errors='replace') as f:
 			tail = f.readlines()[-25:]
 		sys.stdout.write(''.join(tail))
-		print(f'== {name}: BUILD FAILED after {took:.0f} s (kunit.py exit {p.returncode}; '
+		builder = 'make' if incremental else 'kunit.py'
+		print(f'== {name}: BUILD FAILED after {took:.0f} s ({builder} exit {p.returncode}; '
 		      f'full log {log})', flush=True)
 		return EXIT_BUILD
 
@@ -192,6 +319,12 @@ def main() -> int:
 	ap.add_argument('--kernel_args', action='append', default=[])
 	ap.add_argument('--keep', action='store_true',
 			help='leave the suites installed in --kdir afterwards')
+	ap.add_argument('--filter', metavar='GLOB',
+			help="only these cases: kunit.py's filter_glob, e.g. 'zone_device_fault*' "
+			"or 'zone_device_gup.pin_*'")
+	ap.add_argument('--incremental', action='store_true',
+			help='rebuild with make alone when kunit.py would keep the .config '
+			'(no kunit.py olddefconfig); else kunit.py run')
 	args = ap.parse_args()
 
 	if args.kdir:
@@ -212,7 +345,8 @@ def main() -> int:
 		status = 0
 		for arch in args.arch or ARCHES:
 			status = max(status, run_arch(tree, arch, args.results, args.accel,
-						      args.timeout, args.jobs, args.kernel_args))
+						      args.timeout, args.jobs, args.kernel_args,
+						      args.filter, args.incremental))
 	finally:
 		restore()
 	return status

@@ -71,8 +71,12 @@ class FetchTest(unittest.TestCase):
 		p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
 				   env=env, check=False)
 		self.assertEqual(p.returncode, 2)
-		self.assertTrue(p.stderr.startswith('fetch: '), p.stderr)
-		self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+		# Timestamped progress lines ('[hh:mm:ss] fetch: ...'), then the
+		# one line that says what went wrong.
+		lines = p.stderr.strip().splitlines()
+		errors = [line for line in lines if not line.startswith('[')]
+		self.assertEqual(len(errors), 1, p.stderr)
+		self.assertTrue(lines[-1].startswith('fetch: '), p.stderr)
 
 
 if __name__ == '__main__':

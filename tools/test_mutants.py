@@ -30,6 +30,13 @@ class MutantsTest(unittest.TestCase):
 				self.assertIn(f'.name = "{suite}"', sources, (p, c))
 				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case}\b', (p, c))
 
+	def test_a_patch_runs_only_the_suite_its_cases_are_in(self):
+		"""One suite: run.py --filter <suite>; cases of several suites (or
+		none): every suite, no filter."""
+		self.assertEqual(mutants.suite_filter(['a.x', 'a.y']), ['--filter', 'a'])
+		self.assertEqual(mutants.suite_filter(['a.x', 'b.y']), [])
+		self.assertEqual(mutants.suite_filter([]), [])
+
 	def test_kernel_dying_before_the_named_case_is_a_crash_not_a_miss(self):
 		"""0003 with oops=panic: the case before the named one hits a
 		VM_BUG_ON and the kernel panics; the named case never reports."""

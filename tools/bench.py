@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench: how long each step to a verdict takes, stock kunit.py beside ours.
+
+A benchmark, not a test: it times, in one run on one kernel (default 7.3),
+QEMU x86_64 under TCG,
+
+  (a) stock kunit.py: its own x86_64 QEMU config plus our kunitconfig (and
+      the device-coherent range on the kernel command line), cold (a new
+      build dir), then again with nothing changed;
+  (b) the project's config (configs/x86_64.py), cold without ccache (a
+      fresh machine), cold with a warm ccache (a new build dir on a machine
+      that built before), then again with nothing changed;
+  (c) edit one test file -> verdict, on the project's own build dir: the
+      way a developer iterates (run.py --incremental --filter <its suite>)
+      and the default run.py (kunit.py run, every suite); and stock kunit.py
+      after the same edit;
+  (d) one regression patch through tools/gate.py (baseline and patched
+      run) and through tools/mutants.py;
+
+and prints a markdown table with the ratios project / stock, the date and
+the machine.  --readme writes the table into README.md between its
+'<!-- bench -->' markers.  The cold builds use build dirs of their own under
+<cache>/bench/ and leave the project's build dirs alone; the edit is put
+back (the file's bytes and mtime) also on an error or an interrupt.  Takes
+about 15 minutes on 2 cores."""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
+import install as zinstall  # noqa: E402
+import run as zrun  # noqa: E402
+from common import DEFAULT_KVER, REPO, ToolError, cache_dir, kernel_version, main_wrapper  # noqa: E402
+from fetch import fetch  # noqa: E402
+
+README = os.path.join(REPO, 'README.md')
+BEGIN, END = '<!-- bench -->', '<!-- /bench -->'
+EDITED = 'zone_device_gup_kunit.c'	# the file (c) edits, and its suite
+EDITED_SUITE = 'zone_device_gup'
+PATCH = 'patches/regressions/0013-fault-leaks-device-page-reference.patch'
+TIMEOUT = 600
+ELAPSED = re.compile(r'Elapsed time: ([\d.]+)s total, ([\d.]+)s configuring, '
+		     r'([\d.]+)s building, ([\d.]+)s running')
+
+
+class Bench:
+	"""The timings of one run, by row key."""
+
+	def __init__(self, tree: str, log_dir: str):
+		self.tree, self.log_dir = tree, log_dir
+		self.t: Dict[str, float] = {}
+		self.note: Dict[str, str] = {}
+		os.makedirs(log_dir, exist_ok=True)
+
+	def timed(self, key: str, cmd: List[str], env: Optional[Dict[str, str]] = None,
+		  cwd: Optional[str] = None) -> str:
+		"""Runs cmd, records its wall time under key, returns its output
+		(also in <log_dir>/<key>.log)."""
+		print(f'bench: {key} ...', flush=True)
+		start = time.monotonic()
+		p = subprocess.run(cmd, cwd=cwd or self.tree, env=env, stdout=subprocess.PIPE,
+				   stderr=subprocess.STDOUT, text=True, timeout=zrun.BUILD_TIMEOUT + TIMEOUT,
+				   check=False)
+		self.t[key] = time.monotonic() - start
+		with open(os.path.join(self.log_dir, f'{key}.log'), 'w', encoding='utf-8') as f:
+			f.write(p.stdout)
+		counts = re.findall(r'(\d+ passed, \d+ failed[^\n]*)', p.stdout) or \
+			re.findall(r'Testing complete\. (Ran \d+ tests: [^\n]*)', p.stdout)
+		self.note[key] = counts[-1].strip() if counts else f'exit {p.returncode}'
+		print(f'bench: {key}: {self.t[key]:.1f} s ({self.note[key]})', flush=True)
+		m = ELAPSED.findall(p.stdout)
+		if m:
+			total, _, building, running = (float(x) for x in m[-1])
+			self.t[key + ' build'] = building
+			self.t[key + ' run'] = running
+		return p.stdout
+
+
+def stock_cmd(tree: str, build_dir: str, *extra: str) -> List[str]:
+	"""kunit.py run as a user types it: its own x86_64 QEMU config, our
+	kunitconfig, the coherent range (as the kunitconfig's header says)."""
+	args = ['--arch', 'x86_64', '--build_dir', build_dir, '--kunitconfig',
+		os.path.join(REPO, 'kunitconfig'), '--timeout', str(TIMEOUT), '--jobs',
+		str(os.cpu_count() or 2)]
+	for a in ('memmap=64M!512M', 'zone_device_fixture.coherent=64M@512M'):
+		args += ['--kernel_args', a]
+	return zrun.kunit_cmd(tree, 'run', *args, *extra)
+
+
+def project_cmd(tree: str, build_dir: str) -> List[str]:
+	"""run.py's kunit.py run, in another build dir."""
+	args = zrun.kunit_args(tree, 'x86_64', TIMEOUT, [])
+	args[args.index('--build_dir') + 1] = build_dir
+	return zrun.kunit_cmd(tree, 'run', *args, '--jobs', str(os.cpu_count() or 2))
+
+
+class Edit:
+	"""A real edit of one test file in the checkout (a new object to
+	compile), put back byte for byte, mtime included, at the end."""
+
+	def __init__(self, path: str):
+		self.path = path
+
+	def __enter__(self) -> 'Edit':
+		with open(self.path, encoding='utf-8') as f:
+			self.text = f.read()
+		self.stat = os.stat(self.path)
+		with open(self.path, 'a', encoding='utf-8') as f:
+			f.write(f'\nstatic const char zdt_bench_edit[] __maybe_unused = "{time.time_ns()}";\n')
+		return self
+
+	def __exit__(self, *exc) -> None:
+		with open(self.path, 'w', encoding='utf-8') as f:
+			f.write(self.text)
+		os.utime(self.path, ns=(self.stat.st_atime_ns, self.stat.st_mtime_ns))
+
+
+def fmt(t: Optional[float]) -> str:
+	if t is None:
+		return 'not measured'
+	return f'{t:.0f} s' if t < 100 else f'{t:.0f} s ({int(t // 60)} min {t % 60:.0f} s)'
+
+
+def ratio(a: Optional[float], b: Optional[float]) -> str:
+	return f'{a / b:.2f}' if a and b else '-'
+
+
+def table(b: Bench, version: str) -> str:
+	t = b.t.get
+	cpu = 'unknown CPU'
+	try:
+		with open('/proc/cpuinfo', encoding='utf-8') as f:
+			cpu = re.search(r'model name\s*:\s*(.*)', f.read()).group(1).strip()
+	except (OSError, AttributeError):
+		pass
+	mem = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
+	rows = [
+		('cold build, no ccache (a fresh machine)', t('stock cold build'),
+		 t('project cold build'), 'kunit.py "building"'),
+		('cold build, warm ccache (a new build dir)', None, t('project ccache build'),
+		 'kunit.py "building"'),
+		('boot + every suite (QEMU TCG)', t('stock cold run'), t('project cold run'),
+		 'kunit.py "running"'),
+		('cold build + run, total', t('stock cold'), t('project cold'), ''),
+		('nothing changed, kunit.py run again', t('stock noop'), t('project noop'),
+		 'olddefconfig, make, boot, every suite'),
+		('edit one test file -> verdict, every suite (kunit.py run)', t('stock edit'),
+		 t('project edit'), ''),
+		('edit one test file -> verdict, its suite (`make run ARCH=x86_64 '
+		 f'INCREMENTAL=1 FILTER={EDITED_SUITE}`)', None, t('project edit filtered'),
+		 'make alone, kunit.py exec with filter_glob'),
+		('one regression patch through `make gate` (baseline + patched run)', None,
+		 t('gate'), os.path.basename(PATCH)),
+		('one regression patch through `make mutants`', None, t('mutant'),
+		 'its suite only, incremental'),
+	]
+	md = [BEGIN,
+	      f'`make bench` (tools/bench.py), {datetime.date.today().isoformat()}, Linux {version} '
+	      f'QEMU x86_64 (TCG), {os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB, '
+	      f'{platform.node() or "this machine"}:', '',
+	      '| step | stock kunit.py + our kunitconfig | this project | project / stock | note |',
+	      '| --- | --- | --- | --- | --- |']
+	for name, stock, ours, note in rows:
+		md.append(f'| {name} | {fmt(stock) if stock is not None else "-"} | {fmt(ours)} | '
+			  f'{ratio(ours, stock)} | {note} |')
+	md += ['', 'Counts of each run: ' + '; '.join(
+		f'{k}: {v}' for k, v in b.note.items() if k in (
+			'stock cold', 'project cold', 'project edit', 'project edit filtered')), END]
+	return '\n'.join(md)
+
+
+def write_readme(text: str) -> None:
+	with open(README, encoding='utf-8') as f:
+		old = f.read()
+	if BEGIN not in old or END not in old:
+		raise ToolError(f'README.md has no {BEGIN} ... {END} block')
+	head, rest = old.split(BEGIN, 1)
+	tail = rest.split(END, 1)[1]
+	with open(README, 'w', encoding='utf-8') as f:
+		f.write(head + text + tail)
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	cli.add_options(ap, source={}, results={'under': 'bench'})
+	ap.add_argument('--readme', action='store_true', help='write the table into README.md')
+	ap.add_argument('--skip-cold', action='store_true',
+			help='leave out the cold builds (the slow third of the run)')
+	args = ap.parse_args()
+	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	version = kernel_version(tree)
+	if not shutil.which('qemu-system-x86_64'):
+		raise ToolError('qemu-system-x86_64 not found: run "make deps"')
+	b = Bench(tree, os.path.abspath(args.results))
+	root = os.path.join(cache_dir(), 'bench')
+	stock_dir = os.path.join(root, f'stock-{version}')
+	cold_dir = os.path.join(root, f'project-{version}')
+	env = zrun.kunit_env('tcg')
+	nocache = dict(env, CCACHE_DISABLE='1')
+	was_installed = zinstall.status(tree) is not None
+	zinstall.install(tree)
+	try:
+		if not args.skip_cold:
+			for d in (stock_dir, cold_dir):
+				shutil.rmtree(d, ignore_errors=True)
+				os.makedirs(d)
+			b.timed('stock cold', stock_cmd(tree, stock_dir), env)
+			b.timed('project cold', project_cmd(tree, cold_dir), nocache)
+			shutil.rmtree(cold_dir)
+			os.makedirs(cold_dir)
+			b.timed('project ccache', project_cmd(tree, cold_dir), env)
+			b.timed('stock noop', stock_cmd(tree, stock_dir), env)
+		run = [sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir', tree, '--keep',
+		       '--arch', 'x86_64', '--results', os.path.join(b.log_dir, 'run')]
+		b.timed('project noop', run, env, REPO)
+		with Edit(os.path.join(REPO, 'mm-tests', EDITED)):
+			b.timed('project edit filtered', run + ['--incremental', '--filter', EDITED_SUITE],
+				env, REPO)
+		with Edit(os.path.join(REPO, 'mm-tests', EDITED)):
+			b.timed('project edit', run, env, REPO)
+		if not args.skip_cold:
+			with Edit(os.path.join(REPO, 'mm-tests', EDITED)):
+				zinstall.install(tree)
+				b.timed('stock edit', stock_cmd(tree, stock_dir), env)
+		zinstall.install(tree)		# the edit out of the tree again
+		b.timed('gate', [sys.executable, os.path.join(REPO, 'tools/gate.py'),
+				 os.path.join(REPO, PATCH), '--kdir', tree, '--arch', 'x86_64',
+				 '--results', os.path.join(b.log_dir, 'gate')], env, REPO)
+		b.timed('mutant', [sys.executable, os.path.join(REPO, 'tools/mutants.py'),
+				   os.path.join(REPO, PATCH), '--kdir', tree,
+				   '--results', os.path.join(b.log_dir, 'mutants')], env, REPO)
+	finally:
+		if args.kdir and not was_installed:
+			zinstall.uninstall(tree)
+		else:
+			zinstall.install(tree)
+	text = table(b, version)
+	with open(os.path.join(b.log_dir, 'bench.md'), 'w', encoding='utf-8') as f:
+		f.write(text + '\n')
+	print('\n' + text)
+	if args.readme:
+		write_readme(text)
+		print(f'bench: table written into {README}')
+	return 0
+
+
+if __name__ == '__main__':
+	main_wrapper('bench', main)
