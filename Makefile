@@ -14,6 +14,7 @@
 #   make test                the project's own tests, mutants included (what .ci/run calls)
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
+#                            (SHARD=K/N: the K-th of N shares, one per CI runner)
 #   make matrix              every kernel (6.12, 7.2, 7.3; UML on 7.3) -> docs/semantics.md
 #   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
 #                            exit 0 only if no case regressed (tools/gate.py); make
@@ -58,7 +59,7 @@ check: deps
 	@$(PYTHON) tools/selftest.py --only checkpatch $(src_args)
 
 mutants: deps
-	@$(PYTHON) tools/mutants.py $(src_args) --accel $(ACCEL)
+	@$(PYTHON) tools/mutants.py $(src_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
 
 matrix: deps
 	@$(PYTHON) tools/matrix.py --accel $(ACCEL)

@@ -106,15 +106,28 @@ def judge(returncode: int, v: Dict[str, S], want: List[str],
 	return 'MISSED (' + ', '.join(said) + ')', hits, others
 
 
+def shard(text: str) -> Tuple[int, int]:
+	"""'K/N' -> (K, N), 1 <= K <= N (an argparse type=)."""
+	m = re.fullmatch(r'(\d+)/(\d+)', text)
+	if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+		raise argparse.ArgumentTypeError(f"'{text}' is not K/N with 1 <= K <= N")
+	return int(m.group(1)), int(m.group(2))
+
+
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
 	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'})
+	ap.add_argument('--shard', type=shard, default=(1, 1), metavar='K/N',
+			help='only the K-th of N equal shares of the patches (every N-th, '
+			'from the K-th), for N CI runners')
 	args = ap.parse_args()
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))
 	if not patches:
 		raise ToolError(f'no patches in {PATCHES}')
+	k, n = args.shard
+	patches = patches[k - 1::n]
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	was_installed = zinstall.status(tree) is not None
 	zinstall.install(tree)

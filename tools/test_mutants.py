@@ -37,6 +37,15 @@ class MutantsTest(unittest.TestCase):
 		self.assertEqual(mutants.suite_filter(['a.x', 'b.y']), [])
 		self.assertEqual(mutants.suite_filter([]), [])
 
+	def test_shards_split_the_patches_without_overlap(self):
+		self.assertEqual(mutants.shard('2/3'), (2, 3))
+		for bad in ('0/3', '4/3', '3', 'a/b'):
+			with self.assertRaises(Exception):
+				mutants.shard(bad)
+		patches = list(range(10))
+		shares = [patches[k - 1::3] for k in (1, 2, 3)]
+		self.assertEqual(sorted(sum(shares, [])), patches)
+
 	def test_kernel_dying_before_the_named_case_is_a_crash_not_a_miss(self):
 		"""0003 with oops=panic: the case before the named one hits a
 		VM_BUG_ON and the kernel panics; the named case never reports."""
