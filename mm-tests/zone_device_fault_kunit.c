@@ -375,6 +375,27 @@ static void forked_mappings_share_one_migration(struct kunit *test)
 }
 
 /*
+ * After a fork() that kept ctx->addr copy-on-write: a write in the parent
+ * succeeds, the forked @child then still reads the data from before the fork
+ * and the parent reads its own write.
+ */
+static void expect_parent_write_is_its_own(struct kunit *test, struct fault_ctx *ctx,
+					   struct zdt_thread *child)
+{
+	u8 buf[ZDT_DATA_LEN];
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, ctx->dev, ctx->addr, 1), 0);
+	zdt_thread_start(child);
+	zdt_thread_finish(test, child, ctx->dev, "after it started");
+	KUNIT_EXPECT_EQ(test, child->left, 0);
+	KUNIT_EXPECT_MEMEQ_MSG(test, child->buf, ctx->pattern, sizeof(child->buf),
+			       "the child sees the parent's write: no copy on write");
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 1),
+			      "the parent does not read its own write");
+}
+
+/*
  * fork() of a private writable mapping with a device-private page keeps it
  * copy-on-write: copy_nonpresent_pte() makes the parent's device-private
  * entry read-only, as the child's (5042db43cc26 "mm/ZONE_DEVICE: new type of
@@ -391,7 +412,6 @@ static void fork_keeps_device_private_memory_copy_on_write(struct kunit *test)
 	struct zdt_thread *child = zdt_forked_reader_create(test, ctx->addr);
 	unsigned long src = 0;
 	struct zdt_migration m;
-	u8 buf[ZDT_DATA_LEN];
 
 	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
 			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
@@ -405,15 +425,7 @@ static void fork_keeps_device_private_memory_copy_on_write(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
 			       "the parent's entry is still writable after fork()");
 
-	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, ctx->dev, ctx->addr, 1), 0);
-	zdt_thread_start(child);
-	zdt_thread_finish(test, child, ctx->dev, "after it started");
-	KUNIT_EXPECT_EQ(test, child->left, 0);
-	KUNIT_EXPECT_MEMEQ_MSG(test, child->buf, ctx->pattern, sizeof(child->buf),
-			       "the child sees the parent's write: no copy on write");
-	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 1),
-			      "the parent does not read its own write");
+	expect_parent_write_is_its_own(test, ctx, child);
 }
 
 /* How often a VMA-locked fault may find lock_vma_under_rcu() failing. */
@@ -749,7 +761,6 @@ static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
 	unsigned long src = 0;
 	struct zdt_thread *child;
 	struct zdt_migration m;
-	u8 buf[ZDT_DATA_LEN];
 
 	child = zdt_forked_reader_create(test, ctx->addr);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + 1,
@@ -772,15 +783,7 @@ static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
 			       "the parent's PMD entry is still writable after fork()");
 
-	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, ctx->dev, ctx->addr, 1), 0);
-	zdt_thread_start(child);
-	zdt_thread_finish(test, child, ctx->dev, "after it started");
-	KUNIT_EXPECT_EQ(test, child->left, 0);
-	KUNIT_EXPECT_MEMEQ_MSG(test, child->buf, ctx->pattern, sizeof(child->buf),
-			       "the child sees the parent's write: no copy on write");
-	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 1),
-			      "the parent does not read its own write");
+	expect_parent_write_is_its_own(test, ctx, child);
 }
 
 static struct kunit_case zone_device_fault_pmd_cases[] = {
