@@ -54,19 +54,16 @@ class ProgressTest(unittest.TestCase):
 
 	def test_run_status_follows_kunit_py_and_the_ktap(self):
 		log = os.path.join(self.tmp, 'log')
+		open(log, 'w').close()
 		st = run.Status(log, self.tmp)
-		with open(log, 'w', encoding='utf-8') as f:
-			f.write('[10:00:00] Configuring KUnit Kernel ...\n')
-		self.assertEqual(st(), 'configuring')
-		with open(log, 'a', encoding='utf-8') as f:
-			f.write('[10:00:01] Building KUnit Kernel ...\n')
-		self.assertEqual(st(), 'building, 0 objects built')
-		with open(log, 'a', encoding='utf-8') as f:
-			f.write('[10:00:09] Starting KUnit Kernel (1/1)...\nKTAP version 1\n')
-		self.assertEqual(st(), 'booting')
-		with open(log, 'a', encoding='utf-8') as f:
-			f.write('    ok 1 a\n        ok 1 param\n    not ok 2 b\n')
-		self.assertEqual(st(), 'running, 2 cases done')
+		for text, want in (('[10:00:00] Configuring KUnit Kernel ...\n', 'configuring'),
+				   ('[10:00:01] Building KUnit Kernel ...\n', 'building, 0 objects built'),
+				   ('[10:00:09] Starting KUnit Kernel (1/1)...\nKTAP version 1\n', 'booting'),
+				   ('    ok 1 a\n        ok 1 param\n    not ok 2 b\n',
+				    'running, 2 cases done')):
+			with open(log, 'a', encoding='utf-8') as f:
+				f.write(text)
+			self.assertEqual(st(), want)
 
 
 if __name__ == '__main__':
