@@ -48,7 +48,7 @@ import results  # noqa: E402
 from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
-from series import Series, series_patches, touched_files  # noqa: E402
+from series import Series, series_patches, touches_kconfig  # noqa: E402
 
 EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD = 1, 2, 3, 4
 
@@ -277,8 +277,7 @@ def gate(tree: str, version: str, patches: List[str], src_args: List[str], arche
 	base_dir, patched_dir = os.path.join(out, 'baseline'), os.path.join(out, 'patched')
 	per_arch: Dict[str, dict] = {}
 	series = Series(tree, patches, os.path.join(tmp, 'backup'))
-	kconfig = any(os.path.basename(f).startswith('Kconfig')
-		      for p in patches for f in touched_files(p))
+	kconfig = touches_kconfig(patches)
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	status = 0
 	print(f'gate: {len(patches)} patch(es) on {version} ({series.method}), arches {", ".join(arches)}',

@@ -32,7 +32,7 @@ import install as zinstall  # noqa: E402
 import results  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from series import Series, touched_files  # noqa: E402
+from series import Series, touches_kconfig  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
 S = results.Status
@@ -58,7 +58,7 @@ def run_one(tree: str, patch: str, results_dir: str,
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
 	name = os.path.basename(patch)[:-len('.patch')]
 	opts = suite_filter(caught_by(patch))
-	if not any(os.path.basename(f).startswith('Kconfig') for f in touched_files(patch)):
+	if not touches_kconfig([patch]):
 		opts.append('--incremental')
 	with tempfile.TemporaryDirectory(prefix='zdt-mutant-') as backup:
 		# The gate's way of applying a series and putting the tree back.

@@ -108,6 +108,12 @@ def build_dir_of(tree: str, arch: str) -> str:
 	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{arch}')
 
 
+def make_options() -> List[str]:
+	"""What kunit.py's make (and run.py's own, --incremental) gets besides
+	ARCH, O and --jobs."""
+	return ['CC=ccache gcc'] if shutil.which('ccache') else []
+
+
 def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> List[str]:
 	"""The options kunit.py run and kunit.py exec share: which kernel (build
 	dir, arch, kunitconfig, QEMU config) and how it boots (timeout, kernel
@@ -116,8 +122,8 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> Li
 		'--kunitconfig', kunitconfig(arch), '--timeout', str(timeout)]
 	if arch == 'x86_64':
 		args += ['--qemu_config', os.path.join(REPO, 'configs/x86_64.py')]
-	if shutil.which('ccache'):
-		args += ['--make_options', 'CC=ccache gcc']
+	for o in make_options():
+		args += ['--make_options', o]
 	for a in kernel_args:
 		args += ['--kernel_args', a]
 	return args
@@ -225,13 +231,11 @@ def incremental_build(tree: str, arch: str, jobs: int, out) -> Optional[int]:
 	"""make in the build dir (kunit.py's build without its olddefconfig),
 	its output into out: None if the kernel built and kunit.py's
 	validate_config() holds, else make's exit status (or 1)."""
-	args = kunit_args(tree, arch, 0, [])
-	make_opts = [args[i + 1] for i, a in enumerate(args) if a == '--make_options']
 	out.write(f'[{time.strftime("%H:%M:%S")}] Building KUnit Kernel ... (make alone: '
 		  'the .config is current, no kunit.py olddefconfig)\n')
 	out.flush()
 	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir_of(tree, arch)}',
-			    f'--jobs={jobs}'] + make_opts, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+			    f'--jobs={jobs}'] + make_options(), cwd=tree, stdout=out, stderr=subprocess.STDOUT,
 			   env=kunit_env('tcg'), timeout=BUILD_TIMEOUT, check=False)
 	if p.returncode:
 		return p.returncode

@@ -69,6 +69,13 @@ def touched_files(patch: str) -> Set[str]:
 	return out
 
 
+def touches_kconfig(patches: List[str]) -> bool:
+	"""True if a patch of the series changes a Kconfig file: then a rebuild
+	goes through kunit.py run (its olddefconfig), not run.py --incremental."""
+	return any(os.path.basename(f).startswith('Kconfig')
+		   for p in patches for f in touched_files(p))
+
+
 def first_failure(output: str) -> str:
 	"""The line of patch's or git's output that names the failing hunk."""
 	lines = [l.strip() for l in output.splitlines() if l.strip()]
