@@ -4,6 +4,8 @@
 # but this checkout.
 #
 #   make run                 the suites on the default kernel (Debian 7.3), UML + QEMU x86_64
+#   make run ARCH=arm64      QEMU arm64 (virt, TCG), cross-built: deps installs the cross
+#                            compiler and QEMU (a cold arm64 build adds ~6 min; README "arm64")
 #   make run KVER=6.12       another Debian kernel (6.12, 7.2, 7.3)
 #   make run KDIR=~/linux    your own tree (left as it was found)
 #   make run FILTER='zone_device_fault*'   only those suites or cases (kunit.py's
@@ -11,11 +13,12 @@
 #   make run INCREMENTAL=1   rebuild with make alone when kunit.py would keep the
 #                            .config (no kunit.py olddefconfig, ~5 s): with
 #                            ARCH=x86_64 FILTER=<suite>, edit -> verdict in ~17 s
-#   make test                the project's own tests, mutants included (what .ci/run calls)
+#   make test                the project's own tests, mutants included (what .ci/run calls);
+#                            the suites on x86_64, arm64 and UML
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
 #                            (SHARD=K/N: the K-th of N shares, one per CI runner)
-#   make matrix              every kernel (6.12, 7.2, 7.3; UML on 7.3) -> docs/semantics.md
+#   make matrix              every kernel (6.12, 7.2, 7.3; arm64 and UML on 7.3) -> docs/semantics.md
 #   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
 #                            exit 0 only if no case regressed (tools/gate.py); make
 #                            turns every other status into 2: CI calls .ci/gate, whose
@@ -27,7 +30,8 @@
 #                            (LOAD=1: a CPU hog beside; MUTANTS=3: each mutant 3 times,
 #                            PATCHES= which ones); tools/flake.py -> results/flake.md
 #
-# ARCH=x86_64 or ARCH=um limits a run to one arch; ACCEL=kvm lets QEMU try KVM
+# ARCH=x86_64, ARCH=arm64 or ARCH=um: a run on that arch only (without ARCH:
+# x86_64 and um); ACCEL=kvm lets QEMU try KVM
 # (default tcg: KVM guests hang on the project's machines).
 
 PYTHON ?= /usr/bin/python3
@@ -43,8 +47,11 @@ run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--increment
 
 .PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall clean
 
+# make test and make matrix run arm64 too: its cross compiler and QEMU.
+deps_arches := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64)
+
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh $(sort $(deps_arches))
 
 fetch: deps
 	@$(PYTHON) tools/fetch.py $(KVER)
@@ -59,7 +66,7 @@ check: deps
 	@$(PYTHON) tools/selftest.py --only checkpatch $(src_args)
 
 mutants: deps
-	@$(PYTHON) tools/mutants.py $(src_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
+	@$(PYTHON) tools/mutants.py $(src_args) $(arch_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
 
 matrix: deps
 	@$(PYTHON) tools/matrix.py --accel $(ACCEL)

@@ -13,8 +13,26 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Kernel versions this project knows how to fetch (Debian linux-source-X.Y).
 KNOWN_KVERS = ('6.12', '7.2', '7.3')
 DEFAULT_KVER = '7.3'
-# What the suites run on: QEMU x86_64 and UML.
-ARCHES = ('x86_64', 'um')
+# What the suites run on: QEMU x86_64, QEMU arm64 (cross-built) and UML;
+# DEFAULT_ARCHES is what a run without --arch covers (README, "arm64").
+ARCHES = ('x86_64', 'arm64', 'um')
+DEFAULT_ARCHES = ('x86_64', 'um')
+
+
+class QemuArch:  # pylint: disable=too-few-public-methods
+	"""How one QEMU arch is built and booted: kunit.py's --qemu_config, the
+	QEMU it boots with and its --cross_compile prefix ('' for the host's
+	compiler).  tools/deps.sh installs both."""
+
+	def __init__(self, qemu_config: str, qemu: str, cross_compile: str):
+		self.qemu_config = os.path.join(REPO, qemu_config)
+		self.qemu, self.cross_compile = qemu, cross_compile
+
+
+QEMU_ARCHES = {
+	'x86_64': QemuArch('configs/x86_64.py', 'qemu-system-x86_64', ''),
+	'arm64': QemuArch('configs/arm64.py', 'qemu-system-aarch64', 'aarch64-linux-gnu-'),
+}
 # Debian series that exist but cannot run the suites, and why (README, "The
 # semantics matrix").
 UNSUPPORTED_KVERS = {

@@ -45,7 +45,7 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import results  # noqa: E402
-from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
+from common import (DEFAULT_ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
 from series import Series, series_patches, touches_kconfig  # noqa: E402
@@ -266,7 +266,7 @@ def main() -> int:
 		results.known_failures(kver_series(version))	# a broken file is bad input, now
 		out = os.path.abspath(args.results)
 		shutil.rmtree(out, ignore_errors=True)
-		return gate(tree, version, patches, src_args, args.arch or list(ARCHES), args.accel,
+		return gate(tree, version, patches, src_args, args.arch or list(DEFAULT_ARCHES), args.accel,
 			    out, tmp)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import results  # noqa: E402
-from common import DEFAULT_KVER, REPO, ToolError, check_kver, main_wrapper  # noqa: E402
+from common import ARCHES, DEFAULT_KVER, REPO, ToolError, check_kver, main_wrapper  # noqa: E402
 
 KVERS = ('6.12', '7.2', '7.3')
 DOC = os.path.join(REPO, 'docs', 'semantics.md')
@@ -115,6 +115,30 @@ def cell(case: Optional[results.Case], newest_said: Dict[str, str]) -> str:
 	return verdict
 
 
+def arch_differences(data: List[Tuple[str, str, str, results.Run, Dict[str, str]]]) -> List[str]:
+	"""A section naming each case whose verdict on a kernel differs between
+	x86_64 and another QEMU arch (UML, which skips every device case, is
+	not compared), with the known failure's reason where there is one."""
+	x86 = {v: run for _, v, a, run, _ in data if a == 'x86_64'}
+	out: List[str] = []
+	for heading, version, arch, run, _ in data:
+		if arch in ('x86_64', 'um') or version not in x86:
+			continue
+		out += ['', f'## {heading} against x86_64 {version}', '']
+		diffs = 0
+		for name, case in run.cases.items():
+			other = x86[version].cases.get(name)
+			if other is None or other.status == case.status:
+				continue
+			diffs += 1
+			why = f': {case.known.reason}' if case.known else \
+				f': {case.first_failure()}' if case.first_failure() else ''
+			out.append(f'- `{name}`: x86_64 {other.status}, {arch} {case.status}{why}')
+		if not diffs:
+			out.append(f'Every case has the same verdict on {arch} and x86_64.')
+	return out
+
+
 def render(columns: List[Tuple[str, str, str]], results_dir: str, took: Dict[str, float]) -> str:
 	"""columns: (heading, series, arch)."""
 	data = []
@@ -146,6 +170,7 @@ def render(columns: List[Tuple[str, str, str]], results_dir: str, took: Dict[str
 		esc = lambda t: t.replace('|', '\\|')  # noqa: E731
 		md.append(f'| `{case}` | {esc(rule)} | {esc("; ".join(cites)) or "see comment"} | ' +
 			  ' | '.join(esc(c) for c in cells) + ' |')
+	md += arch_differences(data)
 	md += ['', '## Runs', '']
 	for h, v, a, run, _ in data:
 		c = {st: len(run.with_status(st)) for st in results.Status}
@@ -173,7 +198,7 @@ def main() -> int:
 	if not args.no_run:
 		start = time.monotonic()
 		for kver in kvers:
-			for arch in ('x86_64', 'um') if kver == DEFAULT_KVER else ('x86_64',):
+			for arch in ARCHES if kver == DEFAULT_KVER else ('x86_64',):
 				t = time.monotonic()
 				rc = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'),
 						     '--kver', kver, '--arch', arch, '--accel', args.accel,
@@ -187,6 +212,7 @@ def main() -> int:
 		print(f'matrix: all runs took {time.monotonic() - start:.0f} s')
 	columns = [('{version}', k, 'x86_64') for k in kvers]
 	if DEFAULT_KVER in kvers:
+		columns.append(('arm64 {version}', DEFAULT_KVER, 'arm64'))
 		columns.append(('UML {version}', DEFAULT_KVER, 'um'))
 	text = render(columns, results_dir, took)
 	os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

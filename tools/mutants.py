@@ -5,7 +5,7 @@
 Each patches/regressions/*.patch is applied to the kernel tree the way
 tools/gate.py applies a series (tools/series.py; the tree put back the same
 way, also when the run fails or is interrupted), the suites are rebuilt
-(incrementally) and run on QEMU x86_64 through tools/run.py.  Only the suite
+(incrementally) and run on QEMU x86_64 (or --arch arm64) through tools/run.py.  Only the suite
 its cases are in runs (run.py --filter, kunit.py's filter_glob; all suites
 when they span several), and the rebuild is run.py --incremental (make
 alone, no kunit.py olddefconfig) unless the patch touches a Kconfig file.
@@ -53,8 +53,8 @@ def suite_filter(cases: List[str]) -> List[str]:
 	return ['--filter', suites[0]] if len(suites) == 1 else []
 
 
-def run_one(tree: str, patch: str, results_dir: str,
-	    accel: str) -> Tuple[str, List[str], List[str], float]:
+def run_one(tree: str, patch: str, results_dir: str, accel: str,
+	    arch: str = 'x86_64') -> Tuple[str, List[str], List[str], float]:
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
 	name = os.path.basename(patch)[:-len('.patch')]
 	opts = suite_filter(caught_by(patch))
@@ -68,7 +68,7 @@ def run_one(tree: str, patch: str, results_dir: str,
 			series.apply()
 			res = os.path.join(results_dir, name)
 			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir',
-					    tree, '--keep', '--arch', 'x86_64', '--accel', accel,
+					    tree, '--keep', '--arch', arch, '--accel', accel,
 					    '--results', res, *opts], capture_output=True, text=True,
 					   check=False)
 		finally:
@@ -76,7 +76,7 @@ def run_one(tree: str, patch: str, results_dir: str,
 	took = time.monotonic() - start
 	if p.returncode == 3:
 		return 'BUILD BROKEN', [], [], took
-	run = results.load_known(os.path.join(res, f'{kernel_version(tree)}-x86_64.ktap'), tree)
+	run = results.load_known(os.path.join(res, f'{kernel_version(tree)}-{arch}.ktap'), tree)
 	return judge(p.returncode, run.verdicts(), caught_by(patch), run.crashed) + (took,)
 
 
@@ -117,11 +117,14 @@ def shard(text: str) -> Tuple[int, int]:
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
-	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'})
+	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'},
+			arch={'default': 'x86_64', 'help': 'a QEMU arch: x86_64 (default) or arm64'})
 	ap.add_argument('--shard', type=shard, default=(1, 1), metavar='K/N',
 			help='only the K-th of N equal shares of the patches (every N-th, '
 			'from the K-th), for N CI runners')
 	args = ap.parse_args()
+	if args.arch == 'um':
+		raise ToolError('--arch um has no ZONE_DEVICE, no case a patch names runs there')
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))
 	if not patches:
@@ -135,7 +138,7 @@ def main() -> int:
 	try:
 		for patch in patches:
 			verdict, cases, others, took = run_one(tree, os.path.abspath(patch),
-							       args.results, args.accel)
+							       args.results, args.accel, args.arch)
 			print(f'{os.path.basename(patch)}: {verdict} {" ".join(cases)} '
 			      f'(+{len(others)} other failing; {took:.0f} s)', flush=True)
 			rows.append((os.path.basename(patch), verdict, cases, others, took))

@@ -21,6 +21,7 @@ case timed out' and the like) and the detail lines after it, up to the next
 import contextlib
 import enum
 import glob
+import hashlib
 import importlib.util
 import inspect
 import io
@@ -91,12 +92,14 @@ class Known:
 		return self.pattern.search(block.text) is not None
 
 
-def known_failures(series: str, path: str = KNOWN_FAILURES) -> Dict[str, Known]:
-	"""{'suite.case': Known} of a kernel series ('7.3').  Format, one entry a
-	line ('#' lines are comments):
-	  <series> <suite.case> | <regex> | <reason>
-	The separator is ' | ' (spaces around the bar), so the regex may use
-	'|' without spaces."""
+def known_failures(series: str, path: str = KNOWN_FAILURES,
+		   arch: Optional[str] = None) -> Dict[str, Known]:
+	"""{'suite.case': Known} of a kernel series ('7.3') on an arch.  Format,
+	one entry a line ('#' lines are comments):
+	  <series>[/<arch>] <suite.case> | <regex> | <reason>
+	An entry with /<arch> holds on that arch only (it is left out when arch
+	is None); without, on every arch.  The separator is ' | ' (spaces around
+	the bar), so the regex may use '|' without spaces."""
 	out: Dict[str, Known] = {}
 	try:
 		with open(path, encoding='utf-8') as f:
@@ -111,16 +114,19 @@ def known_failures(series: str, path: str = KNOWN_FAILURES) -> Dict[str, Known]:
 		parts = line.split(' | ', 2)
 		head = parts[0].split()
 		if len(parts) != 3 or len(head) != 2 or not re.fullmatch(r'\w+\.\w+', head[1]) \
+		   or not re.fullmatch(r'[\d.]+(/\w+)?', head[0]) \
 		   or not parts[1].strip() or not parts[2].strip():
-			raise ToolError(f'{where}: not "<series> <suite.case> | <regex> | <reason>"')
+			raise ToolError(f'{where}: not "<series>[/<arch>] <suite.case> | <regex> | <reason>"')
 		try:
 			pattern = re.compile(parts[1].strip())
 		except re.error as e:
 			raise ToolError(f'{where}: bad regex {parts[1].strip()!r}: {e}') from e
-		if head[0] != series:
+		entry_series, _, entry_arch = head[0].partition('/')
+		if entry_series != series or entry_arch and entry_arch != arch:
 			continue
 		if head[1] in out:
-			raise ToolError(f'{where}: {head[1]} is listed twice for {series}')
+			raise ToolError(f'{where}: {head[1]} is listed twice for {series}'
+					f'{"/" + arch if arch else ""}')
 		out[head[1]] = Known(head[0], head[1], pattern, parts[2].strip(), where)
 	return out
 
@@ -457,13 +463,63 @@ def load(ktap: str, known: Optional[Dict[str, Known]] = None, tree: Optional[str
 	return from_tree(kunit_parser(tree), parse(lines, tree), known)
 
 
+# ---------------------------------------------------------------------------
+# The verdicts file a dashboard reads (results/<kver>-<arch>.verdicts.json)
+
+VERDICTS_FORMAT = 'zone-device-kunit-verdicts/1'
+
+
+def verdicts_document(run: Run, version: str, arch: str, config: Optional[str] = None,
+		      commit: Optional[str] = None) -> Dict[str, object]:
+	"""What a dashboard (KernelCI, NIPA, a CI summary) needs beside
+	kunit.py's own JSON (KernelCI's format, results/<name>.json) to tell a
+	regression from a known failure: the kernel, arch and a hash of its
+	.config, and per case the verdict, whether it is a regression and, for
+	a known failure, its reason and the entry that records it."""
+	config_hash = None
+	if config and os.path.isfile(config):
+		with open(config, 'rb') as f:
+			config_hash = hashlib.sha256(f.read()).hexdigest()
+	cases = []
+	for c in run.cases.values():
+		cases.append({
+			'name': c.name,
+			'verdict': str(c.status),
+			'regression': c.status.bad,
+			'known_failure': {'reason': c.known.reason, 'entry': c.known.where,
+					  'symptom': c.known.pattern.pattern}
+			if c.status == Status.KNOWN and c.known else None,
+			'first_failure': c.first_failure() or None,
+			'skip_reason': c.skip_reason or None,
+			'parameters': [{'name': n, 'verdict': str(st)} for n, st in c.params],
+		})
+	counts = run.counts()
+	return {
+		'format': VERDICTS_FORMAT,
+		'kernel': version, 'series': kver_series(version), 'arch': arch,
+		'kernel_commit': commit,
+		'config_sha256': config_hash,
+		'ok': run.ok,
+		'counts': {str(st).lower(): n for st, n in counts.items()},
+		'parse_errors': run.errors,
+		'never_reported': run.missing,
+		'cases': cases,
+	}
+
+
 def version_of(path: str) -> Optional[str]:
 	"""'7.3.4' of results/7.3.4-x86_64.ktap."""
 	m = re.match(r'^(\d+\.\d+(?:\.\d+)?)-', os.path.basename(path))
 	return m.group(1) if m else None
 
 
+def arch_of(path: str) -> Optional[str]:
+	"""'x86_64' of results/7.3.4-x86_64.ktap."""
+	m = re.match(r'^\d+\.\d+(?:\.\d+)?-(\w+)\.\w+$', os.path.basename(path))
+	return m.group(1) if m else None
+
+
 def load_known(ktap: str, tree: Optional[str] = None) -> Run:
-	"""load() with the known failures of the file's kernel series."""
+	"""load() with the known failures of the file's kernel series and arch."""
 	v = version_of(ktap)
-	return load(ktap, known_failures(kver_series(v)) if v else {}, tree)
+	return load(ktap, known_failures(kver_series(v), arch=arch_of(ktap)) if v else {}, tree)

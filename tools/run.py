@@ -3,11 +3,12 @@
 """run: build and run the suites with kunit.py, one arch at a time.
 
 Thin over kunit.py: it builds (out of tree, --build_dir under the cache),
-boots (UML, or QEMU with configs/x86_64.py) and bounds the run (--timeout);
+boots (UML, or QEMU with configs/<arch>.py; arm64 cross-built) and bounds the run (--timeout);
 kunit.py parse turns the console log into results, JSON and JUnit.  This
 tool only chooses the options, installs the suites in the tree (and takes
 them out again from a tree it found without them), and files the outputs:
-results/<kver>-<arch>.{log,ktap,json,xml}.
+results/<kver>-<arch>.{log,ktap,json,xml}, and .verdicts.json, our verdicts
+for a dashboard (results.verdicts_document()).
 
 --filter GLOB passes kunit.py's filter_glob ('suite' or 'suite.case', * and ?
 as in the kernel's kunit.filter_glob): only those cases run.  --incremental
@@ -25,6 +26,7 @@ its reason); 1 any other failure, a crash or a timeout; 3 the kernel did not
 build; 2 bad input."""
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -39,8 +41,8 @@ import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import progress  # noqa: E402
 import results  # noqa: E402
-from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
-		    kernel_version, kver_series, main_wrapper)
+from common import (DEFAULT_ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, ToolError,  # noqa: E402
+		    cache_dir, kernel_version, kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
 
 EXIT_FAILED, EXIT_BUILD = 1, 3
@@ -103,15 +105,29 @@ def booted_stale_kernel(log: str, build_dir: str) -> Optional[str]:
 	return None
 
 
+def git_head(tree: str) -> Optional[str]:
+	"""The commit a git kernel tree is at (a --kdir checkout), else None."""
+	if not os.path.exists(os.path.join(tree, '.git')):
+		return None
+	p = subprocess.run(['git', '-C', tree, 'rev-parse', 'HEAD'], capture_output=True,
+			   text=True, check=False)
+	return p.stdout.strip() if p.returncode == 0 else None
+
+
 def build_dir_of(tree: str, arch: str) -> str:
 	"""The kunit.py --build_dir of a tree and arch, under the cache."""
 	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{arch}')
 
 
-def make_options() -> List[str]:
+def cross_compile(arch: str) -> str:
+	"""The compiler prefix of a cross-built arch ('' for the host's)."""
+	return QEMU_ARCHES[arch].cross_compile if arch in QEMU_ARCHES else ''
+
+
+def make_options(arch: str) -> List[str]:
 	"""What kunit.py's make (and run.py's own, --incremental) gets besides
-	ARCH, O and --jobs."""
-	return ['CC=ccache gcc'] if shutil.which('ccache') else []
+	ARCH, O, CROSS_COMPILE and --jobs."""
+	return [f'CC=ccache {cross_compile(arch)}gcc'] if shutil.which('ccache') else []
 
 
 def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> List[str]:
@@ -120,9 +136,11 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> Li
 	command line)."""
 	args = ['--arch', arch, '--build_dir', build_dir_of(tree, arch),
 		'--kunitconfig', kunitconfig(arch), '--timeout', str(timeout)]
-	if arch == 'x86_64':
-		args += ['--qemu_config', os.path.join(REPO, 'configs/x86_64.py')]
-	for o in make_options():
+	if arch in QEMU_ARCHES:
+		args += ['--qemu_config', QEMU_ARCHES[arch].qemu_config]
+	if cross_compile(arch):
+		args += ['--cross_compile', cross_compile(arch)]
+	for o in make_options(arch):
 		args += ['--make_options', o]
 	for a in kernel_args:
 		args += ['--kernel_args', a]
@@ -140,7 +158,8 @@ def kunit_tree(tree: str, arch: str) -> Optional[object]:
 		import kunit_kernel  # pylint: disable=import-outside-toplevel
 		return kunit_kernel.LinuxSourceTree(
 			build_dir_of(tree, arch), kunitconfig_paths=[kunitconfig(arch)], arch=arch,
-			qemu_config_path=os.path.join(REPO, 'configs/x86_64.py') if arch == 'x86_64' else None)
+			qemu_config_path=QEMU_ARCHES[arch].qemu_config if arch in QEMU_ARCHES else None,
+			cross_compile=cross_compile(arch) or None)
 	except (ImportError, TypeError, AttributeError):
 		return None
 	finally:
@@ -234,9 +253,11 @@ def incremental_build(tree: str, arch: str, jobs: int, out) -> Optional[int]:
 	out.write(f'[{time.strftime("%H:%M:%S")}] Building KUnit Kernel ... (make alone: '
 		  'the .config is current, no kunit.py olddefconfig)\n')
 	out.flush()
+	cross = [f'CROSS_COMPILE={cross_compile(arch)}'] if cross_compile(arch) else []
 	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir_of(tree, arch)}',
-			    f'--jobs={jobs}'] + make_options(), cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-			   env=kunit_env('tcg'), timeout=BUILD_TIMEOUT, check=False)
+			    f'--jobs={jobs}'] + cross + make_options(arch), cwd=tree, stdout=out,
+			   stderr=subprocess.STDOUT, env=kunit_env('tcg'), timeout=BUILD_TIMEOUT,
+			   check=False)
 	if p.returncode:
 		return p.returncode
 	return None if config_valid(tree, arch) else 1
@@ -252,9 +273,11 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 	results_dir = os.path.abspath(results_dir)
 	os.makedirs(results_dir, exist_ok=True)
 	log, ktap = (os.path.join(results_dir, f'{name}.{ext}') for ext in ('log', 'ktap'))
-	if arch != 'um' and not shutil.which('qemu-system-x86_64'):
-		raise ToolError('qemu-system-x86_64 not found: run "make deps" (Debian package qemu-system-x86)')
-	known = results.known_failures(kver_series(version))
+	qa = QEMU_ARCHES.get(arch)
+	for prog in [qa.qemu, qa.cross_compile + 'gcc'] if qa else []:
+		if not shutil.which(prog):
+			raise ToolError(f'{prog} not found: run "make deps ARCH={arch}" (tools/deps.sh)')
+	known = results.known_failures(kver_series(version), arch=arch)
 
 	glob_args = [filter_glob] if filter_glob else []
 	incremental = incremental and config_current(tree, arch)
@@ -300,6 +323,10 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 		pcmd += ['--junit=' + os.path.join(results_dir, f'{name}.xml')]
 	subprocess.run(pcmd, env=kunit_env(accel), check=False)
 	run = results.load(ktap, known, tree)
+	with open(os.path.join(results_dir, f'{name}.verdicts.json'), 'w', encoding='utf-8') as f:
+		json.dump(results.verdicts_document(run, version, arch, os.path.join(build_dir, '.config'),
+						    git_head(tree)), f, indent=1)
+		f.write('\n')
 	print(f'== {name}: {run.count_line()} in {took:.0f} s (build + boot + tests)', flush=True)
 	status = report(name, run)
 	# kunit.py failing with no failure of ours to explain it (no known
@@ -313,7 +340,8 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	cli.add_options(ap, source={'help': True},
-			arch={'action': 'append', 'help': 'x86_64 (QEMU) and/or um; default both'},
+			arch={'action': 'append', 'help': 'x86_64, arm64 (QEMU) and/or um; default '
+			      + ' and '.join(DEFAULT_ARCHES)},
 			accel={'default': os.environ.get('ACCEL') or 'tcg',
 			       'help': 'QEMU accelerator: tcg (default: a KVM guest hangs on these '
 			       'machines) or kvm (kunit.py\'s own kvm, hvf, tcg order)'},
@@ -347,7 +375,7 @@ def main() -> int:
 	try:
 		zinstall.install(tree)
 		status = 0
-		for arch in args.arch or ARCHES:
+		for arch in args.arch or DEFAULT_ARCHES:
 			status = max(status, run_arch(tree, arch, args.results, args.accel,
 						      args.timeout, args.jobs, args.kernel_args,
 						      args.filter, args.incremental))

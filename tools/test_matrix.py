@@ -9,8 +9,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matrix  # noqa: E402
 import results  # noqa: E402
-from testutil import (EVICTION, FAULT, GUP, PMD, S, load, load_612, needs_612_parser,  # noqa: E402
-		      needs_parser, suite_text)
+from testutil import (DATA, EVICTION, FAULT, FORK_PMD, GUP, PMD, S, TREE, load,  # noqa: E402
+		      load_612, needs_612_parser, needs_parser, suite_text)
 
 
 class MatrixTest(unittest.TestCase):
@@ -46,6 +46,18 @@ class MatrixCellTest(unittest.TestCase):
 		self.assertEqual(matrix.cell(load('skip-first').cases[GUP], {}),
 				 'PASS; n/a for pin_user_pages_unlocked: no device-coherent memory '
 				 '(zone_device_fixture.coherent=)')
+
+	def test_arch_differences_name_the_case_and_its_reason(self):
+		"""docs/semantics.md's arm64 section: the cases whose verdict
+		differs from x86_64 on the same kernel, each with its reason."""
+		runs = {a: results.load_known(os.path.join(DATA, 'arm64', f'7.3.4-{a}.ktap'), TREE)
+			for a in ('x86_64', 'arm64')}
+		data = [(a, '7.3.4', a, runs[a], {}) for a in ('x86_64', 'arm64')]
+		lines = [l for l in matrix.arch_differences(data) if l.startswith('- ')]
+		self.assertEqual(len(lines), 1)
+		self.assertIn(f'`{FORK_PMD}`: x86_64 PASS, arm64 KNOWN: remove_migration_pmd()', lines[0])
+		same = matrix.arch_differences([data[0], ('arm64', '7.3.4', 'arm64', runs['x86_64'], {})])
+		self.assertIn('Every case has the same verdict on arm64 and x86_64.', same)
 
 
 @needs_612_parser

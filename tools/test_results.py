@@ -15,9 +15,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results  # noqa: E402
-from common import ToolError  # noqa: E402
-from testutil import (DATA, EVICTION, FAULT, GUP, NAME, PMD, S, TREE, ktap, load,  # noqa: E402
-		      load_612, needs_612_parser, needs_parser, suite_text, text_of)
+from common import REPO, ToolError  # noqa: E402
+from testutil import (DATA, EVICTION, FAULT, FORK_PMD, GUP, NAME, PMD, S, TREE,  # noqa: E402
+		      ktap, load, load_612, needs_612_parser, needs_parser, suite_text, text_of)
 
 
 class FoldTest(unittest.TestCase):
@@ -170,11 +170,11 @@ class FailureBlockTest(unittest.TestCase):
 
 class KnownFailuresFileTest(unittest.TestCase):
 
-	def parse(self, text, series='7.3'):
+	def parse(self, text, series='7.3', arch=None):
 		with tempfile.NamedTemporaryFile('w', suffix='-kf', delete=False) as f:
 			f.write(text)
 		self.addCleanup(os.remove, f.name)
-		return results.known_failures(series, f.name)
+		return results.known_failures(series, f.name, arch)
 
 	def test_format(self):
 		k = self.parse('# comment\n\n7.3 s.c | spins|loops | why: a | b\n6.12 s.d | x | y\n')
@@ -182,8 +182,56 @@ class KnownFailuresFileTest(unittest.TestCase):
 		self.assertEqual(k['s.c'].pattern.pattern, 'spins|loops')
 		self.assertEqual(k['s.c'].reason, 'why: a | b')
 
+	def test_an_arch_entry_holds_on_that_arch_only(self):
+		text = '7.3/arm64 s.c | a | arm64 only\n7.3 s.d | b | every arch\n'
+		self.assertEqual(sorted(self.parse(text, arch='arm64')), ['s.c', 's.d'])
+		self.assertEqual(sorted(self.parse(text, arch='x86_64')), ['s.d'])
+		self.assertEqual(sorted(self.parse(text)), ['s.d'])
+		self.assertEqual(results.arch_of('results/7.3.4-arm64.ktap'), 'arm64')
+		self.assertEqual(results.arch_of('/x/6.12.117-x86_64.ktap'), 'x86_64')
+
+	@needs_parser
+	def test_the_arm64_warning_is_known_on_arm64_only(self):
+		"""The recorded arm64 run: the fork case's remove_migration_pmd()
+		splat is KNOWN by the 7.3/arm64 entry; read as an x86_64 run the
+		same log is a FAIL (an arch entry never excuses another arch)."""
+		ktap = os.path.join(DATA, 'arm64', '7.3.4-arm64.ktap')
+		run = results.load_known(ktap, TREE)
+		self.assertEqual(run.cases[FORK_PMD].status, results.Status.KNOWN)
+		self.assertEqual(run.count_line(),
+				 '118 passed, 0 failed, 0 crashed, 2 known failures, 0 skipped')
+		as_x86 = results.load(ktap, results.known_failures('7.3', arch='x86_64'), TREE)
+		self.assertEqual(as_x86.cases[FORK_PMD].status, results.Status.FAIL)
+
+	@needs_parser
+	def test_verdicts_document_tells_a_regression_from_a_known_failure(self):
+		"""results/<name>.verdicts.json: kernel, arch, config hash, and per
+		case the verdict, regression or not, the known failure's reason."""
+		import json  # pylint: disable=import-outside-toplevel
+		ktap = os.path.join(DATA, 'arm64', '7.3.4-arm64.ktap')
+		doc = results.verdicts_document(results.load_known(ktap, TREE), '7.3.4', 'arm64',
+						ktap, None)
+		doc = json.loads(json.dumps(doc))
+		self.assertEqual((doc['format'], doc['kernel'], doc['series'], doc['arch'], doc['ok']),
+				 ('zone-device-kunit-verdicts/1', '7.3.4', '7.3', 'arm64', True))
+		self.assertEqual(len(doc['config_sha256']), 64)
+		self.assertEqual(doc['counts']['known'], 2)
+		cases = {c['name']: c for c in doc['cases']}
+		fork = cases[FORK_PMD]
+		self.assertEqual((fork['verdict'], fork['regression']), ('KNOWN', False))
+		self.assertIn('remove_migration_pmd()', fork['known_failure']['reason'])
+		self.assertRegex(fork['known_failure']['entry'], r'^configs/known-failures:\d+$')
+		self.assertTrue(all(c['verdict'] == 'PASS' and c['known_failure'] is None
+				    for n, c in cases.items() if n not in (FORK_PMD, PMD)))
+		as_x86 = results.verdicts_document(results.load(
+			ktap, results.known_failures('7.3', arch='x86_64'), TREE), '7.3.4', 'x86_64')
+		fork = {c['name']: c for c in as_x86['cases']}[FORK_PMD]
+		self.assertEqual((fork['verdict'], fork['regression'], as_x86['ok']), ('FAIL', True, False))
+		self.assertIn('kernel splat during the case', fork['first_failure'])
+
 	def test_bad_lines_name_file_and_line(self):
 		for text, what in (('7.3 s.c the old format without bars\n', ':1: not "<series>'),
+				   ('7.3-arm64 s.c | a | x\n', ':1: not "<series>[/<arch>]'),
 				   ('\n7.3 s.c | ( | why\n', ':2: bad regex'),
 				   ('7.3 s.c | a | x\n7.3 s.c | b | y\n', ':2: s.c is listed twice')):
 			with self.assertRaisesRegex(ToolError, re.escape(what)):
@@ -198,12 +246,19 @@ class KnownFailuresTest(unittest.TestCase):
 		sources = suite_text()
 		entries = 0
 		for series in ('6.12', '7.2', '7.3'):
-			for case, known in results.known_failures(series).items():
-				entries += 1
-				self.assertTrue(known.reason)
-				self.assertEqual(known.pattern.pattern, 'the fault spins')
-				self.assertRegex(sources, rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
-		self.assertEqual(entries, 4)
+			for arch in ('x86_64', 'arm64'):
+				for case, known in results.known_failures(series, arch=arch).items():
+					entries += 1
+					self.assertTrue(known.reason)
+					if 'fix:' in known.reason:
+						self.assertTrue(os.path.isfile(os.path.join(
+							REPO, known.reason.split('fix: ')[1])), known.reason)
+					self.assertRegex(known.pattern.pattern,
+							 'the fault spins|kernel splat during the case')
+					self.assertRegex(sources,
+							 rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
+		# 4 on both arches, the remove_migration_pmd() warning on arm64.
+		self.assertEqual(entries, 2 * 4 + 1)
 
 
 @needs_612_parser

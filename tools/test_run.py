@@ -4,6 +4,7 @@
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,67 @@ class RunTest(unittest.TestCase):
 				    '-accel', 'hvf', '-accel', 'tcg', '-smp', '2'],
 				   env=env, capture_output=True, text=True, check=True)
 		self.assertEqual(p.stdout, '[-append][memmap=64M!512M][-accel][tcg][-smp][2]')
+
+	def test_tcg_shim_is_the_same_for_arm64(self):
+		"""tools/qemu-tcg/qemu-system-aarch64 is the same script under the
+		arm64 name: it runs the real QEMU of its own name."""
+		fake = os.path.join(self.tmp, 'bin')
+		os.makedirs(fake)
+		for name in ('qemu-system-x86_64', 'qemu-system-aarch64'):
+			with open(os.path.join(fake, name), 'w') as f:
+				f.write(f'#!/bin/sh\necho {name}; for a; do printf "[%s]" "$a"; done\n')
+			os.chmod(os.path.join(fake, name), 0o755)
+		env = run.kunit_env('tcg')
+		env['PATH'] = env['PATH'].split(os.pathsep, 1)[0] + os.pathsep + fake
+		p = subprocess.run(['qemu-system-aarch64', '-accel', 'kvm', '-accel', 'tcg', '-M', 'virt'],
+				   env=env, capture_output=True, text=True, check=True)
+		self.assertEqual(p.stdout, 'qemu-system-aarch64\n[-accel][tcg][-M][virt]')
+
+	def test_arm64_is_cross_built_with_its_own_qemu_config(self):
+		"""kunit.py gets configs/arm64.py, the cross compiler's prefix, and
+		ccache in front of the cross gcc (not the host's)."""
+		t = scratch_tree(self.tmp)
+		args = run.kunit_args(t, 'arm64', 120, [])
+		self.assertEqual(args[args.index('--qemu_config') + 1],
+				 os.path.join(run.REPO, 'configs/arm64.py'))
+		self.assertEqual(args[args.index('--cross_compile') + 1], 'aarch64-linux-gnu-')
+		if shutil.which('ccache'):
+			self.assertEqual(args[args.index('--make_options') + 1],
+					 'CC=ccache aarch64-linux-gnu-gcc')
+		x86 = run.kunit_args(t, 'x86_64', 120, [])
+		self.assertNotIn('--cross_compile', x86)
+		self.assertTrue(x86[x86.index('--qemu_config') + 1].endswith('configs/x86_64.py'))
+
+	def test_missing_cross_compiler_is_one_line_and_exit_2(self):
+		t = scratch_tree(self.tmp)
+		fake = os.path.join(self.tmp, 'bin')
+		os.makedirs(fake)
+		os.symlink(shutil.which('true'), os.path.join(fake, 'qemu-system-aarch64'))
+		os.symlink(sys.executable, os.path.join(fake, 'python3'))
+		before = snapshot(t)
+		env = dict(os.environ, PATH=fake, ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, _, err = tool('run', '--kdir', t, '--arch', 'arm64', env=env)
+		self.assertEqual(rc, 2)
+		self.assertEqual(err.count('\n'), 1)
+		self.assertIn('aarch64-linux-gnu-gcc not found: run "make deps ARCH=arm64"', err)
+		self.assertEqual(snapshot(t), before)
+
+	def test_deps_of_an_unknown_arch_is_one_line_and_exit_2(self):
+		p = subprocess.run(['sh', os.path.join(run.REPO, 'tools/deps.sh'), 'riscv'],
+				   capture_output=True, text=True, check=False)
+		self.assertEqual(p.returncode, 2)
+		self.assertEqual(p.stderr, 'deps: unknown arch riscv (x86_64, arm64, um)\n')
+
+	def test_arm64_coherent_range_is_the_ram_mem_leaves_out(self):
+		"""configs/arm64.py: QEMU virt's RAM is [1 GiB, 1 GiB + kunit.py's
+		-m 1024); the kernel keeps mem= of it, and coherent= is exactly the
+		rest, so the range is real RAM and never System RAM."""
+		with open(os.path.join(run.REPO, 'configs/arm64.py')) as f:
+			text = f.read()
+		mem = int(re.search(r' mem=(\d+)M ', text).group(1))
+		size, start = map(int, re.search(r"COHERENT = '(\d+)M@(\d+)M'", text).groups())
+		self.assertEqual(start, 1024 + mem)
+		self.assertEqual(start + size, 1024 + 1024)
 
 
 @needs_parser

@@ -102,6 +102,7 @@ DATA = os.path.join(REPO, 'tools', 'test_data')
 NAME = '7.3.4-x86_64'
 PMD = 'zone_device_fault_pmd.contended_pmd_fault_sleeps_instead_of_spinning'
 GUP = 'zone_device_gup.pin_keeps_coherent_page_in_place'
+FORK_PMD = 'zone_device_fault_pmd.fork_keeps_device_private_pmd_copy_on_write'
 
 
 def parser_tree() -> Optional[str]:
