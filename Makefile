@@ -23,6 +23,10 @@
 #                            exit 0 only if no case regressed (tools/gate.py); make
 #                            turns every other status into 2: CI calls .ci/gate, whose
 #                            status is the gate's own (0/1/2/3/4)
+#   make gate KDIR=~/linux BASE=origin/master   the gate for a kernel branch: the merge
+#                            base of HEAD and BASE against HEAD (the tree is left on its branch)
+#   make series KDIR=~/linux the suites as a git format-patch series for linux-mm against
+#                            KDIR's HEAD (tools/upstream.py; OUT=dir, default results/series)
 #   make bench               how long each step takes, stock kunit.py beside this
 #                            project (tools/bench.py, ~15 min; README=1 writes
 #                            the README's speed table)
@@ -45,7 +49,7 @@ src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
 run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--incremental)
 
-.PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall clean
+.PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean
 
 # make test and make matrix run arm64 too: its cross compiler and QEMU.
 deps_arches := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64)
@@ -72,8 +76,8 @@ matrix: deps
 	@$(PYTHON) tools/matrix.py --accel $(ACCEL)
 
 gate: deps
-	@$(if $(PATCHES),,echo 'gate: PATCHES= is required (a .patch file, a directory of them or an mbox)' >&2; exit 2)
-	@$(PYTHON) tools/gate.py $(PATCHES) $(src_args) $(arch_args) --accel $(ACCEL)
+	@$(if $(PATCHES)$(BASE),,echo 'gate: PATCHES= (a .patch file, a directory of them or an mbox) or KDIR= BASE= (a git branch) is required' >&2; exit 2)
+	@$(PYTHON) tools/gate.py $(PATCHES) $(src_args) $(arch_args) --accel $(ACCEL) $(if $(BASE),--base $(BASE))
 
 flake: deps
 	@$(PYTHON) tools/flake.py --runs $(N) $(src_args) $(if $(ARCH),--arch $(ARCH)) --accel $(ACCEL) \
@@ -81,6 +85,10 @@ flake: deps
 
 bench: deps
 	@$(PYTHON) tools/bench.py $(src_args) $(if $(README),--readme)
+
+series: deps
+	@$(if $(KDIR),,echo 'series: KDIR= is required (a clean git kernel tree)' >&2; exit 2)
+	@$(PYTHON) tools/upstream.py --kdir $(KDIR) $(if $(OUT),--out $(OUT))
 
 test: deps
 	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)

@@ -6,7 +6,7 @@
 # compiler and QEMU's arm emulator, as tools/common.py's QEMU_ARCHES names).
 set -eu
 pkgs="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
-      python3 python3-yaml git patch ccache sparse qemu-system-x86 qemu-system-data"
+      python3 python3-yaml python3-ply git patch ccache sparse qemu-system-x86 qemu-system-data"
 for arch in "$@"; do
 	case $arch in
 	x86_64|um) ;;

@@ -26,6 +26,12 @@ run is bounded by run.py (kunit.py --timeout for boot and tests), so a hung
 or livelocked kernel ends as CRASH, never as a stuck job.  make turns each
 of these into its own 2: CI calls .ci/gate, which passes them on.
 
+--base REV gates a kernel branch instead, as kernel CI gates a pull request:
+--kdir is a clean git tree, the baseline is the merge base of its HEAD and
+REV (checked out), the patched run HEAD (checked out again); the tree is
+left on the branch or commit it was found at, also on an error or an
+interrupt (series.Revisions).  Same table, exit statuses and results.
+
 Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml} and
 <results>/summary.md, a short markdown report a CI system can post.
 --compare BASELINE PATCHED only judges two such recorded dirs again (no
@@ -48,7 +54,7 @@ import results  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
-from series import Series, series_patches, touches_kconfig  # noqa: E402
+from series import Revisions, Series, series_patches  # noqa: E402
 
 EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD = 1, 2, 3, 4
 
@@ -240,6 +246,9 @@ def main() -> int:
 	ap.add_argument('series', nargs='?', help='a .patch file, a directory of them, or an mbox')
 	cli.add_options(ap, source={'help': True}, arch={'action': 'append', 'help': 'default: both'},
 			accel={}, results={'under': 'gate'})
+	ap.add_argument('--base', metavar='REV',
+			help='gate the git tree of --kdir itself: the merge base of HEAD and REV '
+			'against HEAD (a kernel branch, as kernel CI gates a pull request)')
 	ap.add_argument('--compare', nargs=2, metavar=('BASELINE', 'PATCHED'),
 			help='only compare two recorded result dirs (<kver>-<arch>.ktap each) '
 			'and write <results>/summary.md: no kernel is built or run')
@@ -251,8 +260,11 @@ def main() -> int:
 		tree = os.path.abspath(args.kdir) if args.kdir else None
 		return compare_dirs(*(os.path.abspath(d) for d in args.compare),
 				    os.path.abspath(args.results), tree)
+	if args.base:
+		return gate_branch(args)
 	if not args.series:
-		raise ToolError('a series is required (a .patch file, a directory of them or an mbox)')
+		raise ToolError('a series is required (a .patch file, a directory of them or an mbox), '
+				'or BASE= with a git KDIR')
 	tmp = tempfile.mkdtemp(prefix='zdt-gate-')
 	try:
 		patches = series_patches(os.path.abspath(args.series), tmp)
@@ -266,21 +278,53 @@ def main() -> int:
 		results.known_failures(kver_series(version))	# a broken file is bad input, now
 		out = os.path.abspath(args.results)
 		shutil.rmtree(out, ignore_errors=True)
-		return gate(tree, version, patches, src_args, args.arch or list(DEFAULT_ARCHES), args.accel,
-			    out, tmp)
+		series = Series(tree, patches, os.path.join(tmp, 'backup'))
+		return gate(tree, version, series, src_args, args.arch or list(DEFAULT_ARCHES),
+			    args.accel, out)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)
 
 
-def gate(tree: str, version: str, patches: List[str], src_args: List[str], arches: List[str],
-	 accel: str, out: str, tmp: str) -> int:
+def gate_branch(args: argparse.Namespace) -> int:
+	"""--base: the kernel branch checked out in --kdir against BASE, as
+	kernel CI gates a pull request: the baseline is the merge base of HEAD
+	and BASE, the patched run HEAD; the tree is left on the branch (or
+	commit) it was on, also on an error or an interrupt."""
+	if args.series:
+		raise ToolError('BASE= gates the commits of KDIR itself: give no series')
+	if not args.kdir:
+		raise ToolError('BASE= needs KDIR=, a git kernel tree')
+	tree = os.path.abspath(args.kdir)
+	version = kernel_version(tree)
+	revs = Revisions(tree, args.base)
+	results.known_failures(kver_series(version))	# a broken file is bad input, now
+	out = os.path.abspath(args.results)
+	shutil.rmtree(out, ignore_errors=True)
+	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+	try:
+		revs.start()
+		if kernel_version(tree) != version:
+			raise ToolError(f'BASE is kernel {kernel_version(tree)} and HEAD {version}: the gate '
+					'compares two runs of one kernel version')
+		return gate(tree, version, revs, ['--kdir', tree], args.arch or list(DEFAULT_ARCHES),
+			    args.accel, out)
+	finally:
+		revs.restore()
+
+
+def gate(tree: str, version: str, series, src_args: List[str], arches: List[str],
+	 accel: str, out: str) -> int:
+	"""series: a Series (patch files) or a Revisions (BASE..HEAD of a git
+	tree, already at BASE): apply(), restore(), touches_kconfig(), method
+	and patches (names, for the report)."""
 	base_dir, patched_dir = os.path.join(out, 'baseline'), os.path.join(out, 'patched')
 	per_arch: Dict[str, dict] = {}
-	series = Series(tree, patches, os.path.join(tmp, 'backup'))
-	kconfig = touches_kconfig(patches)
+	patches = series.patches
+	kconfig = series.touches_kconfig()
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	status = 0
-	print(f'gate: {len(patches)} patch(es) on {version} ({series.method}), arches {", ".join(arches)}',
+	what = 'commit(s)' if isinstance(series, Revisions) else 'patch(es)'
+	print(f'gate: {len(patches)} {what} on {version} ({series.method}), arches {", ".join(arches)}',
 	      flush=True)
 	for arch in arches:
 		rc, t = run_suites(src_args, arch, accel, base_dir)
@@ -315,8 +359,9 @@ def gate(tree: str, version: str, patches: List[str], src_args: List[str], arche
 			if status != EXIT_PATCHED_BUILD:
 				status = max(status, rc)
 	verdict = verdict_line(status, per_arch)
-	intro = (f'Kernel {version}, {len(patches)} patch(es) applied with {series.method}: ' +
-		 ', '.join(f'`{os.path.basename(p)}`' for p in patches))
+	intro = (f'Kernel {version}, {len(patches)} {what} applied with {series.method}: ' +
+		 ', '.join(f'`{p if isinstance(series, Revisions) else os.path.basename(p)}`'
+			   for p in patches))
 	print()
 	print(summarize(out, verdict, intro, per_arch))
 	print(f'gate: {verdict} (exit {status}); results in {out}')

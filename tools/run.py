@@ -351,6 +351,9 @@ def main() -> int:
 	ap.add_argument('--kernel_args', action='append', default=[])
 	ap.add_argument('--keep', action='store_true',
 			help='leave the suites installed in --kdir afterwards')
+	ap.add_argument('--as-is', action='store_true',
+			help='run the suites the --kdir tree already has (e.g. from make series), '
+			'installing nothing')
 	ap.add_argument('--filter', metavar='GLOB',
 			help="only these cases: kunit.py's filter_glob, e.g. 'zone_device_fault*' "
 			"or 'zone_device_gup.pin_*'")
@@ -366,14 +369,19 @@ def main() -> int:
 	else:
 		tree = fetch(args.kver or DEFAULT_KVER)
 		keep = True		# our own cached tree: stay installed for speed
-	was_installed = zinstall.status(tree) is not None
+	if args.as_is:
+		if not args.kdir or not os.path.isfile(os.path.join(tree, 'mm/tests/zone_device_fixture.c')):
+			raise ToolError('--as-is needs --kdir with the suites in mm/tests/ (make series, git am)')
+		keep = True
+	was_installed = args.as_is or zinstall.status(tree) is not None
 
 	def restore(*_):
 		if not keep and not was_installed:
 			zinstall.uninstall(tree)
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	try:
-		zinstall.install(tree)
+		if not args.as_is:
+			zinstall.install(tree)
 		status = 0
 		for arch in args.arch or DEFAULT_ARCHES:
 			status = max(status, run_arch(tree, arch, args.results, args.accel,

@@ -5,7 +5,12 @@ The series is a .patch file, a directory of them (applied in name order) or
 an mbox of several.  A clean git tree gets them with git am (git apply for a
 bare diff) and is reset to its old HEAD afterwards; any other tree gets
 patch -p1 and the touched files back from a copy.  tools/gate.py,
-tools/mutants.py and tools/flake.py apply their patches this way."""
+tools/mutants.py and tools/flake.py apply their patches this way.
+
+Revisions is the same interface over a git kernel tree's own history: the
+"series" is BASE..HEAD, the baseline the merge base checked out, applying
+it checks out HEAD, and restoring puts back the branch (or commit) the tree
+was on."""
 
 import glob
 import os
@@ -95,7 +100,7 @@ class Series:
 		self.applied: List[str] = []
 		self.git_head: Optional[str] = None
 		self.saved: Dict[str, bool] = {}	# path -> existed before
-		if os.path.isdir(os.path.join(tree, '.git')) and self._git_clean():
+		if os.path.exists(os.path.join(tree, '.git')) and self._git_clean():
 			self.git_head = self._git('rev-parse', 'HEAD').stdout.strip()
 
 	def _git(self, *args: str) -> subprocess.CompletedProcess:
@@ -109,6 +114,9 @@ class Series:
 	@property
 	def method(self) -> str:
 		return 'git am' if self.git_head else 'patch -p1'
+
+	def touches_kconfig(self) -> bool:
+		return touches_kconfig(self.patches)
 
 	def _save(self, patch: str) -> None:
 		for rel in touched_files(patch):
@@ -166,3 +174,59 @@ class Series:
 			elif os.path.lexists(dst):
 				os.remove(dst)
 		self.saved.clear()
+
+
+class Revisions:
+	"""A git tree's commits from the merge base of HEAD and BASE to HEAD, as
+	a series: start() checks out the merge base (the baseline), apply()
+	HEAD, restore() the branch or detached commit the tree was found at.
+	The tree must be clean (tracked files); it is never reset, only checked
+	out, so nothing of it is lost."""
+
+	def __init__(self, tree: str, base: str):
+		self.tree = tree
+		if not os.path.exists(os.path.join(tree, '.git')):
+			raise ToolError(f'BASE= needs a git tree: {tree} is not one')
+		if self._git('status', '--porcelain', '--untracked-files=no').stdout.strip():
+			raise ToolError(f'{tree} has uncommitted changes: commit or stash them first')
+		self.head = self._rev('rev-parse', 'HEAD')
+		branch = self._git('symbolic-ref', '-q', '--short', 'HEAD').stdout.strip()
+		self.found_at = branch or self.head
+		self.base = self._rev('merge-base', 'HEAD', base, what=f'BASE {base!r}')
+		if self.base == self.head:
+			raise ToolError(f'nothing to gate: HEAD is {base!r} or an ancestor of it')
+		log = self._git('log', '--no-merges', '--format=%h %s', f'{self.base}..{self.head}')
+		self.patches = log.stdout.splitlines()	# 'sha subject', newest first
+		self.method = f'git checkout {self.base[:12]}..{self.head[:12]}'
+
+	def _git(self, *args: str) -> subprocess.CompletedProcess:
+		return subprocess.run(['git', '-C', self.tree, *args], capture_output=True,
+				      text=True, check=False)
+
+	def _rev(self, *args: str, what: str = 'HEAD') -> str:
+		p = self._git(*args)
+		if p.returncode or not p.stdout.strip():
+			raise ToolError(f'{what} is not a revision of {self.tree}')
+		return p.stdout.strip()
+
+	def _checkout(self, *rev: str) -> None:
+		p = self._git('checkout', '--quiet', *rev)
+		if p.returncode:
+			raise ToolError(f'git checkout {" ".join(rev)} in {self.tree}: '
+					f'{(p.stderr.strip().splitlines() or ["failed"])[-1]}')
+
+	def touches_kconfig(self) -> bool:
+		names = self._git('diff', '--name-only', self.base, self.head).stdout.split()
+		return any(os.path.basename(f).startswith('Kconfig') for f in names)
+
+	def start(self) -> None:
+		self._checkout('--detach', self.base)
+
+	def apply(self) -> None:
+		self._checkout('--detach', self.head)
+
+	def restore(self) -> None:
+		if self.found_at == self.head:
+			self._checkout('--detach', self.head)
+		else:
+			self._checkout(self.found_at)

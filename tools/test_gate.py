@@ -12,7 +12,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gate  # noqa: E402
 from common import REPO  # noqa: E402
-from testutil import DATA, NAME, PMD, S, ScratchTreeCase, TREE, needs_parser, tool  # noqa: E402
+from testutil import (DATA, NAME, PMD, S, ScratchTreeCase, TREE, needs_parser, snapshot,  # noqa: E402
+		      tool)
 
 
 class GateTest(ScratchTreeCase):
@@ -22,6 +23,18 @@ class GateTest(ScratchTreeCase):
 		self.assertEqual(rc, 2)
 		self.assertEqual(len(err.strip().splitlines()), 1, err)
 		self.assertIn('neither a patch', err)
+
+	def test_bad_base_arguments_are_one_line_and_exit_2(self):
+		"""BASE= needs a git KDIR and no series; the tree is not touched."""
+		before = snapshot(self.tree)
+		for args, what in ((['--base', 'master'], 'BASE= needs KDIR='),
+				   (['--base', 'master', '--kdir', self.tree], 'needs a git tree'),
+				   (['x.patch', '--base', 'master', '--kdir', self.tree], 'give no series')):
+			rc, _, err = tool('gate', *args)
+			self.assertEqual(rc, 2, args)
+			self.assertEqual(len(err.strip().splitlines()), 1, err)
+			self.assertIn(what, err)
+		self.assertEqual(snapshot(self.tree), before)
 
 
 class CiRecipeTest(unittest.TestCase):

@@ -88,5 +88,78 @@ class SeriesTest(ScratchTreeCase):
 		self.assertEqual(series.touched_files(parts[1]), {'b'})
 
 
+class RevisionsTest(ScratchTreeCase):
+	"""BASE= gating: a git tree's merge base checked out for the baseline,
+	HEAD for the patched run, and the tree left on its branch."""
+
+	def git(self, *args):
+		return subprocess.run(['git', '-C', self.tree, '-c', 'user.name=t',
+				       '-c', 'user.email=t@t', *args], capture_output=True, text=True,
+				      check=True).stdout.strip()
+
+	def setUp(self):
+		super().setUp()
+		self.git('init', '-q', '-b', 'master')
+		self.git('add', '-A')
+		self.git('commit', '-qm', 'base')
+		self.git('checkout', '-qb', 'topic')
+		for n, text in ((1, 'obj-y += memory.o huge_memory.o\n'), (2, 'obj-y += memory.o gup.o\n')):
+			with open(os.path.join(self.tree, 'mm/Makefile'), 'w') as f:
+				f.write(text)
+			self.git('commit', '-qam', f'mm: change {n}')
+		self.git('checkout', '-q', 'master')
+		with open(os.path.join(self.tree, 'README'), 'w') as f:
+			f.write('later on master\n')
+		self.git('add', 'README')
+		self.git('commit', '-qm', 'master moves on')
+		self.git('checkout', '-q', 'topic')
+
+	def makefile(self):
+		with open(os.path.join(self.tree, 'mm/Makefile')) as f:
+			return f.read()
+
+	def test_base_is_the_merge_base_and_the_tree_ends_on_its_branch(self):
+		head = self.git('rev-parse', 'HEAD')
+		r = series.Revisions(self.tree, 'master')
+		self.assertEqual(r.base, self.git('merge-base', 'HEAD', 'master'))
+		self.assertEqual([p.split(' ', 1)[1] for p in r.patches], ['mm: change 2', 'mm: change 1'])
+		self.assertFalse(r.touches_kconfig())
+		r.start()
+		self.assertEqual(self.makefile(), 'obj-y += memory.o\n')
+		self.assertFalse(os.path.exists(os.path.join(self.tree, 'README')))	# not master's tip
+		r.apply()
+		self.assertEqual(self.makefile(), 'obj-y += memory.o gup.o\n')
+		r.restore()
+		self.assertEqual(self.git('symbolic-ref', '--short', 'HEAD'), 'topic')
+		self.assertEqual(self.git('rev-parse', 'HEAD'), head)
+		self.assertEqual(self.git('status', '--porcelain'), '')
+
+	def test_restore_from_the_baseline_and_from_a_detached_head(self):
+		r = series.Revisions(self.tree, 'master')
+		r.start()	# a failing baseline run: restore straight from BASE
+		r.restore()
+		self.assertEqual(self.git('symbolic-ref', '--short', 'HEAD'), 'topic')
+		self.git('checkout', '-q', '--detach', 'topic')
+		r = series.Revisions(self.tree, 'master')
+		r.start()
+		r.restore()
+		self.assertEqual(self.git('rev-parse', 'HEAD'), self.git('rev-parse', 'topic'))
+		with self.assertRaises(subprocess.CalledProcessError):
+			self.git('symbolic-ref', '-q', 'HEAD')	# still detached
+
+	def test_bad_input_is_one_clear_error(self):
+		with open(os.path.join(self.tree, 'mm/Makefile'), 'a') as f:
+			f.write('# local edit\n')
+		with self.assertRaisesRegex(ToolError, 'uncommitted changes'):
+			series.Revisions(self.tree, 'master')
+		self.git('checkout', '-q', '--', 'mm/Makefile')
+		with self.assertRaisesRegex(ToolError, "BASE 'nope' is not a revision"):
+			series.Revisions(self.tree, 'nope')
+		with self.assertRaisesRegex(ToolError, 'nothing to gate'):
+			series.Revisions(self.tree, 'topic')
+		with self.assertRaisesRegex(ToolError, 'needs a git tree'):
+			series.Revisions(self.d, 'master')
+
+
 if __name__ == '__main__':
 	unittest.main()

@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""upstream: the suites as a patch series for linux-mm (make series).
+
+Writes a git format-patch series against a git kernel tree's HEAD that adds
+mm/tests/ files the way an upstream KUnit test sits in mm/: the fixture
+first (fixture, compat header, its Kconfig symbol, its Makefile line and a
+MAINTAINERS section), then one patch per suite (its file, its Kconfig entry
+inside the Memory Management menu, after the existing mm/tests entries, its
+Makefile line after theirs, its MAINTAINERS F: line).  Each commit message
+is the suite's Kconfig help, the rule of each case (from the case's own
+comment, as docs/semantics.md has it) and the commits its cases guard,
+written as 'commit <sha> ("<subject>")'.  The cover letter is built from
+docs/semantics.md (kernels, runs, the arch differences) and names the
+kernel bugs the suites found with their fixes in patches/fixes/.
+
+The commits are made in a temporary git worktree of the tree (removed
+afterwards): the tree itself, its branch and its files are not touched.
+Every patch is then checked with the tree's scripts/checkpatch.pl --strict;
+exit 1 if one is not clean, 2 bad input.  Prints the output directory."""
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matrix  # noqa: E402
+from common import REPO, ToolError, main_wrapper  # noqa: E402
+
+SRC = os.path.join(REPO, 'mm-tests')
+FIXTURE = 'ZONE_DEVICE_KUNIT_FIXTURE'
+FIXTURE_FILES = ('zone_device_compat.h', 'zone_device_fixture.c', 'zone_device_fixture.h')
+SECTION = 'MEMORY MANAGEMENT - ZONE_DEVICE KUNIT TESTS'
+
+
+def kconfig_entries() -> List[Tuple[str, str]]:
+	"""(symbol, entry text) of mm-tests/Kconfig, in order."""
+	with open(os.path.join(SRC, 'Kconfig'), encoding='utf-8') as f:
+		text = f.read()
+	parts = re.split(r'^(?=config )', text, flags=re.M)
+	return [(re.match(r'config (\w+)', p).group(1), p.rstrip('\n') + '\n')
+		for p in parts if p.startswith('config ')]
+
+
+def makefile_lines() -> Dict[str, str]:
+	"""symbol -> its mm/Makefile line."""
+	with open(os.path.join(SRC, 'Makefile'), encoding='utf-8') as f:
+		return {m.group(1): m.group(0) + '\n'
+			for m in re.finditer(r'^obj-\$\(CONFIG_(\w+)\) \+= tests/\S+$', f.read(), re.M)}
+
+
+def help_text(entry: str) -> str:
+	"""The help paragraph(s) of a Kconfig entry, dedented, without 'If unsure'."""
+	m = re.search(r'^\thelp\n((?:\t  .*\n|\n)+)', entry, re.M)
+	lines = [l[3:] for l in (m.group(1) if m else '').splitlines()]
+	text = '\n'.join(lines).strip()
+	return re.sub(r'\n*If unsure, say N\.$', '', text).strip()
+
+
+def prompt(entry: str) -> str:
+	m = re.search(r'^\ttristate "([^"]+)"', entry, re.M)
+	return m.group(1) if m else 'the fixture of the ZONE_DEVICE KUnit tests'
+
+
+def git(tree: str, *args: str, check: bool = True) -> str:
+	p = subprocess.run(['git', '-C', tree, *args], capture_output=True, text=True, check=False)
+	if check and p.returncode:
+		raise ToolError(f'git {" ".join(args[:2])} in {tree}: '
+				f'{(p.stderr.strip().splitlines() or ["failed"])[-1]}')
+	return p.stdout
+
+
+def insert_after_last(text: str, anchor: str, block: str) -> str:
+	"""block after the last line matching the regex anchor (and its
+	paragraph, for a Kconfig entry); the text must have one."""
+	matches = list(re.finditer(anchor, text, re.M))
+	if not matches:
+		raise ToolError(f'no line matching {anchor!r} to insert after')
+	end = text.find('\n\n', matches[-1].end())
+	end = len(text) if end < 0 else end + 1
+	return text[:end] + ('\n' if not block.startswith('\n') else '') + block + text[end:]
+
+
+def add_kconfig(path: str, entry: str) -> None:
+	with open(path, encoding='utf-8') as f:
+		text = f.read()
+	# After the last mm/tests entry (a *_KUNIT_TEST or our fixture), inside
+	# the Memory Management menu.
+	anchor = r'^config (\w+_KUNIT_TEST|' + FIXTURE + r')$'
+	if not re.search(anchor, text, re.M):
+		anchor = r'^config \w+$'
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(insert_after_last(text, anchor, entry))
+
+
+def add_makefile(path: str, line: str) -> None:
+	with open(path, encoding='utf-8') as f:
+		text = f.read()
+	matches = list(re.finditer(r'^obj-.*\btests/\S+\.o\n', text, re.M))
+	at = matches[-1].end() if matches else len(text)
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(text[:at] + line + text[at:])
+
+
+def add_maintainers(path: str, files: List[str], ident: str) -> None:
+	"""The section (made after 'MEMORY MANAGEMENT - USERFAULTFD', or the
+	last MEMORY MANAGEMENT one) with these F: lines added, sorted."""
+	with open(path, encoding='utf-8') as f:
+		text = f.read()
+	if SECTION not in text:
+		heads = [m for m in re.finditer(r'^MEMORY MANAGEMENT - .*$', text, re.M)
+			 if m.group(0) < SECTION]
+		if not heads:
+			raise ToolError(f'{path} has no MEMORY MANAGEMENT section')
+		section = (f'{SECTION}\nM:\t{ident}\nL:\tlinux-mm@kvack.org\nS:\tMaintained\n')
+		text = insert_after_last(text, re.escape(heads[-1].group(0)) + '$', section)
+	start = text.index(SECTION + '\n')
+	end = text.find('\n\n', start)
+	body = text[start:end].splitlines()
+	fs = sorted({l for l in body if l.startswith('F:\t')} | {f'F:\tmm/tests/{f}' for f in files})
+	body = [l for l in body if not l.startswith('F:\t')] + fs
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(text[:start] + '\n'.join(body) + text[end:])
+
+
+SHA = re.compile(r'\b([0-9a-f]{12})\b(?: \("([^"]*)"\)| "([^"]*)")?')
+
+
+def subjects(all_rules: List[Tuple[str, str, List[str]]]) -> Dict[str, str]:
+	"""sha -> subject of every commit a case cites with its subject."""
+	out: Dict[str, str] = {}
+	for _, rule, _ in all_rules:
+		for m in SHA.finditer(rule):
+			if m.group(2) or m.group(3):
+				out.setdefault(m.group(1), m.group(2) or m.group(3))
+	return out
+
+
+def kernel_style(rule: str, known: Dict[str, str]) -> str:
+	"""A rule's commit ids in the kernel's 'commit <sha> ("<subject>")'
+	form (checkpatch's GIT_COMMIT_ID); an id whose subject no case gives is
+	left out."""
+	def one(m: 're.Match[str]') -> str:
+		subj = m.group(2) or m.group(3) or known.get(m.group(1))
+		return f'commit {m.group(1)} ("{subj}")' if subj else ''
+	text = re.sub(r'\s{2,}', ' ', SHA.sub(one, rule))
+	return re.sub(r'\(\s+', '(', re.sub(r'\s+([,.;)])', r'\1', text)).strip()
+
+
+def wrap(text: str, indent: str, more: str = '') -> str:
+	"""text filled to 72 columns, never breaking 'commit <sha>' apart (so
+	checkpatch finds the id and its subject)."""
+	text = re.sub(r'\bcommit ([0-9a-f]{12})\b', 'commit\0\\1', text)
+	return textwrap.fill(text, 72, initial_indent=indent, subsequent_indent=more or indent,
+			     break_on_hyphens=False).replace('\0', ' ')
+
+
+def suite_message(symbol: str, entry: str, src: str) -> str:
+	"""Subject and body of one suite's commit."""
+	all_rules = matrix.rules()
+	known = subjects(all_rules)
+	rules = {c.split('.', 1)[1]: (kernel_style(r, known), cites) for c, r, cites in all_rules}
+	with open(src, encoding='utf-8') as f:
+		cases = list(dict.fromkeys(re.findall(r'KUNIT_CASE\w*\((\w+)', f.read())))
+	title = prompt(entry)
+	subject = 'mm/tests: add ' + title
+	body = [help_text(entry), '', 'Each case checks one rule:']
+	guarded: Dict[str, str] = {}	# sha -> subject ('' until a case names it)
+	for c in cases:
+		rule, cites = rules.get(c, ('', []))
+		body += ['', f'- {c}', wrap(rule, '  ')]
+		for cite in cites:
+			m = re.match(r'([0-9a-f]{12})(?: "(.*)")?$', cite)
+			if m:
+				guarded[m.group(1)] = guarded.get(m.group(1)) or m.group(2) or ''
+	# Only commits a case names with their subject: the kernel's
+	# 'commit <sha> ("<subject>")' form needs both.
+	named = [(sha, subj) for sha, subj in guarded.items() if subj]
+	if named:
+		body += ['', 'The cases guard what these commits established:', '']
+		for sha, subj in named:
+			body.append(wrap(f'commit {sha} ("{subj}")', '  ', '    '))
+	return subject + '\n\n' + '\n'.join(body) + '\n'
+
+
+def fixture_message() -> str:
+	return ('mm/tests: add a fixture for ZONE_DEVICE KUnit tests\n\n'
+		'GPU and accelerator drivers (Xe SVM, amdgpu/KFD, nouveau) and lib/test_hmm\n'
+		'rely on what core mm promises for device memory: the refcount a\n'
+		'dev_pagemap page starts at, when migrate_to_ram() runs and with which\n'
+		'lock, what GUP, fork(), hmm_range_fault() and migrate_vma_*() do with\n'
+		'device-private and device-coherent folios.  Nothing tests those rules\n'
+		'inside the kernel.\n\n'
+		'Add what the suites that follow share: fake devices (a dev_pagemap of\n'
+		'each type, with counting ops and a bounded teardown), user memory moved\n'
+		'to a device as a driver moves it, bounded helper threads, per-case data\n'
+		'no earlier case wrote, and a kernel-log watch that fails a case on a\n'
+		'splat.  Device-private memory needs no RAM (request_free_mem_region(),\n'
+		'as lib/test_hmm.c); device-coherent memory needs RAM the kernel does\n'
+		'not use, given as zone_device_fixture.coherent=SIZE@START.  The compat\n'
+		'header is the one place that knows kernel versions.\n')
+
+
+def cover_letter(n: int) -> Tuple[str, str]:
+	doc = os.path.join(REPO, 'docs', 'semantics.md')
+	with open(doc, encoding='utf-8') as f:
+		text = f.read()
+	runs = re.search(r'^## Runs\n\n((?:- .*\n)+)', text, re.M)
+	arch = re.findall(r'^## (\S+ [\d.]+ against x86_64 [\d.]+)\n\n((?:- .*\n|Every .*\n)+)',
+			  text, re.M)
+	fixes = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, 'patches/fixes/*.patch')))
+	blurb = ['This series adds KUnit tests for what core mm promises to drivers of',
+		 'device memory (ZONE_DEVICE): dev_pagemap refcounts and lifecycle, GUP',
+		 'pins, CPU faults on device-private pages (PTE and PMD), migrate_vma_*()',
+		 'and migrate_device_*(), hmm_range_fault() with mmu interval notifiers,',
+		 'and make_device_exclusive().  Patch 1 is the fixture the suites share;',
+		 f'patches 2-{n} add one suite each, every case named after the rule it',
+		 'checks, with the commit that defines it.', '',
+		 'Results (QEMU, TCG; from docs/semantics.md of the project):', '']
+	wrap = lambda l: textwrap.fill(l, 72, subsequent_indent='  ', break_on_hyphens=False)  # noqa: E731
+	blurb += [wrap(l) for l in (runs.group(1).splitlines() if runs else [])]
+	for heading, lines in arch:
+		blurb += ['', heading + ':'] + [wrap(l) for l in lines.splitlines()]
+	if fixes:
+		blurb += ['', 'Kernel bugs the suites found, with fixes sent separately:', '']
+		blurb += [f'- {f[5:-6]}' for f in fixes]
+	return 'mm/tests: KUnit tests for ZONE_DEVICE semantics', '\n'.join(blurb)
+
+
+# The one exception, in the fixture patch: zone_device_compat.h is where the
+# suites' kernel-version checks live (the same files build on 6.12 to 7.3),
+# as the project's own checkpatch run allows (tools/selftest.py).
+COMPAT_IGNORES = 'LINUX_VERSION_CODE,CONSTANT_COMPARISON'
+
+
+# And in every patch, UNKNOWN_COMMIT_ID, when the tree's git has no history
+# (a Debian source committed once): checkpatch then calls every cited
+# commit and Fixes: id unknown.  In a tree with the history it is checked.
+NO_HISTORY_IGNORES = 'UNKNOWN_COMMIT_ID'
+
+
+def has_history(tree: str) -> bool:
+	"""Whether the tree's git knows the commits the cases cite (one of them)."""
+	return subprocess.run(['git', '-C', tree, 'cat-file', '-e', 'b570f37a2ce4^{commit}'],
+			      capture_output=True, check=False).returncode == 0
+
+
+def checkpatch(tree: str, patches: List[str]) -> List[str]:
+	"""One line per patch that scripts/checkpatch.pl --strict does not pass
+	(run in the tree, so that it looks cited commits up in its git)."""
+	script = os.path.join(tree, 'scripts/checkpatch.pl')
+	if not os.path.exists(script):
+		return []
+	bad = []
+	env = {k: v for k, v in os.environ.items() if k != 'GIT_DIR'}
+	# scripts/spdxcheck.py runs under the python3 in PATH and needs Debian's
+	# python3-ply (tools/deps.sh): Debian's own python3 first.
+	env['PATH'] = '/usr/bin' + os.pathsep + env.get('PATH', '')
+	history = has_history(tree)
+	for p in patches:
+		ignores = ([COMPAT_IGNORES] if 'fixture' in os.path.basename(p) else []) + \
+			([] if history else [NO_HISTORY_IGNORES])
+		ignore = ['--ignore', ','.join(ignores)] if ignores else []
+		r = subprocess.run(['perl', script, '--strict', '--quiet', *ignore, p], cwd=tree,
+				   capture_output=True, text=True, env=env, check=False)
+		if r.returncode or r.stdout.strip():
+			first = (r.stdout.strip().splitlines() or ['failed'])[0]
+			bad.append(f'{os.path.basename(p)}: {first}')
+	return bad
+
+
+def make_series(tree: str, out: str) -> List[str]:
+	"""The patch files written to out (cover letter first)."""
+	if not os.path.exists(os.path.join(tree, '.git')):
+		raise ToolError(f'{tree} is not a git tree (make series needs one to commit in)')
+	if git(tree, 'status', '--porcelain', '--untracked-files=no').strip():
+		raise ToolError(f'{tree} has uncommitted changes: commit or stash them first')
+	if glob.glob(os.path.join(tree, 'mm/tests/zone_device_*')):
+		raise ToolError(f'{tree} has mm/tests/zone_device_* already (tools/install.py '
+				'uninstall, or a tree without the suites)')
+	if os.path.exists(out) and os.listdir(out):
+		raise ToolError(f'{out} is not empty')
+	ident = re.sub(r' \d+ [+-]\d{4}$', '', git(tree, 'var', 'GIT_AUTHOR_IDENT').strip())
+	entries = kconfig_entries()
+	lines = makefile_lines()
+	head = git(tree, 'rev-parse', 'HEAD').strip()
+	wt = tempfile.mkdtemp(prefix='zdt-series-')
+	os.rmdir(wt)
+	git(tree, 'worktree', 'add', '--quiet', '--detach', wt, head)
+	try:
+		steps = []
+		for symbol, entry in entries:
+			if symbol == FIXTURE:
+				steps.insert(0, (symbol, entry, list(FIXTURE_FILES), fixture_message()))
+				continue
+			obj = re.search(r'tests/(\S+)\.o', lines[symbol]).group(1)
+			steps.append((symbol, entry, [obj + '.c'],
+				      suite_message(symbol, entry, os.path.join(SRC, obj + '.c'))))
+		for symbol, entry, files, msg in steps:
+			os.makedirs(os.path.join(wt, 'mm/tests'), exist_ok=True)
+			for f in files:
+				shutil.copyfile(os.path.join(SRC, f), os.path.join(wt, 'mm/tests', f))
+			add_kconfig(os.path.join(wt, 'mm/Kconfig'), entry)
+			add_makefile(os.path.join(wt, 'mm/Makefile'), lines[symbol])
+			add_maintainers(os.path.join(wt, 'MAINTAINERS'), files, ident)
+			git(wt, 'add', 'MAINTAINERS', 'mm/Kconfig', 'mm/Makefile',
+			    *(f'mm/tests/{f}' for f in files))
+			p = subprocess.run(['git', '-C', wt, 'commit', '--quiet', '--signoff', '-F', '-'],
+					   input=msg, capture_output=True, text=True, check=False)
+			if p.returncode:
+				raise ToolError(f'git commit in {wt}: {p.stderr.strip()}')
+		os.makedirs(out, exist_ok=True)
+		files_out = git(wt, 'format-patch', '--cover-letter', '-o', out,
+				f'{head}..HEAD').split()
+		subject, blurb = cover_letter(len(steps))
+		cover = files_out[0] if files_out else None
+		if cover:
+			with open(cover, encoding='utf-8') as f:
+				text = f.read()
+			text = text.replace('*** SUBJECT HERE ***', subject)
+			text = text.replace('*** BLURB HERE ***', blurb)
+			with open(cover, 'w', encoding='utf-8') as f:
+				f.write(text)
+		return files_out or sorted(glob.glob(os.path.join(out, '*.patch')))
+	finally:
+		git(tree, 'worktree', 'remove', '--force', wt, check=False)
+		shutil.rmtree(wt, ignore_errors=True)
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	ap.add_argument('--kdir', required=True, help='a clean git kernel tree (the series base: HEAD)')
+	ap.add_argument('--out', default=os.path.join(REPO, 'results', 'series'))
+	args = ap.parse_args()
+	tree = os.path.abspath(args.kdir)
+	out = os.path.abspath(args.out)
+	if os.path.isdir(out):
+		shutil.rmtree(out)
+	patches = make_series(tree, out)
+	bad = checkpatch(tree, patches)
+	for b in bad:
+		print(f'series: checkpatch --strict: {b}')
+	if not has_history(tree):
+		print(f'series: {tree} has no git history of the cited commits: checkpatch ran '
+		      f'with --ignore {NO_HISTORY_IGNORES}')
+	print(f'series: {len(patches)} files in {out} (cover letter and {len(patches) - 1} patches); '
+	      f'checkpatch --strict: {"clean" if not bad else f"{len(bad)} not clean"}')
+	return 1 if bad else 0
+
+
+if __name__ == '__main__':
+	main_wrapper('series', main)
