@@ -14,11 +14,15 @@
 #                            .config (no kunit.py olddefconfig, ~5 s): with
 #                            ARCH=x86_64 FILTER=<suite>, edit -> verdict in ~17 s
 #   make test                the project's own tests, mutants included (what .ci/run calls);
-#                            the suites on x86_64, arm64 and UML
+#                            the suites on x86_64, arm64 and UML (SKIP=mutants: a CI that
+#                            runs make mutants SHARD= in parallel jobs instead)
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
-#                            (SHARD=K/N: the K-th of N shares, one per CI runner)
+#                            (SHARD=K/N: the K-th of N shares, one per CI runner;
+#                            tools/mutants.py --merge DIR... makes one table of them)
 #   make matrix              every kernel (6.12, 7.2, 7.3; arm64 and UML on 7.3) -> docs/semantics.md
+#                            (SHARD=K/N: a share of the runs, no document; merge the
+#                            results dirs and run tools/matrix.py --no-run --results <dir>)
 #   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
 #                            exit 0 only if no case regressed (tools/gate.py); make
 #                            turns every other status into 2: CI calls .ci/gate, whose
@@ -73,7 +77,7 @@ mutants: deps
 	@$(PYTHON) tools/mutants.py $(src_args) $(arch_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
 
 matrix: deps
-	@$(PYTHON) tools/matrix.py --accel $(ACCEL)
+	@$(PYTHON) tools/matrix.py --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
 
 gate: deps
 	@$(if $(PATCHES)$(BASE),,echo 'gate: PATCHES= (a .patch file, a directory of them or an mbox) or KDIR= BASE= (a git branch) is required' >&2; exit 2)
@@ -91,7 +95,7 @@ series: deps
 	@$(PYTHON) tools/upstream.py --kdir $(KDIR) $(if $(OUT),--out $(OUT))
 
 test: deps
-	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL)
+	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL) $(foreach s,$(SKIP),--skip $(s))
 
 clean:
 	rm -rf results

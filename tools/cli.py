@@ -11,7 +11,9 @@ adds, in the order of the keywords:
 - arch: --arch, one of ARCHES;
 - accel: --accel tcg|kvm, default tcg;
 - results: --results, default <repo>/results[/<under>];
-- timeout: --timeout, seconds, default 120.
+- timeout: --timeout, seconds, default 120;
+- shard: --shard K/N (shard()), default (1, 1): the K-th of N equal shares
+  of a tool's runs, for N CI runners.
 
 Any other keyword of a dict goes to add_argument as it is (help=,
 default=, action=), so a tool keeps its own help and default.  A keyword
@@ -21,8 +23,9 @@ options sit between the shared ones."""
 
 import argparse
 import os
+import re
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ARCHES, DEFAULT_KVER, REPO, check_kver  # noqa: E402
@@ -58,6 +61,23 @@ def add_options(ap: argparse.ArgumentParser, **opts: Dict[str, Any]) -> None:
 			ap.add_argument('--results', **{'default': default, **kw})
 		elif name == 'timeout':
 			ap.add_argument('--timeout', **{'type': int, 'default': TIMEOUT, **kw})
+		elif name == 'shard':
+			ap.add_argument('--shard', **{'type': shard, 'default': (1, 1), 'metavar': 'K/N',
+						      **kw})
 		else:
 			flags = kw.pop('flags', (f'--{name}',))
 			ap.add_argument(*flags, **kw)
+
+
+def shard(text: str) -> Tuple[int, int]:
+	"""'K/N' -> (K, N), 1 <= K <= N (an argparse type=)."""
+	m = re.fullmatch(r'(\d+)/(\d+)', text)
+	if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+		raise argparse.ArgumentTypeError(f"'{text}' is not K/N with 1 <= K <= N")
+	return int(m.group(1)), int(m.group(2))
+
+
+def share(items: List[Any], k: int, n: int) -> List[Any]:
+	"""The K-th of N shares: every N-th item from the K-th, so that the N
+	shares together are the items, each once."""
+	return items[k - 1::n]

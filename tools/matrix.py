@@ -187,7 +187,9 @@ def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('--kver', action='append', type=check_kver,
 			help=f'default: all ({", ".join(KVERS)})')
-	cli.add_options(ap, accel={}, results={'under': 'matrix'})
+	cli.add_options(ap, accel={}, results={'under': 'matrix'},
+			shard={'help': 'only the K-th of N shares of the runs (for N CI runners), '
+			       'and no document: merge their results into one dir and run --no-run'})
 	ap.add_argument('--no-run', action='store_true', help='only rewrite the document')
 	ap.add_argument('--output', default=DOC)
 	args = ap.parse_args()
@@ -195,21 +197,28 @@ def main() -> int:
 	results_dir = os.path.abspath(args.results)
 	took: Dict[str, float] = {}
 	status = 0
+	runs = [(kver, arch) for kver in kvers
+		for arch in (ARCHES if kver == DEFAULT_KVER else ('x86_64',))]
+	k, n = args.shard
 	if not args.no_run:
 		start = time.monotonic()
-		for kver in kvers:
-			for arch in ARCHES if kver == DEFAULT_KVER else ('x86_64',):
-				t = time.monotonic()
-				rc = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'),
-						     '--kver', kver, '--arch', arch, '--accel', args.accel,
-						     '--results', results_dir], check=False).returncode
-				found = result_files(results_dir, kver, arch)
-				if found:
-					took[f'{found[0]}-{arch}'] = time.monotonic() - t
-				if rc in (2, 3):
-					return rc
-				status = max(status, rc)
+		for kver, arch in cli.share(runs, k, n):
+			t = time.monotonic()
+			rc = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'),
+					     '--kver', kver, '--arch', arch, '--accel', args.accel,
+					     '--results', results_dir], check=False).returncode
+			found = result_files(results_dir, kver, arch)
+			if found:
+				took[f'{found[0]}-{arch}'] = time.monotonic() - t
+			if rc in (2, 3):
+				return rc
+			status = max(status, rc)
 		print(f'matrix: all runs took {time.monotonic() - start:.0f} s')
+	if n > 1:
+		ran = ', '.join(f'{v} {a}' for v, a in cli.share(runs, k, n))
+		print(f'matrix: shard {k}/{n} ran {ran}; no document: put every shard\'s '
+		      f'{results_dir} into one dir and run --no-run --results <dir>')
+		return status
 	columns = [('{version}', k, 'x86_64') for k in kvers]
 	if DEFAULT_KVER in kvers:
 		columns.append(('arm64 {version}', DEFAULT_KVER, 'arm64'))

@@ -17,6 +17,7 @@ Prints a table and exits 1 if any patch was missed."""
 
 import argparse
 import glob
+import json
 import os
 import re
 import signal
@@ -106,23 +107,73 @@ def judge(returncode: int, v: Dict[str, S], want: List[str],
 	return 'MISSED (' + ', '.join(said) + ')', hits, others
 
 
-def shard(text: str) -> Tuple[int, int]:
-	"""'K/N' -> (K, N), 1 <= K <= N (an argparse type=)."""
-	m = re.fullmatch(r'(\d+)/(\d+)', text)
-	if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
-		raise argparse.ArgumentTypeError(f"'{text}' is not K/N with 1 <= K <= N")
-	return int(m.group(1)), int(m.group(2))
+shard = cli.shard
+SUMMARY = 'summary.json'
+
+
+def print_table(rows: List[Tuple[str, str, List[str], List[str], float]]) -> int:
+	"""The table of every patch and the last line; 1 if one was missed."""
+	print('\n| patch | verdict | caught by | other failing cases | time |\n'
+	      '| --- | --- | --- | --- | --- |')
+	for name, verdict, cases, others, took in rows:
+		print(f'| {name} | {verdict} | {", ".join(c.split(".")[1] for c in cases) or "-"} '
+		      f'| {len(others)} | {took:.0f} s |')
+	missed = [r for r in rows if not r[1].startswith('caught')]
+	print(f'\nmutants: {len(rows) - len(missed)} caught, {len(missed)} missed')
+	return 1 if missed else 0
+
+
+def write_summary(results_dir: str, rows, shard_of: Tuple[int, int], split_from: List[str],
+		  kernel: str, arch: str) -> None:
+	"""<results>/summary.json: what --merge reads back from each shard."""
+	os.makedirs(results_dir, exist_ok=True)
+	with open(os.path.join(results_dir, SUMMARY), 'w', encoding='utf-8') as f:
+		json.dump({'kernel': kernel, 'arch': arch, 'shard': list(shard_of),
+			   'split_from': split_from,
+			   'rows': [{'patch': r[0], 'verdict': r[1], 'caught_by': r[2],
+				     'other_failing': r[3], 'seconds': round(r[4], 1)} for r in rows]},
+			  f, indent=1)
+		f.write('\n')
+
+
+def merge(dirs: List[str]) -> int:
+	"""One table from the summaries of N shards (CI runners): exit 1 if a
+	patch was missed, 2 if the shards do not add up to the patches they
+	were split from (one missing, one twice, another kernel or arch)."""
+	docs = []
+	for d in dirs:
+		try:
+			with open(os.path.join(d, SUMMARY), encoding='utf-8') as f:
+				docs.append(json.load(f))
+		except (OSError, ValueError) as e:
+			raise ToolError(f'{d}: no readable {SUMMARY} ({e})') from e
+	if len({(d['kernel'], d['arch'], tuple(d['split_from'])) for d in docs}) != 1:
+		raise ToolError('the shards ran on different kernels, arches or patch sets')
+	rows = [(r['patch'], r['verdict'], r['caught_by'], r['other_failing'], r['seconds'])
+		for d in docs for r in d['rows']]
+	names = [r[0] for r in rows]
+	twice = sorted({n for n in names if names.count(n) > 1})
+	missing = sorted(set(docs[0]['split_from']) - set(names))
+	if twice or missing:
+		raise ToolError(f'the shards do not add up: {len(missing)} patch(es) missing '
+				f'({", ".join(missing[:3])}), {len(twice)} twice ({", ".join(twice[:3])})')
+	print(f'mutants: {len(docs)} shard(s) of {docs[0]["kernel"]} {docs[0]["arch"]} merged')
+	return print_table(sorted(rows))
 
 
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
 	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'},
-			arch={'default': 'x86_64', 'help': 'a QEMU arch: x86_64 (default) or arm64'})
-	ap.add_argument('--shard', type=shard, default=(1, 1), metavar='K/N',
-			help='only the K-th of N equal shares of the patches (every N-th, '
-			'from the K-th), for N CI runners')
+			arch={'default': 'x86_64', 'help': 'a QEMU arch: x86_64 (default) or arm64'},
+			shard={'help': 'only the K-th of N equal shares of the patches (every N-th, '
+			       'from the K-th), for N CI runners'})
+	ap.add_argument('--merge', nargs='+', metavar='DIR',
+			help="only merge the shards' results dirs (each with its summary.json) "
+			'into one table: nothing is built or run')
 	args = ap.parse_args()
+	if args.merge:
+		return merge(args.merge)
 	if args.arch == 'um':
 		raise ToolError('--arch um has no ZONE_DEVICE, no case a patch names runs there')
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
@@ -130,7 +181,8 @@ def main() -> int:
 	if not patches:
 		raise ToolError(f'no patches in {PATCHES}')
 	k, n = args.shard
-	patches = patches[k - 1::n]
+	split_from = [os.path.basename(p) for p in patches]
+	patches = cli.share(patches, k, n)
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	was_installed = zinstall.status(tree) is not None
 	zinstall.install(tree)
@@ -145,14 +197,8 @@ def main() -> int:
 	finally:
 		if args.kdir and not was_installed:
 			zinstall.uninstall(tree)
-	print('\n| patch | verdict | caught by | other failing cases | time |\n'
-	      '| --- | --- | --- | --- | --- |')
-	for name, verdict, cases, others, took in rows:
-		print(f'| {name} | {verdict} | {", ".join(c.split(".")[1] for c in cases) or "-"} '
-		      f'| {len(others)} | {took:.0f} s |')
-	missed = [r for r in rows if not r[1].startswith('caught')]
-	print(f'\nmutants: {len(rows) - len(missed)} caught, {len(missed)} missed')
-	return 1 if missed else 0
+	write_summary(args.results, rows, args.shard, split_from, kernel_version(tree), args.arch)
+	return print_table(rows)
 
 
 if __name__ == '__main__':

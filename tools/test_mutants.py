@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Unit tests of tools/mutants.py: Caught-by headers and verdicts, no kernel."""
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutants  # noqa: E402
+from common import ToolError  # noqa: E402
 import results  # noqa: E402
 from testutil import NAME, PMD, TREE, ktap, load, needs_parser, scratch_tree, suite_text  # noqa: E402
 
@@ -43,8 +46,35 @@ class MutantsTest(unittest.TestCase):
 			with self.assertRaises(Exception):
 				mutants.shard(bad)
 		patches = list(range(10))
-		shares = [patches[k - 1::3] for k in (1, 2, 3)]
+		shares = [mutants.cli.share(patches, k, 3) for k in (1, 2, 3)]
 		self.assertEqual(sorted(sum(shares, [])), patches)
+
+	def test_merge_makes_one_table_of_the_shards_and_checks_they_add_up(self):
+		"""--merge: the shards' summary.json files into one table; 1 if a
+		patch was missed, 2 (bad input) if one is missing or there twice."""
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		names = ['0001-a.patch', '0002-b.patch', '0003-c.patch']
+		def shard(k, verdicts):  # noqa: E306
+			out = os.path.join(d, f'shard{k}')
+			rows = [(n, v, ['s.c'] if v == 'caught' else [], [], 10.0)
+				for n, v in zip(mutants.cli.share(names, k, 2), verdicts)]
+			mutants.write_summary(out, rows, (k, 2), names, '7.3.4', 'arm64')
+			return out
+		one, two = shard(1, ['caught', 'caught']), shard(2, ['caught'])
+		buf = io.StringIO()
+		with contextlib.redirect_stdout(buf):
+			self.assertEqual(mutants.merge([two, one]), 0)
+		self.assertIn('mutants: 3 caught, 0 missed', buf.getvalue())
+		self.assertLess(buf.getvalue().index('0001-a'), buf.getvalue().index('0002-b'))
+		with contextlib.redirect_stdout(io.StringIO()):
+			self.assertEqual(mutants.merge([one, shard(2, ['MISSED'])]), 1)
+		with self.assertRaisesRegex(ToolError, '1 patch.* missing .*0002-b'):
+			mutants.merge([one])
+		with self.assertRaisesRegex(ToolError, 'twice'):
+			mutants.merge([one, one, two])
+		with self.assertRaisesRegex(ToolError, 'no readable summary.json'):
+			mutants.merge([os.path.join(d, 'nowhere')])
 
 	def test_kernel_dying_before_the_named_case_is_a_crash_not_a_miss(self):
 		"""0003 with oops=panic: the case before the named one hits a
