@@ -244,7 +244,7 @@ def compare_dirs(base_dir: str, patched_dir: str, out: str, tree: Optional[str])
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('series', nargs='?', help='a .patch file, a directory of them, or an mbox')
-	cli.add_options(ap, source={'help': True}, arch={'action': 'append', 'help': 'default: both'},
+	cli.add_options(ap, source={'help': True}, arch={'action': 'append', 'help': 'default: x86_64 and um'},
 			accel={}, results={'under': 'gate'})
 	ap.add_argument('--base', metavar='REV',
 			help='gate the git tree of --kdir itself: the merge base of HEAD and REV '

@@ -4,12 +4,15 @@
 
 One row per rule (a test case: what core mm promises, from the case's own
 comment, and the commits it cites), one column per kernel (QEMU x86_64) plus
-UML on the default kernel.  A cell is PASS; FAIL (known bug, with its patch);
-FAIL; differs (PASS, but the case checked this version's own rule, which it
-printed as "rule: ..."); or n/a (SKIP, with the reason the case gave).
+QEMU arm64 and UML on the default kernel.  A cell is PASS; FAIL (known bug,
+with its patch); FAIL; differs (PASS, but the case checked this version's own
+rule, which it printed as "rule: ..."); or n/a (SKIP, with the reason the case
+gave).  A section per other QEMU arch names the cases whose verdict differs
+from x86_64 on the same kernel.
 
 The runs are tools/run.py's (build dirs and ccache under the cache, reused);
---no-run only rewrites the document from the results already there."""
+--no-run only rewrites the document from the results already there, and
+--shard K/N runs a share of the runs (for N CI runners) and writes nothing."""
 
 import argparse
 import datetime
