@@ -186,6 +186,13 @@ def render(columns: List[Tuple[str, str, str]], results_dir: str, took: Dict[str
 	return '\n'.join(md)
 
 
+def matrix_runs(kvers: List[str]) -> List[Tuple[str, str]]:
+	"""(kernel series, arch) of every run: x86_64 on each kernel, every arch
+	on the default one."""
+	return [(kver, arch) for kver in kvers
+		for arch in (ARCHES if kver == DEFAULT_KVER else ('x86_64',))]
+
+
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('--kver', action='append', type=check_kver,
@@ -200,8 +207,7 @@ def main() -> int:
 	results_dir = os.path.abspath(args.results)
 	took: Dict[str, float] = {}
 	status = 0
-	runs = [(kver, arch) for kver in kvers
-		for arch in (ARCHES if kver == DEFAULT_KVER else ('x86_64',))]
+	runs = matrix_runs(kvers)
 	k, n = args.shard
 	if not args.no_run:
 		start = time.monotonic()

@@ -15,6 +15,15 @@ from testutil import (DATA, EVICTION, FAULT, FORK_PMD, GUP, PMD, S, TREE, load, 
 
 class MatrixTest(unittest.TestCase):
 
+	def test_shards_are_the_runs_each_once(self):
+		"""make matrix SHARD=K/N: the N shares are every run exactly once."""
+		runs = matrix.matrix_runs(['6.12', '7.2', '7.3'])
+		self.assertEqual(runs, [('6.12', 'x86_64'), ('7.2', 'x86_64'), ('7.3', 'x86_64'),
+					('7.3', 'arm64'), ('7.3', 'um')])
+		for n in (1, 2, 3, 5, 6):
+			shares = [matrix.cli.share(runs, k, n) for k in range(1, n + 1)]
+			self.assertEqual(sorted(sum(shares, [])), sorted(runs))
+
 	def test_every_case_has_a_rule(self):
 		"""Each case of each suite gets a row with the rule its comment states."""
 		rows = matrix.rules()
