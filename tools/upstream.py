@@ -182,7 +182,8 @@ def suite_message(symbol: str, entry: str, src: str) -> str:
 				guarded[m.group(1)] = guarded.get(m.group(1)) or m.group(2) or ''
 	# Only commits a case names with their subject: the kernel's
 	# 'commit <sha> ("<subject>")' form needs both.
-	named = [(sha, subj) for sha, subj in guarded.items() if subj]
+	named = [(sha, subj or known.get(sha, '')) for sha, subj in guarded.items()]
+	named = [(sha, subj) for sha, subj in named if subj]
 	if named:
 		body += ['', 'The cases guard what these commits established:', '']
 		for sha, subj in named:
