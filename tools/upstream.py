@@ -159,7 +159,7 @@ def wrap(text: str, indent: str, more: str = '') -> str:
 	checkpatch finds the id and its subject)."""
 	text = re.sub(r'\bcommit ([0-9a-f]{12})\b', 'commit\0\\1', text)
 	return textwrap.fill(text, 72, initial_indent=indent, subsequent_indent=more or indent,
-			     break_on_hyphens=False).replace('\0', ' ')
+			     break_on_hyphens=False, break_long_words=False).replace('\0', ' ')
 
 
 def suite_message(symbol: str, entry: str, src: str) -> str:
@@ -225,7 +225,9 @@ def cover_letter(n: int) -> Tuple[str, str]:
 		 f'patches 2-{n} add one suite each, every case named after the rule it',
 		 'checks, with the commit that defines it.', '',
 		 'Results (QEMU, TCG; from docs/semantics.md of the project):', '']
-	wrap = lambda l: textwrap.fill(l, 72, subsequent_indent='  ', break_on_hyphens=False)  # noqa: E731
+	wrap = lambda l: textwrap.fill(l.replace('fix: patches/fixes/', 'fix sent separately: '),  # noqa: E731
+					 72, subsequent_indent='  ', break_on_hyphens=False,
+					 break_long_words=False)
 	blurb += [wrap(l) for l in (runs.group(1).splitlines() if runs else [])]
 	for heading, lines in arch:
 		blurb += ['', heading + ':'] + [wrap(l) for l in lines.splitlines()]
