@@ -13,6 +13,9 @@
 #   make run INCREMENTAL=1   rebuild with make alone when kunit.py would keep the
 #                            .config (no kunit.py olddefconfig, ~5 s): with
 #                            ARCH=x86_64 FILTER=<suite>, edit -> verdict in ~17 s
+#   make run MODULES=1       the suites and KUnit as modules, loaded under QEMU from an
+#                            initramfs as on a real machine (x86_64 unless ARCH=; README
+#                            "Modules on a real machine")
 #   make test                the project's own tests, mutants included (what .ci/run calls);
 #                            the suites on x86_64, arm64 and UML (SKIP=mutants: a CI that
 #                            runs make mutants SHARD= in parallel jobs instead)
@@ -51,7 +54,8 @@ N ?= 20
 
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
-run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--incremental)
+run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--incremental) \
+	    $(if $(MODULES),--modules)
 
 .PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean
 

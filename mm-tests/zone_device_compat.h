@@ -348,22 +348,32 @@ zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
 
 /*
  * A case mprotect()s its own mapping as do_mprotect_pkey() (static) does,
- * with mprotect_fixup(): declared in every supported kernel, exported in
- * none, so the suite must be built in.
+ * with mprotect_fixup() in an mmu_gather: declared in every supported
+ * kernel, exported in none (nor is tlb_gather_mmu()), and x86's <asm/tlb.h>
+ * cannot be included by a module, so the suite must be built in.
  */
-#define ZDT_HAS_MPROTECT_FIXUP	IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST)
+#if IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST) && !defined(MODULE)
+#define ZDT_HAS_MPROTECT_FIXUP	1
+#include <asm/tlb.h>
+#else
+#define ZDT_HAS_MPROTECT_FIXUP	0
+#endif
 #define ZDT_NO_MPROTECT_FIXUP \
-	"needs the suite built in: mprotect_fixup() is not exported"
+	"needs the suite built in: mprotect_fixup() and tlb_gather_mmu() are not exported"
 
-struct mmu_gather;
-
-static inline int zdt_mprotect_fixup(struct vma_iterator *vmi, struct mmu_gather *tlb,
-				     struct vm_area_struct *vma,
+/* mprotect_fixup() of [@start, @end) of @vma to @newflags, in its own mmu_gather. */
+static inline int zdt_mprotect_fixup(struct vma_iterator *vmi, struct vm_area_struct *vma,
 				     struct vm_area_struct **pprev, unsigned long start,
 				     unsigned long end, vm_flags_t newflags)
 {
 #if ZDT_HAS_MPROTECT_FIXUP
-	return mprotect_fixup(vmi, tlb, vma, pprev, start, end, newflags);
+	struct mmu_gather tlb;
+	int ret;
+
+	tlb_gather_mmu(&tlb, vma->vm_mm);
+	ret = mprotect_fixup(vmi, &tlb, vma, pprev, start, end, newflags);
+	tlb_finish_mmu(&tlb);
+	return ret;
 #else
 	return -EOPNOTSUPP;
 #endif

@@ -16,7 +16,6 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/string.h>
-#include <asm/tlb.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -527,7 +526,6 @@ static int mprotect_read_only(unsigned long addr)
 	unsigned long end = addr + PAGE_SIZE;
 	struct vm_area_struct *vma, *prev;
 	struct vma_iterator vmi;
-	struct mmu_gather tlb;
 	int ret = -ENOMEM;
 
 	if (mmap_write_lock_killable(mm))
@@ -539,10 +537,8 @@ static int mprotect_read_only(unsigned long addr)
 		if (addr > vma->vm_start)
 			prev = vma;
 		vma = vma_find(&vmi, end);
-		tlb_gather_mmu(&tlb, mm);
-		ret = zdt_mprotect_fixup(&vmi, &tlb, vma, &prev, addr, end,
+		ret = zdt_mprotect_fixup(&vmi, vma, &prev, addr, end,
 					 vma->vm_flags & ~VM_WRITE);
-		tlb_finish_mmu(&tlb);
 	}
 	mmap_write_unlock(mm);
 	return ret;

@@ -39,6 +39,7 @@ from typing import Dict, List, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import modules as zmodules  # noqa: E402
 import progress  # noqa: E402
 import results  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, ToolError,  # noqa: E402
@@ -80,14 +81,24 @@ def parse_supports_junit(tree: str) -> bool:
 	return '--junit' in out
 
 
-def extract_ktap(tree: str, log: str, ktap: str) -> None:
-	"""KTAP lines of the console log, as kunit.py itself isolates them."""
+def extract_ktap(tree: str, log: str, ktap: str, modules: bool = False) -> List[str]:
+	"""KTAP lines of the console log, as kunit.py itself isolates them; of a
+	modular run, its modules' documents as one (tools/modules.py).  Returns
+	the lines the modular run's init logged (none for a built-in run)."""
 	kp = results.kunit_parser(tree)
 	with open(log, encoding='utf-8', errors='backslashreplace') as f:
-		lines = kp.extract_tap_lines(f.readlines())
+		text = f.readlines()
+	stream = kp.extract_tap_lines(text)
+	lines = []
+	while stream:
+		lines.append(stream.pop())
+	init = []
+	if modules:
+		init = [m.group(1) for m in map(zmodules.INIT_LINE.search, text) if m]
+		lines = zmodules.merge_documents(lines)[0] if lines else []
 	with open(ktap, 'w', encoding='utf-8') as f:
-		while lines:
-			f.write(lines.pop() + '\n')
+		f.writelines(l + '\n' for l in lines)
+	return init
 
 
 def booted_stale_kernel(log: str, build_dir: str) -> Optional[str]:
@@ -114,9 +125,11 @@ def git_head(tree: str) -> Optional[str]:
 	return p.stdout.strip() if p.returncode == 0 else None
 
 
-def build_dir_of(tree: str, arch: str) -> str:
-	"""The kunit.py --build_dir of a tree and arch, under the cache."""
-	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{arch}')
+def build_dir_of(tree: str, arch: str, modules: bool = False) -> str:
+	"""The kunit.py --build_dir of a tree and arch (and of its modular
+	build), under the cache."""
+	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{arch}'
+			    + (zmodules.SUFFIX if modules else ''))
 
 
 def cross_compile(arch: str) -> str:
@@ -130,12 +143,15 @@ def make_options(arch: str) -> List[str]:
 	return [f'CC=ccache {cross_compile(arch)}gcc'] if shutil.which('ccache') else []
 
 
-def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> List[str]:
-	"""The options kunit.py run and kunit.py exec share: which kernel (build
-	dir, arch, kunitconfig, QEMU config) and how it boots (timeout, kernel
-	command line)."""
-	args = ['--arch', arch, '--build_dir', build_dir_of(tree, arch),
+def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str],
+	       modules: bool = False) -> List[str]:
+	"""The options kunit.py run, build and exec share: which kernel (build
+	dir, arch, kunitconfig and a modular build's --kconfig_add, QEMU config)
+	and how it boots (timeout, kernel command line)."""
+	args = ['--arch', arch, '--build_dir', build_dir_of(tree, arch, modules),
 		'--kunitconfig', kunitconfig(arch), '--timeout', str(timeout)]
+	for entry in zmodules.kconfig_add(kunitconfig(arch)) if modules else []:
+		args += ['--kconfig_add', entry]
 	if arch in QEMU_ARCHES:
 		args += ['--qemu_config', QEMU_ARCHES[arch].qemu_config]
 	if cross_compile(arch):
@@ -147,7 +163,19 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str]) -> Li
 	return args
 
 
-def kunit_tree(tree: str, arch: str) -> Optional[object]:
+def build_args(args: List[str]) -> List[str]:
+	"""kunit_args() without what only boots take (kunit.py build refuses them)."""
+	out, i = [], 0
+	while i < len(args):
+		if args[i] in ('--timeout', '--kernel_args'):
+			i += 2
+			continue
+		out.append(args[i])
+		i += 1
+	return out
+
+
+def kunit_tree(tree: str, arch: str, modules: bool = False) -> Optional[object]:
 	"""kunit.py's LinuxSourceTree for this tree, build dir and configs (its
 	own module, from the tree), or None if this kunit.py has no such API."""
 	d = os.path.join(tree, 'tools/testing/kunit')
@@ -157,7 +185,8 @@ def kunit_tree(tree: str, arch: str) -> Optional[object]:
 	try:
 		import kunit_kernel  # pylint: disable=import-outside-toplevel
 		return kunit_kernel.LinuxSourceTree(
-			build_dir_of(tree, arch), kunitconfig_paths=[kunitconfig(arch)], arch=arch,
+			build_dir_of(tree, arch, modules), kunitconfig_paths=[kunitconfig(arch)], arch=arch,
+			kconfig_add=zmodules.kconfig_add(kunitconfig(arch)) if modules else None,
 			qemu_config_path=QEMU_ARCHES[arch].qemu_config if arch in QEMU_ARCHES else None,
 			cross_compile=cross_compile(arch) or None)
 	except (ImportError, TypeError, AttributeError):
@@ -168,12 +197,12 @@ def kunit_tree(tree: str, arch: str) -> Optional[object]:
 		sys.path.remove(d)
 
 
-def config_current(tree: str, arch: str) -> bool:
+def config_current(tree: str, arch: str, modules: bool = False) -> bool:
 	"""True if kunit.py would keep the build dir's .config as it is: the same
 	test as its build_reconfig() (every option kunit.py asks for is in the
 	.config, and the kunitconfig it was made from is the same)."""
-	build_dir = build_dir_of(tree, arch)
-	kt = kunit_tree(tree, arch)
+	build_dir = build_dir_of(tree, arch, modules)
+	kt = kunit_tree(tree, arch, modules)
 	if kt is None or not os.path.isfile(os.path.join(build_dir, '.config')):
 		return False
 	try:
@@ -186,15 +215,15 @@ def config_current(tree: str, arch: str) -> bool:
 		return False
 
 
-def config_valid(tree: str, arch: str) -> bool:
+def config_valid(tree: str, arch: str, modules: bool = False) -> bool:
 	"""kunit.py's validate_config() after a build: every option it asks
 	for made it into the .config."""
-	kt = kunit_tree(tree, arch)
+	kt = kunit_tree(tree, arch, modules)
 	if kt is None:
 		return False
 	try:
 		kt._kconfig = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
-		return kt.validate_config(build_dir_of(tree, arch))
+		return kt.validate_config(build_dir_of(tree, arch, modules))
 	except AttributeError:
 		return False
 
@@ -246,7 +275,7 @@ def report(name: str, run: results.Run) -> int:
 	return 0 if run.ok else EXIT_FAILED
 
 
-def incremental_build(tree: str, arch: str, jobs: int, out) -> Optional[int]:
+def incremental_build(tree: str, arch: str, jobs: int, out, modules: bool = False) -> Optional[int]:
 	"""make in the build dir (kunit.py's build without its olddefconfig),
 	its output into out: None if the kernel built and kunit.py's
 	validate_config() holds, else make's exit status (or 1)."""
@@ -254,55 +283,68 @@ def incremental_build(tree: str, arch: str, jobs: int, out) -> Optional[int]:
 		  'the .config is current, no kunit.py olddefconfig)\n')
 	out.flush()
 	cross = [f'CROSS_COMPILE={cross_compile(arch)}'] if cross_compile(arch) else []
-	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir_of(tree, arch)}',
+	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir_of(tree, arch, modules)}',
 			    f'--jobs={jobs}'] + cross + make_options(arch), cwd=tree, stdout=out,
 			   stderr=subprocess.STDOUT, env=kunit_env('tcg'), timeout=BUILD_TIMEOUT,
 			   check=False)
 	if p.returncode:
 		return p.returncode
-	return None if config_valid(tree, arch) else 1
+	return None if config_valid(tree, arch, modules) else 1
 
 
 def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, jobs: int,
 	     kernel_args: List[str], filter_glob: Optional[str] = None,
-	     incremental: bool = False) -> int:
+	     incremental: bool = False, modules: bool = False) -> int:
 	version = kernel_version(tree)
-	name = f'{version}-{arch}'
-	build_dir = build_dir_of(tree, arch)
+	name = f'{version}-{arch}' + (zmodules.SUFFIX if modules else '')
+	build_dir = build_dir_of(tree, arch, modules)
 	os.makedirs(os.path.dirname(build_dir), exist_ok=True)	# kunit.py makes only the last level
 	results_dir = os.path.abspath(results_dir)
 	os.makedirs(results_dir, exist_ok=True)
 	log, ktap = (os.path.join(results_dir, f'{name}.{ext}') for ext in ('log', 'ktap'))
 	qa = QEMU_ARCHES.get(arch)
+	if modules and not qa:
+		raise ToolError(f'--modules needs a QEMU arch ({", ".join(QEMU_ARCHES)}), not {arch}')
 	for prog in [qa.qemu, qa.cross_compile + 'gcc'] if qa else []:
 		if not shutil.which(prog):
 			raise ToolError(f'{prog} not found: run "make deps ARCH={arch}" (tools/deps.sh)')
 	known = results.known_failures(kver_series(version), arch=arch)
 
 	glob_args = [filter_glob] if filter_glob else []
-	incremental = incremental and config_current(tree, arch)
-	if incremental:
-		cmd = kunit_cmd(tree, 'exec', *kunit_args(tree, arch, timeout, kernel_args),
-				'--raw_output=all', *glob_args)
+	args = kunit_args(tree, arch, timeout, kernel_args, modules)
+	incremental = incremental and config_current(tree, arch, modules)
+	if modules:
+		# kunit.py build; the initramfs; kunit.py exec with it.
+		cmd = kunit_cmd(tree, 'build', *build_args(args), '--jobs', str(jobs))
+		how = ('make' if incremental else 'kunit.py build') + \
+		      ' + initramfs of the modules + kunit.py exec'
+	elif incremental:
+		cmd = kunit_cmd(tree, 'exec', *args, '--raw_output=all', *glob_args)
 		how = 'make + kunit.py exec'
 	else:
-		cmd = kunit_cmd(tree, 'run', *kunit_args(tree, arch, timeout, kernel_args),
-				'--jobs', str(jobs), '--raw_output=all', *glob_args)
+		cmd = kunit_cmd(tree, 'run', *args, '--jobs', str(jobs), '--raw_output=all', *glob_args)
 		how = 'kunit.py run'
 	print(f'== {name}: {how}{" " + filter_glob if filter_glob else ""} '
 	      f'(build dir {build_dir}, log {log})', flush=True)
 	start = time.monotonic()
 	with open(log, 'w', encoding='utf-8') as out, \
 	     progress.Watch(f'== {name}', Status(log, build_dir)):
-		built = incremental_build(tree, arch, jobs, out) if incremental else None
-		if built is None:
+		built = incremental_build(tree, arch, jobs, out, modules) if incremental else None
+		if built is None and not (modules and incremental):
 			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
 					   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout,
 					   check=False)
 		else:
-			p = subprocess.CompletedProcess(cmd, built)
+			p = subprocess.CompletedProcess(cmd, built or 0)
+		if modules and p.returncode == 0:
+			initrd = zmodules.make_initramfs(tree, build_dir, cross_compile(arch), arch,
+							 kunitconfig(arch), out)
+			cmd = kunit_cmd(tree, 'exec', *args, '--qemu_args', f'-initrd {initrd}',
+					'--raw_output=all', *glob_args)
+			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+					   env=kunit_env(accel), timeout=timeout + 60, check=False)
 	took = time.monotonic() - start
-	extract_ktap(tree, log, ktap)
+	init = extract_ktap(tree, log, ktap, modules)
 	if p.returncode and os.path.getsize(ktap) == 0:
 		with open(log, encoding='utf-8', errors='replace') as f:
 			tail = f.readlines()[-25:]
@@ -329,6 +371,16 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 		f.write('\n')
 	print(f'== {name}: {run.count_line()} in {took:.0f} s (build + boot + tests)', flush=True)
 	status = report(name, run)
+	if modules:
+		kos = zmodules.load_order(kunitconfig(arch))
+		loaded = sum(1 for l in init if l.startswith('loading '))
+		read = len([l for l in init if re.match(r'debugfs results of \w+: [1-9]', l)])
+		print(f'== {name}: init loaded {loaded} of {len(kos)} modules, read {read} '
+		      'suites\' debugfs results', flush=True)
+		suites = sorted({n.split('.')[0] for n in run.cases})
+		for problem in zmodules.check_init(init, len(kos), suites):
+			print(f'== {name}: modules: {problem}')
+			status = EXIT_FAILED
 	# kunit.py failing with no failure of ours to explain it (no known
 	# failure either) is a failure too.
 	if status == 0 and p.returncode and not run.with_status(results.Status.KNOWN):
@@ -357,6 +409,9 @@ def main() -> int:
 	ap.add_argument('--filter', metavar='GLOB',
 			help="only these cases: kunit.py's filter_glob, e.g. 'zone_device_fault*' "
 			"or 'zone_device_gup.pin_*'")
+	ap.add_argument('--modules', action='store_true',
+			help='build the suites (and KUnit) as modules and load them under QEMU '
+			'from an initramfs, as on a real machine (tools/modules.py); QEMU arches only')
 	ap.add_argument('--incremental', action='store_true',
 			help='rebuild with make alone when kunit.py would keep the .config '
 			'(no kunit.py olddefconfig); else kunit.py run')
@@ -383,10 +438,11 @@ def main() -> int:
 		if not args.as_is:
 			zinstall.install(tree)
 		status = 0
-		for arch in args.arch or DEFAULT_ARCHES:
+		# A modular run needs QEMU: x86_64 unless told.
+		for arch in args.arch or (['x86_64'] if args.modules else DEFAULT_ARCHES):
 			status = max(status, run_arch(tree, arch, args.results, args.accel,
 						      args.timeout, args.jobs, args.kernel_args,
-						      args.filter, args.incremental))
+						      args.filter, args.incremental, args.modules))
 	finally:
 		restore()
 	return status

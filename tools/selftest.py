@@ -5,7 +5,9 @@
 1. the tools' unit tests (tools/test_*.py, python3 unittest);
 2. scripts/checkpatch.pl --strict on mm-tests/;
 3. the suites on the kernel (default Debian 7.3), QEMU x86_64, QEMU arm64 and UML, via
-   tools/run.py;
+   tools/run.py; then built as modules and loaded under QEMU x86_64 (run.py
+   --modules), where every case that runs built in must run too or skip
+   naming what being a module takes away;
 4. tools/mutants.py: every patches/regressions/*.patch makes a case fail;
 5. tools/gate.py on patches/fixes/, on x86_64 and arm64: the fixes regress
    nothing and make the known failures they fix pass (exit 0, a 'fixed' row);
@@ -22,6 +24,7 @@ non-zero if any step failed."""
 import argparse
 import glob
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,7 +40,7 @@ from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E
 import fetch as fetch_mod  # noqa: E402
 from fetch import fetch  # noqa: E402
 
-STEPS = ('unit', 'checkpatch', 'kunit', 'mutants', 'gate', 'w1')
+STEPS = ('unit', 'checkpatch', 'kunit', 'modules', 'mutants', 'gate', 'w1')
 # The arches patches/fixes is gated on: on each, every known failure whose
 # reason names a fix must turn into a pass.
 GATE_ARCHES = ('x86_64', 'arm64')
@@ -74,10 +77,12 @@ def checkpatch(tree: str) -> bool:
 	       '--terse', '--show-types', '--no-summary', '-f']
 	srcs = suite_sources()
 	compat = [s for s in srcs if os.path.basename(s) == COMPAT]
-	p1 = subprocess.run(cmd + [s for s in srcs if s not in compat], check=False)
+	# The modular run's init is kernel C too (userspace, nolibc).
+	init = [os.path.join(REPO, 'tools', 'zdt_init.c')]
+	p1 = subprocess.run(cmd + [s for s in srcs if s not in compat] + init, check=False)
 	p2 = subprocess.run(cmd + ['--ignore', COMPAT_IGNORE] + compat, check=False)
 	ok = p1.returncode == 0 and p2.returncode == 0
-	print(f'checkpatch --strict: {len(srcs)} files, {"clean" if ok else "NOT clean"}')
+	print(f'checkpatch --strict: {len(srcs) + len(init)} files, {"clean" if ok else "NOT clean"}')
 	# The fixture's helpers are documented as drm_kunit_helpers.c's are.
 	fixture = [s for s in srcs if 'fixture' in os.path.basename(s)]
 	p3 = subprocess.run([os.path.join(tree, 'scripts/kernel-doc'), '-none', '-Wall'] + fixture,
@@ -145,6 +150,46 @@ def w1_sparse(tree: str) -> bool:
 	return p.returncode == 0 and not warnings
 
 
+# What a suite loses as a module: the symbols only built-in code reaches
+# (the compat header's and the fixture's "built in" skip reasons).
+MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
+
+
+def modular_run(tree: str, args, total) -> bool:
+	"""The suites as modules under QEMU x86_64 (run.py --modules); every
+	case that passed built in passes here or skips naming what being a
+	module takes away.  Its counts join the final line."""
+	step('KUnit as modules: built =m, loaded from an initramfs under QEMU x86_64')
+	p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--accel', args.accel,
+			    '--results', os.path.join(REPO, 'results'), '--modules',
+			    '--kdir', tree] + ([] if args.kdir else ['--keep']), check=False)
+	name = f'{kernel_version(tree)}-x86_64'
+	S = results.Status
+	modular = results.load_known(os.path.join(REPO, 'results', f'{name}-modules.ktap'), tree)
+	builtin = results.load_known(os.path.join(REPO, 'results', f'{name}.ktap'), tree)
+	c = modular.counts()
+	total['passed'] += c[S.PASS]
+	total['failed'] += c[S.FAIL] + c[S.CRASH] + modular.errors
+	total['skipped'] += c[S.SKIP]
+	total['known'] = total.get('known', 0) + c[S.KNOWN]
+	lost, wrong = [], []
+	for n, case in modular.cases.items():
+		was = builtin.cases.get(n)
+		if case.status == S.SKIP and was is not None and was.status == S.PASS:
+			(lost if MODULAR_SKIP.search(case.skip_reason or '') else wrong).append(
+				f'{n}: {case.skip_reason}')
+	for l in lost:
+		print(f'modules: skips as a module: {l}')
+	for w in wrong:
+		print(f'modules: passes built in, skips as a module without saying why: {w}')
+	missing = sorted(set(builtin.cases) - set(modular.cases)) if builtin.cases else []
+	for m in missing:
+		print(f'modules: runs built in, missing as a module: {m}')
+	print(f'modules: run.py exit {p.returncode}; {len(modular.cases)} cases, '
+	      f'{len(lost)} skip as modules only, {len(wrong) + len(missing)} unexplained')
+	return p.returncode == 0 and not wrong and not missing
+
+
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	cli.add_options(ap, source={}, accel={})
@@ -198,6 +243,8 @@ def main() -> int:
 				print(f'known failure ({arch}): {case.name}: {case.known.reason}')
 		if p.returncode and not total['failed']:
 			total['failed'] += 1	# a build or boot that produced no case at all
+	if 'modules' in steps:
+		ok &= passed('modules', modular_run(tree, args, total))
 	if 'kunit' in steps and not ok:
 		step('mutants, gate and W=1: not run, the steps above failed')
 		steps = [s for s in steps if s not in ('mutants', 'gate', 'w1')]

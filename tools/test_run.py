@@ -122,6 +122,32 @@ class RunTest(unittest.TestCase):
 		self.assertNotIn('--cross_compile', x86)
 		self.assertTrue(x86[x86.index('--qemu_config') + 1].endswith('configs/x86_64.py'))
 
+	def test_modular_build_has_its_own_build_dir_and_kconfig_add(self):
+		"""--modules: its own build dir, every suite =m through kunit.py's
+		--kconfig_add, and kunit.py build without the boot-only options."""
+		t = scratch_tree(self.tmp)
+		args = run.kunit_args(t, 'x86_64', 120, ['a=b'], modules=True)
+		self.assertTrue(args[args.index('--build_dir') + 1].endswith('-x86_64-modules'))
+		added = [args[i + 1] for i, a in enumerate(args) if a == '--kconfig_add']
+		self.assertIn('CONFIG_ZONE_DEVICE_GUP_KUNIT_TEST=m', added)
+		self.assertIn('CONFIG_KUNIT=m', added)
+		build = run.build_args(args)
+		self.assertNotIn('--timeout', build)
+		self.assertNotIn('--kernel_args', build)
+		self.assertNotIn('a=b', build)
+		self.assertEqual(len(build), len(args) - 4)
+		self.assertNotIn('--kconfig_add', run.kunit_args(t, 'x86_64', 120, []))
+
+	def test_modules_on_uml_is_one_line_and_exit_2(self):
+		t = scratch_tree(self.tmp)
+		before = snapshot(t)
+		env = dict(os.environ, ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, _, err = tool('run', '--kdir', t, '--arch', 'um', '--modules', env=env)
+		self.assertEqual(rc, 2)
+		self.assertEqual(err.count('\n'), 1)
+		self.assertIn('--modules needs a QEMU arch', err)
+		self.assertEqual(snapshot(t), before)
+
 	def test_missing_cross_compiler_is_one_line_and_exit_2(self):
 		t = scratch_tree(self.tmp)
 		fake = os.path.join(self.tmp, 'bin')
