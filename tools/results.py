@@ -514,8 +514,9 @@ def version_of(path: str) -> Optional[str]:
 
 
 def arch_of(path: str) -> Optional[str]:
-	"""'x86_64' of results/7.3.4-x86_64.ktap."""
-	m = re.match(r'^\d+\.\d+(?:\.\d+)?-(\w+)\.\w+$', os.path.basename(path))
+	"""'x86_64' of results/7.3.4-x86_64.ktap (and of a modular run's
+	7.3.4-x86_64-modules.ktap)."""
+	m = re.match(r'^\d+\.\d+(?:\.\d+)?-(\w+?)(?:-modules)?\.\w+$', os.path.basename(path))
 	return m.group(1) if m else None
 
 

@@ -10,6 +10,10 @@ them out again from a tree it found without them), and files the outputs:
 results/<kver>-<arch>.{log,ktap,json,xml}, and .verdicts.json, our verdicts
 for a dashboard (results.verdicts_document()).
 
+--modules builds the suites and KUnit as modules in a build dir of its own
+and loads them under QEMU from an initramfs, as on a real machine
+(tools/modules.py); results/<kver>-<arch>-modules.*.
+
 --filter GLOB passes kunit.py's filter_glob ('suite' or 'suite.case', * and ?
 as in the kernel's kunit.filter_glob): only those cases run.  --incremental
 rebuilds a kernel an earlier run configured with the kernel build alone

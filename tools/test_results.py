@@ -189,6 +189,7 @@ class KnownFailuresFileTest(unittest.TestCase):
 		self.assertEqual(sorted(self.parse(text)), ['s.d'])
 		self.assertEqual(results.arch_of('results/7.3.4-arm64.ktap'), 'arm64')
 		self.assertEqual(results.arch_of('/x/6.12.117-x86_64.ktap'), 'x86_64')
+		self.assertEqual(results.arch_of('results/7.3.4-arm64-modules.ktap'), 'arm64')
 
 	@needs_parser
 	def test_the_arm64_warning_is_known_on_arm64_only(self):
