@@ -5,7 +5,8 @@
 Each patches/regressions/*.patch is applied to the kernel tree the way
 tools/gate.py applies a series (tools/series.py; the tree put back the same
 way, also when the run fails or is interrupted), the suites are rebuilt
-(incrementally) and run on QEMU x86_64 (or --arch arm64) through tools/run.py.  Only the suite
+(incrementally) and run on QEMU x86_64 (or --arch arm64; --modules: as
+modules) through tools/run.py.  Only the suite
 its cases are in runs (run.py --filter, kunit.py's filter_glob; all suites
 when they span several), and the rebuild is run.py --incremental (make
 alone, no kunit.py olddefconfig) unless the patch touches a Kconfig file.
@@ -55,12 +56,14 @@ def suite_filter(cases: List[str]) -> List[str]:
 
 
 def run_one(tree: str, patch: str, results_dir: str, accel: str,
-	    arch: str = 'x86_64') -> Tuple[str, List[str], List[str], float]:
+	    arch: str = 'x86_64', modules: bool = False) -> Tuple[str, List[str], List[str], float]:
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
 	name = os.path.basename(patch)[:-len('.patch')]
 	opts = suite_filter(caught_by(patch))
 	if not touches_kconfig([patch]):
 		opts.append('--incremental')
+	if modules:
+		opts.append('--modules')
 	with tempfile.TemporaryDirectory(prefix='zdt-mutant-') as backup:
 		# The gate's way of applying a series and putting the tree back.
 		series = Series(tree, [patch], backup)
@@ -77,7 +80,8 @@ def run_one(tree: str, patch: str, results_dir: str, accel: str,
 	took = time.monotonic() - start
 	if p.returncode == 3:
 		return 'BUILD BROKEN', [], [], took
-	run = results.load_known(os.path.join(res, f'{kernel_version(tree)}-{arch}.ktap'), tree)
+	run = results.load_known(os.path.join(res, f'{kernel_version(tree)}-{arch}'
+					      f'{"-modules" if modules else ""}.ktap'), tree)
 	return judge(p.returncode, run.verdicts(), caught_by(patch), run.crashed) + (took,)
 
 
@@ -168,6 +172,9 @@ def main() -> int:
 			arch={'default': 'x86_64', 'help': 'a QEMU arch: x86_64 (default) or arm64'},
 			shard={'help': 'only the K-th of N equal shares of the patches (every N-th, '
 			       'from the K-th), for N CI runners'})
+	ap.add_argument('--modules', action='store_true',
+			help='the suites as modules (run.py --modules): a case a patch names that '
+			'cannot run as a module makes the patch missed')
 	ap.add_argument('--merge', nargs='+', metavar='DIR',
 			help="only merge the shards' results dirs (each with its summary.json) "
 			'into one table: nothing is built or run')
@@ -190,14 +197,16 @@ def main() -> int:
 	try:
 		for patch in patches:
 			verdict, cases, others, took = run_one(tree, os.path.abspath(patch),
-							       args.results, args.accel, args.arch)
+							       args.results, args.accel, args.arch,
+							       args.modules)
 			print(f'{os.path.basename(patch)}: {verdict} {" ".join(cases)} '
 			      f'(+{len(others)} other failing; {took:.0f} s)', flush=True)
 			rows.append((os.path.basename(patch), verdict, cases, others, took))
 	finally:
 		if args.kdir and not was_installed:
 			zinstall.uninstall(tree)
-	write_summary(args.results, rows, args.shard, split_from, kernel_version(tree), args.arch)
+	write_summary(args.results, rows, args.shard, split_from, kernel_version(tree),
+		      args.arch + ('-modules' if args.modules else ''))
 	return print_table(rows)
 
 
