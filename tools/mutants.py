@@ -105,9 +105,11 @@ def judge(returncode: int, v: Dict[str, S], want: List[str],
 		return 'caught', hits, others
 	if crashed:
 		return 'caught (crash/timeout)', hits, others
-	# Caught-by is a claim about every case it names: one that passed is a miss.
-	said = [f'{c} {"known failure only" if v.get(c) == S.KNOWN else "passed"}'
-		for c in passed] or [f'{c} passed' for c in want]
+	# Caught-by is a claim about every case it names: one that passed is a
+	# miss, and so is one that skipped (a skip is never a pass, nor a catch).
+	what = {S.PASS: 'passed', S.KNOWN: 'known failure only', S.SKIP: 'skipped'}
+	said = [f'{c} {what[v[c]]}' for c in passed] or \
+	       [f'{c} {what.get(v.get(c), "did not run")}' for c in want if c not in hits]
 	return 'MISSED (' + ', '.join(said) + ')', hits, others
 
 

@@ -83,6 +83,9 @@ class MutantsTest(unittest.TestCase):
 		v = {'s.first': S.PASS, 's.died_here': S.FAIL}
 		self.assertEqual(mutants.judge(1, v, ['s.named'])[0], 'caught (crash/timeout)')
 		self.assertTrue(mutants.judge(0, {'s.named': S.PASS}, ['s.named'])[0].startswith('MISSED'))
+		# A named case that skipped (a module without the symbol) is a miss, and said so.
+		self.assertEqual(mutants.judge(0, {'s.named': S.SKIP}, ['s.named'])[0],
+				 'MISSED (s.named skipped)')
 		self.assertEqual(mutants.judge(1, {'s.named': S.FAIL}, ['s.named'])[0], 'caught')
 
 
