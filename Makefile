@@ -22,7 +22,8 @@
 #   make check               checkpatch --strict on mm-tests/
 #   make mutants             every patches/regressions/*.patch must make a case fail
 #                            (SHARD=K/N: the K-th of N shares, one per CI runner;
-#                            tools/mutants.py --merge DIR... makes one table of them)
+#                            tools/mutants.py --merge DIR... makes one table of them;
+#                            MODULES=1: against the suites built as modules)
 #   make matrix              every kernel (6.12, 7.2, 7.3; arm64 and UML on 7.3) -> docs/semantics.md
 #                            (SHARD=K/N: a share of the runs, no document; merge the
 #                            results dirs and run tools/matrix.py --no-run --results <dir>)
@@ -78,7 +79,8 @@ check: deps
 	@$(PYTHON) tools/selftest.py --only checkpatch $(src_args)
 
 mutants: deps
-	@$(PYTHON) tools/mutants.py $(src_args) $(arch_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
+	@$(PYTHON) tools/mutants.py $(src_args) $(arch_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD)) \
+		$(if $(MODULES),--modules)
 
 matrix: deps
 	@$(PYTHON) tools/matrix.py --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
