@@ -19,7 +19,6 @@ load or unload, a suite whose debugfs results are missing."""
 
 import os
 import re
-import shutil
 import subprocess
 from typing import Dict, List, Tuple
 
@@ -187,7 +186,3 @@ def check_init(init: List[str], kos: int, suites: List[str]) -> List[str]:
 			problems.append(f'not every module unloaded ({m[-1] if m else "no count"}, {kos} loaded)')
 	return problems
 
-
-def which_gcc(cross_compile: str) -> None:
-	if not shutil.which(f'{cross_compile}gcc'):
-		raise ToolError(f'{cross_compile}gcc not found: run "make deps"')
