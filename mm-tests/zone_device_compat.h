@@ -283,7 +283,7 @@ static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
  */
 #define ZDT_HAS_MAKE_DEVICE_EXCLUSIVE	ZDT_KERNEL_AT_LEAST(6, 15)
 #define ZDT_NO_DEVICE_EXCLUSIVE \
-	"needs CONFIG_DEVICE_PRIVATE for make_device_exclusive() (not on UML: no memory hotplug)"
+	"needs CONFIG_DEVICE_PRIVATE for make_device_exclusive() (UML: mainline arch/um has no memory hotplug)"
 
 #ifdef CONFIG_DEVICE_PRIVATE
 /*
@@ -317,6 +317,19 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 }
 #endif /* CONFIG_DEVICE_PRIVATE */
 
+/* large folios: what the arch must have */
+
+/*
+ * THP cases need CONFIG_TRANSPARENT_HUGEPAGE, which needs the arch's
+ * HAVE_ARCH_TRANSPARENT_HUGEPAGE (UML has none: PMD leaf entries are not in
+ * its page tables); PMD-level device-private and migration entries also need
+ * thp_migration_supported() (ARCH_ENABLE_THP_MIGRATION).
+ */
+#define ZDT_NO_THP \
+	"needs CONFIG_TRANSPARENT_HUGEPAGE (UML: no HAVE_ARCH_TRANSPARENT_HUGEPAGE)"
+#define ZDT_NO_PMD_MIGRATION \
+	"needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration; UML has no THP)"
+
 /* fault suite: faults under the per-VMA lock */
 
 /*
@@ -334,7 +347,7 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 #define ZDT_HAS_VMA_LOCK_FAULT		0
 #endif
 #define ZDT_NO_VMA_LOCK_FAULT \
-	"needs CONFIG_PER_VMA_LOCK, and lock_vma_under_rcu() exported (7.2+) or the suite built in"
+	"needs CONFIG_PER_VMA_LOCK (UML: no ARCH_SUPPORTS_PER_VMA_LOCK), and lock_vma_under_rcu() exported (7.2+) or the suite built in"
 
 static inline struct vm_area_struct *
 zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)

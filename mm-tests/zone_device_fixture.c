@@ -562,10 +562,49 @@ unsigned long zdt_user_pages(struct kunit *test, unsigned long npages)
 }
 EXPORT_SYMBOL_GPL(zdt_user_pages);
 
+/*
+ * Without GUP-fast (UML selects no HAVE_GUP_FAST) get_user_page_fast_only()
+ * always fails: walk current->mm's page table under the mmap lock instead.
+ * Like GUP-fast it never faults and sees a present PTE's page only.
+ */
+static struct page *zdt_walk_mapped_page(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct page *page = NULL;
+	spinlock_t *ptl;	/* the PTE table's, from pte_offset_map_lock() */
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pte_t *ptep, pte;
+
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		goto out;
+	ptep = pte_offset_map_lock(mm, pmd_offset(pud, addr), addr, &ptl);
+	if (!ptep)
+		goto out;
+	pte = ptep_get(ptep);
+	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
+		page = pte_page(pte);
+	pte_unmap_unlock(ptep, ptl);
+out:
+	mmap_read_unlock(mm);
+	return page;
+}
+
 struct page *zdt_mapped_page(unsigned long addr)
 {
 	struct page *page;
 
+	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		return zdt_walk_mapped_page(addr);
 	if (!get_user_page_fast_only(addr, 0, &page))
 		return NULL;
 	put_page(page);
@@ -1743,8 +1782,7 @@ struct page *zdt_pmd_on_device(struct kunit *test, struct zdt_device **devp,
 		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
 	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
 	if (!thp_migration_supported())
-		kunit_skip(test,
-			   "needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration)");
+		kunit_skip(test, ZDT_NO_PMD_MIGRATION);
 	/* Twice the size, so that an aligned PMD lies inside the mapping. */
 	*addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, *addr);

@@ -248,7 +248,9 @@ unsigned long zdt_user_pages(struct kunit *test, unsigned long npages);
  * zdt_mapped_page() - the page mapped present at @addr, without faulting
  * @addr: a user address of the test's mm
  *
- * GUP-fast only; no reference is kept: the caller compares the pointer.
+ * GUP-fast only (on an arch without it, UML, a page-table walk under the
+ * mmap lock that sees PTEs only); no reference is kept: the caller compares
+ * the pointer.
  *
  * Return: the page, or NULL for a non-present entry (device-private,
  * migration entry).
@@ -611,14 +613,14 @@ struct zdt_device {
 #define ZDT_PMD_MIDDLE		(PTRS_PER_PMD / 2)
 
 /*
- * Without ZONE_DEVICE (UML) every helper below that needs a device skips
+ * Without ZONE_DEVICE (mainline UML) every helper below that needs a device skips
  * the case with ZDT_NO_ZONE_DEVICE or, if none could exist, does nothing;
  * the suites call them unconditionally.
  */
 #define ZDT_NO_ZONE_DEVICE \
-	"needs CONFIG_ZONE_DEVICE (not on UML: no memory hotplug)"
+	"needs CONFIG_ZONE_DEVICE (UML: mainline arch/um has no memory hotplug)"
 #define ZDT_NO_DEVICE_MIGRATION \
-	"needs CONFIG_DEVICE_MIGRATION (ZONE_DEVICE and MIGRATION; not on UML: no memory hotplug)"
+	"needs CONFIG_DEVICE_MIGRATION (ZONE_DEVICE and MIGRATION; UML: mainline arch/um has no memory hotplug)"
 
 /**
  * zdt_page_on_device() - one user page, moved to a new device

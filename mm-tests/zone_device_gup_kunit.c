@@ -245,7 +245,7 @@ static void pin_on_large_folio_counts_in_pincount(struct kunit *test)
 	char byte = 0x3c;
 
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-		kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE (not on UML)");
+		kunit_skip(test, ZDT_NO_THP);
 	addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, &byte, 1), 0);
 

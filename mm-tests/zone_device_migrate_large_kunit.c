@@ -303,8 +303,7 @@ static void eviction_moves_a_large_folio_and_small_pages_to_ram(struct kunit *te
 		kunit_skip(test, ZDT_NO_MIGRATE_DEVICE_PFNS);
 	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, 2 * PTRS_PER_PMD);
 	if (!thp_migration_supported())
-		kunit_skip(test,
-			   "needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration)");
+		kunit_skip(test, ZDT_NO_PMD_MIGRATION);
 	/* Device pages 0 .. PTRS_PER_PMD - 1: the large folio, PMD-mapped. */
 	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, base);
