@@ -120,12 +120,13 @@ def cell(case: Optional[results.Case], newest_said: Dict[str, str]) -> str:
 
 def arch_differences(data: List[Tuple[str, str, str, results.Run, Dict[str, str]]]) -> List[str]:
 	"""A section naming each case whose verdict on a kernel differs between
-	x86_64 and another QEMU arch (UML, which skips every device case, is
-	not compared), with the known failure's reason where there is one."""
+	x86_64 and another arch (QEMU arm64; UML, with patches/uml's arch/um
+	series on the kernels it covers), with the known failure's reason or
+	the skip's where there is one."""
 	x86 = {v: run for _, v, a, run, _ in data if a == 'x86_64'}
 	out: List[str] = []
 	for heading, version, arch, run, _ in data:
-		if arch in ('x86_64', 'um') or version not in x86:
+		if arch == 'x86_64' or version not in x86:
 			continue
 		out += ['', f'## {heading} against x86_64 {version}', '']
 		diffs = 0
@@ -135,7 +136,8 @@ def arch_differences(data: List[Tuple[str, str, str, results.Run, Dict[str, str]
 				continue
 			diffs += 1
 			why = f': {case.known.reason}' if case.known else \
-				f': {case.first_failure()}' if case.first_failure() else ''
+				f': {case.first_failure()}' if case.first_failure() else \
+				f': {case.skip_reason}' if case.skip_reason else ''
 			out.append(f'- `{name}`: x86_64 {other.status}, {arch} {case.status}{why}')
 		if not diffs:
 			out.append(f'Every case has the same verdict on {arch} and x86_64.')

@@ -5,7 +5,8 @@
 Each patches/regressions/*.patch is applied to the kernel tree the way
 tools/gate.py applies a series (tools/series.py; the tree put back the same
 way, also when the run fails or is interrupted), the suites are rebuilt
-(incrementally) and run on QEMU x86_64 (or --arch arm64; --modules: as
+(incrementally) and run on QEMU x86_64 (or --arch arm64, or --arch um: UML
+with patches/uml's arch/um series, tools/uml.py; --modules: as
 modules) through tools/run.py.  Only the suite
 its cases are in runs (run.py --filter, kunit.py's filter_glob; all suites
 when they span several), and the rebuild is run.py --incremental (make
@@ -32,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import results  # noqa: E402
+import uml as zuml  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Series, touches_kconfig  # noqa: E402
@@ -171,7 +173,8 @@ def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
 	cli.add_options(ap, source={}, accel={}, results={'under': 'mutants'},
-			arch={'default': 'x86_64', 'help': 'a QEMU arch: x86_64 (default) or arm64'},
+			arch={'default': 'x86_64', 'help': 'x86_64 (default), arm64 or um (UML with '
+			       'patches/uml\'s arch/um series, tools/uml.py)'},
 			shard={'help': 'only the K-th of N equal shares of the patches (every N-th, '
 			       'from the K-th), for N CI runners'})
 	ap.add_argument('--modules', action='store_true',
@@ -183,9 +186,12 @@ def main() -> int:
 	args = ap.parse_args()
 	if args.merge:
 		return merge(args.merge)
-	if args.arch == 'um':
-		raise ToolError('--arch um has no ZONE_DEVICE, no case a patch names runs there')
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	if args.arch == 'um' and not zuml.patches_for(kernel_version(tree)):
+		raise ToolError(f'--arch um: {zuml.why_none(kernel_version(tree))}, so no case a '
+				'patch names runs there')
+	if args.arch == 'um' and args.modules:
+		raise ToolError('--modules needs a QEMU arch, not um')
 	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))
 	if not patches:
 		raise ToolError(f'no patches in {PATCHES}')

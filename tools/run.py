@@ -46,6 +46,7 @@ import install as zinstall  # noqa: E402
 import modules as zmodules  # noqa: E402
 import progress  # noqa: E402
 import results  # noqa: E402
+import uml as zuml  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, ToolError,  # noqa: E402
 		    cache_dir, kernel_version, kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
@@ -56,6 +57,17 @@ BUILD_TIMEOUT = 3600
 
 def kunitconfig(arch: str) -> str:
 	return os.path.join(REPO, 'kunitconfig' if arch != 'um' else 'configs/um.kunitconfig')
+
+
+def uml_series(tree: str, arch: str) -> List[str]:
+	"""patches/uml's series for this tree under UML (tools/uml.py), else []."""
+	return zuml.patches_for(kernel_version(tree)) if arch == 'um' else []
+
+
+def kunitconfigs(tree: str, arch: str) -> List[str]:
+	"""kunit.py's --kunitconfig files: the arch's, and for UML with the
+	arch/um series its ZONE_DEVICE fragment."""
+	return [kunitconfig(arch)] + ([zuml.KUNITCONFIG] if uml_series(tree, arch) else [])
 
 
 def kunit_cmd(tree: str, *args: str) -> List[str]:
@@ -153,7 +165,9 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str],
 	dir, arch, kunitconfig and a modular build's --kconfig_add, QEMU config)
 	and how it boots (timeout, kernel command line)."""
 	args = ['--arch', arch, '--build_dir', build_dir_of(tree, arch, modules),
-		'--kunitconfig', kunitconfig(arch), '--timeout', str(timeout)]
+		'--timeout', str(timeout)]
+	for path in kunitconfigs(tree, arch):
+		args += ['--kunitconfig', path]
 	for entry in zmodules.kconfig_add(kunitconfig(arch)) if modules else []:
 		args += ['--kconfig_add', entry]
 	if arch in QEMU_ARCHES:
@@ -162,7 +176,7 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str],
 		args += ['--cross_compile', cross_compile(arch)]
 	for o in make_options(arch):
 		args += ['--make_options', o]
-	for a in kernel_args:
+	for a in (list(zuml.KERNEL_ARGS) if uml_series(tree, arch) else []) + kernel_args:
 		args += ['--kernel_args', a]
 	return args
 
@@ -189,7 +203,8 @@ def kunit_tree(tree: str, arch: str, modules: bool = False) -> Optional[object]:
 	try:
 		import kunit_kernel  # pylint: disable=import-outside-toplevel
 		return kunit_kernel.LinuxSourceTree(
-			build_dir_of(tree, arch, modules), kunitconfig_paths=[kunitconfig(arch)], arch=arch,
+			build_dir_of(tree, arch, modules), kunitconfig_paths=kunitconfigs(tree, arch),
+			arch=arch,
 			kconfig_add=zmodules.kconfig_add(kunitconfig(arch)) if modules else None,
 			qemu_config_path=QEMU_ARCHES[arch].qemu_config if arch in QEMU_ARCHES else None,
 			cross_compile=cross_compile(arch) or None)
@@ -299,6 +314,26 @@ def incremental_build(tree: str, arch: str, jobs: int, out, modules: bool = Fals
 def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, jobs: int,
 	     kernel_args: List[str], filter_glob: Optional[str] = None,
 	     incremental: bool = False, modules: bool = False) -> int:
+	"""One arch's run; under UML with patches/uml's arch/um series in the
+	tree for it (tools/uml.py), which it says, and takes out again after."""
+	patches = uml_series(tree, arch)
+	if arch == 'um' and not patches:
+		print(f'== {kernel_version(tree)}-um: {zuml.why_none(kernel_version(tree))}', flush=True)
+	if not patches:
+		return _run_arch(tree, arch, results_dir, accel, timeout, jobs, kernel_args,
+				 filter_glob, incremental, modules)
+	applied = zuml.Applied(tree, patches, keep=zuml.cached_tree(tree))
+	print(f'== {kernel_version(tree)}-um: {applied.open()}', flush=True)
+	try:
+		return _run_arch(tree, arch, results_dir, accel, timeout, jobs, kernel_args,
+				 filter_glob, incremental, modules)
+	finally:
+		applied.close()
+
+
+def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, jobs: int,
+	      kernel_args: List[str], filter_glob: Optional[str] = None,
+	      incremental: bool = False, modules: bool = False) -> int:
 	version = kernel_version(tree)
 	name = f'{version}-{arch}' + (zmodules.SUFFIX if modules else '')
 	build_dir = build_dir_of(tree, arch, modules)

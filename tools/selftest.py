@@ -5,9 +5,11 @@
 1. the tools' unit tests (tools/test_*.py, python3 unittest);
 2. scripts/checkpatch.pl --strict on mm-tests/;
 3. the suites on the kernel (default Debian 7.3), QEMU x86_64, QEMU arm64 and UML, via
-   tools/run.py; then built as modules and loaded under QEMU x86_64 (run.py
-   --modules), where every case that runs built in must run too or skip
-   naming what being a module takes away;
+   tools/run.py (UML with patches/uml's arch/um series, where every case that
+   passes on x86_64 must pass too or skip naming what UML lacks); then
+   built as modules and loaded under QEMU x86_64 (run.py --modules), where
+   every case that runs built in must run too or skip naming what being a
+   module takes away;
 4. tools/mutants.py: every patches/regressions/*.patch makes a case fail;
 5. tools/gate.py on patches/fixes/, on x86_64 and arm64: the fixes regress
    nothing and make the known failures they fix pass (exit 0, a 'fixed' row);
@@ -35,6 +37,7 @@ import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import results  # noqa: E402
 import run as zrun  # noqa: E402
+import uml as zuml  # noqa: E402
 from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E402
 		    kernel_version, kver_series, main_wrapper)
 import fetch as fetch_mod  # noqa: E402
@@ -153,6 +156,39 @@ def w1_sparse(tree: str) -> bool:
 # What a suite loses as a module: the symbols only built-in code reaches
 # (the compat header's and the fixture's "built in" skip reasons).
 MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
+# What a skip under UML must name: something UML lacks.
+UML_SKIP = re.compile(r'\bUML\b')
+
+
+def uml_compare(tree: str) -> bool:
+	"""With patches/uml's arch/um series (tools/uml.py), UML runs what x86_64
+	runs: every case that passed on x86_64 passes under UML too, or skips
+	naming what UML lacks (THP, the per-VMA lock), and none is missing."""
+	version = kernel_version(tree)
+	if not zuml.patches_for(version):
+		print(f'uml: not compared with x86_64: {zuml.why_none(version)}')
+		return True
+	S = results.Status
+	um = results.load_known(os.path.join(REPO, 'results', f'{version}-um.ktap'), tree)
+	x86 = results.load_known(os.path.join(REPO, 'results', f'{version}-x86_64.ktap'), tree)
+	lacks, wrong = [], []
+	for n, case in x86.cases.items():
+		mine = um.cases.get(n)
+		if case.status != S.PASS or (mine is not None and mine.status == S.PASS):
+			continue
+		if mine is not None and mine.status == S.SKIP and UML_SKIP.search(mine.skip_reason or ''):
+			lacks.append(f'{n}: {mine.skip_reason}')
+		else:
+			wrong.append(f'{n}: {mine.status if mine else "missing"}'
+				     f'{": " + (mine.skip_reason or "") if mine else ""}')
+	for l in lacks:
+		print(f'uml: skips, UML lacks it: {l}')
+	for w in wrong:
+		print(f'uml: passes on x86_64, not under UML, for no UML reason: {w}')
+	passing = sum(1 for c in x86.cases.values() if c.status == S.PASS)
+	print(f'uml: {len(um.cases)} cases; of the {passing} that pass on x86_64, '
+	      f'{len(lacks)} skip for what UML lacks, {len(wrong)} unexplained')
+	return bool(um.cases) and not wrong
 
 
 def modular_run(tree: str, args, total) -> bool:
@@ -243,6 +279,8 @@ def main() -> int:
 				print(f'known failure ({arch}): {case.name}: {case.known.reason}')
 		if p.returncode and not total['failed']:
 			total['failed'] += 1	# a build or boot that produced no case at all
+		if 'um' in ARCHES:
+			ok &= passed('uml', uml_compare(tree))
 	if 'modules' in steps:
 		ok &= passed('modules', modular_run(tree, args, total))
 	if 'kunit' in steps and not ok:
