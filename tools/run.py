@@ -30,6 +30,7 @@ its reason); 1 any other failure, a crash or a timeout; 3 the kernel did not
 build; 2 bad input."""
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -216,6 +217,18 @@ def kunit_tree(tree: str, arch: str, modules: bool = False) -> Optional[object]:
 		sys.path.remove(d)
 
 
+@contextlib.contextmanager
+def in_tree(tree: str):
+	"""kunit.py runs from the tree's root, and some of its arch operations
+	read files relative to it (UML's tools/testing/kunit/configs/arch_uml.config)."""
+	cwd = os.getcwd()
+	os.chdir(tree)
+	try:
+		yield
+	finally:
+		os.chdir(cwd)
+
+
 def config_current(tree: str, arch: str, modules: bool = False) -> bool:
 	"""True if kunit.py would keep the build dir's .config as it is: the same
 	test as its build_reconfig() (every option kunit.py asks for is in the
@@ -226,7 +239,8 @@ def config_current(tree: str, arch: str, modules: bool = False) -> bool:
 		return False
 	try:
 		import kunit_config  # pylint: disable=import-outside-toplevel
-		want = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
+		with in_tree(tree):
+			want = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
 		have = kunit_config.parse_file(os.path.join(build_dir, '.config'))
 		kt._kconfig = want  # pylint: disable=protected-access
 		return want.is_subset_of(have) and not kt._kunitconfig_changed(build_dir)  # pylint: disable=protected-access
@@ -241,7 +255,8 @@ def config_valid(tree: str, arch: str, modules: bool = False) -> bool:
 	if kt is None:
 		return False
 	try:
-		kt._kconfig = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
+		with in_tree(tree):
+			kt._kconfig = kt._ops.make_arch_config(kt._kconfig)  # pylint: disable=protected-access
 		return kt.validate_config(build_dir_of(tree, arch, modules))
 	except AttributeError:
 		return False
@@ -316,6 +331,8 @@ def run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, j
 	     incremental: bool = False, modules: bool = False) -> int:
 	"""One arch's run; under UML with patches/uml's arch/um series in the
 	tree for it (tools/uml.py), which it says, and takes out again after."""
+	if modules and arch not in QEMU_ARCHES:
+		raise ToolError(f'--modules needs a QEMU arch ({", ".join(QEMU_ARCHES)}), not {arch}')
 	patches = uml_series(tree, arch)
 	if arch == 'um' and not patches:
 		print(f'== {kernel_version(tree)}-um: {zuml.why_none(kernel_version(tree))}', flush=True)

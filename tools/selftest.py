@@ -156,8 +156,6 @@ def w1_sparse(tree: str) -> bool:
 # What a suite loses as a module: the symbols only built-in code reaches
 # (the compat header's and the fixture's "built in" skip reasons).
 MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
-# What a skip under UML must name: something UML lacks.
-UML_SKIP = re.compile(r'\bUML\b')
 
 
 def uml_compare(tree: str) -> bool:
@@ -176,7 +174,7 @@ def uml_compare(tree: str) -> bool:
 		mine = um.cases.get(n)
 		if case.status != S.PASS or (mine is not None and mine.status == S.PASS):
 			continue
-		if mine is not None and mine.status == S.SKIP and UML_SKIP.search(mine.skip_reason or ''):
+		if mine is not None and mine.status == S.SKIP and zuml.LACKS.search(mine.skip_reason or ''):
 			lacks.append(f'{n}: {mine.skip_reason}')
 		else:
 			wrong.append(f'{n}: {mine.status if mine else "missing"}'

@@ -88,6 +88,24 @@ class MutantsTest(unittest.TestCase):
 				 'MISSED (s.named skipped)')
 		self.assertEqual(mutants.judge(1, {'s.named': S.FAIL}, ['s.named'])[0], 'caught')
 
+	def test_under_uml_a_case_skipping_for_what_uml_lacks_is_na_never_caught(self):
+		S = results.Status
+		run = results.Run()
+		run.cases = {'s.thp': results.Case('s.thp', S.SKIP, skip_reason='needs PMD-level '
+						   'migration entries (...; UML has no THP)'),
+			     's.hotplug': results.Case('s.hotplug', S.SKIP, skip_reason='needs '
+						       'CONFIG_ZONE_DEVICE (UML: mainline arch/um has no '
+						       'memory hotplug)'),
+			     's.ran': results.Case('s.ran', S.PASS)}
+		self.assertEqual(list(mutants.arch_lacks(run, ['s.thp', 's.hotplug', 's.ran'])),
+				 ['s.thp'])
+		buf = io.StringIO()
+		with contextlib.redirect_stdout(buf):
+			rc = mutants.print_table([('a.patch', 'caught', ['s.x'], [], 1.0),
+						  ('b.patch', f'{mutants.NA} (UML has no THP)', [], [], 1.0)])
+		self.assertEqual(rc, 0)
+		self.assertIn('mutants: 1 caught, 0 missed, 1 n/a', buf.getvalue())
+
 
 @needs_parser
 class MutantsVerdictTest(unittest.TestCase):

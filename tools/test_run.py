@@ -17,6 +17,12 @@ from testutil import (DATA, NAME, NAME_612, PMD, TREE, TREE_612, ktap_612, load,
 		      needs_612_parser, needs_parser, scratch_tree, snapshot, text_of, tool)
 
 
+
+def as_6_12(tree: str) -> None:
+	"""A scratch tree that says it is 6.12.117 (no patches/uml series)."""
+	with open(os.path.join(tree, 'Makefile'), 'w') as f:
+		f.write('# SPDX-License-Identifier: GPL-2.0\nVERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\n')
+
 class RunTest(unittest.TestCase):
 
 	def setUp(self):
@@ -40,6 +46,7 @@ class RunTest(unittest.TestCase):
 
 	def test_build_failure_is_exit_3_and_tree_unchanged(self):
 		t = scratch_tree(self.tmp)
+		as_6_12(t)	# UML without patches/uml: nothing but kunit.py
 		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
 			f.write('import sys\nprint("mm/foo.c:1: error: broken")\nsys.exit(1)\n')
 		with open(os.path.join(t, 'tools/testing/kunit/kunit_parser.py'), 'w') as f:
@@ -57,6 +64,7 @@ class RunTest(unittest.TestCase):
 		"""kunit.py creates only the last level of --build_dir: on a fresh
 		cache the tool must make the rest."""
 		t = scratch_tree(self.tmp)
+		as_6_12(t)
 		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
 			f.write('import os, sys\nb = sys.argv[sys.argv.index("--build_dir") + 1]\n'
 				'os.mkdir(b)\nsys.exit(1)\n')
@@ -65,7 +73,19 @@ class RunTest(unittest.TestCase):
 		cache = os.path.join(self.tmp, 'fresh-cache')
 		env = dict(os.environ, ZDT_CACHE=cache)
 		tool('run', '--kdir', t, '--arch', 'um', '--results', os.path.join(self.tmp, 'r'), env=env)
-		self.assertTrue(os.path.isdir(os.path.join(cache, 'build', '7.3.4-um')))
+		self.assertTrue(os.path.isdir(os.path.join(cache, 'build', '6.12.117-um')))
+
+	def test_uml_series_that_does_not_apply_is_one_line_and_tree_unchanged(self):
+		"""A 7.3 tree gets patches/uml for ARCH=um; a tree without arch/um
+		cannot take it: one line, exit 2, nothing left behind."""
+		t = scratch_tree(self.tmp)
+		before = snapshot(t)
+		env = dict(os.environ, ZDT_CACHE=os.path.join(self.tmp, 'c'))
+		rc, out, err = tool('run', '--kdir', t, '--arch', 'um', env=env)
+		self.assertEqual(rc, 2, out)
+		self.assertEqual(err.count('\n'), 1, err)
+		self.assertIn('does not apply', err)
+		self.assertEqual(snapshot(t), before)
 
 	def test_stale_kernel_image_is_reported(self):
 		"""A booted banner whose build number is not the build dir's .version."""
