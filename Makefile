@@ -4,6 +4,7 @@
 # but this checkout.
 #
 #   make run                 the suites on the default kernel (Debian 7.3), UML + QEMU x86_64
+#                            (UML with patches/uml's arch/um series: README "UML")
 #   make run ARCH=arm64      QEMU arm64 (virt, TCG), cross-built: deps installs the cross
 #                            compiler and QEMU (a cold arm64 build adds ~6 min; README "arm64")
 #   make run KVER=6.12       another Debian kernel (6.12, 7.2, 7.3)
@@ -23,7 +24,8 @@
 #   make mutants             every patches/regressions/*.patch must make a case fail
 #                            (SHARD=K/N: the K-th of N shares, one per CI runner;
 #                            tools/mutants.py --merge DIR... makes one table of them;
-#                            MODULES=1: against the suites built as modules)
+#                            MODULES=1: against the suites built as modules; ARCH=um:
+#                            under UML with patches/uml, README "UML")
 #   make matrix              every kernel (6.12, 7.2, 7.3; arm64 and UML on 7.3) -> docs/semantics.md
 #                            (SHARD=K/N: a share of the runs, no document; merge the
 #                            results dirs and run tools/matrix.py --no-run --results <dir>)

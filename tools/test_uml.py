@@ -2,14 +2,15 @@
 """Unit tests of tools/uml.py: which patches/uml series a kernel gets, and
 putting it into a scratch tree and taking it out again (nothing built)."""
 
+import contextlib
+import io
 import os
-import shutil
 import sys
-import tempfile
 import unittest
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results  # noqa: E402
 import run  # noqa: E402
 import uml  # noqa: E402
 from common import ToolError  # noqa: E402
@@ -41,6 +42,35 @@ class SeriesForVersionTest(unittest.TestCase):
 		with mock.patch.object(run, 'kernel_version', return_value='6.12.117'):
 			self.assertEqual(run.kunitconfigs('t', 'um'), [run.kunitconfig('um')])
 			self.assertNotIn('memmap=64M!512M', run.kunit_args('t', 'um', 60, []))
+
+
+class CompareWithX86Test(unittest.TestCase):
+	"""selftest's check: what passes on x86_64 passes under UML or skips
+	naming what UML lacks."""
+
+	def compare(self, um_cases) -> bool:
+		import selftest  # pylint: disable=import-outside-toplevel
+		S = results.Status
+		x86 = results.Run(cases={'s.a': results.Case('s.a', S.PASS),
+					 's.thp': results.Case('s.thp', S.PASS),
+					 's.known': results.Case('s.known', S.KNOWN)})
+		um = results.Run(cases=um_cases)
+		with mock.patch.object(selftest, 'kernel_version', return_value='7.3.4'), \
+		     mock.patch.object(results, 'load_known',
+				       side_effect=lambda path, tree: um if '-um.' in path else x86), \
+		     contextlib.redirect_stdout(io.StringIO()):
+			return selftest.uml_compare('tree')
+
+	def test_skip_for_what_uml_lacks_is_fine_any_other_is_not(self):
+		S = results.Status
+		thp = results.Case('s.thp', S.SKIP, skip_reason='needs ... (UML: no '
+				   'HAVE_ARCH_TRANSPARENT_HUGEPAGE)')
+		self.assertTrue(self.compare({'s.a': results.Case('s.a', S.PASS), 's.thp': thp}))
+		hotplug = results.Case('s.a', S.SKIP, skip_reason='needs CONFIG_ZONE_DEVICE (UML: '
+				       'mainline arch/um has no memory hotplug)')
+		self.assertFalse(self.compare({'s.a': hotplug, 's.thp': thp}))
+		self.assertFalse(self.compare({'s.thp': thp}))		# s.a missing
+		self.assertFalse(self.compare({'s.a': results.Case('s.a', S.FAIL), 's.thp': thp}))
 
 
 class AppliedTest(ScratchTreeCase):
