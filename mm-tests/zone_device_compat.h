@@ -327,6 +327,13 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
  */
 #define ZDT_NO_THP \
 	"needs CONFIG_TRANSPARENT_HUGEPAGE (UML: no HAVE_ARCH_TRANSPARENT_HUGEPAGE)"
+/*
+ * GUP-fast needs the arch's HAVE_GUP_FAST; without it (UML) the fast entry
+ * points go straight to the slow path (gup_fast(), mm/gup.c), so their
+ * parameters of a case would only repeat the slow ones'.
+ */
+#define ZDT_NO_GUP_FAST \
+	"needs CONFIG_HAVE_GUP_FAST (UML: no HAVE_GUP_FAST, the fast entry points are the slow path)"
 #define ZDT_NO_PMD_MIGRATION \
 	"needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration; UML has no THP)"
 

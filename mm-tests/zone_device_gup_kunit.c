@@ -298,6 +298,7 @@ struct gup_variant {
 	bool pin;		/* FOLL_PIN: released with unpin_user_page() */
 	long (*gup)(unsigned long addr, unsigned int flags, struct page **page);
 	unsigned int flags;	/* added to what the case asks for */
+	bool fast;		/* GUP-fast, falling back to the slow path */
 };
 
 static long pin_slow(unsigned long addr, unsigned int flags, struct page **page)
@@ -328,18 +329,18 @@ static long get_fast_only(unsigned long addr, unsigned int flags,
 
 static const struct gup_variant pin_variants[] = {
 	{ "pin_user_pages_unlocked", true, pin_slow },
-	{ "pin_user_pages_fast", true, pin_fast },
+	{ "pin_user_pages_fast", true, pin_fast, .fast = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(pin_variants, pin_variants, name);
 
 static const struct gup_variant all_variants[] = {
 	{ "pin_user_pages_unlocked", true, pin_slow },
-	{ "pin_user_pages_fast", true, pin_fast },
+	{ "pin_user_pages_fast", true, pin_fast, .fast = true },
 	{ "get_user_pages_unlocked", false, get_slow },
-	{ "get_user_pages_fast", false, get_fast },
+	{ "get_user_pages_fast", false, get_fast, .fast = true },
 	{ "pin_user_pages_unlocked(FOLL_LONGTERM)", true, pin_slow, FOLL_LONGTERM },
-	{ "pin_user_pages_fast(FOLL_LONGTERM)", true, pin_fast, FOLL_LONGTERM },
+	{ "pin_user_pages_fast(FOLL_LONGTERM)", true, pin_fast, FOLL_LONGTERM, true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(all_variants, all_variants, name);
@@ -348,6 +349,10 @@ static const struct gup_variant get_slow_variant = {
 	"get_user_pages_unlocked", false, get_slow
 };
 
+/*
+ * Not .fast: its rule (no fall back to the slow path) holds, and is
+ * checked, on an arch without GUP-fast too.
+ */
 static const struct gup_variant fast_only_variant = {
 	"get_user_pages_fast_only", false, get_fast_only
 };
@@ -390,8 +395,12 @@ static long gup_bounded(struct kunit *test, struct zdt_device *dev,
 			const struct gup_variant *v, unsigned long addr,
 			unsigned int flags, struct page **page)
 {
-	struct zdt_thread *t = zdt_thread_create(test, v->name, gup_call_fn);
+	struct zdt_thread *t;
 
+	/* Without GUP-fast these are the slow path: the slow variant's case. */
+	if (v->fast && !IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		kunit_skip(test, ZDT_NO_GUP_FAST);
+	t = zdt_thread_create(test, v->name, gup_call_fn);
 	t->arg = v;
 	t->addr = addr;
 	t->flags = flags | v->flags;

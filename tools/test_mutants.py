@@ -96,9 +96,15 @@ class MutantsTest(unittest.TestCase):
 			     's.hotplug': results.Case('s.hotplug', S.SKIP, skip_reason='needs '
 						       'CONFIG_ZONE_DEVICE (UML: mainline arch/um has no '
 						       'memory hotplug)'),
-			     's.ran': results.Case('s.ran', S.PASS)}
-		self.assertEqual(list(mutants.arch_lacks(run, ['s.thp', 's.hotplug', 's.ran'])),
-				 ['s.thp'])
+			     's.ran': results.Case('s.ran', S.PASS),
+			     's.fast': results.Case('s.fast', S.PASS, skipped_params=[
+				     ('pin_user_pages_fast', 'needs CONFIG_HAVE_GUP_FAST (UML: no '
+				      'HAVE_GUP_FAST, ...)')]),
+			     's.failed': results.Case('s.failed', S.FAIL, skipped_params=[
+				     ('pin_user_pages_fast', 'needs ... (UML: no HAVE_GUP_FAST)')])}
+		lacks = mutants.arch_lacks(run, ['s.thp', 's.hotplug', 's.ran', 's.fast', 's.failed'])
+		self.assertEqual(sorted(lacks), ['s.fast', 's.thp'])
+		self.assertIn('its pin_user_pages_fast parameter skips', lacks['s.fast'])
 		buf = io.StringIO()
 		with contextlib.redirect_stdout(buf):
 			rc = mutants.print_table([('a.patch', 'caught', ['s.x'], [], 1.0),
