@@ -132,12 +132,20 @@ def arch_differences(data: List[Tuple[str, str, str, results.Run, Dict[str, str]
 		diffs = 0
 		for name, case in run.cases.items():
 			other = x86[version].cases.get(name)
-			if other is None or other.status == case.status:
+			if other is None:
+				continue
+			lost = [(p, w) for p, w in case.skipped_params
+				if p not in dict(other.skipped_params)]
+			if other.status == case.status and not lost:
 				continue
 			diffs += 1
-			why = f': {case.known.reason}' if case.known else \
-				f': {case.first_failure()}' if case.first_failure() else \
-				f': {case.skip_reason}' if case.skip_reason else ''
+			if other.status == case.status:
+				out.append(f'- `{name}`: {case.status} on both; on {arch} '
+					   + '; '.join(f'{p} skips: {w}' for p, w in lost))
+				continue
+			why = f': {case.skip_reason}' if case.status == results.Status.SKIP and case.skip_reason else \
+				f': {case.known.reason}' if case.known else \
+				f': {case.first_failure()}' if case.first_failure() else ''
 			out.append(f'- `{name}`: x86_64 {other.status}, {arch} {case.status}{why}')
 		if not diffs:
 			out.append(f'Every case has the same verdict on {arch} and x86_64.')
