@@ -11,6 +11,7 @@
    every case that runs built in must run too or skip naming what being a
    module takes away;
 4. tools/mutants.py: every patches/regressions/*.patch makes a case fail;
+   under UML, the first patch of each suite (caught, or n/a for what UML lacks);
 5. tools/gate.py on patches/fixes/, on x86_64 and arm64: the fixes regress
    nothing and make the known failures they fix pass (exit 0, a 'fixed' row);
 6. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
@@ -158,6 +159,18 @@ def w1_sparse(tree: str) -> bool:
 MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
 
 
+def uml_mutants() -> List[str]:
+	"""The first regression patch of each suite its Caught-by: names: what
+	make test runs under UML (the whole set takes ~25 min more)."""
+	import mutants  # pylint: disable=import-outside-toplevel
+	first: dict = {}
+	for patch in sorted(glob.glob(os.path.join(mutants.PATCHES, '*.patch'))):
+		cases = mutants.caught_by(patch)
+		if cases:
+			first.setdefault(cases[0].split('.')[0], patch)
+	return sorted(first.values())
+
+
 def uml_compare(tree: str) -> bool:
 	"""With patches/uml's arch/um series (tools/uml.py), UML runs what x86_64
 	runs: every case that passed on x86_64 passes under UML too, or skips
@@ -296,6 +309,16 @@ def main() -> int:
 				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 					   kernel_version(tree))]), check=False)
 		ok &= passed('mutants', p.returncode == 0)
+		if zuml.patches_for(kernel_version(tree)):
+			sample = uml_mutants()
+			step(f'mutants under UML: the first patch of each suite, {len(sample)} '
+			     '(all of them: make mutants ARCH=um)')
+			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/mutants.py'),
+					    '--accel', args.accel, '--arch', 'um', '--results',
+					    os.path.join(REPO, 'results', 'mutants-um')] +
+					   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
+						   kernel_version(tree))]) + sample, check=False)
+			ok &= passed('mutants-um', p.returncode == 0)
 	if 'gate' in steps:
 		# x86_64: 0001 fixes the PMD spin; arm64: 0002 also the
 		# remove_migration_pmd() warning.

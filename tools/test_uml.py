@@ -61,6 +61,15 @@ class CompareWithX86Test(unittest.TestCase):
 		     contextlib.redirect_stdout(io.StringIO()):
 			return selftest.uml_compare('tree')
 
+	def test_make_test_runs_under_uml_the_first_mutant_of_each_suite(self):
+		import mutants  # pylint: disable=import-outside-toplevel
+		import selftest  # pylint: disable=import-outside-toplevel
+		sample = selftest.uml_mutants()
+		suites = [mutants.caught_by(p)[0].split('.')[0] for p in sample]
+		self.assertEqual(len(suites), len(set(suites)))
+		self.assertIn('zone_device_pgmap', suites)
+		self.assertTrue(os.path.basename(sample[0]).startswith('0001-'))
+
 	def test_skip_for_what_uml_lacks_is_fine_any_other_is_not(self):
 		S = results.Status
 		thp = results.Case('s.thp', S.SKIP, skip_reason='needs ... (UML: no '
