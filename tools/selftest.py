@@ -94,7 +94,19 @@ def checkpatch(tree: str) -> bool:
 	doc = p3.returncode == 0 and not (p3.stdout + p3.stderr).strip()
 	sys.stdout.write(p3.stdout + p3.stderr)
 	print(f'kernel-doc -Wall: {len(fixture)} files, {"clean" if doc else "NOT clean"}')
-	return ok and doc
+	# patches/uml as mail for linux-um: checkpatch on the patches, from the
+	# tree's root.  FILE_PATH_CHANGES (new files, "does MAINTAINERS need
+	# updating?") is ignored: the UML entry's "F: arch/um/" covers them.
+	series = [p for p in sorted(glob.glob(os.path.join(zuml.DIR, '*.patch')) +
+				    glob.glob(os.path.join(zuml.DIR, '*', '*.patch')))
+		  if os.path.basename(p) != zuml.COVER]
+	p4 = subprocess.run(['perl', os.path.join(tree, 'scripts/checkpatch.pl'), '--strict',
+			     '--terse', '--show-types', '--no-summary', '--ignore',
+			     'FILE_PATH_CHANGES'] + series, cwd=tree, check=False)
+	uml_ok = p4.returncode == 0
+	print(f'checkpatch --strict: patches/uml, {len(series)} patches, '
+	      f'{"clean" if uml_ok else "NOT clean"}')
+	return ok and doc and uml_ok
 
 
 def sparse_for(tree: str) -> str:
