@@ -613,9 +613,9 @@ struct zdt_device {
 #define ZDT_PMD_MIDDLE		(PTRS_PER_PMD / 2)
 
 /*
- * Without ZONE_DEVICE (mainline UML) every helper below that needs a device skips
- * the case with ZDT_NO_ZONE_DEVICE or, if none could exist, does nothing;
- * the suites call them unconditionally.
+ * Without ZONE_DEVICE (mainline UML) every helper below that needs a device
+ * skips the case with ZDT_NO_ZONE_DEVICE or, if none could exist, does
+ * nothing; the suites call them unconditionally.
  */
 #define ZDT_NO_ZONE_DEVICE \
 	"needs CONFIG_ZONE_DEVICE (UML: mainline arch/um has no memory hotplug)"

@@ -340,7 +340,7 @@ static const struct gup_variant all_variants[] = {
 	{ "get_user_pages_unlocked", false, get_slow },
 	{ "get_user_pages_fast", false, get_fast, .fast = true },
 	{ "pin_user_pages_unlocked(FOLL_LONGTERM)", true, pin_slow, FOLL_LONGTERM },
-	{ "pin_user_pages_fast(FOLL_LONGTERM)", true, pin_fast, FOLL_LONGTERM, true },
+	{ "pin_user_pages_fast(FOLL_LONGTERM)", true, pin_fast, FOLL_LONGTERM, .fast = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(all_variants, all_variants, name);

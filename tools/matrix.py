@@ -143,7 +143,8 @@ def arch_differences(data: List[Tuple[str, str, str, results.Run, Dict[str, str]
 				out.append(f'- `{name}`: {case.status} on both; on {arch} '
 					   + '; '.join(f'{p} skips: {w}' for p, w in lost))
 				continue
-			why = f': {case.skip_reason}' if case.status == results.Status.SKIP and case.skip_reason else \
+			skipped = case.status == results.Status.SKIP and case.skip_reason
+			why = f': {case.skip_reason}' if skipped else \
 				f': {case.known.reason}' if case.known else \
 				f': {case.first_failure()}' if case.first_failure() else ''
 			out.append(f'- `{name}`: x86_64 {other.status}, {arch} {case.status}{why}')

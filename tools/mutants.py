@@ -103,20 +103,8 @@ def arch_lacks(run: results.Run, want: List[str]) -> Dict[str, str]:
 	the per-VMA lock: tools/uml.py's LACKS), or passed with parameters that
 	did (the GUP-fast variants), with the reason.  Such a case cannot catch
 	a patch of code UML never runs; it is not a catch either."""
-	out = {}
-	for c in want:
-		case = run.cases.get(c)
-		if case is None:
-			continue
-		if case.status == S.SKIP and zuml.LACKS.search(case.skip_reason or ''):
-			out[c] = case.skip_reason
-		elif case.status == S.PASS:
-			lacked = [(p, why) for p, why in case.skipped_params
-				  if zuml.LACKS.search(why or '')]
-			if lacked:
-				out[c] = f'{c.split(".")[1]} passed, but its {lacked[0][0]} parameter ' \
-					 f'skips: {lacked[0][1]}'
-	return out
+	why = {c: zuml.lacked(run.cases[c]) for c in want if c in run.cases}
+	return {c: w for c, w in why.items() if w}
 
 
 def judge(returncode: int, v: Dict[str, S], want: List[str],

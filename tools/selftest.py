@@ -199,7 +199,7 @@ def uml_compare(tree: str) -> bool:
 		mine = um.cases.get(n)
 		if case.status != S.PASS or (mine is not None and mine.status == S.PASS):
 			continue
-		if mine is not None and mine.status == S.SKIP and zuml.LACKS.search(mine.skip_reason or ''):
+		if mine is not None and mine.status == S.SKIP and zuml.lacked(mine):
 			lacks.append(f'{n}: {mine.skip_reason}')
 		else:
 			wrong.append(f'{n}: {mine.status if mine else "missing"}'

@@ -29,6 +29,7 @@ import sys
 from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results  # noqa: E402
 from common import REPO, ToolError, cache_dir, kver_series  # noqa: E402
 from series import Series, touched_files  # noqa: E402
 
@@ -45,6 +46,22 @@ KUNITCONFIG = os.path.join(REPO, 'configs', 'um-zone-device.kunitconfig')
 # (mm-tests/zone_device_compat.h: THP, the per-VMA lock); not "UML: mainline
 # arch/um has no memory hotplug", which the series is there to give.
 LACKS = re.compile(r'UML has no |UML: no ')
+
+
+def lacked(case) -> str:
+	"""Why a case (tools/results.py's Case) did not run in full under UML
+	for what UML lacks: its skip's reason, or, for a case that passed, the
+	first parameter that skipped so; '' if neither."""
+	S = results.Status
+	if case.status == S.SKIP and LACKS.search(case.skip_reason or ''):
+		return case.skip_reason
+	if case.status == S.PASS:
+		for param, why in case.skipped_params:
+			if LACKS.search(why or ''):
+				return f'{case.name.split(".")[1]} passed, but its {param} parameter skips: {why}'
+	return ''
+
+
 KERNEL_ARGS = ('memmap=64M!512M', 'zone_device_fixture.coherent=64M@512M',
 	       'seccomp=on', 'ncpus=2')
 
@@ -140,15 +157,12 @@ class Applied:
 		if state is not None:
 			self._take_out(state)
 			replaced = ', replacing an older version of it'
-		if self.keep:
-			self.backup = os.path.join(_state_dir(self.tree), 'backup')
-			shutil.rmtree(_state_dir(self.tree), ignore_errors=True)
-			os.makedirs(self.backup)
-		else:
-			self.backup = os.path.join(cache_dir(), 'uml-series',
-						   f'run-{os.getpid()}')
-			shutil.rmtree(self.backup, ignore_errors=True)
-			os.makedirs(self.backup)
+		# A kept application's originals live with its state; a run's, for the run.
+		top = _state_dir(self.tree) if self.keep else \
+			os.path.join(cache_dir(), 'uml-series', f'run-{os.getpid()}')
+		shutil.rmtree(top, ignore_errors=True)
+		self.backup = os.path.join(top, 'backup')
+		os.makedirs(self.backup)
 		self.series = Series(self.tree, self.patches, self.backup)
 		if self.keep:
 			self.series.git_head = None	# kept: no commits in anyone's branch
@@ -156,6 +170,7 @@ class Applied:
 			self.series.apply()
 		except ToolError:
 			self.series.restore()
+			shutil.rmtree(top, ignore_errors=True)
 			raise
 		if self.keep:
 			with open(os.path.join(_state_dir(self.tree), 'state.json'), 'w',
@@ -172,7 +187,7 @@ class Applied:
 	def close(self) -> None:
 		if self.series is not None and not self.keep:
 			self.series.restore()
-			shutil.rmtree(self.backup, ignore_errors=True)
+			shutil.rmtree(os.path.dirname(self.backup), ignore_errors=True)
 		self.series = None
 
 
