@@ -13,12 +13,14 @@
  * teardown itself is bounded (see zdt_device_unmap_wait()), so a leaked page
  * reference fails the case instead of hanging the kernel.
  */
+/* pr_debug() is printed (the case's marker), dynamic debug or not. */
+#define DEBUG
 #include <linux/bitmap.h>
 #include <linux/completion.h>
-#include <linux/console.h>
 #include <linux/delay.h>
 #include <linux/ioport.h>
 #include <linux/jhash.h>
+#include <linux/kmsg_dump.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -47,13 +49,14 @@
 #endif
 
 /*
- * The case running now: its data seed and what the log watch has seen of it.
+ * The case running now: its data seed, its marker and what it holds.
  * KUnit runs one case at a time; zdt_case_begin() fails a second one.
  */
 #define ZDT_SPLATS_KEPT		4	/* splats whose lines a verdict shows */
 #define ZDT_SPLAT_TEXT		256	/* bytes kept of each */
 #define ZDT_SPLAT_LINES		3	/* lines kept of each */
 #define ZDT_EXPECTED_MAX	2	/* splats a case may declare */
+#define ZDT_MARKER_LEN		48
 
 struct zdt_case {
 	struct kunit *test;
@@ -61,6 +64,7 @@ struct zdt_case {
 	bool seed_shown;
 	const char *expected[ZDT_EXPECTED_MAX];
 	unsigned int nr_expected;
+	char marker[ZDT_MARKER_LEN];	/* the case's first record */
 	struct list_head held;		/* what zdt_hold() was given */
 };
 
@@ -76,19 +80,31 @@ MODULE_PARM_DESC(seed, "data seed of the run (0: random); a case's seed is deriv
 static unsigned int zdt_case_nr;
 
 /*
- * The log watch: a console (CON_ENABLED, so it runs beside console=ttyS0)
- * that is handed every record printed from registration on, in printk's
- * order, and keeps the first lines of each splat.  A record may be several
- * lines, each behind a "[time]" prefix when printk.time is on.
+ * The log watch reads the printk ring buffer (kmsg_dump_get_line()), not a
+ * console, so the console loglevel (quiet, loglevel=1) hides nothing from it.
+ * Every record from boot on is read once, in order, and falls either in a
+ * case's window (zdt_case_begin() to the case's last cleanup), where a splat
+ * fails the case, or outside every case (boot, suite init and exit, between
+ * cases, a thread that outlived its case), where it is kept for
+ * zone_device_watch.no_splat_outside_a_case, the suite that runs last.
+ * A record may be several lines, each behind a "[time]" prefix when
+ * printk.time is on.
  */
-static DEFINE_RAW_SPINLOCK(zdt_splat_lock);
-static struct {
-	unsigned long lines;			/* lines seen, ever */
-	unsigned int count;			/* splats seen, ever */
-	unsigned int lines_left;		/* of the latest, still to keep */
+struct zdt_log_window {
+	unsigned int count;			/* splats seen */
+	unsigned int lost;			/* records gone before they were read */
+	bool marker;				/* the case's first record was read */
 	char text[ZDT_SPLATS_KEPT][ZDT_SPLAT_TEXT];
-	unsigned int first;			/* count when the case began */
-} zdt_splats;
+};
+
+static DEFINE_MUTEX(zdt_log_lock);
+static struct kmsg_dump_iter zdt_log_iter;	/* the next record to read */
+static bool zdt_log_started;
+static char zdt_log_record[1024];
+static unsigned int zdt_log_lines_left;		/* of the latest splat, to keep */
+static struct zdt_log_window zdt_log_case;	/* the case running now */
+static struct zdt_log_window zdt_log_outside;	/* every record outside a case */
+static char zdt_log_last_case[64] = "before the first case";
 
 /*
  * First lines of a kernel splat (lib/bug.c, kernel/panic.c __warn(),
@@ -108,18 +124,19 @@ static const char * const zdt_splat_starts[] = {
 	"rcu: INFO:",		/* RCU stall */
 	"INFO: rcu_",
 	"watchdog: BUG:",	/* soft lockup */
+	"Kernel panic",
 };
 
+/* "[   12.345678] ", "[T123] ", "[    1.2][    T1] ": what printk put there. */
 static const char *zdt_skip_prefix(const char *line)
 {
-	/* "[   12.345678] ", "[T123] ", as many as printk put there. */
 	while (*line == '[') {
 		const char *end = strchr(line, ']');
 
 		if (!end)
 			break;
 		line = end + 1;
-		while (*line == ' ')
+		if (*line == ' ')
 			line++;
 	}
 	return line;
@@ -144,101 +161,122 @@ static bool zdt_is_filler(const char *line, size_t len)
 	       str_has_prefix(line, "Hardware name");
 }
 
-static void zdt_splat_line(const char *line, size_t len)
+static void zdt_log_line(struct zdt_log_window *w, const char *line, size_t len)
 {
 	unsigned int slot;
 	char *text;
 
-	zdt_splats.lines++;
 	if (zdt_is_splat(line)) {
-		zdt_splats.count++;
-		zdt_splats.lines_left = ZDT_SPLAT_LINES;
+		w->count++;
+		zdt_log_lines_left = ZDT_SPLAT_LINES;
+		slot = w->count - 1;
+		if (w == &zdt_log_outside && slot < ZDT_SPLATS_KEPT)
+			snprintf(w->text[slot], ZDT_SPLAT_TEXT, "(after %s) ",
+				 zdt_log_last_case);
 	}
-	if (!zdt_splats.lines_left || zdt_is_filler(line, len))
+	if (!zdt_log_lines_left || zdt_is_filler(line, len))
 		return;
-	slot = zdt_splats.count - 1 - zdt_splats.first;
+	slot = w->count - 1;
 	if (slot >= ZDT_SPLATS_KEPT)
 		return;
-	text = zdt_splats.text[slot];
-	if (*text)
+	text = w->text[slot];
+	if (*text && text[strlen(text) - 1] != ' ')
 		strlcat(text, " | ", ZDT_SPLAT_TEXT);
 	strncat(text, line, min(len, ZDT_SPLAT_TEXT - 1 - strlen(text)));
-	zdt_splats.lines_left--;
+	zdt_log_lines_left--;
 }
 
-static void zdt_console_write(struct console *con, const char *s,
-			      unsigned int n)
+/*
+ * Reads every record printed since the last read into @w, line by line; a
+ * line equal to @marker marks the case's own first record as read.
+ */
+static void zdt_log_read(struct zdt_log_window *w, const char *marker)
 {
-	unsigned long flags;
+	size_t len;
 
-	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
-	while (n) {
-		const char *nl = memchr(s, '\n', n);
-		size_t len = nl ? nl - s : n;
-		char line[ZDT_SPLAT_TEXT];
-		const char *l;
-
-		/* A NUL-terminated copy: records are not. */
-		strscpy(line, s, min_t(size_t, len + 1, sizeof(line)));
-		l = zdt_skip_prefix(line);
-		zdt_splat_line(l, strlen(l));
-		len = nl ? len + 1 : len;
-		s += len;
-		n -= len;
+	lockdep_assert_held(&zdt_log_lock);
+	if (!zdt_log_started) {
+		kmsg_dump_rewind(&zdt_log_iter);	/* from the oldest record on */
+		zdt_log_started = true;
 	}
-	raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+	for (;;) {
+		u64 want = zdt_log_iter.cur_seq;
+		char *s, *nl;
+
+		if (!kmsg_dump_get_line(&zdt_log_iter, false, zdt_log_record,
+					sizeof(zdt_log_record) - 1, &len))
+			break;
+		/* The ring buffer overwrote (or dmesg -C cleared) records. */
+		if (zdt_log_iter.cur_seq - 1 > want)
+			w->lost += zdt_log_iter.cur_seq - 1 - want;
+		zdt_log_record[min(len, sizeof(zdt_log_record) - 1)] = '\0';
+		for (s = zdt_log_record; *s; s = nl ? nl + 1 : s + strlen(s)) {
+			const char *l;
+
+			nl = strchr(s, '\n');
+			if (nl)
+				*nl = '\0';
+			l = zdt_skip_prefix(s);
+			if (marker && !strcmp(l, marker))
+				w->marker = true;
+			else
+				zdt_log_line(w, l, strlen(l));
+			if (!nl)
+				break;
+		}
+	}
 }
 
-static struct console zdt_console = {
-	.name	= "zdt",
-	.write	= zdt_console_write,
-	.flags	= CON_ENABLED,		/* beside console=, from now on */
-};
-
-/* Every record printed so far has reached the consoles (zdt_console too). */
-static void zdt_flush_log(void)
+/* Fails @test for each splat of @w that no entry of @expected names. */
+static void zdt_log_judge(struct kunit *test, struct zdt_log_window *w,
+			  const char *where, const char * const *expected,
+			  unsigned int nr_expected)
 {
-	console_lock();
-	console_unlock();
+	unsigned int i, shown = min_t(unsigned int, w->count, ZDT_SPLATS_KEPT);
+	unsigned int matched[ZDT_EXPECTED_MAX] = { };
+
+	for (i = 0; i < shown; i++) {
+		unsigned int e;
+
+		for (e = 0; e < nr_expected; e++)
+			if (strstr(w->text[i], expected[e]))
+				break;
+		if (e < nr_expected) {
+			matched[e]++;
+			continue;
+		}
+		KUNIT_FAIL(test, "kernel splat %s: %s", where, w->text[i]);
+	}
+	if (w->count > shown)
+		KUNIT_FAIL(test, "kernel splat %s: %u more splats after the %u above",
+			   where, w->count - shown, shown);
+	if (w->lost)
+		KUNIT_FAIL(test, "kernel log %s: %u records lost before the watch read them",
+			   where, w->lost);
+	for (i = 0; i < nr_expected; i++)
+		KUNIT_EXPECT_GT_MSG(test, matched[i], 0,
+				    "the case expected a splat with \"%s\", none came",
+				    expected[i]);
 }
 
 static void zdt_case_end(void *data)
 {
 	struct kunit *test = data;
-	unsigned int i, seen, shown, matched[ZDT_EXPECTED_MAX] = { };
-	char text[ZDT_SPLAT_TEXT];
-	unsigned long flags;
 
 	/* Anything still held (each hold's own action ran first, normally). */
 	zdt_release_held(test, NULL);
-	zdt_flush_log();
-	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
-	seen = zdt_splats.count - zdt_splats.first;
-	shown = min_t(unsigned int, seen, ZDT_SPLATS_KEPT);
-	raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
 
-	for (i = 0; i < shown; i++) {
-		unsigned int e;
-
-		raw_spin_lock_irqsave(&zdt_splat_lock, flags);
-		strscpy(text, zdt_splats.text[i], sizeof(text));
-		raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
-		for (e = 0; e < zdt_case.nr_expected; e++)
-			if (strstr(text, zdt_case.expected[e]))
-				break;
-		if (e < zdt_case.nr_expected) {
-			matched[e]++;
-			continue;
-		}
-		KUNIT_FAIL(test, "kernel splat during the case: %s", text);
-	}
-	if (seen > shown)
-		KUNIT_FAIL(test, "kernel splat during the case: %u more splats after the %u above",
-			   seen - shown, shown);
-	for (i = 0; i < zdt_case.nr_expected; i++)
-		KUNIT_EXPECT_GT_MSG(test, matched[i], 0,
-				    "the case expected a splat with \"%s\", none came",
-				    zdt_case.expected[i]);
+	mutex_lock(&zdt_log_lock);
+	zdt_log_read(&zdt_log_case, zdt_case.marker);
+	zdt_log_lines_left = 0;
+	/* A watch that reads nothing would pass every case: say so instead. */
+	if (!zdt_log_case.marker)
+		KUNIT_FAIL(test, "kernel-log watch never read \"%s\": blind",
+			   zdt_case.marker);
+	zdt_log_judge(test, &zdt_log_case, "during the case", zdt_case.expected,
+		      zdt_case.nr_expected);
+	strscpy(zdt_log_last_case, test->name, sizeof(zdt_log_last_case));
+	mutex_unlock(&zdt_log_lock);
 
 	mutex_lock(&zdt_case_lock);
 	zdt_case.test = NULL;
@@ -247,7 +285,6 @@ static void zdt_case_end(void *data)
 
 int zdt_case_begin(struct kunit *test)
 {
-	unsigned long flags;
 	int ret;
 
 	mutex_lock(&zdt_case_lock);
@@ -260,22 +297,18 @@ int zdt_case_begin(struct kunit *test)
 	INIT_LIST_HEAD(&zdt_case.held);
 	zdt_case.test = test;
 	zdt_case.seed = jhash_2words(zdt_run_seed, ++zdt_case_nr, 0);
+	snprintf(zdt_case.marker, sizeof(zdt_case.marker),
+		 "zone_device_fixture: case %u begins", zdt_case_nr);
 	mutex_unlock(&zdt_case_lock);
 
 	/* What came before the case is not the case's. */
-	zdt_flush_log();
-	raw_spin_lock_irqsave(&zdt_splat_lock, flags);
-	/* A watch that sees nothing would pass every case: say so instead. */
-	if (!zdt_splats.lines) {
-		raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
-		zdt_case.test = NULL;
-		KUNIT_FAIL_AND_ABORT(test, "kernel-log watch saw no line: %s not registered",
-				     zdt_console.name);
-	}
-	zdt_splats.first = zdt_splats.count;
-	zdt_splats.lines_left = 0;
-	memset(zdt_splats.text, 0, sizeof(zdt_splats.text));
-	raw_spin_unlock_irqrestore(&zdt_splat_lock, flags);
+	mutex_lock(&zdt_log_lock);
+	zdt_log_read(&zdt_log_outside, NULL);
+	zdt_log_lines_left = 0;
+	memset(&zdt_log_case, 0, sizeof(zdt_log_case));
+	mutex_unlock(&zdt_log_lock);
+	/* KERN_DEBUG, below the consoles' loglevel; the watch must read it. */
+	pr_debug("%s\n", zdt_case.marker);
 
 	/* First in, so the last cleanup: it sees the teardown's splats too. */
 	ret = kunit_add_action_or_reset(test, zdt_case_end, test);
@@ -283,6 +316,17 @@ int zdt_case_begin(struct kunit *test)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_case_begin);
+
+void zdt_check_outside_cases(struct kunit *test)
+{
+	/* Read up to the case's start by zdt_case_begin(): the rest is the case's. */
+	mutex_lock(&zdt_log_lock);
+	zdt_log_judge(test, &zdt_log_outside, "outside any case", NULL, 0);
+	/* Reported once: a later run of the watch reports what came after. */
+	memset(&zdt_log_outside, 0, sizeof(zdt_log_outside));
+	mutex_unlock(&zdt_log_lock);
+}
+EXPORT_SYMBOL_GPL(zdt_check_outside_cases);
 
 int zdt_migrate_case_begin(struct kunit *test)
 {
@@ -1923,8 +1967,6 @@ static int __init zdt_fixture_init(void)
 #ifdef CONFIG_TASKS_RCU
 	rcu_barrier_tasks();
 #endif
-	register_console(&zdt_console);
-	/* The first line the watch must see (zdt_case_begin() checks). */
 	pr_info("zone_device_fixture: kernel-log watch on, data seed %u\n",
 		zdt_run_seed);
 	return 0;
@@ -1933,7 +1975,6 @@ module_init(zdt_fixture_init);
 
 static void __exit zdt_fixture_exit(void)
 {
-	unregister_console(&zdt_console);
 }
 module_exit(zdt_fixture_exit);
 

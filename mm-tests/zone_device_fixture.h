@@ -47,7 +47,8 @@ struct zdt_unmap;
  * @test: the case
  *
  * Every suite's .init calls it first (or is it).  From here until the case's
- * last cleanup (the device teardown included) the kernel log is watched: a
+ * last cleanup (the device teardown included) the kernel log is watched
+ * (the printk ring buffer, whatever the console loglevel): a
  * WARN, BUG, bad page state, lockdep report, RCU stall or hung task reported
  * meanwhile fails the case with the splat's first lines, unless the case
  * declared it with zdt_splat_expected().  One case at a time.
@@ -77,6 +78,18 @@ int zdt_migrate_case_begin(struct kunit *test);
  * came.  For kernels where KUnit cannot suppress WARN() (zdt_expect_warning()).
  */
 void zdt_splat_expected(struct kunit *test, const char *what);
+
+/**
+ * zdt_check_outside_cases() - fail on splats that came outside every case
+ * @test: the case that reports them (zone_device_watch's)
+ *
+ * Fails @test once for each splat printed outside every case's window, as
+ * the log watch read them up to @test's own start (zdt_case_begin()), since
+ * boot or the last call: at boot, in a suite's init or exit, between two
+ * cases, from a thread that outlived its case.  Each is shown with the case
+ * it came after.
+ */
+void zdt_check_outside_cases(struct kunit *test);
 
 /**
  * zdt_fill() - write data unique to this case and run
