@@ -165,7 +165,7 @@ def exec_once(tree: str, arch: str, out: str, accel: str, timeout: int,
 	stale = zrun.booted_stale_kernel(log, zrun.build_dir_of(tree, arch))
 	if stale:
 		raise ToolError(f'{out}: {stale}')
-	return rc, results.load_known(ktap, tree)
+	return rc, results.load_known(ktap)
 
 
 def build_and_run(tree: str, arch: str, out: str, accel: str, timeout: int,
@@ -179,7 +179,7 @@ def build_and_run(tree: str, arch: str, out: str, accel: str, timeout: int,
 	if p.returncode == 2:
 		raise ToolError(f'run.py: {(p.stderr.strip().splitlines() or ["bad input"])[-1]}')
 	ktap = os.path.join(out, f'{kernel_version(tree)}-{arch}.ktap')
-	return p.returncode, results.load_known(ktap, tree)
+	return p.returncode, results.load_known(ktap)
 
 
 def repeat(tree: str, arch: str, out: str, n: int, accel: str, timeout: int,

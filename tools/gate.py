@@ -180,8 +180,8 @@ def judge(name: str, base_dir: str, patched_dir: str, a: dict,
 	  tree: Optional[str] = None) -> int:
 	"""Compares one arch's two recorded runs into a (rows, why, counts,
 	note); 0, or EXIT_REGRESSED if a case regressed."""
-	base = results.load_known(os.path.join(base_dir, f'{name}.ktap'), tree)
-	patched = results.load_known(os.path.join(patched_dir, f'{name}.ktap'), tree)
+	base = results.load_known(os.path.join(base_dir, f'{name}.ktap'))
+	patched = results.load_known(os.path.join(patched_dir, f'{name}.ktap'))
 	a['base_counts'] = base.case_line() if base.cases else 'no results'
 	a['patched_counts'] = patched.case_line() if patched.cases else 'no results'
 	a['rows'] = compare(base.verdicts(), patched.verdicts())

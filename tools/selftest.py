@@ -192,8 +192,8 @@ def uml_compare(tree: str) -> bool:
 		print(f'uml: not compared with x86_64: {zuml.why_none(version)}')
 		return True
 	S = results.Status
-	um = results.load_known(os.path.join(REPO, 'results', f'{version}-um.ktap'), tree)
-	x86 = results.load_known(os.path.join(REPO, 'results', f'{version}-x86_64.ktap'), tree)
+	um = results.load_known(os.path.join(REPO, 'results', f'{version}-um.ktap'))
+	x86 = results.load_known(os.path.join(REPO, 'results', f'{version}-x86_64.ktap'))
 	lacks, wrong = [], []
 	for n, case in x86.cases.items():
 		mine = um.cases.get(n)
@@ -224,8 +224,8 @@ def modular_run(tree: str, args, total) -> bool:
 			    '--kdir', tree] + ([] if args.kdir else ['--keep']), check=False)
 	name = f'{kernel_version(tree)}-x86_64'
 	S = results.Status
-	modular = results.load_known(os.path.join(REPO, 'results', f'{name}-modules.ktap'), tree)
-	builtin = results.load_known(os.path.join(REPO, 'results', f'{name}.ktap'), tree)
+	modular = results.load_known(os.path.join(REPO, 'results', f'{name}-modules.ktap'))
+	builtin = results.load_known(os.path.join(REPO, 'results', f'{name}.ktap'))
 	c = modular.counts()
 	total['passed'] += c[S.PASS]
 	total['failed'] += c[S.FAIL] + c[S.CRASH] + modular.errors

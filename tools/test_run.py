@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
-from testutil import (DATA, NAME, NAME_612, PMD, TREE, TREE_612, ktap_612, load,  # noqa: E402
+from testutil import (DATA, NAME, NAME_612, PMD, ktap_612, load,  # noqa: E402
 		      needs_612_parser, needs_parser, scratch_tree, snapshot, text_of, tool)
 
 
@@ -208,7 +208,7 @@ class RunResultsTest(unittest.TestCase):
 		console log is the KTAP run.py filed next to it."""
 		with tempfile.TemporaryDirectory() as d:
 			out = os.path.join(d, 'k')
-			run.extract_ktap(TREE, os.path.join(DATA, 'console', f'{NAME}.log'), out)
+			run.extract_ktap(os.path.join(DATA, 'console', f'{NAME}.log'), out)
 			with open(out, encoding='utf-8') as f:
 				self.assertEqual(f.read(), text_of('console'))
 
@@ -227,11 +227,11 @@ class RunResultsTest(unittest.TestCase):
 class Run612Test(unittest.TestCase):
 
 	def test_extract_ktap_of_the_6_12_console_log(self):
-		"""The 6.12 tree's extract_tap_lines of the recorded 6.12 console log
-		is the KTAP filed next to it."""
+		"""The pinned extract_tap_lines of the recorded 6.12 console log is
+		the KTAP filed next to it (extracted by the 6.12 tree's own)."""
 		with tempfile.TemporaryDirectory() as d:
 			out = os.path.join(d, 'k')
-			run.extract_ktap(TREE_612, os.path.join(DATA, '6.12', f'{NAME_612}.log'), out)
+			run.extract_ktap(os.path.join(DATA, '6.12', f'{NAME_612}.log'), out)
 			with open(out, encoding='utf-8') as f, open(ktap_612(), encoding='utf-8') as want:
 				self.assertEqual(f.read(), want.read())
 
