@@ -545,7 +545,7 @@ class Run:
 def from_tree(main, known: Optional[Dict[str, Known]] = None) -> Run:
 	"""A Run from kunit_parser's main Test."""
 	known = known or {}
-	run = Run(errors=main.counts.errors, status=_status(main))
+	run = Run(errors=main.counts.errors, status=_status(main), ktap=True)
 	for suite in main.subtests:
 		if not suite.name:
 			run.missing.append('(a suite the run never reported)')
