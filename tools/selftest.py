@@ -26,6 +26,7 @@ non-zero if any step failed."""
 
 import argparse
 import glob
+import json
 import os
 import re
 import subprocess
@@ -345,11 +346,13 @@ def main() -> int:
 					    '--accel', args.accel, '--results', gate_results] +
 					   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 						   kernel_version(tree))]), check=False)
+			# The gate's machine-readable verdict, not its markdown.
 			try:
-				with open(os.path.join(gate_results, 'summary.md'),
-					  encoding='utf-8') as f:
-					fixed = f.read().count('| fixed |')
-			except OSError:
+				with open(os.path.join(gate_results, 'gate.json'), encoding='utf-8') as f:
+					doc = json.load(f)
+				fixed = sum(1 for a in doc['arches'].values() for r in a['rows']
+					    if r['kind'] == 'fixed')
+			except (OSError, ValueError, KeyError):
 				fixed = 0
 			# Exactly the known failures whose reason names a fix.
 			want = sum(1 for k in results.known_failures(
