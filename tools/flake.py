@@ -42,7 +42,7 @@ import results  # noqa: E402
 import run as zrun  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from series import Series  # noqa: E402
+from series import Series, applied  # noqa: E402
 
 S = results.Status
 EXIT_FLAKY, EXIT_BUILD = 1, 3
@@ -161,11 +161,11 @@ def exec_once(tree: str, arch: str, out: str, accel: str, timeout: int,
 					    check=False).returncode
 		except subprocess.TimeoutExpired:
 			rc = 1	# kunit.py outlived its own --timeout: what ran is read
-	zrun.extract_ktap(tree, log, ktap)
+	zrun.extract_ktap(log, ktap)
 	stale = zrun.booted_stale_kernel(log, zrun.build_dir_of(tree, arch))
 	if stale:
 		raise ToolError(f'{out}: {stale}')
-	return rc, results.load_known(ktap, tree)
+	return rc, results.load_known(ktap)
 
 
 def build_and_run(tree: str, arch: str, out: str, accel: str, timeout: int,
@@ -179,7 +179,7 @@ def build_and_run(tree: str, arch: str, out: str, accel: str, timeout: int,
 	if p.returncode == 2:
 		raise ToolError(f'run.py: {(p.stderr.strip().splitlines() or ["bad input"])[-1]}')
 	ktap = os.path.join(out, f'{kernel_version(tree)}-{arch}.ktap')
-	return p.returncode, results.load_known(ktap, tree)
+	return p.returncode, results.load_known(ktap)
 
 
 def repeat(tree: str, arch: str, out: str, n: int, accel: str, timeout: int,
@@ -283,17 +283,13 @@ def run_mutant(tree: str, patch: str, args: argparse.Namespace, out: str) -> Tup
 	want = zmutants.caught_by(patch)
 	verdicts: List[str] = []
 	with tempfile.TemporaryDirectory(prefix='zdt-flake-') as backup:
-		series = Series(tree, [patch], backup)
-		try:
-			series.apply()
+		with applied(Series(tree, [patch], backup)):
 			rc, runs = repeat(tree, args.arch, os.path.join(out, name), args.mutants,
 					  args.accel, args.timeout, args.kernel_args, name)
-		finally:
-			series.restore()
 	if rc == EXIT_BUILD:
-		verdicts = ['BUILD BROKEN'] * args.mutants
+		verdicts = [f'{zmutants.ERROR} (the patched kernel does not build)'] * args.mutants
 	for code, run in runs:
-		verdicts.append(zmutants.judge(code, run.verdicts(), want, run.crashed)[0])
+		verdicts.append(zmutants.judge(code, run.verdicts(), want, run.complete, run.ktap)[0])
 	row, fl = mutant_row(os.path.basename(patch), verdicts)
 	print(row, flush=True)
 	return row, fl

@@ -14,17 +14,38 @@ patch -p1 and the touched files back from a copy.  The tree is restored also
 when a patch does not apply, the build breaks, the run fails or the gate is
 interrupted.
 
-Verdicts are tools/results.py's.  A case KNOWN in both runs (failing
-exactly as configs/known-failures records) is a 'known failure, unchanged'
-row, listed apart; KNOWN -> FAIL or CRASH is a regression like PASS -> FAIL.
+Verdicts are tools/results.py's (the pinned kunit_parser).  A case KNOWN in
+both runs (failing exactly as configs/known-failures records) is a 'known
+failure, unchanged' row, listed apart; KNOWN -> FAIL or CRASH is a
+regression like PASS -> FAIL.  Every case of mm-tests/ (that --filter
+selects) is expected in both runs; a kernel splat on the console that no
+case claims is compared too, as the row '(outside a case)'.
 
-Exit status: 0 nothing regressed (a case newly passing is reported); 1 a
-case regressed (PASS, SKIP or KNOWN -> FAIL or CRASH, PASS or SKIP ->
-KNOWN, PASS -> SKIP); 3 the patched kernel does not build; 4 the baseline
-does not build; 2 bad input, including a series that does not apply.  Each
-run is bounded by run.py (kunit.py --timeout for boot and tests), so a hung
-or livelocked kernel ends as CRASH, never as a stuck job.  make turns each
-of these into its own 2: CI calls .ci/gate, which passes them on.
+Exit status: 0 both runs complete (every expected case reported, nothing
+crashed, no KTAP parse error), the baseline clean (no failure that is not
+KNOWN, no splat outside a case) and nothing regressed (a case newly passing
+is reported); 1 a case regressed (PASS, SKIP or KNOWN -> FAIL or CRASH, FAIL
+-> CRASH, PASS or SKIP -> KNOWN, PASS -> SKIP, a new splat outside a case;
+a case the patched run never reported is a CRASH: a patched kernel that
+crashes or hangs regresses) or failed differently ('changed': bad in both
+runs with another first failure, or CRASH -> FAIL: not explained); 3 the
+patched kernel does not build; 4 the baseline does not build; 5
+inconclusive: the baseline is incomplete, fails a case it is not known to
+fail or has a splat outside a case, the patched run is incomplete for a
+reason the series does not explain (an expected case neither run reported,
+a KTAP parse error), or the series touches the verdict chain (below)
+without --allow-verdict-chain: one line says why; 2 bad input, including a
+series that does not apply.  A regression outranks 5, 5 outranks a
+'changed' row.  Each run is bounded by run.py (kunit.py --timeout for boot
+and tests), so a hung or livelocked kernel ends as CRASH, never as a stuck
+job.  make turns each of these into its own 2: CI calls .ci/gate, which
+passes them on.
+
+The verdict chain is what decides a verdict inside the kernel tree: KUnit
+(tools/testing/kunit/, lib/kunit/, include/kunit/) and the suites as
+installed (mm/tests/zone_device_*, mm/tests/Makefile, mm/tests/Kconfig).  A
+series or branch that touches it is named in the report and never passes
+(5) unless --allow-verdict-chain is given.
 
 --base REV gates a kernel branch instead, as kernel CI gates a pull request:
 --kdir is a clean git tree, the baseline is the merge base of its HEAD and
@@ -32,13 +53,16 @@ REV (checked out), the patched run HEAD (checked out again); the tree is
 left on the branch or commit it was found at, also on an error or an
 interrupt (series.Revisions).  Same table, exit statuses and results.
 
-Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml} and
-<results>/summary.md, a short markdown report a CI system can post.
---compare BASELINE PATCHED only judges two such recorded dirs again (no
-build, no run) and rewrites <results>/summary.md."""
+Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml},
+<results>/summary.md, a short markdown report a CI system can post, and
+<results>/gate.json, the same for programs (status, verdict, inconclusive
+reasons, verdict-chain paths, per arch the rows).  --compare BASELINE
+PATCHED only judges two such recorded dirs again (no build, no run) and
+rewrites both."""
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import signal
@@ -54,24 +78,31 @@ import results  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
-from series import Revisions, Series, series_patches  # noqa: E402
+from series import Revisions, Series, applied, series_patches, verdict_chain  # noqa: E402
 
-EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD = 1, 2, 3, 4
+EXIT_REGRESSED, EXIT_BAD, EXIT_PATCHED_BUILD, EXIT_BASE_BUILD, EXIT_INCONCLUSIVE = 1, 2, 3, 4, 5
 
 
 S = results.Status
-REGRESSED, FIXED, KNOWN_UNCHANGED, CHANGED = ('regressed', 'fixed', 'known failure, unchanged',
-					      'changed')
+REGRESSED, FIXED, KNOWN_UNCHANGED, CHANGED, NOW_RUNS = (
+	'regressed', 'fixed', 'known failure, unchanged', 'changed', 'newly runs')
+OUTSIDE_ROW = '(outside a case)'
 Row = Tuple[str, str, str, str]	# case, baseline, patched, kind
 
 
-def compare(base: Dict[str, S], patched: Dict[str, S]) -> List[Row]:
+def compare(base: Dict[str, S], patched: Dict[str, S],
+	    base_first: Optional[Dict[str, str]] = None,
+	    patched_first: Optional[Dict[str, str]] = None) -> List[Row]:
 	"""(case, baseline, patched, kind) of every case whose verdict changed,
 	and of every known failure that stayed one.  kind: 'regressed' (PASS,
-	SKIP or KNOWN -> FAIL or CRASH; PASS or SKIP -> KNOWN; PASS -> SKIP),
-	'fixed' (FAIL, CRASH or KNOWN -> PASS), 'known failure, unchanged'
-	(KNOWN in both) or 'changed'.  A case of the baseline the patched run
-	never reported is a CRASH."""
+	SKIP or KNOWN -> FAIL or CRASH; FAIL -> CRASH; PASS or SKIP -> KNOWN;
+	PASS -> SKIP), 'fixed' (FAIL, CRASH or KNOWN -> PASS), 'known failure,
+	unchanged' (KNOWN in both), 'newly runs' (SKIP -> PASS) or 'changed'
+	(bad in both with another first failure, CRASH -> FAIL, FAIL or CRASH
+	-> KNOWN, a case only the patched run has).  A case of the baseline the
+	patched run never reported is a CRASH; one neither run reported is no
+	row (the runs are incomplete: Run.missing_cases)."""
+	base_first, patched_first = base_first or {}, patched_first or {}
 	rows = []
 	for case in sorted(set(base) | set(patched)):
 		b = base.get(case)
@@ -80,9 +111,17 @@ def compare(base: Dict[str, S], patched: Dict[str, S]) -> List[Row]:
 		if b == p == S.KNOWN:
 			rows.append((case, bs, ps, KNOWN_UNCHANGED))
 			continue
-		if b == p or (b and p and b.bad and p.bad):
-			continue	# unchanged, or failing before and after
-		if p and p.bad:
+		if b and p and b.bad and p.bad:
+			if b == S.FAIL and p == S.CRASH:
+				rows.append((case, bs, ps, REGRESSED))
+			elif b != p or base_first.get(case, '') != patched_first.get(case, ''):
+				rows.append((case, bs, ps, CHANGED))	# another failure: not explained
+			continue
+		if b == p:
+			continue
+		if b is None:
+			kind = CHANGED	# the baseline never reported it: nothing to judge by
+		elif p and p.bad:
 			kind = REGRESSED
 		elif p == S.KNOWN:
 			kind = CHANGED if b and b.bad else REGRESSED	# the known bug came back
@@ -90,6 +129,8 @@ def compare(base: Dict[str, S], patched: Dict[str, S]) -> List[Row]:
 			kind = REGRESSED	# coverage lost: a SKIP never counts as a pass
 		elif p == S.PASS and b and (b.bad or b == S.KNOWN):
 			kind = FIXED
+		elif p == S.PASS and b == S.SKIP:
+			kind = NOW_RUNS
 		else:
 			kind = CHANGED
 		rows.append((case, bs, ps, kind))
@@ -148,6 +189,8 @@ def summarize(out: str, title: str, intro: str, per_arch: Dict[str, dict]) -> st
 			  f'; patched: {a["patched_counts"]}' +
 			  (f' ({a["patched_time"]:.0f} s)' if a.get('patched_time') else ''))
 		md.append('')
+		for w in a.get('inconclusive', []):
+			md += [f'Inconclusive: {w}', '']
 		if a.get('note'):
 			md += [a['note'], '']
 		changed = [r for r in a['rows'] if r[3] != KNOWN_UNCHANGED]
@@ -176,40 +219,103 @@ def summarize(out: str, title: str, intro: str, per_arch: Dict[str, dict]) -> st
 	return text
 
 
+def inconclusive_base(base: results.Run) -> List[str]:
+	"""Why a baseline cannot be compared against: incomplete, failing a
+	case it is not known to fail, a splat outside any case."""
+	out = [f'baseline: {r}' for r in base.incomplete_reasons()]
+	bad = [c.name for c in base.with_status(S.FAIL)]
+	if bad:
+		out.append(f'baseline: {len(bad)} case(s) fail and are not known failures ({bad[0]} first)')
+	if base.outside_splats:
+		out.append(f'baseline: a kernel splat outside any case: {base.outside_splats[0]}')
+	return out
+
+
+def inconclusive_patched(base: results.Run, patched: results.Run) -> List[str]:
+	"""Why the patched run is incomplete for a reason the series does not
+	explain: an expected case neither run reported (the baseline's reason
+	too), a KTAP parse error.  A case the baseline reported and the patched
+	run did not is the series' doing: a regression row, not this."""
+	out = []
+	if patched.errors:
+		out.append(f'patched: {patched.errors} KTAP parse error(s)')
+	neither = [c for c in patched.missing_cases if c in base.missing_cases]
+	if neither and base.ktap:
+		out.append(f'patched: {len(neither)} expected case(s) neither run reported '
+			   f'({neither[0]} first)')
+	return out
+
+
 def judge(name: str, base_dir: str, patched_dir: str, a: dict,
-	  tree: Optional[str] = None) -> int:
+	  expected: Optional[List[str]] = None) -> int:
 	"""Compares one arch's two recorded runs into a (rows, why, counts,
-	note); 0, or EXIT_REGRESSED if a case regressed."""
-	base = results.load_known(os.path.join(base_dir, f'{name}.ktap'), tree)
-	patched = results.load_known(os.path.join(patched_dir, f'{name}.ktap'), tree)
+	note, inconclusive); EXIT_REGRESSED if a case regressed, else
+	EXIT_INCONCLUSIVE if the comparison proves nothing, else EXIT_REGRESSED
+	if a case failed differently, else 0.  expected: the cases both runs
+	were to report (default: every case of mm-tests/)."""
+	expected = results.expected_cases() if expected is None else expected
+	base = results.load_known(os.path.join(base_dir, f'{name}.ktap'), expected)
+	patched = results.load_known(os.path.join(patched_dir, f'{name}.ktap'), expected)
 	a['base_counts'] = base.case_line() if base.cases else 'no results'
 	a['patched_counts'] = patched.case_line() if patched.cases else 'no results'
-	a['rows'] = compare(base.verdicts(), patched.verdicts())
+	first = lambda run: {n: c.first_failure() for n, c in run.cases.items()}  # noqa: E731
+	a['rows'] = compare(base.verdicts(), patched.verdicts(), first(base), first(patched))
 	a['why'], a['reason'] = {}, {}
 	for case, _, p, kind in a['rows']:
 		if kind == FIXED and case in base.cases:
 			a['why'][case] = 'baseline: ' + base.cases[case].first_failure()
+		elif kind == CHANGED and case in base.cases and case in patched.cases:
+			a['why'][case] = (f'baseline: {base.cases[case].first_failure() or "-"}; '
+					  f'patched: {patched.cases[case].first_failure() or "-"}')
 		elif case in patched.cases:
 			a['why'][case] = patched.cases[case].first_failure()
 		if kind == KNOWN_UNCHANGED:
 			a['reason'][case] = patched.cases[case].known.reason
 		if p == 'CRASH' and case not in patched.cases:
 			a['why'][case] = 'never reported: the run ended before it'
+	new_splats = [l for l in patched.outside_splats if l not in base.outside_splats]
+	if new_splats:
+		a['rows'].append((OUTSIDE_ROW, 'none', 'splat', REGRESSED))
+		a['why'][OUTSIDE_ROW] = ' / '.join(new_splats)
+	a['inconclusive'] = inconclusive_base(base) + inconclusive_patched(base, patched)
 	if patched.crashed:
 		tail = log_tail(os.path.join(patched_dir, f'{name}.log'))
 		a['note'] = ('The patched kernel crashed or timed out (kunit.py --timeout); '
 			     'log tail:\n\n```\n' + tail + '```')
-	return EXIT_REGRESSED if any(r[3] == REGRESSED for r in a['rows']) else 0
+	kinds = {r[3] for r in a['rows']}
+	if REGRESSED in kinds:
+		return EXIT_REGRESSED
+	if a['inconclusive']:
+		return EXIT_INCONCLUSIVE
+	return EXIT_REGRESSED if CHANGED in kinds else 0
 
 
-def verdict_line(status: int, per_arch: Dict[str, dict]) -> str:
+def worst(statuses: List[int]) -> int:
+	"""The gate's status of several: a build break, then a regression, then
+	inconclusive, then 0."""
+	for s in (EXIT_PATCHED_BUILD, EXIT_REGRESSED, EXIT_INCONCLUSIVE):
+		if s in statuses:
+			return s
+	return 0
+
+
+def verdict_line(status: int, per_arch: Dict[str, dict], chain: Optional[List[str]] = None) -> str:
+	rows = [r for a in per_arch.values() for r in a.get('rows', [])]
 	if status == EXIT_PATCHED_BUILD:
 		verdict = 'FAIL: the series breaks the build'
-	elif status == EXIT_REGRESSED:
+	elif status == EXIT_REGRESSED and any(r[3] == REGRESSED for r in rows):
 		verdict = 'FAIL: the series regresses the suites'
+	elif status == EXIT_REGRESSED:
+		verdict = 'FAIL: cases fail differently with the series (changed, not explained)'
+	elif status == EXIT_INCONCLUSIVE:
+		why = [w for a in per_arch.values() for w in a.get('inconclusive', [])]
+		if chain:
+			why.append(f'the series touches the verdict chain ({chain[0]}'
+				   f'{f" and {len(chain) - 1} more" if len(chain) > 1 else ""}); '
+				   '--allow-verdict-chain to accept')
+		verdict = 'INCONCLUSIVE: ' + (why[0] if why else 'nothing to compare')
 	else:
-		verdict = 'PASS: nothing regressed'
-	rows = [r for a in per_arch.values() for r in a.get('rows', [])]
+		verdict = 'PASS: nothing regressed, both runs complete'
 	fixed = sum(1 for *_, k in rows if k == FIXED)
 	known = sum(1 for *_, k in rows if k == KNOWN_UNCHANGED)
 	if fixed:
@@ -219,7 +325,37 @@ def verdict_line(status: int, per_arch: Dict[str, dict]) -> str:
 	return verdict
 
 
-def compare_dirs(base_dir: str, patched_dir: str, out: str, tree: Optional[str]) -> int:
+def write_json(out: str, status: int, verdict: str, per_arch: Dict[str, dict],
+	       chain: List[str], allowed: bool) -> None:
+	"""<out>/gate.json: the gate's verdict for programs (selftest, CI)."""
+	doc = {'status': status, 'verdict': verdict,
+	       'inconclusive': [w for a in per_arch.values() for w in a.get('inconclusive', [])],
+	       'verdict_chain': chain, 'verdict_chain_allowed': allowed,
+	       'arches': {name: {'baseline': a.get('base_counts'), 'patched': a.get('patched_counts'),
+				 'inconclusive': a.get('inconclusive', []),
+				 'rows': [{'case': c, 'baseline': b, 'patched': p, 'kind': k,
+					   'why': a.get('why', {}).get(c, '')}
+					  for c, b, p, k in a.get('rows', [])]}
+			  for name, a in per_arch.items()}}
+	os.makedirs(out, exist_ok=True)
+	with open(os.path.join(out, 'gate.json'), 'w', encoding='utf-8') as f:
+		json.dump(doc, f, indent=1)
+		f.write('\n')
+
+
+def chain_status(status: int, chain: List[str], allowed: bool) -> int:
+	"""A series touching the verdict chain never passes unless allowed."""
+	return EXIT_INCONCLUSIVE if status == 0 and chain and not allowed else status
+
+
+def chain_note(chain: List[str], allowed: bool) -> str:
+	if not chain:
+		return ''
+	return (f'The series touches the verdict chain ({"accepted: --allow-verdict-chain" if allowed else "not accepted without --allow-verdict-chain"}): '
+		+ ', '.join(f'`{p}`' for p in chain))
+
+
+def compare_dirs(base_dir: str, patched_dir: str, out: str, filter_glob: Optional[str] = None) -> int:
 	"""--compare: the gate's verdict on two recorded result dirs, nothing run."""
 	for d in (base_dir, patched_dir):
 		if not os.path.isdir(d):
@@ -229,14 +365,19 @@ def compare_dirs(base_dir: str, patched_dir: str, out: str, tree: Optional[str])
 		       if results.version_of(k))
 	if not names:
 		raise ToolError(f"'{base_dir}' holds no <kver>-<arch>.ktap")
+	expected = results.expected_cases(filter_glob)
+	if not expected:
+		raise ToolError(f'--filter {filter_glob!r} selects no case of mm-tests/')
 	per_arch: Dict[str, dict] = {}
-	status = 0
+	statuses = []
 	for name in names:
 		per_arch[name] = {}
-		status = max(status, judge(name, base_dir, patched_dir, per_arch[name], tree))
+		statuses.append(judge(name, base_dir, patched_dir, per_arch[name], expected))
+	status = worst(statuses)
 	verdict = verdict_line(status, per_arch)
 	print(summarize(out, verdict, f'Recorded runs compared: baseline `{base_dir}`, '
 			f'patched `{patched_dir}` (nothing run).', per_arch))
+	write_json(out, status, verdict, per_arch, [], False)
 	print(f'gate: {verdict} (exit {status})')
 	return status
 
@@ -251,15 +392,23 @@ def main() -> int:
 			'against HEAD (a kernel branch, as kernel CI gates a pull request)')
 	ap.add_argument('--compare', nargs=2, metavar=('BASELINE', 'PATCHED'),
 			help='only compare two recorded result dirs (<kver>-<arch>.ktap each) '
-			'and write <results>/summary.md: no kernel is built or run')
+			'and write <results>/summary.md and gate.json: no kernel is built or run')
+	ap.add_argument('--filter', metavar='GLOB',
+			help="only these cases (run.py --filter, kunit.py's filter_glob): the runs "
+			'are expected to report exactly the cases of mm-tests/ it selects')
+	ap.add_argument('--allow-verdict-chain', action='store_true',
+			help='accept a series that touches KUnit or the installed suites '
+			'(tools/testing/kunit/, lib/kunit/, include/kunit/, mm/tests/...): '
+			'without it such a series is inconclusive (exit 5)')
 	args = ap.parse_args()
 
+	if args.filter is not None and not results.expected_cases(args.filter):
+		raise ToolError(f'--filter {args.filter!r} selects no case of mm-tests/')
 	if args.compare:
 		if args.series:
 			raise ToolError('--compare takes two result dirs and no series')
-		tree = os.path.abspath(args.kdir) if args.kdir else None
 		return compare_dirs(*(os.path.abspath(d) for d in args.compare),
-				    os.path.abspath(args.results), tree)
+				    os.path.abspath(args.results), args.filter)
 	if args.base:
 		return gate_branch(args)
 	if not args.series:
@@ -280,7 +429,7 @@ def main() -> int:
 		shutil.rmtree(out, ignore_errors=True)
 		series = Series(tree, patches, os.path.join(tmp, 'backup'))
 		return gate(tree, version, series, src_args, args.arch or list(DEFAULT_ARCHES),
-			    args.accel, out)
+			    args.accel, out, args.filter, args.allow_verdict_chain)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)
 
@@ -307,63 +456,67 @@ def gate_branch(args: argparse.Namespace) -> int:
 			raise ToolError(f'BASE is kernel {kernel_version(tree)} and HEAD {version}: the gate '
 					'compares two runs of one kernel version')
 		return gate(tree, version, revs, ['--kdir', tree], args.arch or list(DEFAULT_ARCHES),
-			    args.accel, out)
+			    args.accel, out, args.filter, args.allow_verdict_chain)
 	finally:
 		revs.restore()
 
 
 def gate(tree: str, version: str, series, src_args: List[str], arches: List[str],
-	 accel: str, out: str) -> int:
+	 accel: str, out: str, filter_glob: Optional[str] = None, allow_chain: bool = False) -> int:
 	"""series: a Series (patch files) or a Revisions (BASE..HEAD of a git
-	tree, already at BASE): apply(), restore(), touches_kconfig(), method
-	and patches (names, for the report)."""
+	tree, already at BASE): apply(), restore(), touched(), touches_kconfig(),
+	method and patches (names, for the report)."""
 	base_dir, patched_dir = os.path.join(out, 'baseline'), os.path.join(out, 'patched')
 	per_arch: Dict[str, dict] = {}
 	patches = series.patches
 	kconfig = series.touches_kconfig()
+	chain = verdict_chain(series.touched())
+	expected = results.expected_cases(filter_glob)
+	run_args = src_args + (['--filter', filter_glob] if filter_glob else [])
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
-	status = 0
 	what = 'commit(s)' if isinstance(series, Revisions) else 'patch(es)'
 	print(f'gate: {len(patches)} {what} on {version} ({series.method}), arches {", ".join(arches)}',
 	      flush=True)
+	if chain:
+		print(f'gate: {chain_note(chain, allow_chain)}', flush=True)
 	for arch in arches:
-		rc, t = run_suites(src_args, arch, accel, base_dir)
+		rc, t = run_suites(run_args, arch, accel, base_dir)
 		if rc == 2:
 			return EXIT_BAD
 		if rc == 3:
 			print(f'gate: the baseline {version} {arch} does not build; nothing to compare')
 			return EXIT_BASE_BUILD
 		per_arch[f'{version}-{arch}'] = {'base_time': t, 'base_rc': rc}
-	try:
-		series.apply()
+	with applied(series):
 		for arch in arches:
-			rc, t = run_suites(src_args, arch, accel, patched_dir, not kconfig)
+			rc, t = run_suites(run_args, arch, accel, patched_dir, not kconfig)
 			per_arch[f'{version}-{arch}'].update(patched_time=t, patched_rc=rc)
 			if rc == 3:
 				break
-	finally:
-		series.restore()
 
+	statuses = []
 	for name, a in per_arch.items():
 		if 'patched_rc' not in a:
-			judge(name, base_dir, patched_dir, a, tree)
+			judge(name, base_dir, patched_dir, a, expected)
 			a.update(patched_counts='not run', rows=[], why={},
 				 note='Not run: the series broke the build on an earlier arch.')
 		elif a['patched_rc'] == 3:
-			judge(name, base_dir, patched_dir, a, tree)
-			status = EXIT_PATCHED_BUILD
+			judge(name, base_dir, patched_dir, a, expected)
+			statuses.append(EXIT_PATCHED_BUILD)
 			a.update(patched_counts='build broken', rows=[], why={},
 				 note='The patched kernel does not build: see patched/' + name + '.log')
 		else:
-			rc = judge(name, base_dir, patched_dir, a, tree)
-			if status != EXIT_PATCHED_BUILD:
-				status = max(status, rc)
-	verdict = verdict_line(status, per_arch)
+			statuses.append(judge(name, base_dir, patched_dir, a, expected))
+	status = chain_status(worst(statuses), chain, allow_chain)
+	verdict = verdict_line(status, per_arch, chain if not allow_chain else None)
 	intro = (f'Kernel {version}, {len(patches)} {what} applied with {series.method}: ' +
 		 ', '.join(f'`{p if isinstance(series, Revisions) else os.path.basename(p)}`'
 			   for p in patches))
+	if chain:
+		intro += '\n\n' + chain_note(chain, allow_chain)
 	print()
 	print(summarize(out, verdict, intro, per_arch))
+	write_json(out, status, verdict, per_arch, chain, allow_chain)
 	print(f'gate: {verdict} (exit {status}); results in {out}')
 	return status
 

@@ -12,24 +12,35 @@ its cases are in runs (run.py --filter, kunit.py's filter_glob; all suites
 when they span several), and the rebuild is run.py --incremental (make
 alone, no kunit.py olddefconfig) unless the patch touches a Kconfig file.
 'Other failing cases' are those of the suites that ran.  A patch is
-caught when every case its 'Caught-by:' header names fails (FAIL or CRASH,
-tools/results.py: a case failing only as configs/known-failures records is
-KNOWN, not caught), or the whole run crashes or times out.  Under UML
-(--arch um) a patch whose named cases all skip naming what UML lacks (THP:
-the PMD paths) is 'n/a under UML': counted apart, never as caught.
-Prints a table and exits 1 if any patch was missed."""
+caught only when every case its 'Caught-by:' header names FAILs or CRASHes
+(tools/results.py: a case failing only as configs/known-failures records is
+KNOWN, not caught): 'caught' when the run was complete (every expected
+case of the suites that ran reported, no crash, no parse error), 'caught
+(by crash)' when it was not.  A crash or a timeout never counts for a named
+case that passed, skipped or never ran: that patch is MISSED.  A run that
+gave no verdict (run.py exit 2, no KTAP or an empty one: QEMU missing, an
+initramfs error, a traceback) or a patched kernel that does not build
+(run.py exit 3) is ERROR, never caught.  Each patch's results dir
+(<results>/<patch>/) is emptied before its run.  Under UML (--arch um) a
+patch whose named cases all skip naming what UML lacks (THP: the PMD paths)
+is 'n/a under UML', counted apart; which patches are is pinned
+(tools/uml.py's NA_MUTANTS): one n/a off the list, or on it and not n/a, is
+an ERROR.  --rejudge DIR judges the recorded <DIR>/<patch>/*.ktap again
+with these rules, running nothing.  Prints a table and exits 1 if any patch
+was missed or is an error."""
 
 import argparse
 import glob
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
@@ -38,7 +49,7 @@ import results  # noqa: E402
 import uml as zuml  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from series import Series, touches_kconfig  # noqa: E402
+from series import Series, applied, touches_kconfig  # noqa: E402
 
 PATCHES = os.path.join(REPO, 'patches', 'regressions')
 S = results.Status
@@ -59,6 +70,12 @@ def suite_filter(cases: List[str]) -> List[str]:
 	return ['--filter', suites[0]] if len(suites) == 1 else []
 
 
+def suite_glob(cases: List[str]) -> Optional[str]:
+	"""The filter_glob suite_filter() gives run.py, or None."""
+	f = suite_filter(cases)
+	return f[1] if f else None
+
+
 def run_one(tree: str, patch: str, results_dir: str, accel: str,
 	    arch: str = 'x86_64', modules: bool = False) -> Tuple[str, List[str], List[str], float]:
 	"""(verdict, named cases that failed, other cases that failed, seconds)."""
@@ -68,34 +85,46 @@ def run_one(tree: str, patch: str, results_dir: str, accel: str,
 		opts.append('--incremental')
 	if modules:
 		opts.append('--modules')
+	res = os.path.join(results_dir, name)
+	shutil.rmtree(res, ignore_errors=True)	# no earlier run's KTAP is judged
 	with tempfile.TemporaryDirectory(prefix='zdt-mutant-') as backup:
 		# The gate's way of applying a series and putting the tree back.
-		series = Series(tree, [patch], backup)
 		start = time.monotonic()
-		try:
-			series.apply()
-			res = os.path.join(results_dir, name)
+		with applied(Series(tree, [patch], backup)):
 			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir',
 					    tree, '--keep', '--arch', arch, '--accel', accel,
 					    '--results', res, *opts], capture_output=True, text=True,
 					   check=False)
-		finally:
-			series.restore()
 	took = time.monotonic() - start
-	if p.returncode == 3:
-		return 'BUILD BROKEN', [], [], took
-	run = results.load_known(os.path.join(res, f'{kernel_version(tree)}-{arch}'
-					      f'{"-modules" if modules else ""}.ktap'), tree)
+	ktap = os.path.join(res, f'{kernel_version(tree)}-{arch}{"-modules" if modules else ""}.ktap')
+	return judge_recorded(p.returncode, ktap, patch, arch) + (took,)
+
+
+def judge_recorded(returncode: Optional[int], ktap: str, patch: str,
+		   arch: str) -> Tuple[str, List[str], List[str]]:
+	"""The verdict of one patch's recorded run (its KTAP, run.py's exit
+	status if known): judge() with the expected cases of the suites its
+	Caught-by names, and under UML the pinned n/a list."""
 	want = caught_by(patch)
+	run = results.load_known(ktap, results.expected_cases(suite_glob(want)))
 	lacking = arch_lacks(run, want) if arch == 'um' else {}
-	if want and len(lacking) == len(want):
-		return f'{NA} ({next(iter(lacking.values()))})', [], \
-			sorted(k for k, s in run.verdicts().items() if s.bad), took
-	return judge(p.returncode, run.verdicts(), [c for c in want if c not in lacking],
-		     run.crashed) + (took,)
+	listed = os.path.basename(patch) in zuml.NA_MUTANTS
+	if want and len(lacking) == len(want) and (returncode or 0) not in (2, 3):
+		others = sorted(k for k, s in run.verdicts().items() if s.bad)
+		if arch == 'um' and not listed:
+			return f'{ERROR} (n/a under UML, but not in tools/uml.py NA_MUTANTS: ' \
+			       f'{next(iter(lacking.values()))})', [], others
+		return f'{NA} ({next(iter(lacking.values()))})', [], others
+	verdict = judge(returncode, run.verdicts(), [c for c in want if c not in lacking],
+			run.complete, run.ktap)
+	if arch == 'um' and listed and not verdict[0].startswith(ERROR):
+		return (f'{ERROR} (listed n/a under UML in tools/uml.py NA_MUTANTS, but {verdict[0]})',
+			) + verdict[1:]
+	return verdict
 
 
 NA = 'n/a under UML'
+CAUGHT, CAUGHT_CRASH, MISSED, ERROR = 'caught', 'caught (by crash)', 'MISSED', 'ERROR'
 
 
 def arch_lacks(run: results.Run, want: List[str]) -> Dict[str, str]:
@@ -107,32 +136,63 @@ def arch_lacks(run: results.Run, want: List[str]) -> Dict[str, str]:
 	return {c: w for c, w in why.items() if w}
 
 
-def judge(returncode: int, v: Dict[str, S], want: List[str],
-	  crashed: bool = False) -> Tuple[str, List[str], List[str]]:
+def judge(returncode: Optional[int], v: Dict[str, S], want: List[str], complete: bool = True,
+	  ktap: Optional[bool] = None) -> Tuple[str, List[str], List[str]]:
 	"""(verdict, named cases that failed, other cases that failed) of one
-	mutant run: run.py's (or kunit.py's) exit status, the verdicts, the
-	Caught-by cases, whether the run crashed (results.Run.crashed).  A named
-	case must FAIL (or CRASH): a KNOWN failure is the kernel's old bug, not
-	the mutant's, so KNOWN -> FAIL is caught and KNOWN alone is a miss."""
+	mutant run: run.py's exit status (None: not known), the verdicts, the
+	Caught-by cases, whether the run was complete (results.Run.complete)
+	and had a KTAP (default: some verdict).  Caught only when every named
+	case FAILs or CRASHes ('caught (by crash)' if the run was incomplete);
+	a named case that passed, was KNOWN (the kernel's old bug, not the
+	mutant's), skipped or never ran makes it MISSED, crash or not.  No
+	verdict (run.py exit 2 or 3, no KTAP) is ERROR."""
 	failing = sorted(k for k, s in v.items() if s.bad)
 	hits = [c for c in failing if c in want]
 	others = [c for c in failing if c not in want]
-	passed = [c for c in want if v.get(c) in (S.PASS, S.KNOWN)]
-	# A kernel that died mid-run (the case it died in FAILs, the rest never
-	# report) or timed out: a named case that did not run is no miss.
-	unrun = [c for c in want if c not in v]
-	crashed = crashed or (returncode != 0 and bool(unrun)) or \
-		any(s == S.CRASH for s in v.values())
-	if hits and not passed:
-		return 'caught', hits, others
-	if crashed:
-		return 'caught (crash/timeout)', hits, others
+	ktap = bool(v) if ktap is None else ktap
+	if returncode == 3:
+		return f'{ERROR} (the patched kernel does not build: run.py exit 3)', [], others
+	if returncode == 2:
+		return f'{ERROR} (run.py exit 2: no run, bad input or a tool failure)', [], others
+	if not ktap or not v:
+		return f'{ERROR} (no KTAP: the run gave no verdict)', [], others
+	if not want:
+		return f'{ERROR} (the patch names no Caught-by case)', [], others
+	if len(hits) == len(want):
+		return (CAUGHT if complete else CAUGHT_CRASH), hits, others
 	# Caught-by is a claim about every case it names: one that passed is a
-	# miss, and so is one that skipped (a skip is never a pass, nor a catch).
+	# miss, and so is one that skipped (a skip is never a pass, nor a
+	# catch) or never ran (a crash elsewhere is no catch of it).
 	what = {S.PASS: 'passed', S.KNOWN: 'known failure only', S.SKIP: 'skipped'}
-	said = [f'{c} {what[v[c]]}' for c in passed] or \
-	       [f'{c} {what.get(v.get(c), "did not run")}' for c in want if c not in hits]
-	return 'MISSED (' + ', '.join(said) + ')', hits, others
+	said = [f'{c} {what.get(v.get(c), "did not run")}' for c in want if c not in hits]
+	return f'{MISSED} (' + ', '.join(said) + ')', hits, others
+
+
+def rejudge(dirs: List[str], arch: Optional[str] = None) -> int:
+	"""--rejudge: every <dir>/<patch>/<kver>-<arch>[-modules].ktap judged
+	again with today's rules (nothing built or run; run.py's exit status is
+	not recorded, so only the KTAP speaks); the table."""
+	rows = []
+	for d in dirs:
+		if not os.path.isdir(d):
+			raise ToolError(f"'{d}' is not a directory of mutants results")
+		for sub in sorted(os.listdir(d)):
+			patch = os.path.join(PATCHES, sub + '.patch')
+			if not os.path.isdir(os.path.join(d, sub)):
+				continue
+			if not os.path.isfile(patch):
+				raise ToolError(f'{os.path.join(d, sub)}: no patches/regressions/{sub}.patch')
+			ktaps = sorted(k for k in glob.glob(os.path.join(d, sub, '*.ktap'))
+				       if results.version_of(k))
+			if len(ktaps) > 1:
+				raise ToolError(f'{os.path.join(d, sub)}: {len(ktaps)} KTAP files, one expected')
+			ktap = ktaps[0] if ktaps else os.path.join(d, sub, 'none.ktap')
+			a = arch or (results.arch_of(ktap) if ktaps else 'x86_64')
+			verdict, cases, others = judge_recorded(None, ktap, patch, a)
+			rows.append((sub + '.patch', verdict, cases, others, 0.0))
+	if not rows:
+		raise ToolError(f'no <patch>/ result dirs in {", ".join(dirs)}')
+	return print_table(rows)
 
 
 shard = cli.shard
@@ -140,18 +200,24 @@ SUMMARY = 'summary.json'
 
 
 def print_table(rows: List[Tuple[str, str, List[str], List[str], float]]) -> int:
-	"""The table of every patch and the last line; 1 if one was missed."""
+	"""The table of every patch and the last line; 1 if one was missed or
+	is an error."""
 	print('\n| patch | verdict | caught by | other failing cases | time |\n'
 	      '| --- | --- | --- | --- | --- |')
 	for name, verdict, cases, others, took in rows:
 		print(f'| {name} | {verdict} | {", ".join(c.split(".")[1] for c in cases) or "-"} '
 		      f'| {len(others)} | {took:.0f} s |')
 	na = [r for r in rows if r[1].startswith(NA)]
-	missed = [r for r in rows if not r[1].startswith('caught') and r not in na]
-	print(f'\nmutants: {len(rows) - len(missed) - len(na)} caught, {len(missed)} missed'
+	errors = [r for r in rows if r[1].startswith(ERROR)]
+	by_crash = [r for r in rows if r[1] == CAUGHT_CRASH]
+	caught = [r for r in rows if r[1] in (CAUGHT, CAUGHT_CRASH)]
+	missed = [r for r in rows if r not in na and r not in errors and r not in caught]
+	print(f'\nmutants: {len(caught)} caught'
+	      + (f' ({len(by_crash)} only by a crash or timeout)' if by_crash else '')
+	      + f', {len(missed)} missed, {len(errors)} error(s)'
 	      + (f', {len(na)} n/a (every case they name skips for what UML lacks: '
 		 'neither caught nor missed)' if na else ''))
-	return 1 if missed else 0
+	return 1 if missed or errors else 0
 
 
 def write_summary(results_dir: str, rows, shard_of: Tuple[int, int], split_from: List[str],
@@ -203,12 +269,17 @@ def main() -> int:
 	ap.add_argument('--modules', action='store_true',
 			help='the suites as modules (run.py --modules): a case a patch names that '
 			'cannot run as a module makes the patch missed')
+	ap.add_argument('--rejudge', nargs='+', metavar='DIR',
+			help='only judge again the recorded <DIR>/<patch>/*.ktap of earlier runs with '
+			'the current rules: nothing is built or run')
 	ap.add_argument('--merge', nargs='+', metavar='DIR',
 			help="only merge the shards' results dirs (each with its summary.json) "
 			'into one table: nothing is built or run')
 	args = ap.parse_args()
 	if args.merge:
 		return merge(args.merge)
+	if args.rejudge:
+		return rejudge(args.rejudge, args.arch if args.arch != 'x86_64' else None)
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	if args.arch == 'um' and not zuml.patches_for(kernel_version(tree)):
 		raise ToolError(f'--arch um: {zuml.why_none(kernel_version(tree))}, so no case a '

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """results: the verdicts of a run, read with kunit.py's own parser.
 
-kunit_parser.parse_run_tests() (from the kernel tree that ran the suites)
-turns the KTAP into a tree of tests with status, name, log lines and skip
-reason.  This module only folds that tree into one verdict per case and
+kunit_parser.parse_run_tests() turns the KTAP into a tree of tests with
+status, name, log lines and skip reason.  The parser is the project's own
+pinned copy (tools/kunit/, from 7.3.4's tools/testing/kunit/), never the
+tree under test's: a kernel tree or branch being judged does not compute
+its own verdict.  This module only folds that tree into one verdict per case and
 splits a case's log lines into its failure blocks; every tool (run, gate,
 mutants, matrix, selftest, flake) reads results through it.
 
@@ -15,27 +17,48 @@ of it matching the entry's regex.
 A failure block is the line '# <case>: EXPECTATION FAILED at <file>:<line>'
 (or ASSERTION FAILED, or kunit_fail_current_test()'s '# <case>:
 <file>:<line>: <message>', or KUnit's own '# <case>: try faulted ...', 'test
-case timed out' and the like) and the detail lines after it, up to the next
-'#' line of the log."""
+case timed out' and the like) and KUnit's own detail lines after it: lines
+indented by KUNIT_SUBTEST_INDENT (4 spaces) or more, blank lines, and the
+one unindented line of the assertion's message (KUnit prints it raw after
+the details).  Any other line (a console line, a kernel splat, a second
+unindented line, a '[ 1.23]' prefixed line) ends the block.
+
+A run knows what it expected: expected_cases() lists every case of
+mm-tests/*_kunit.c (the project's sources, not the tree's), optionally
+narrowed by a kunit.py filter_glob.  A run is complete when every expected
+case reported, none crashed, the KTAP was there and parsed without error.
+
+Kernel splats on the console (results/<name>.log) that no case's failure
+claims (the fixture fails a case with 'kernel splat during the case:
+<line> | ...') and no '(outside)' known failure explains are the run's
+outside_splats: they make the run not ok."""
 
 import contextlib
 import enum
+import fnmatch
 import glob
 import hashlib
-import importlib.util
-import inspect
 import io
 import os
 import re
 import sys
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Dict, Iterable, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import REPO, ToolError, cache_dir, kver_series  # noqa: E402
+# The pinned parser (tools/kunit/README): importable as kunit_parser, as its
+# own kunit_json and kunit_junit import it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'kunit'))
+from common import REPO, ToolError, kver_series  # noqa: E402
+import kunit_json  # noqa: E402
+import kunit_junit  # noqa: E402
+import kunit_parser as kp  # noqa: E402
+import kunit_printer  # noqa: E402
 
 KNOWN_FAILURES = os.path.join(REPO, 'configs', 'known-failures')
+MM_TESTS = os.path.join(REPO, 'mm-tests')
+# The case field of a known-failures entry for a splat outside any case.
+OUTSIDE = '(outside)'
 
 
 class Status(enum.Enum):
@@ -97,9 +120,13 @@ def known_failures(series: str, path: str = KNOWN_FAILURES,
 	"""{'suite.case': Known} of a kernel series ('7.3') on an arch.  Format,
 	one entry a line ('#' lines are comments):
 	  <series>[/<arch>] <suite.case> | <regex> | <reason>
+	  <series>[/<arch>] (outside) | <regex> | <reason>
 	An entry with /<arch> holds on that arch only (it is left out when arch
 	is None); without, on every arch.  The separator is ' | ' (spaces around
-	the bar), so the regex may use '|' without spaces."""
+	the bar), so the regex may use '|' without spaces.  '(outside)' (key
+	OUTSIDE) records a kernel splat outside any case: its regex is matched
+	against the console's splat line (prefixes taken off); one such entry
+	per series and arch."""
 	out: Dict[str, Known] = {}
 	try:
 		with open(path, encoding='utf-8') as f:
@@ -113,10 +140,12 @@ def known_failures(series: str, path: str = KNOWN_FAILURES,
 		where = f'{os.path.relpath(path, REPO) if path.startswith(REPO) else path}:{n}'
 		parts = line.split(' | ', 2)
 		head = parts[0].split()
-		if len(parts) != 3 or len(head) != 2 or not re.fullmatch(r'\w+\.\w+', head[1]) \
+		if len(parts) != 3 or len(head) != 2 or \
+		   not (head[1] == OUTSIDE or re.fullmatch(r'\w+\.\w+', head[1])) \
 		   or not re.fullmatch(r'[\d.]+(/\w+)?', head[0]) \
 		   or not parts[1].strip() or not parts[2].strip():
-			raise ToolError(f'{where}: not "<series>[/<arch>] <suite.case> | <regex> | <reason>"')
+			raise ToolError(f'{where}: not "<series>[/<arch>] <suite.case>|{OUTSIDE} | <regex> '
+					'| <reason>"')
 		try:
 			pattern = re.compile(parts[1].strip())
 		except re.error as e:
@@ -132,92 +161,126 @@ def known_failures(series: str, path: str = KNOWN_FAILURES,
 
 
 # ---------------------------------------------------------------------------
-# kunit_parser, from a kernel tree
+# kunit_parser, pinned (tools/kunit/)
 
-_PARSERS: Dict[str, ModuleType] = {}
-
-
-def parser_tree(version: Optional[str] = None) -> str:
-	"""A kernel tree whose tools/testing/kunit/kunit_parser.py reads the
-	results: $ZDT_KUNIT_TREE, else the cached tree of the version's series,
-	else any cached tree.  (Any kunit_parser reads any kernel's KTAP.)"""
-	env = os.environ.get('ZDT_KUNIT_TREE')
-	cands = [env] if env else []
-	src = os.path.join(cache_dir(), 'src')
-	if version:
-		cands.append(os.path.join(src, f'linux-{kver_series(version)}'))
-	cands += sorted(glob.glob(os.path.join(src, 'linux-*')), reverse=True)
-	for t in cands:
-		if os.path.isfile(os.path.join(t, 'tools/testing/kunit/kunit_parser.py')):
-			return os.path.realpath(t)
-	raise ToolError('no kernel tree with tools/testing/kunit/kunit_parser.py to read the '
-			'results with: run "make fetch" (or set ZDT_KUNIT_TREE)')
+def parse(lines: Iterable[str]):
+	"""The pinned kunit_parser.parse_run_tests() of KTAP (or console)
+	lines, silently: its Test tree."""
+	with contextlib.redirect_stdout(io.StringIO()):
+		return kp.parse_run_tests(list(lines), kunit_printer.null_printer)
 
 
-def kunit_parser(tree: Optional[str] = None) -> ModuleType:
-	"""The kunit_parser module of a kernel tree (loaded once per tree)."""
-	d = os.path.join(tree or parser_tree(), 'tools/testing/kunit')
-	d = os.path.realpath(d)
-	if d in _PARSERS:
-		return _PARSERS[d]
-	path = os.path.join(d, 'kunit_parser.py')
-	if not os.path.isfile(path):
-		raise ToolError(f'{path} not found')
-	sys.path.insert(0, d)	# for its own 'from kunit_printer import ...'
-	dont = sys.dont_write_bytecode
-	sys.dont_write_bytecode = True	# no __pycache__ in the kernel tree
-	try:
-		spec = importlib.util.spec_from_file_location(f'kunit_parser_{len(_PARSERS)}', path)
-		assert spec and spec.loader
-		mod = importlib.util.module_from_spec(spec)
-		sys.modules[spec.name] = mod	# its dataclasses look themselves up there
-		spec.loader.exec_module(mod)
-	finally:
-		sys.path.remove(d)
-		sys.dont_write_bytecode = dont
-	_PARSERS[d] = mod
-	return mod
+def extract_ktap(lines: Iterable[str]) -> List[str]:
+	"""The KTAP lines of a console log, as kunit.py isolates them (the
+	pinned extract_tap_lines(): prefixes before 'KTAP version' stripped)."""
+	stream = kp.extract_tap_lines(lines)
+	out = []
+	while stream:
+		out.append(stream.pop())
+	return out
 
 
-def _with_skip_reason(kp: ModuleType):
-	"""Older kunit_parser (before its Test had skip_reason) drops the
-	reason of '# SKIP reason'; record it from the result line the parser
-	just matched, with the parser's own TEST_RESULT_SKIP."""
-	orig = kp.parse_test_result
-
-	def parse_test_result(lines, test, *args, **kw):
-		line = lines.peek()
-		done = orig(lines, test, *args, **kw)
-		m = kp.TEST_RESULT_SKIP.match(line) if done else None
-		test.skip_reason = (m.group(5) or '').strip() if m else ''
-		return done
-	return parse_test_result
+def write_json(ktap: str, path: str, arch: str = '', build_dir: str = '') -> None:
+	"""kunit.py parse --json's document (KernelCI's format) of a KTAP file,
+	with the pinned kunit_json."""
+	with open(ktap, encoding='utf-8', errors='backslashreplace') as f:
+		test = parse(f.read().splitlines())
+	meta = kunit_json.Metadata(arch=arch, build_dir=build_dir, def_config='kunit_defconfig')
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(kunit_json.get_json_result(test=test, metadata=meta))
 
 
-def parse(lines: Iterable[str], tree: Optional[str] = None):
-	"""kunit_parser.parse_run_tests() of KTAP (or console) lines, silently:
-	its Test tree."""
-	kp = kunit_parser(tree)
-	quiet = io.StringIO()
-	args: list = [list(lines)]
-	if len(inspect.signature(kp.parse_run_tests).parameters) > 1:
-		printer_mod = sys.modules.get('kunit_printer')
-		null = getattr(printer_mod, 'null_printer', None)
-		args.append(null if null is not None else printer_mod.Printer(output=quiet))
-	patched = {}
-	if not hasattr(kp.Test(), 'skip_reason'):
-		patched['parse_test_result'] = _with_skip_reason(kp)
-	if hasattr(kp, 'stdout') and hasattr(kp.stdout, '_output'):
-		patched['stdout'] = sys.modules['kunit_printer'].Printer(output=quiet)
-	saved = {k: getattr(kp, k) for k in patched}
-	try:
-		for k, v in patched.items():
-			setattr(kp, k, v)
-		with contextlib.redirect_stdout(quiet):
-			return kp.parse_run_tests(*args)
-	finally:
-		for k, v in saved.items():
-			setattr(kp, k, v)
+def write_junit(ktap: str, path: str) -> None:
+	"""kunit.py parse --junit's XML of a KTAP file, with the pinned kunit_junit."""
+	with open(ktap, encoding='utf-8', errors='backslashreplace') as f:
+		test = parse(f.read().splitlines())
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(kunit_junit.get_junit_result(test))
+
+
+# ---------------------------------------------------------------------------
+# The cases the project's sources define
+
+SUITE = re.compile(r'^static struct kunit_suite \w+ = \{(?P<body>.*?)^\};', re.S | re.M)
+CASES_ARRAY = re.compile(r'^static struct kunit_case (?P<name>\w+)\[\] = \{(?P<body>.*?)^\};',
+			 re.S | re.M)
+CASE_ENTRY = re.compile(r'\bKUNIT_CASE\w*\(\s*(\w+)')
+
+
+def suite_cases(src_dir: str = MM_TESTS) -> Dict[str, List[str]]:
+	"""{suite: [case, ...]} of every 'static struct kunit_suite' of
+	src_dir/*_kunit.c: its .name and the KUNIT_CASE*() entries of its
+	.test_cases array, in order.  A preprocessor line inside an array, or a
+	suite whose name or array cannot be read, is an error."""
+	out: Dict[str, List[str]] = {}
+	files = sorted(glob.glob(os.path.join(src_dir, '*_kunit.c')))
+	if not files:
+		raise ToolError(f'no *_kunit.c in {src_dir}')
+	for path in files:
+		with open(path, encoding='utf-8') as f:
+			text = f.read()
+		arrays = {m.group('name'): m.group('body') for m in CASES_ARRAY.finditer(text)}
+		for m in SUITE.finditer(text):
+			name = re.search(r'\.name\s*=\s*"(\w+)"', m.group('body'))
+			arr = re.search(r'\.test_cases\s*=\s*(\w+)', m.group('body'))
+			where = os.path.basename(path)
+			if not name or not arr or arr.group(1) not in arrays:
+				raise ToolError(f'{where}: a kunit_suite whose .name or .test_cases '
+						'array cannot be read')
+			body = arrays[arr.group(1)]
+			if re.search(r'^\s*#', body, re.M):
+				raise ToolError(f'{where}: a preprocessor line inside {arr.group(1)}[]: '
+						'the expected cases would depend on the config')
+			cases = CASE_ENTRY.findall(body)
+			if not cases or name.group(1) in out:
+				raise ToolError(f'{where}: suite {name.group(1)} has no case or is defined twice')
+			out[name.group(1)] = cases
+	return out
+
+
+def glob_matches(filter_glob: Optional[str], name: str) -> bool:
+	"""kunit.filter_glob's test of 'suite.case': 'suite_glob' or
+	'suite_glob.case_glob', fnmatch-style * and ?."""
+	if not filter_glob:
+		return True
+	suite, _, case = name.partition('.')
+	sg, dot, cg = filter_glob.partition('.')
+	return fnmatch.fnmatchcase(suite, sg) and (not dot or fnmatch.fnmatchcase(case, cg))
+
+
+def expected_cases(filter_glob: Optional[str] = None, src_dir: str = MM_TESTS) -> List[str]:
+	"""'suite.case' of every case the project's sources define (that
+	filter_glob, as run.py --filter, selects)."""
+	return [f'{s}.{c}' for s, cases in suite_cases(src_dir).items() for c in cases
+		if glob_matches(filter_glob, f'{s}.{c}')]
+
+
+# ---------------------------------------------------------------------------
+# Kernel splats on the console
+
+# How the first line of a kernel splat starts (the fixture keeps its own
+# equivalent list in C).
+SPLAT_PREFIXES = ('WARNING:', 'BUG:', 'kernel BUG at', 'Oops:', 'general protection fault',
+		  'UBSAN:', 'INFO: task ', 'rcu: INFO:', 'INFO: rcu_', 'watchdog: BUG:',
+		  'Kernel panic', 'possible circular locking', 'inconsistent lock state',
+		  'possible recursive locking', 'suspicious RCU usage')
+# printk's '[   12.345678]' time and '[    T123]' caller prefixes, and the
+# modular run's init relaying /dev/kmsg records.
+LINE_PREFIX = re.compile(r'^(?:(?:\[\s*(?:[\d.]+|[TC]\d+)\])+ ?)?(?:zdt-init: kmsg: )?')
+# How much of a splat line a case's failure must carry to claim it.
+CLAIM_CHARS = 80
+
+
+def splat_text(line: str) -> Optional[str]:
+	"""The text of a console line that starts a kernel splat (its prefixes
+	taken off), else None."""
+	text = LINE_PREFIX.sub('', line.rstrip('\n'), count=1).rstrip()
+	return text if text.startswith(SPLAT_PREFIXES) else None
+
+
+def console_splats(lines: Iterable[str]) -> List[str]:
+	"""The splat lines of a console log, their prefixes taken off."""
+	return [t for t in map(splat_text, lines) if t is not None]
 
 
 # ---------------------------------------------------------------------------
@@ -249,26 +312,48 @@ BLOCK = re.compile(r'^\s*# (?P<case>[^\s:]+): (?:(?P<kind>EXPECTATION|ASSERTION)
 		   r'timed out|internal error occurred|test aborted during cleanup|failed to '
 		   r'initialize)\b.*)$)')
 HEADER = re.compile(r'^\s*#')
+# KUnit's detail lines: KUNIT_SUBTEST_INDENT (4 spaces) or more, not a KTAP
+# result or header line.
+DETAIL = re.compile(r'^ {4,}(?!(?:not )?ok \d|KTAP version|1\.\.\d)\S')
+PRINTK_PREFIX = re.compile(r'^\s*\[\s*(?:[\d.]+|[TC]\d+)\]')
 
 
 def failure_blocks(log: List[str]) -> List[Failure]:
-	"""The failure blocks of one test's log lines (kunit_parser's Test.log)."""
+	"""The failure blocks of one test's log lines (kunit_parser's Test.log).
+	A block takes KUnit's own detail lines only: indented ones (4 spaces or
+	more), blank ones, and for an EXPECTATION or ASSERTION the one
+	unindented line of its message; any other line ends it."""
 	out: List[Failure] = []
 	cur: Optional[Failure] = None
+	message_taken = False
 	for line in log:
 		m = BLOCK.match(line)
 		if m:
+			message_taken = False
 			if m.group('kind'):
 				cur = Failure(m.group('kind'), m.group('where'), [line])
 			elif m.group('loc'):	# kunit_fail_current_test(): the message is on the line
 				cur = Failure('FAILED', m.group('loc'), [line, m.group('msg')])
+				message_taken = True
 			else:
 				cur = Failure('KUNIT', 'kunit', [line, m.group('kunit')])
+				message_taken = True
 			out.append(cur)
+		elif cur is None:
+			continue
 		elif HEADER.match(line):
 			cur = None
-		elif cur is not None:
+		elif not line.strip():
 			cur.lines.append(line)
+		elif DETAIL.match(line) and not message_taken and not PRINTK_PREFIX.match(line):
+			cur.lines.append(line)
+		elif not message_taken and cur.kind in ('EXPECTATION', 'ASSERTION') and \
+				not line[0].isspace() and not PRINTK_PREFIX.match(line) and \
+				splat_text(line) is None:
+			cur.lines.append(line)	# the assertion's message, printed unindented
+			message_taken = True
+		else:
+			cur = None	# a console line: not KUnit's detail
 	return out
 
 
@@ -293,7 +378,7 @@ class Case:
 		return self.failures[0].text if self.failures else ''
 
 
-def _status(kp: ModuleType, test) -> Status:
+def _status(test) -> Status:
 	s = test.status
 	if s == kp.TestStatus.SUCCESS:
 		return Status.PASS
@@ -314,8 +399,8 @@ def _all_logs(test) -> List[List[str]]:
 	return [test.log] + [log for sub in test.subtests for log in _all_logs(sub)]
 
 
-def _leaf_status(kp: ModuleType, leaf, known: Optional[Known]) -> Status:
-	st = _status(kp, leaf) if leaf.name else Status.CRASH
+def _leaf_status(leaf, known: Optional[Known]) -> Status:
+	st = _status(leaf) if leaf.name else Status.CRASH
 	if st == Status.FAIL and known:
 		blocks = failure_blocks(leaf.log)
 		if blocks and all(known.explains(b) for b in blocks):
@@ -323,22 +408,22 @@ def _leaf_status(kp: ModuleType, leaf, known: Optional[Known]) -> Status:
 	return st
 
 
-def make_case(kp: ModuleType, suite: str, test, known: Optional[Known] = None) -> Case:
+def make_case(suite: str, test, known: Optional[Known] = None) -> Case:
 	"""One case (a suite's subtest, with or without parameters) folded."""
 	name = f'{suite}.{test.name}'
 	case = Case(name, Status.CRASH, known=known)
 	logs = _all_logs(test)
 	case.log = [l for log in logs for l in log]
 	case.failures = [b for log in logs for b in failure_blocks(log)]
-	own = _status(kp, test)
+	own = _status(test)
 	if not test.subtests:
-		case.status = _leaf_status(kp, test, known)
+		case.status = _leaf_status(test, known)
 		case.skip_reason = getattr(test, 'skip_reason', '') or ''
 		case.leaves = {case.status: 1}
 	else:
 		got = []
 		for leaf in _leaves(test):
-			st = _leaf_status(kp, leaf, known)
+			st = _leaf_status(leaf, known)
 			got.append(st)
 			case.params.append((leaf.name, st))
 			case.leaves[st] = case.leaves.get(st, 0) + 1
@@ -372,6 +457,10 @@ class Run:
 	missing: List[str] = field(default_factory=list)	# 'suite: why' of unnamed crashes
 	errors: int = 0		# kunit_parser's parse errors
 	status: Status = Status.CRASH	# the parser's verdict of the whole run
+	expected: Optional[List[str]] = None	# the cases it was to report; None: not known
+	ktap: bool = False	# a KTAP was there to read
+	outside_splats: List[str] = field(default_factory=list)	# unclaimed console splats
+	known_outside: List[Tuple[str, 'Known']] = field(default_factory=list)	# explained ones
 
 	@property
 	def crashed(self) -> bool:
@@ -381,10 +470,43 @@ class Run:
 			any(c.status == Status.CRASH for c in self.cases.values())
 
 	@property
+	def missing_cases(self) -> List[str]:
+		"""Expected cases the run never reported (none if it expected none)."""
+		return [c for c in self.expected or [] if c not in self.cases]
+
+	def incomplete_reasons(self) -> List[str]:
+		"""Why the run does not show every case it was to run, one phrase
+		each: no KTAP, a crashed case, a case without a result line, an
+		expected case never reported, a KTAP parse error."""
+		out = []
+		if not self.ktap:
+			out.append('no KTAP (the kernel printed no results)')
+		elif not self.cases:
+			out.append('a KTAP without a single case')
+		crashed = [c.name for c in self.with_status(Status.CRASH)]
+		if crashed:
+			out.append(f'{len(crashed)} case(s) crashed or timed out ({crashed[0]} first)')
+		if self.missing:
+			out.append(f'the run ended before a case reported ({self.missing[0]})')
+		missing = self.missing_cases
+		if missing and self.cases:
+			out.append(f'{len(missing)} expected case(s) never reported ({missing[0]} first)')
+		if self.errors:
+			out.append(f'{self.errors} KTAP parse error(s)')
+		return out
+
+	@property
+	def complete(self) -> bool:
+		"""Every expected case reported, none crashed, the KTAP there and
+		parsed without error."""
+		return not self.incomplete_reasons()
+
+	@property
 	def ok(self) -> bool:
-		"""Every case passed, skipped or failed as known; nothing crashed."""
-		return not self.crashed and not self.errors and \
-			all(c.status.ok for c in self.cases.values())
+		"""Complete, every case passed, skipped or failed as known, no
+		kernel splat outside a case."""
+		return not self.crashed and not self.errors and not self.missing_cases and \
+			not self.outside_splats and all(c.status.ok for c in self.cases.values())
 
 	def verdicts(self) -> Dict[str, Status]:
 		return {n: c.status for n, c in self.cases.items()}
@@ -420,10 +542,10 @@ class Run:
 			f'{c[Status.KNOWN]} known, {c[Status.SKIP]} skip (cases)')
 
 
-def from_tree(kp: ModuleType, main, known: Optional[Dict[str, Known]] = None) -> Run:
+def from_tree(main, known: Optional[Dict[str, Known]] = None) -> Run:
 	"""A Run from kunit_parser's main Test."""
 	known = known or {}
-	run = Run(errors=main.counts.errors, status=_status(kp, main))
+	run = Run(errors=main.counts.errors, status=_status(main), ktap=True)
 	for suite in main.subtests:
 		if not suite.name:
 			run.missing.append('(a suite the run never reported)')
@@ -441,26 +563,55 @@ def from_tree(kp: ModuleType, main, known: Optional[Dict[str, Known]] = None) ->
 					continue
 				name = said[-1]
 				t.name = name
-			case = make_case(kp, suite.name, t, known.get(f'{suite.name}.{name}'))
-			if not t.subtests and _status(kp, t) == Status.CRASH:
+			case = make_case(suite.name, t, known.get(f'{suite.name}.{name}'))
+			if not t.subtests and _status(t) == Status.CRASH:
 				case.status = Status.CRASH
 				case.leaves = {Status.CRASH: 1}
 			run.cases[case.name] = case
 	return run
 
 
-def load(ktap: str, known: Optional[Dict[str, Known]] = None, tree: Optional[str] = None) -> Run:
-	"""The Run of a KTAP file (results/<kver>-<arch>.ktap); an empty Run
-	(crashed, no cases) if the file is missing or empty."""
+def claim_splats(run: Run, splats: Iterable[str], known: Optional[Dict[str, Known]] = None) -> None:
+	"""Sorts a run's console splats: one a case's failure carries (its
+	first CLAIM_CHARS characters) is that case's; one the '(outside)' known
+	failure's regex matches is known; the rest are run.outside_splats."""
+	texts = [b.text for c in run.cases.values() for b in c.failures]
+	entry = (known or {}).get(OUTSIDE)
+	for splat in dict.fromkeys(splats):	# once each, in order
+		if any(splat[:CLAIM_CHARS] in t for t in texts):
+			continue
+		if entry is not None and entry.pattern.search(splat):
+			run.known_outside.append((splat, entry))
+		else:
+			run.outside_splats.append(splat)
+
+
+def log_of(ktap: str) -> str:
+	"""results/<name>.log of results/<name>.ktap: the console log."""
+	return (ktap[:-len('.ktap')] if ktap.endswith('.ktap') else ktap) + '.log'
+
+
+def load(ktap: str, known: Optional[Dict[str, Known]] = None,
+	 expected: Optional[List[str]] = None, log: Optional[str] = None) -> Run:
+	"""The Run of a KTAP file (results/<kver>-<arch>.ktap), read with the
+	pinned parser; expected: the cases it was to report (expected_cases());
+	log: the console log to look for splats in (default: the .log beside
+	the .ktap, if there).  An empty Run (no KTAP) if the file is missing or
+	empty."""
+	run = Run(expected=expected)
 	try:
 		with open(ktap, encoding='utf-8', errors='backslashreplace') as f:
 			lines = f.readlines()
 	except OSError:
-		return Run()
-	if not any(l.strip() for l in lines):
-		return Run()
-	tree = tree or parser_tree(version_of(ktap))
-	return from_tree(kunit_parser(tree), parse(lines, tree), known)
+		lines = []
+	if any(l.strip() for l in lines):
+		run = from_tree(parse(lines), known)
+		run.expected, run.ktap = expected, True
+	log = log or log_of(ktap)
+	if os.path.isfile(log):
+		with open(log, encoding='utf-8', errors='backslashreplace') as f:
+			claim_splats(run, console_splats(f), known)
+	return run
 
 
 # ---------------------------------------------------------------------------
@@ -502,7 +653,10 @@ def verdicts_document(run: Run, version: str, arch: str, config: Optional[str] =
 		'ok': run.ok,
 		'counts': {str(st).lower(): n for st, n in counts.items()},
 		'parse_errors': run.errors,
-		'never_reported': run.missing,
+		'never_reported': run.missing + run.missing_cases,
+		'complete': run.complete,
+		'incomplete': run.incomplete_reasons(),
+		'splats_outside_cases': run.outside_splats,
 		'cases': cases,
 	}
 
@@ -520,7 +674,7 @@ def arch_of(path: str) -> Optional[str]:
 	return m.group(1) if m else None
 
 
-def load_known(ktap: str, tree: Optional[str] = None) -> Run:
+def load_known(ktap: str, expected: Optional[List[str]] = None) -> Run:
 	"""load() with the known failures of the file's kernel series and arch."""
 	v = version_of(ktap)
-	return load(ktap, known_failures(kver_series(v), arch=arch_of(ktap)) if v else {}, tree)
+	return load(ktap, known_failures(kver_series(v), arch=arch_of(ktap)) if v else {}, expected)

@@ -3,12 +3,13 @@
 """run: build and run the suites with kunit.py, one arch at a time.
 
 Thin over kunit.py: it builds (out of tree, --build_dir under the cache),
-boots (UML, or QEMU with configs/<arch>.py; arm64 cross-built) and bounds the run (--timeout);
-kunit.py parse turns the console log into results, JSON and JUnit.  This
-tool only chooses the options, installs the suites in the tree (and takes
-them out again from a tree it found without them), and files the outputs:
-results/<kver>-<arch>.{log,ktap,json,xml}, and .verdicts.json, our verdicts
-for a dashboard (results.verdicts_document()).
+boots (UML, or QEMU with configs/<arch>.py; arm64 cross-built) and bounds the run (--timeout).
+The console log is read with the project's pinned copy of kunit.py's parser
+(tools/kunit/, results.py), never the tree's: the KTAP, kunit.py's JSON and
+JUnit come from it.  This tool only chooses the options, installs the
+suites in the tree (and takes them out again from a tree it found without
+them), and files the outputs: results/<kver>-<arch>.{log,ktap,json,xml},
+and .verdicts.json, our verdicts for a dashboard (results.verdicts_document()).
 
 --modules builds the suites and KUnit as modules in a build dir of its own
 and loads them under QEMU from an initramfs, as on a real machine
@@ -23,11 +24,18 @@ the configuration is current (build_reconfig() would keep the .config, and
 after the build validate_config() holds); otherwise it is kunit.py run as
 without it.  Long steps show their progress (tools/progress.py).
 
-Verdicts are tools/results.py's (kunit_parser's tree, parameters folded,
-known failures exact).  Exit status: 0 every case passed, skipped or failed
-exactly as configs/known-failures records (each such case is printed with
-its reason); 1 any other failure, a crash or a timeout; 3 the kernel did not
-build; 2 bad input."""
+Verdicts are tools/results.py's (the pinned kunit_parser, parameters folded,
+known failures exact, every case of mm-tests/ the filter selects expected,
+kernel splats on the console outside any case found).  Exit status: 0 every
+expected case reported and passed, skipped or failed exactly as
+configs/known-failures records (each such case is printed with its
+reason), no splat outside a case, kunit.py exited 0; 1 any other failure, a
+crash, a timeout, an expected case never reported, a kernel that booted
+and printed no KTAP, a splat outside a case, kunit.py exiting non-zero
+after the kernel ran (with --raw_output=all its status is not the tests'
+verdict: 7.3.4's kunit.py exits 0 once it has configured, built and run the
+kernel, whatever the tests say); 3 the kernel did not build (the log has no
+kunit.py 'Starting KUnit Kernel' line and the builder failed); 2 bad input."""
 
 import argparse
 import contextlib
@@ -92,23 +100,14 @@ def kunit_env(accel: str) -> Dict[str, str]:
 	return env
 
 
-def parse_supports_junit(tree: str) -> bool:
-	out = subprocess.run(kunit_cmd(tree, 'parse', '--help'), capture_output=True, text=True,
-			     env=kunit_env('kvm'), check=False).stdout
-	return '--junit' in out
-
-
-def extract_ktap(tree: str, log: str, ktap: str, modules: bool = False) -> List[str]:
-	"""KTAP lines of the console log, as kunit.py itself isolates them; of a
-	modular run, its modules' documents as one (tools/modules.py).  Returns
-	the lines the modular run's init logged (none for a built-in run)."""
-	kp = results.kunit_parser(tree)
+def extract_ktap(log: str, ktap: str, modules: bool = False) -> List[str]:
+	"""KTAP lines of the console log, as kunit.py isolates them (the pinned
+	parser's extract_tap_lines()); of a modular run, its modules' documents
+	as one (tools/modules.py).  Returns the lines the modular run's init
+	logged (none for a built-in run)."""
 	with open(log, encoding='utf-8', errors='backslashreplace') as f:
 		text = f.readlines()
-	stream = kp.extract_tap_lines(text)
-	lines = []
-	while stream:
-		lines.append(stream.pop())
+	lines = results.extract_ktap(text)
 	init = []
 	if modules:
 		init = [m.group(1) for m in map(zmodules.INIT_LINE.search, text) if m]
@@ -295,18 +294,47 @@ class Status:
 
 
 def report(name: str, run: results.Run) -> int:
-	"""Prints the known failures (with their reasons) and every failing or
-	crashed case (with its first failure); 0 if the run is ok."""
+	"""Prints the known failures (with their reasons), every failing or
+	crashed case (with its first failure), every expected case never
+	reported and every splat outside a case; 0 if the run is ok."""
 	for c in run.with_status(results.Status.KNOWN):
 		print(f'== {name}: known failure {c.name} ({c.known.where}): {c.known.reason}')
+	for splat, k in run.known_outside:
+		print(f'== {name}: known splat outside any case ({k.where}): {splat}: {k.reason}')
 	for c in run.with_status(results.Status.FAIL, results.Status.CRASH):
 		why = c.first_failure() or (c.log[-1].strip() if c.log else 'no output')
 		print(f'== {name}: {c.status} {c.name}: {why}')
 	for m in run.missing:
 		print(f'== {name}: CRASH {m}')
+	for m in run.missing_cases:
+		print(f'== {name}: never reported: {m}')
 	if run.errors:
-		print(f'== {name}: {run.errors} KTAP parse error(s) (see kunit.py\'s output above)')
+		print(f'== {name}: {run.errors} KTAP parse error(s)')
+	for splat in run.outside_splats:
+		print(f'== {name}: splat outside any case: {splat}')
 	return 0 if run.ok else EXIT_FAILED
+
+
+STARTED = re.compile(r'Starting KUnit Kernel')
+
+
+def build_failed(log_text: str, returncode: int) -> bool:
+	"""The kernel did not build: the builder (kunit.py, or make for
+	--incremental) failed before kunit.py said 'Starting KUnit Kernel'.
+	A kernel that started and printed no KTAP crashed; it built."""
+	return returncode != 0 and not STARTED.search(log_text)
+
+
+def kunit_exit_problem(returncode: int) -> Optional[str]:
+	"""kunit.py's exit status after the kernel ran, as a failure, or None.
+	run.py passes --raw_output=all, with which kunit.py's status is not the
+	tests' verdict (7.3.4: 0 once it configured, built and ran the kernel,
+	whatever the tests said), so no failing case, KNOWN or not, explains a
+	non-zero one: it is kunit.py itself failing."""
+	if returncode == 0:
+		return None
+	return (f'kunit.py exited {returncode} after the kernel ran (with --raw_output=all '
+		'no test verdict makes it fail): see its output in the log')
 
 
 def incremental_build(tree: str, arch: str, jobs: int, out, modules: bool = False) -> Optional[int]:
@@ -400,30 +428,43 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
 					   env=kunit_env(accel), timeout=timeout + 60, check=False)
 	took = time.monotonic() - start
-	init = extract_ktap(tree, log, ktap, modules)
-	if p.returncode and os.path.getsize(ktap) == 0:
+	return judge_run(name, log, ktap, results_dir, p.returncode, took, known,
+			 results.expected_cases(filter_glob), build_dir, version, arch,
+			 'make' if incremental else 'kunit.py', git_head(tree), modules)
+
+
+def judge_run(name: str, log: str, ktap: str, results_dir: str, returncode: int, took: float,
+	      known: Dict[str, results.Known], expected: List[str], build_dir: str, version: str,
+	      arch: str, builder: str = 'kunit.py', commit: Optional[str] = None,
+	      modules: bool = False) -> int:
+	"""The verdict of a finished run from its console log (nothing run):
+	the KTAP, JSON, JUnit and verdicts files written, the report printed;
+	run.py's exit status."""
+	init = extract_ktap(log, ktap, modules)
+	if os.path.getsize(ktap) == 0:
 		with open(log, encoding='utf-8', errors='replace') as f:
-			tail = f.readlines()[-25:]
-		sys.stdout.write(''.join(tail))
-		builder = 'make' if incremental else 'kunit.py'
-		print(f'== {name}: BUILD FAILED after {took:.0f} s ({builder} exit {p.returncode}; '
-		      f'full log {log})', flush=True)
-		return EXIT_BUILD
+			text = f.read()
+		sys.stdout.write(''.join(text.splitlines(keepends=True)[-25:]))
+		if build_failed(text, returncode):
+			print(f'== {name}: BUILD FAILED after {took:.0f} s ({builder} exit {returncode}; '
+			      f'full log {log})', flush=True)
+			return EXIT_BUILD
+		print(f'== {name}: CRASH: booted, no KTAP (the kernel started and printed no result; '
+		      f'{builder} exit {returncode}; full log {log})', flush=True)
+		return EXIT_FAILED
 
 	stale = booted_stale_kernel(log, build_dir)
 	if stale:
 		print(f'== {name}: {stale}', flush=True)
 		return EXIT_FAILED
 
-	# kunit.py's own report, JSON and JUnit; the verdicts are ours (results).
-	pcmd = kunit_cmd(tree, 'parse', ktap, '--json=' + os.path.join(results_dir, f'{name}.json'))
-	if parse_supports_junit(tree):
-		pcmd += ['--junit=' + os.path.join(results_dir, f'{name}.xml')]
-	subprocess.run(pcmd, env=kunit_env(accel), check=False)
-	run = results.load(ktap, known, tree)
+	# kunit.py's JSON and JUnit, and our verdicts: all from the pinned parser.
+	results.write_json(ktap, os.path.join(results_dir, f'{name}.json'), arch, build_dir)
+	results.write_junit(ktap, os.path.join(results_dir, f'{name}.xml'))
+	run = results.load(ktap, known, expected, log)
 	with open(os.path.join(results_dir, f'{name}.verdicts.json'), 'w', encoding='utf-8') as f:
 		json.dump(results.verdicts_document(run, version, arch, os.path.join(build_dir, '.config'),
-						    git_head(tree)), f, indent=1)
+						    commit), f, indent=1)
 		f.write('\n')
 	print(f'== {name}: {run.count_line()} in {took:.0f} s (build + boot + tests)', flush=True)
 	status = report(name, run)
@@ -433,14 +474,14 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 		read = len([l for l in init if re.match(r'debugfs results of \w+: [1-9]', l)])
 		print(f'== {name}: init loaded {loaded} of {len(kos)} modules, read {read} '
 		      'suites\' debugfs results', flush=True)
-		suites = sorted({n.split('.')[0] for n in run.cases})
+		# Every suite it was to run, not only those that printed KTAP.
+		suites = sorted({n.split('.')[0] for n in expected})
 		for problem in zmodules.check_init(init, len(kos), suites):
 			print(f'== {name}: modules: {problem}')
 			status = EXIT_FAILED
-	# kunit.py failing with no failure of ours to explain it (no known
-	# failure either) is a failure too.
-	if status == 0 and p.returncode and not run.with_status(results.Status.KNOWN):
-		print(f'== {name}: kunit.py run exited {p.returncode}')
+	problem = kunit_exit_problem(returncode)
+	if problem:
+		print(f'== {name}: {problem}')
 		status = EXIT_FAILED
 	return status
 

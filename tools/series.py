@@ -12,13 +12,14 @@ Revisions is the same interface over a git kernel tree's own history: the
 it checks out HEAD, and restoring puts back the branch (or commit) the tree
 was on."""
 
+import contextlib
 import glob
 import os
 import re
 import shutil
 import subprocess
 import sys
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ToolError  # noqa: E402
@@ -81,6 +82,30 @@ def touches_kconfig(patches: List[str]) -> bool:
 		   for p in patches for f in touched_files(p))
 
 
+# What decides a verdict inside the kernel tree: KUnit and the suites as
+# tools/install.py puts them there.  A series touching it is named by the
+# gate and does not pass without --allow-verdict-chain.
+VERDICT_CHAIN = ('tools/testing/kunit/', 'lib/kunit/', 'include/kunit/',
+		 'mm/tests/zone_device_', 'mm/tests/Makefile', 'mm/tests/Kconfig')
+
+
+def verdict_chain(paths) -> List[str]:
+	"""The paths (tree-relative) that are part of the verdict chain."""
+	return sorted(p for p in set(paths) if p.startswith(VERDICT_CHAIN))
+
+
+@contextlib.contextmanager
+def applied(series) -> Iterator[None]:
+	"""A Series (or Revisions) applied for the block, the tree put back
+	after it, also on an error or an interrupt: gate.py, mutants.py and
+	flake.py apply their patches this way."""
+	try:
+		series.apply()
+		yield
+	finally:
+		series.restore()
+
+
 def first_failure(output: str) -> str:
 	"""The line of patch's or git's output that names the failing hunk."""
 	lines = [l.strip() for l in output.splitlines() if l.strip()]
@@ -117,6 +142,10 @@ class Series:
 
 	def touches_kconfig(self) -> bool:
 		return touches_kconfig(self.patches)
+
+	def touched(self) -> Set[str]:
+		"""Tree-relative paths the patches touch (their diff headers)."""
+		return {f for p in self.patches for f in touched_files(p)}
 
 	def _save(self, patch: str) -> None:
 		for rel in touched_files(patch):
@@ -215,9 +244,15 @@ class Revisions:
 			raise ToolError(f'git checkout {" ".join(rev)} in {self.tree}: '
 					f'{(p.stderr.strip().splitlines() or ["failed"])[-1]}')
 
+	def touched(self) -> Set[str]:
+		"""Tree-relative paths BASE..HEAD changes (git diff --name-only)."""
+		p = self._git('diff', '--name-only', self.base, self.head)
+		if p.returncode:
+			raise ToolError(f'git diff --name-only {self.base[:12]} {self.head[:12]} failed')
+		return set(p.stdout.split())
+
 	def touches_kconfig(self) -> bool:
-		names = self._git('diff', '--name-only', self.base, self.head).stdout.split()
-		return any(os.path.basename(f).startswith('Kconfig') for f in names)
+		return any(os.path.basename(f).startswith('Kconfig') for f in self.touched())
 
 	def start(self) -> None:
 		self._checkout('--detach', self.base)

@@ -11,6 +11,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gate  # noqa: E402
+import results  # noqa: E402
+import series as zseries  # noqa: E402
 from common import REPO  # noqa: E402
 from testutil import (DATA, NAME, PMD, S, ScratchTreeCase, TREE, needs_parser, snapshot,  # noqa: E402
 		      tool)
@@ -76,16 +78,125 @@ class GateVerdictTest(unittest.TestCase):
 					's.c': ('PASS', 'FAIL', 'regressed'),
 					's.d': ('PASS', 'SKIP', 'regressed'),
 					's.e': ('SKIP', 'CRASH', 'regressed'),
+					's.f': ('FAIL', 'CRASH', 'regressed'),
 					's.g': ('PASS', 'CRASH', 'regressed'),	# never reported
 					's.k': ('KNOWN', 'KNOWN', 'known failure, unchanged'),
 					's.l': ('KNOWN', 'FAIL', 'regressed'),
 					's.m': ('KNOWN', 'PASS', 'fixed'),
 					's.n': ('PASS', 'KNOWN', 'regressed')})
 
-	def judge(self, base, patched):
+	def test_fail_then_crash_is_a_regression(self):
+		"""Bad in both runs is no longer skipped: FAIL -> CRASH regresses."""
+		rows = gate.compare({'s.a': S.FAIL}, {'s.a': S.CRASH})
+		self.assertEqual(rows, [('s.a', 'FAIL', 'CRASH', 'regressed')])
+
+	def test_another_first_failure_is_listed_as_changed(self):
+		"""FAIL in both runs with another first failure (or CRASH -> FAIL)
+		is 'changed', and fails the gate; the same failure is no row."""
+		rows = gate.compare({'s.a': S.FAIL, 's.b': S.FAIL, 's.c': S.CRASH},
+				    {'s.a': S.FAIL, 's.b': S.FAIL, 's.c': S.FAIL},
+				    {'s.a': 'x.c:1: one', 's.b': 'x.c:1: one', 's.c': ''},
+				    {'s.a': 'x.c:9: other', 's.b': 'x.c:1: one', 's.c': 'x.c:2: y'})
+		self.assertEqual(rows, [('s.a', 'FAIL', 'FAIL', 'changed'),
+					('s.c', 'CRASH', 'FAIL', 'changed')])
+		self.assertEqual(gate.verdict_line(1, {'n': {'rows': rows}}).split(':')[0], 'FAIL')
+
+	def judge(self, base, patched, expected=None):
+		"""expected: the cases of the recorded runs (46, older than
+		mm-tests/) unless given."""
 		a = {}
-		rc = gate.judge(NAME, os.path.join(DATA, base), os.path.join(DATA, patched), a, TREE)
+		if expected is None:
+			expected = list(results.load(os.path.join(DATA, 'known', f'{NAME}.ktap')).cases)
+		rc = gate.judge(NAME, os.path.join(DATA, base), os.path.join(DATA, patched), a,
+				expected)
 		return rc, {c: k for c, _, _, k in a['rows']}, a
+
+	def test_a_crashed_or_timed_out_baseline_is_inconclusive(self):
+		"""The baseline dies in zone_device_fault and so does the patched
+		run: not 'nothing regressed' but 5, naming why."""
+		rc, kinds, a = self.judge('crash', 'crash')
+		self.assertEqual(rc, gate.EXIT_INCONCLUSIVE)
+		self.assertEqual(kinds, {})
+		self.assertIn('crashed or timed out', a['inconclusive'][0])
+		self.assertTrue(a['inconclusive'][0].startswith('baseline: '))
+		self.assertTrue(gate.verdict_line(rc, {NAME: a}).startswith('INCONCLUSIVE: baseline: '))
+		# A baseline that fails a case it is not known to fail: the same.
+		rc, _, a = self.judge('known-and-leak', 'known-and-leak')
+		self.assertEqual(rc, gate.EXIT_INCONCLUSIVE)
+		self.assertIn('not known failures', ' '.join(a['inconclusive']))
+
+	def runs(self, base_ktap, patched_ktap, base_log='', patched_log=''):
+		"""Two result dirs of synthesized runs: (base_dir, patched_dir)."""
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		out = []
+		for which, ktap, log in (('b', base_ktap, base_log), ('p', patched_ktap, patched_log)):
+			os.makedirs(os.path.join(d, which))
+			with open(os.path.join(d, which, f'{NAME}.ktap'), 'w') as f:
+				f.write(ktap)
+			if log:
+				with open(os.path.join(d, which, f'{NAME}.log'), 'w') as f:
+					f.write(log)
+			out.append(os.path.join(d, which))
+		return out
+
+	KTAP = ('KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n    1..2\n'
+		'    ok 1 a\n    ok {n} b\nok 1 s\n')
+
+	def test_a_parse_error_is_inconclusive(self):
+		good = self.KTAP.format(n=2)
+		bad = self.KTAP.format(n=3)	# 'ok 3' where 2 was due: a parse error
+		a = {}
+		b, p = self.runs(good, bad)
+		self.assertEqual(gate.judge(NAME, b, p, a, ['s.a', 's.b']), gate.EXIT_INCONCLUSIVE)
+		self.assertEqual(a['inconclusive'], ['patched: 1 KTAP parse error(s)'])
+		b, p = self.runs(bad, good)
+		self.assertEqual(gate.judge(NAME, b, p, {}, ['s.a', 's.b']), gate.EXIT_INCONCLUSIVE)
+		b, p = self.runs(good, good)
+		self.assertEqual(gate.judge(NAME, b, p, {}, ['s.a', 's.b']), 0)
+
+	def test_a_case_absent_from_both_runs_is_incomplete(self):
+		good = self.KTAP.format(n=2)
+		a = {}
+		b, p = self.runs(good, good)
+		self.assertEqual(gate.judge(NAME, b, p, a, ['s.a', 's.b', 's.z']), gate.EXIT_INCONCLUSIVE)
+		self.assertEqual(a['inconclusive'],
+				 ['baseline: 1 expected case(s) never reported (s.z first)',
+				  'patched: 1 expected case(s) neither run reported (s.z first)'])
+
+	def test_a_splat_outside_a_case_regresses_or_makes_the_baseline_inconclusive(self):
+		good = self.KTAP.format(n=2)
+		splat = '[   12.345678] WARNING: CPU: 0 PID: 1 at mm/memory.c:10 do_thing+0x1/0x2\n'
+		a = {}
+		b, p = self.runs(good, good, 'booting\n', 'booting\n' + splat)
+		self.assertEqual(gate.judge(NAME, b, p, a, ['s.a', 's.b']), gate.EXIT_REGRESSED)
+		self.assertEqual(a['rows'], [('(outside a case)', 'none', 'splat', 'regressed')])
+		self.assertIn('mm/memory.c:10 do_thing', a['why']['(outside a case)'])
+		b, p = self.runs(good, good, splat, splat)
+		self.assertEqual(gate.judge(NAME, b, p, a, ['s.a', 's.b']), gate.EXIT_INCONCLUSIVE)
+		self.assertIn('baseline: a kernel splat outside any case: WARNING: CPU: 0',
+			      a['inconclusive'][0])
+
+	def test_a_series_touching_the_verdict_chain_is_inconclusive_unless_allowed(self):
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		patch = os.path.join(d, '0001-x.patch')
+		with open(patch, 'w') as f:
+			f.write('--- a/lib/kunit/test.c\n+++ b/lib/kunit/test.c\n@@ -1 +1 @@\n-a\n+b\n'
+				'--- a/mm/memory.c\n+++ b/mm/memory.c\n@@ -1 +1 @@\n-a\n+b\n')
+		chain = zseries.verdict_chain(zseries.Series(d, [patch], d).touched())
+		self.assertEqual(chain, ['lib/kunit/test.c'])
+		self.assertEqual(zseries.verdict_chain(['mm/tests/zone_device_fixture.c', 'mm/tests/Kconfig',
+							 'tools/testing/kunit/kunit_parser.py',
+							 'include/kunit/test.h', 'mm/tests/lazy_mmu_mode_kunit.c']),
+				 ['include/kunit/test.h', 'mm/tests/Kconfig',
+				  'mm/tests/zone_device_fixture.c', 'tools/testing/kunit/kunit_parser.py'])
+		self.assertEqual(gate.chain_status(0, chain, False), gate.EXIT_INCONCLUSIVE)
+		self.assertEqual(gate.chain_status(0, chain, True), 0)
+		self.assertEqual(gate.chain_status(1, chain, False), 1)
+		self.assertEqual(gate.chain_status(0, [], False), 0)
+		self.assertIn('verdict chain (lib/kunit/test.c)',
+			      gate.verdict_line(gate.EXIT_INCONCLUSIVE, {}, chain))
 
 	def test_judge_recorded_runs(self):
 		rc, kinds, a = self.judge('known', 'known')
@@ -127,11 +238,19 @@ class GateVerdictTest(unittest.TestCase):
 		self.assertEqual(rc, 1, err)
 		self.assertIn(f'| {PMD} | KNOWN | FAIL | regressed | mm/tests/zone_device_fixture.c:412: '
 			      'device leaked', md)
+		# The recorded x86_64 runs predate 23 of mm-tests/' cases: they
+		# prove nothing about those (5, and why).
 		rc, out, err, md = self.entry('--compare', os.path.join(DATA, 'known'),
 					      os.path.join(DATA, 'known'))
-		self.assertEqual(rc, 0, err)
+		self.assertEqual(rc, 5, err)
+		self.assertIn('INCONCLUSIVE: baseline: 29 expected case(s) never reported', out)
 		self.assertIn(f'### {NAME}: known failures, unchanged', md)
+		# The recorded arm64 and x86_64 runs have every case: 0.
+		rc, out, err, md = self.entry('--compare', os.path.join(DATA, 'arm64'),
+					      os.path.join(DATA, 'arm64'))
+		self.assertEqual(rc, 0, out + err)
 		self.assertIn('No case changed its verdict.', md)
+		self.assertIn('PASS: nothing regressed, both runs complete', out)
 		rc, out, err, md = self.entry(os.path.join(DATA, 'no-such-series'))
 		self.assertEqual(rc, 2)
 		self.assertEqual(len(err.strip().splitlines()), 1, err)

@@ -59,7 +59,7 @@ class MatrixCellTest(unittest.TestCase):
 	def test_arch_differences_name_the_case_and_its_reason(self):
 		"""docs/semantics.md's arm64 section: the cases whose verdict
 		differs from x86_64 on the same kernel, each with its reason."""
-		runs = {a: results.load_known(os.path.join(DATA, 'arm64', f'7.3.4-{a}.ktap'), TREE)
+		runs = {a: results.load_known(os.path.join(DATA, 'arm64', f'7.3.4-{a}.ktap'))
 			for a in ('x86_64', 'arm64')}
 		data = [(a, '7.3.4', a, runs[a], {}) for a in ('x86_64', 'arm64')]
 		lines = [l for l in matrix.arch_differences(data) if l.startswith('- ')]

@@ -73,12 +73,9 @@ class ModulesTest(unittest.TestCase):
 		self.assertIn('    ok 1 pmd_case # SKIP needs the suite built in', merged)
 
 	def test_merged_document_parses_as_one_run(self):
-		tree = os.environ.get('ZDT_KUNIT_TREE')
-		if not tree:
-			self.skipTest('ZDT_KUNIT_TREE (a kernel tree for kunit_parser) not set')
 		import results  # pylint: disable=import-outside-toplevel
 		merged, _ = modules.merge_documents(TWO_DOCUMENTS)
-		run = results.from_tree(results.kunit_parser(tree), results.parse(merged, tree), {})
+		run = results.from_tree(results.parse(merged), {})
 		self.assertEqual(sorted(run.cases), [
 			'zone_device_fault.migrate_to_ram_called_once',
 			'zone_device_fault_pmd.pmd_case',

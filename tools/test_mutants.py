@@ -15,7 +15,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutants  # noqa: E402
 from common import ToolError  # noqa: E402
 import results  # noqa: E402
-from testutil import NAME, PMD, TREE, ktap, load, needs_parser, scratch_tree, suite_text  # noqa: E402
+from testutil import (DATA, NAME, PMD, TREE, ktap, load, needs_parser, needs_tree,  # noqa: E402
+		      scratch_tree, suite_text)
+
+S = results.Status
+
+
+def complete_leak_ktap() -> str:
+	"""The complete recorded x86_64 run (every case of mm-tests/) with the
+	PMD contended case failing with a leak instead of the known spin."""
+	with open(os.path.join(DATA, 'arm64', f'{NAME}.ktap'), encoding='utf-8') as f:
+		text = f.read()
+	spin = '14239 faults in 304 ms while the folio was locked: the fault spins'
+	assert spin in text
+	return text.replace(spin, 'device leaked: 1 page still referenced')
 
 
 class MutantsTest(unittest.TestCase):
@@ -76,17 +89,99 @@ class MutantsTest(unittest.TestCase):
 		with self.assertRaisesRegex(ToolError, 'no readable summary.json'):
 			mutants.merge([os.path.join(d, 'nowhere')])
 
-	def test_kernel_dying_before_the_named_case_is_a_crash_not_a_miss(self):
-		"""0003 with oops=panic: the case before the named one hits a
-		VM_BUG_ON and the kernel panics; the named case never reports."""
-		S = results.Status
+	def test_kernel_dying_before_the_named_case_is_missed(self):
+		"""The case before the named one hits a VM_BUG_ON and the kernel
+		panics; the named case never reports: the crash proves nothing
+		about it, MISSED (it was 'caught (crash/timeout)')."""
 		v = {'s.first': S.PASS, 's.died_here': S.FAIL}
-		self.assertEqual(mutants.judge(1, v, ['s.named'])[0], 'caught (crash/timeout)')
+		self.assertEqual(mutants.judge(1, v, ['s.named'], False)[0],
+				 'MISSED (s.named did not run)')
 		self.assertTrue(mutants.judge(0, {'s.named': S.PASS}, ['s.named'])[0].startswith('MISSED'))
 		# A named case that skipped (a module without the symbol) is a miss, and said so.
 		self.assertEqual(mutants.judge(0, {'s.named': S.SKIP}, ['s.named'])[0],
 				 'MISSED (s.named skipped)')
 		self.assertEqual(mutants.judge(1, {'s.named': S.FAIL}, ['s.named'])[0], 'caught')
+
+	def test_no_run_is_an_error_never_caught(self):
+		"""run.py exit 2 with no KTAP (QEMU missing, an initramfs error, a
+		traceback), an empty KTAP, a build break: ERROR."""
+		self.assertTrue(mutants.judge(2, {}, ['a.x'])[0].startswith('ERROR (run.py exit 2'))
+		self.assertTrue(mutants.judge(1, {}, ['a.x'])[0].startswith('ERROR (no KTAP'))
+		self.assertTrue(mutants.judge(3, {}, ['a.x'])[0].startswith('ERROR (the patched kernel '
+									    'does not build'))
+		buf = io.StringIO()
+		with contextlib.redirect_stdout(buf):
+			rc = mutants.print_table([('a.patch', 'caught', ['s.x'], [], 1.0),
+						  ('b.patch', 'ERROR (no KTAP: ...)', [], [], 1.0)])
+		self.assertEqual(rc, 1)
+		self.assertIn('mutants: 1 caught, 0 missed, 1 error(s)', buf.getvalue())
+
+	def test_a_crash_elsewhere_with_the_named_case_passing_is_missed(self):
+		v = {'a.x': S.PASS, 'a.y': S.CRASH}
+		self.assertEqual(mutants.judge(1, v, ['a.x'], False)[0], 'MISSED (a.x passed)')
+		self.assertEqual(mutants.judge(1, v, ['a.x'])[0], 'MISSED (a.x passed)')
+
+	def test_a_named_case_skipping_is_missed_though_another_fails(self):
+		v = {'a.x': S.FAIL, 'a.y': S.SKIP}
+		self.assertEqual(mutants.judge(1, v, ['a.x', 'a.y'])[0], 'MISSED (a.y skipped)')
+
+	def test_a_catch_in_an_incomplete_run_is_reported_apart(self):
+		self.assertEqual(mutants.judge(1, {'a.x': S.CRASH}, ['a.x'], False)[0],
+				 'caught (by crash)')
+		self.assertEqual(mutants.judge(1, {'a.x': S.FAIL, 'a.y': S.CRASH}, ['a.x'], False)[0],
+				 'caught (by crash)')
+		buf = io.StringIO()
+		with contextlib.redirect_stdout(buf):
+			self.assertEqual(mutants.print_table([('a.patch', 'caught (by crash)', ['s.x'], [],
+							       1.0)]), 0)
+		self.assertIn('mutants: 1 caught (1 only by a crash or timeout), 0 missed', buf.getvalue())
+
+	def test_uml_na_is_pinned_to_the_list(self):
+		"""Under UML a patch n/a off tools/uml.py's NA_MUTANTS, or on it
+		and not n/a, is an ERROR."""
+		lacking = results.Case('zone_device_fault_pmd.x', S.SKIP,
+				       skip_reason='needs PMD-level migration entries (UML has no THP)')
+		listed = os.path.join(mutants.PATCHES, '0018-pmd-fault-takes-no-folio-reference.patch')
+		self.assertIn(os.path.basename(listed), mutants.zuml.NA_MUTANTS)
+		named = mutants.caught_by(listed)[0]
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		unlisted = os.path.join(d, '0099-x.patch')
+		with open(unlisted, 'w') as f:
+			f.write(f'Subject: x\n\nCaught-by: {named}\n---\n')
+
+		def verdict(patch, status):
+			run = results.Run(cases={named: results.Case(named, status, skip_reason=lacking.skip_reason)},
+					  ktap=True)
+			with mock.patch.object(mutants.results, 'load_known', return_value=run):
+				return mutants.judge_recorded(1, 'x.ktap', patch, 'um')[0]
+		self.assertTrue(verdict(listed, S.SKIP).startswith(mutants.NA))
+		self.assertTrue(verdict(unlisted, S.SKIP).startswith('ERROR (n/a under UML, but not in'))
+		self.assertTrue(verdict(listed, S.FAIL).startswith('ERROR (listed n/a under UML'))
+		self.assertTrue(verdict(unlisted, S.FAIL).startswith('caught'))
+
+	def test_na_list_names_existing_patches(self):
+		for n in mutants.zuml.NA_MUTANTS:
+			self.assertTrue(os.path.isfile(os.path.join(mutants.PATCHES, n)), n)
+
+	def test_rejudge_reads_recorded_runs_and_runs_nothing(self):
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		caught = os.path.join(d, '0045-contended-pmd-fault-leaks-folio-reference')
+		os.makedirs(caught)
+		with open(os.path.join(caught, f'{NAME}.ktap'), 'w') as f:
+			f.write(complete_leak_ktap())
+		os.makedirs(os.path.join(d, '0018-pmd-fault-takes-no-folio-reference'))	# no KTAP
+		buf = io.StringIO()
+		with contextlib.redirect_stdout(buf), \
+		     mock.patch.object(mutants.subprocess, 'run', side_effect=AssertionError('ran')):
+			rc = mutants.rejudge([d])
+		self.assertEqual(rc, 1)
+		out = buf.getvalue()
+		self.assertIn('| 0018-pmd-fault-takes-no-folio-reference.patch | ERROR (no KTAP', out)
+		if mutants.caught_by(os.path.join(mutants.PATCHES, os.path.basename(caught) + '.patch')) \
+		   == [PMD]:
+			self.assertIn(f'| {os.path.basename(caught)}.patch | caught |', out)
 
 	def test_under_uml_a_case_skipping_for_what_uml_lacks_is_na_never_caught(self):
 		S = results.Status
@@ -110,7 +205,7 @@ class MutantsTest(unittest.TestCase):
 			rc = mutants.print_table([('a.patch', 'caught', ['s.x'], [], 1.0),
 						  ('b.patch', f'{mutants.NA} (UML has no THP)', [], [], 1.0)])
 		self.assertEqual(rc, 0)
-		self.assertIn('mutants: 1 caught, 0 missed, 1 n/a', buf.getvalue())
+		self.assertIn('mutants: 1 caught, 0 missed, 0 error(s), 1 n/a', buf.getvalue())
 
 
 @needs_parser
@@ -120,11 +215,13 @@ class MutantsVerdictTest(unittest.TestCase):
 		self.assertEqual(mutants.judge(1, load('known-and-leak').verdicts(), [PMD])[0], 'caught')
 		verdict = mutants.judge(1, load('known').verdicts(), [PMD])[0]
 		self.assertEqual(verdict, f'MISSED ({PMD} known failure only)')
+		# The kernel died before the PMD case: no catch of it.
 		r = load('crash')
-		self.assertEqual(mutants.judge(1, r.verdicts(), [PMD], r.crashed)[0], 'caught (crash/timeout)')
+		self.assertEqual(mutants.judge(1, r.verdicts(), [PMD], r.complete)[0],
+				 f'MISSED ({PMD} did not run)')
 
 
-@needs_parser
+@needs_tree
 class MutantsRunTest(unittest.TestCase):
 
 	def test_run_one_applies_runs_restores_and_judges(self):
@@ -152,7 +249,8 @@ class MutantsRunTest(unittest.TestCase):
 					seen.append(f.read())
 				res = cmd[cmd.index('--results') + 1]
 				os.makedirs(res)
-				shutil.copy(ktap('known-and-leak'), os.path.join(res, f'{NAME}.ktap'))
+				with open(os.path.join(res, f'{NAME}.ktap'), 'w') as f:
+					f.write(complete_leak_ktap())
 				return subprocess.CompletedProcess(cmd, 1, '', '')
 
 			with mock.patch.object(mutants.subprocess, 'run', fake_run):
@@ -164,6 +262,31 @@ class MutantsRunTest(unittest.TestCase):
 		self.assertEqual(hits, [PMD])
 		self.assertEqual(seen, ['obj-y += memory.o mutant.o\n'])
 		self.assertEqual(after, 'obj-y += memory.o\n')
+
+	def test_a_stale_results_dir_is_cleared_before_the_run(self):
+		"""A KTAP an earlier run left in <results>/<patch>/ is never judged:
+		a run that writes none is an ERROR, not that old catch."""
+		with tempfile.TemporaryDirectory() as d:
+			tree = scratch_tree(d)
+			patch = os.path.join(d, '0099-x.patch')
+			with open(patch, 'w') as f:
+				f.write(f'Subject: x\n\nCaught-by: {PMD}\n---\n'
+					'--- a/mm/Makefile\n+++ b/mm/Makefile\n@@ -1 +1 @@\n'
+					'-obj-y += memory.o\n+obj-y += memory.o mutant.o\n')
+			stale = os.path.join(d, 'res', '0099-x')
+			os.makedirs(stale)
+			with open(os.path.join(stale, f'{NAME}.ktap'), 'w') as f:
+				f.write(complete_leak_ktap())
+			real_run = subprocess.run
+
+			def fake_run(cmd, *args, **kw):
+				if not any(str(c).endswith('tools/run.py') for c in cmd):
+					return real_run(cmd, *args, **kw)
+				return subprocess.CompletedProcess(cmd, 2, '', 'qemu-system-x86_64 not found')
+			with mock.patch.object(mutants.subprocess, 'run', fake_run):
+				verdict = mutants.run_one(tree, patch, os.path.join(d, 'res'), 'tcg')[0]
+			self.assertFalse(os.path.exists(os.path.join(stale, f'{NAME}.ktap')))
+		self.assertTrue(verdict.startswith('ERROR'), verdict)
 
 
 if __name__ == '__main__':

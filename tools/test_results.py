@@ -88,7 +88,7 @@ class ResultsTest(unittest.TestCase):
 			p = os.path.join(d, f'{NAME}.ktap')
 			with open(p, 'w', encoding='utf-8') as f:
 				f.write(blockless)
-			r = results.load(p, results.known_failures('7.3'), TREE)
+			r = results.load(p, results.known_failures('7.3'))
 			self.assertEqual(r.cases[PMD].status, S.FAIL)
 		# 6.12's entry is for the PTE case: on 6.12 the PMD case is no known failure.
 		self.assertEqual(load('known', '6.12').cases[PMD].status, S.FAIL)
@@ -115,7 +115,7 @@ class ResultsTest(unittest.TestCase):
 		self.assertGreaterEqual(r.counts()[S.CRASH], 3)
 
 	def test_empty_or_missing_ktap_is_a_crashed_run(self):
-		r = results.load(os.path.join(DATA, 'nowhere.ktap'), {}, TREE)
+		r = results.load(os.path.join(DATA, 'nowhere.ktap'), {})
 		self.assertTrue(r.crashed)
 		self.assertFalse(r.ok)
 
@@ -168,6 +168,136 @@ class FailureBlockTest(unittest.TestCase):
 		self.assertEqual(blocks[2].text, 'lib/ubsan.c:123: UBSAN: shift-out-of-bounds in mm/x.c:5')
 
 
+class FailureBlockConsoleTest(unittest.TestCase):
+
+	def test_a_block_does_not_absorb_console_lines(self):
+		"""A kernel splat (or any raw console line) after a failure is not
+		part of the failure: KUnit's detail lines are indented 4 or more,
+		blank, or the one unindented assertion message."""
+		log = ['    # c: EXPECTATION FAILED at mm/tests/a.c:10', '    Expected x == 1, but',
+		       '        x == 2', '', 'the fault spins',
+		       'WARNING: CPU: 0 PID: 1 at mm/memory.c:5 f+0x0/0x1',
+		       'Modules linked in:', '    # c: EXPECTATION FAILED at mm/tests/a.c:20',
+		       '    Expected y', '[    1.234567] BUG: KFENCE: use-after-free',
+		       '    # c: EXPECTATION FAILED at mm/tests/a.c:30',
+		       'WARNING: CPU: 1 PID: 2 at mm/memory.c:6 g+0x0/0x1',
+		       '    # c: EXPECTATION FAILED at mm/tests/a.c:40', 'message line', 'second line',
+		       '  two-space console line']
+		blocks = results.failure_blocks(log)
+		self.assertEqual([b.text for b in blocks],
+				 ['mm/tests/a.c:10: Expected x == 1, but x == 2 the fault spins',
+				  'mm/tests/a.c:20: Expected y', 'mm/tests/a.c:30:',
+				  'mm/tests/a.c:40: message line'])
+
+
+class ExpectedCasesTest(unittest.TestCase):
+
+	def write(self, d, name, text):
+		with open(os.path.join(d, name), 'w') as f:
+			f.write(text)
+
+	SRC = ('static struct kunit_case a_cases[] = {\n\tKUNIT_CASE(one),\n'
+	       '\tKUNIT_CASE_PARAM(two, two_gen_params),\n\tKUNIT_CASE_SLOW(three),\n\t{}\n};\n\n'
+	       'static struct kunit_suite a_suite = {\n\t.name = "sa",\n\t.test_cases = a_cases,\n};\n')
+
+	def test_cases_come_from_the_sources_and_a_filter_narrows_them(self):
+		with tempfile.TemporaryDirectory() as d:
+			self.write(d, 'x_kunit.c', self.SRC)
+			self.assertEqual(results.expected_cases(src_dir=d), ['sa.one', 'sa.two', 'sa.three'])
+			self.assertEqual(results.expected_cases('sa.t*', d), ['sa.two', 'sa.three'])
+			self.assertEqual(results.expected_cases('s?', d), ['sa.one', 'sa.two', 'sa.three'])
+			self.assertEqual(results.expected_cases('sb', d), [])
+			self.write(d, 'y_kunit.c', self.SRC.replace('KUNIT_CASE(one),',
+								    '#ifdef X\n\tKUNIT_CASE(one),\n#endif')
+				   .replace('"sa"', '"sb"'))
+			with self.assertRaisesRegex(ToolError, 'preprocessor line inside a_cases'):
+				results.expected_cases(src_dir=d)
+		every = results.expected_cases()
+		self.assertEqual(len(every), len(set(every)))
+		self.assertIn(PMD, every)
+		self.assertEqual(results.expected_cases('zone_device_fault_pmd.contended_*'),
+				 [PMD, 'zone_device_fault_pmd.contended_pmd_fault_waits_without_a_reference'])
+
+	def test_a_run_missing_an_expected_case_is_incomplete(self):
+		ktap = os.path.join(DATA, 'arm64', '7.3.4-x86_64.ktap')
+		run = results.load_known(ktap, results.expected_cases())
+		self.assertTrue(run.complete, run.incomplete_reasons())
+		run = results.load_known(ktap, results.expected_cases() + ['zone_device_x.y'])
+		self.assertFalse(run.complete)
+		self.assertFalse(run.ok)
+		self.assertEqual(run.missing_cases, ['zone_device_x.y'])
+		self.assertEqual(run.incomplete_reasons(),
+				 ['1 expected case(s) never reported (zone_device_x.y first)'])
+		self.assertEqual(results.load(os.path.join(DATA, 'nowhere.ktap')).incomplete_reasons(),
+				 ['no KTAP (the kernel printed no results)'])
+
+
+class SplatTest(unittest.TestCase):
+
+	KTAP = ('KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n    1..2\n'
+		'    ok 1 a\n    # b: EXPECTATION FAILED at mm/tests/zone_device_fixture.c:233\n'
+		'kernel splat during the case: WARNING: mm/huge_memory.c:5187 at '
+		'remove_migration_pmd+0x138/0x274, CPU#1: kunit_try_catch/273 | CPU: 1 UID: 0\n'
+		'    not ok 2 b\nok 1 s\n')
+	CLAIMED = '[   5.1][  T273] WARNING: mm/huge_memory.c:5187 at remove_migration_pmd+0x138/0x274, ' \
+		  'CPU#1: kunit_try_catch/273\n'
+	OUTSIDE = '[   9.9] BUG: sleeping function called from invalid context at mm/gup.c:12\n'
+
+	def run_of(self, log, known=None):
+		with tempfile.TemporaryDirectory() as d:
+			with open(os.path.join(d, f'{NAME}.ktap'), 'w') as f:
+				f.write(self.KTAP)
+			with open(os.path.join(d, f'{NAME}.log'), 'w') as f:
+				f.write(log)
+			return results.load(os.path.join(d, f'{NAME}.ktap'), known or {})
+
+	def test_a_splat_a_case_claims_is_that_cases_an_unclaimed_one_fails_the_run(self):
+		run = self.run_of('boot\n' + self.CLAIMED + 'CPU: 1 UID: 0\n')
+		self.assertEqual(run.outside_splats, [])
+		self.assertEqual(run.cases['s.b'].status, S.FAIL)
+		ok = self.run_of('boot\n')
+		self.assertEqual(ok.outside_splats, [])
+		run = self.run_of('boot\n' + self.CLAIMED + self.OUTSIDE +
+				  'zdt-init: kmsg: Oops: general protection fault, probably for '
+				  'non-canonical address\n    WARNING: indented, not a splat\n')
+		self.assertEqual(run.outside_splats, [
+			'BUG: sleeping function called from invalid context at mm/gup.c:12',
+			'Oops: general protection fault, probably for non-canonical address'])
+		self.assertFalse(run.ok)
+		self.assertIn('splats_outside_cases', results.verdicts_document(run, '7.3.4', 'x86_64'))
+		out = io.StringIO()
+		import run as zrun  # pylint: disable=import-outside-toplevel
+		with contextlib.redirect_stdout(out):
+			self.assertEqual(zrun.report(NAME, run), 1)
+		self.assertIn(f'== {NAME}: splat outside any case: BUG: sleeping function', out.getvalue())
+
+	def test_a_splat_passing_case_with_no_failure_is_outside(self):
+		"""The case passed: nothing claims the splat, the run is not ok."""
+		self.KTAP = self.KTAP.replace('not ok 2 b', 'ok 2 b')
+		run = self.run_of(self.CLAIMED.replace('5187', '5188'))
+		self.assertEqual(len(run.outside_splats), 1)
+
+	def test_an_outside_known_failure_explains_a_splat(self):
+		with tempfile.NamedTemporaryFile('w', suffix='-kf', delete=False) as f:
+			f.write('7.3/x86_64 (outside) | ^BUG: sleeping function called from invalid context '
+				'at mm/gup\\.c:12$ | why\n7.3/arm64 s.b | x | y\n')
+		self.addCleanup(os.remove, f.name)
+		known = results.known_failures('7.3', f.name, 'x86_64')
+		self.assertEqual(sorted(known), [results.OUTSIDE])
+		run = self.run_of(self.CLAIMED + self.OUTSIDE, known)
+		self.assertEqual(run.outside_splats, [])
+		self.assertEqual([s for s, _ in run.known_outside],
+				 ['BUG: sleeping function called from invalid context at mm/gup.c:12'])
+		run = self.run_of(self.OUTSIDE.replace('gup.c:12', 'gup.c:13'), known)
+		self.assertEqual(len(run.outside_splats), 1)
+
+	def test_the_6_12_memremap_warnings_are_known_outside_splats(self):
+		run = load_612()
+		self.assertEqual(len(run.known_outside), 5)
+		self.assertEqual(run.outside_splats, [])
+		self.assertEqual(len(load_612('7.3').outside_splats), 5)
+
+
 class KnownFailuresFileTest(unittest.TestCase):
 
 	def parse(self, text, series='7.3', arch=None):
@@ -197,11 +327,11 @@ class KnownFailuresFileTest(unittest.TestCase):
 		splat is KNOWN by the 7.3/arm64 entry; read as an x86_64 run the
 		same log is a FAIL (an arch entry never excuses another arch)."""
 		ktap = os.path.join(DATA, 'arm64', '7.3.4-arm64.ktap')
-		run = results.load_known(ktap, TREE)
+		run = results.load_known(ktap)
 		self.assertEqual(run.cases[FORK_PMD].status, results.Status.KNOWN)
 		self.assertEqual(run.count_line(),
 				 '118 passed, 0 failed, 0 crashed, 2 known failures, 0 skipped')
-		as_x86 = results.load(ktap, results.known_failures('7.3', arch='x86_64'), TREE)
+		as_x86 = results.load(ktap, results.known_failures('7.3', arch='x86_64'))
 		self.assertEqual(as_x86.cases[FORK_PMD].status, results.Status.FAIL)
 
 	@needs_parser
@@ -210,7 +340,7 @@ class KnownFailuresFileTest(unittest.TestCase):
 		case the verdict, regression or not, the known failure's reason."""
 		import json  # pylint: disable=import-outside-toplevel
 		ktap = os.path.join(DATA, 'arm64', '7.3.4-arm64.ktap')
-		doc = results.verdicts_document(results.load_known(ktap, TREE), '7.3.4', 'arm64',
+		doc = results.verdicts_document(results.load_known(ktap), '7.3.4', 'arm64',
 						ktap, None)
 		doc = json.loads(json.dumps(doc))
 		self.assertEqual((doc['format'], doc['kernel'], doc['series'], doc['arch'], doc['ok']),
@@ -225,7 +355,7 @@ class KnownFailuresFileTest(unittest.TestCase):
 		self.assertTrue(all(c['verdict'] == 'PASS' and c['known_failure'] is None
 				    for n, c in cases.items() if n not in (FORK_PMD, PMD)))
 		as_x86 = results.verdicts_document(results.load(
-			ktap, results.known_failures('7.3', arch='x86_64'), TREE), '7.3.4', 'x86_64')
+			ktap, results.known_failures('7.3', arch='x86_64')), '7.3.4', 'x86_64')
 		fork = {c['name']: c for c in as_x86['cases']}[FORK_PMD]
 		self.assertEqual((fork['verdict'], fork['regression'], as_x86['ok']), ('FAIL', True, False))
 		self.assertIn('kernel splat during the case', fork['first_failure'])
@@ -254,12 +384,16 @@ class KnownFailuresTest(unittest.TestCase):
 					if 'fix:' in known.reason:
 						self.assertTrue(os.path.isfile(os.path.join(
 							REPO, known.reason.split('fix: ')[1])), known.reason)
+					if case == results.OUTSIDE:
+						self.assertRegex(known.pattern.pattern, r'^\^WARNING: ')
+						continue
 					self.assertRegex(known.pattern.pattern,
 							 'the fault spins|kernel splat during the case')
 					self.assertRegex(sources,
 							 rf'KUNIT_CASE\w*\({case.split(".")[1]}\b')
-		# 4 on both arches, the remove_migration_pmd() warning on arm64.
-		self.assertEqual(entries, 2 * 4 + 1)
+		# 4 and 6.12's memremap_pages() warnings outside a case on both
+		# arches, the remove_migration_pmd() warning on arm64.
+		self.assertEqual(entries, 2 * 5 + 1)
 
 
 @needs_612_parser

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
-from testutil import (DATA, NAME, NAME_612, PMD, TREE, TREE_612, ktap_612, load,  # noqa: E402
+from testutil import (DATA, NAME, NAME_612, PMD, ktap_612, load,  # noqa: E402
 		      needs_612_parser, needs_parser, scratch_tree, snapshot, text_of, tool)
 
 
@@ -208,7 +208,7 @@ class RunResultsTest(unittest.TestCase):
 		console log is the KTAP run.py filed next to it."""
 		with tempfile.TemporaryDirectory() as d:
 			out = os.path.join(d, 'k')
-			run.extract_ktap(TREE, os.path.join(DATA, 'console', f'{NAME}.log'), out)
+			run.extract_ktap(os.path.join(DATA, 'console', f'{NAME}.log'), out)
 			with open(out, encoding='utf-8') as f:
 				self.assertEqual(f.read(), text_of('console'))
 
@@ -223,15 +223,83 @@ class RunResultsTest(unittest.TestCase):
 			self.assertEqual(run.report(NAME, load('crash')), 1)
 
 
+class JudgeRunTest(unittest.TestCase):
+	"""run.judge_run() on recorded or synthesized console logs: nothing built."""
+
+	def setUp(self):
+		self.d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, self.d)
+
+	def judge(self, log_text, rc, expected=None, modules=False, known=None):
+		log = os.path.join(self.d, f'{NAME}.log')
+		with open(log, 'w') as f:
+			f.write(log_text)
+		out = io.StringIO()
+		with contextlib.redirect_stdout(out):
+			status = run.judge_run(NAME, log, os.path.join(self.d, f'{NAME}.ktap'), self.d, rc,
+					       1.0, known or {}, expected or [], self.d, '7.3.4', 'x86_64',
+					       modules=modules)
+		return status, out.getvalue()
+
+	def test_a_kernel_that_booted_and_printed_no_ktap_crashed_it_built(self):
+		status, out = self.judge('[12:00:00] Building KUnit Kernel ...\n'
+					 '[12:01:00] Starting KUnit Kernel (1/1)...\n'
+					 'Kernel panic - not syncing: VFS: Unable to mount root fs\n', 0)
+		self.assertEqual(status, run.EXIT_FAILED)
+		self.assertIn('CRASH: booted, no KTAP', out)
+		self.assertIn('Kernel panic', out)
+		self.assertNotIn('BUILD FAILED', out)
+		status, out = self.judge('[12:00:00] Building KUnit Kernel ...\n'
+					 'mm/memory.c:1:1: error: expected ;\n', 2)
+		self.assertEqual(status, run.EXIT_BUILD)
+		self.assertIn('BUILD FAILED', out)
+		self.assertTrue(run.build_failed('make: *** [Makefile:1] Error 2\n', 2))
+		self.assertFalse(run.build_failed('Starting KUnit Kernel (1/1)...\n', 1))
+
+	def console(self):
+		with open(os.path.join(DATA, 'console', f'{NAME}.log'), encoding='utf-8') as f:
+			return f.read()
+
+	def test_kunit_py_exiting_non_zero_is_a_failure_known_failure_or_not(self):
+		"""The recorded run is ok (its PMD case KNOWN); kunit.py exiting 1
+		is not explained by it: with --raw_output=all kunit.py's status is
+		not a test verdict."""
+		import results  # pylint: disable=import-outside-toplevel
+		cases = list(load('console').cases)
+		known = results.known_failures('7.3', arch='x86_64')
+		status, out = self.judge(self.console(), 0, cases, known=known)
+		self.assertEqual(status, 0, out)
+		self.assertIn(f'known failure {PMD}', out)
+		status, out = self.judge(self.console(), 1, cases, known=known)
+		self.assertEqual(status, run.EXIT_FAILED)
+		self.assertIn('kunit.py exited 1 after the kernel ran', out)
+		# JSON and JUnit come from the pinned parser.
+		with open(os.path.join(self.d, f'{NAME}.json')) as f:
+			self.assertIn('"name": "KUnit Test Group"', f.read())
+		self.assertTrue(os.path.getsize(os.path.join(self.d, f'{NAME}.xml')))
+
+	def test_modules_check_every_expected_suite(self):
+		"""Modules mode checks the debugfs results of every suite it was
+		to run, not only of the suites that printed KTAP."""
+		import modules as zmodules  # pylint: disable=import-outside-toplevel
+		from unittest import mock  # pylint: disable=import-outside-toplevel
+		cases = list(load('console').cases) + ['zone_device_never.printed']
+		with mock.patch.object(zmodules, 'check_init', return_value=[]) as check:
+			self.judge(self.console(), 0, cases, modules=True)
+		suites = check.call_args[0][2]
+		self.assertIn('zone_device_never', suites)
+		self.assertEqual(suites, sorted({c.split('.')[0] for c in cases}))
+
+
 @needs_612_parser
 class Run612Test(unittest.TestCase):
 
 	def test_extract_ktap_of_the_6_12_console_log(self):
-		"""The 6.12 tree's extract_tap_lines of the recorded 6.12 console log
-		is the KTAP filed next to it."""
+		"""The pinned extract_tap_lines of the recorded 6.12 console log is
+		the KTAP filed next to it (extracted by the 6.12 tree's own)."""
 		with tempfile.TemporaryDirectory() as d:
 			out = os.path.join(d, 'k')
-			run.extract_ktap(TREE_612, os.path.join(DATA, '6.12', f'{NAME_612}.log'), out)
+			run.extract_ktap(os.path.join(DATA, '6.12', f'{NAME_612}.log'), out)
 			with open(out, encoding='utf-8') as f, open(ktap_612(), encoding='utf-8') as want:
 				self.assertEqual(f.read(), want.read())
 

@@ -57,7 +57,7 @@ class CompareWithX86Test(unittest.TestCase):
 		um = results.Run(cases=um_cases)
 		with mock.patch.object(selftest, 'kernel_version', return_value='7.3.4'), \
 		     mock.patch.object(results, 'load_known',
-				       side_effect=lambda path, tree: um if '-um.' in path else x86), \
+				       side_effect=lambda path: um if '-um.' in path else x86), \
 		     contextlib.redirect_stdout(io.StringIO()):
 			return selftest.uml_compare('tree')
 

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """What the tools' unit tests (tools/test_*.py) share: running a tool,
 scratch kernel trees and their snapshots, the suites' sources, and the
-recorded runs under tools/test_data, read with a kernel tree's own
-kunit_parser ($ZDT_KUNIT_TREE, which make test sets, or the cache's)."""
+recorded runs under tools/test_data, read with the pinned kunit_parser
+(tools/kunit/).  TREE is a kernel tree for the tests that need kunit.py
+itself ($ZDT_KUNIT_TREE, which make test sets, or the cache's)."""
 
 import difflib
 import os
@@ -105,16 +106,24 @@ GUP = 'zone_device_gup.pin_keeps_coherent_page_in_place'
 FORK_PMD = 'zone_device_fault_pmd.fork_keeps_device_private_pmd_copy_on_write'
 
 
-def parser_tree() -> Optional[str]:
-	try:
-		return results.parser_tree('7.3.4')
-	except ToolError:
-		return None
+def kunit_tree() -> Optional[str]:
+	"""$ZDT_KUNIT_TREE, else a cached tree with tools/testing/kunit/kunit.py."""
+	import glob  # pylint: disable=import-outside-toplevel
+	cands = [os.environ.get('ZDT_KUNIT_TREE', '')] + \
+		sorted(glob.glob(os.path.join(cache_dir(), 'src', 'linux-*')), reverse=True)
+	for t in cands:
+		if t and os.path.isfile(os.path.join(t, 'tools/testing/kunit/kunit.py')):
+			return os.path.realpath(t)
+	return None
 
 
+TREE = kunit_tree()
+needs_tree = unittest.skipUnless(TREE, 'no kernel tree with tools/testing/kunit (make fetch)')
 
-TREE = parser_tree()
-needs_parser = unittest.skipUnless(TREE, 'no kernel tree with kunit_parser.py (make fetch)')
+
+def needs_parser(cls):
+	"""The pinned parser is always there (tools/kunit/): nothing to skip."""
+	return cls
 
 
 def ktap(variant: str) -> str:
@@ -122,7 +131,7 @@ def ktap(variant: str) -> str:
 
 
 def load(variant: str, series: str = '7.3') -> results.Run:
-	return results.load(ktap(variant), results.known_failures(series), TREE)
+	return results.load(ktap(variant), results.known_failures(series))
 
 
 def text_of(variant: str) -> str:
@@ -131,15 +140,10 @@ def text_of(variant: str) -> str:
 
 
 
-# The recorded 6.12 run (tools/test_data/6.12), read with the 6.12 tree's own
-# kunit_parser (an older one than 7.3's: no skip_reason, no printer).
+# The recorded 6.12 run (tools/test_data/6.12), read with the pinned parser
+# as every run is.
 NAME_612 = '6.12.117-x86_64'
-TREE_612 = os.path.join(cache_dir(), 'src', 'linux-6.12')
-if not os.path.isfile(os.path.join(TREE_612, 'tools/testing/kunit/kunit_parser.py')):
-	TREE_612 = None
-needs_612_parser = unittest.skipUnless(
-	TREE_612, f'no 6.12 tree with kunit_parser.py in {os.path.join(cache_dir(), "src")} '
-	'(make fetch KVER=6.12)')
+needs_612_parser = needs_parser
 FAULT = 'zone_device_fault.contended_fault_sleeps_instead_of_spinning'
 EVICTION = 'zone_device_migrate.eviction_moves_every_device_page_to_ram'
 
@@ -150,4 +154,4 @@ def ktap_612() -> str:
 
 def load_612(series: str = '6.12') -> results.Run:
 	"""The recorded 6.12 run with the known failures of a series."""
-	return results.load(ktap_612(), results.known_failures(series), TREE_612)
+	return results.load(ktap_612(), results.known_failures(series))

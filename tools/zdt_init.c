@@ -10,7 +10,8 @@
  * fixture's coherent= reach them.  Each suite runs while its module loads
  * and prints its own KTAP document.  Then it reads debugfs
  * kunit/<suite>/results for each "results <suite>" line, unloads every
- * module in reverse order and reboots (kunit.py runs QEMU with -no-reboot,
+ * module in reverse order, prints every kernel splat record of /dev/kmsg
+ * to the console as "zdt-init: kmsg: <text>" and reboots (kunit.py runs QEMU with -no-reboot,
  * so QEMU exits).  What it does goes to /dev/kmsg as "zdt-init: " lines,
  * in order with the kernel's own (printk_devkmsg=on: not rate-limited);
  * tools/modules.py reads them.
@@ -32,6 +33,7 @@
 #define CONF		"/zdt-init.conf"
 #define MAX_MODULES	32
 #define BUF_SIZE	8192
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int kmsg = -1;
 static char cmdline[BUF_SIZE];
@@ -205,6 +207,65 @@ static void unload_all(void)
 	say_num("unloaded modules", "", unloaded);
 }
 
+/* How the first line of a kernel splat starts (tools/results.py's list). */
+static const char * const splat_prefixes[] = {
+	"WARNING:", "BUG:", "kernel BUG at", "Oops:", "general protection fault",
+	"UBSAN:", "INFO: task ", "rcu: INFO:", "INFO: rcu_", "watchdog: BUG:",
+	"Kernel panic", "possible circular locking", "inconsistent lock state",
+	"possible recursive locking", "suspicious RCU usage",
+};
+
+static int is_splat(const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(splat_prefixes); i++)
+		if (!strncmp(text, splat_prefixes[i], strlen(splat_prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/*
+ * Every record of the kernel log that starts a splat, to the console as
+ * "zdt-init: kmsg: <text>", whatever the console loglevel let through:
+ * run.py looks for splats outside any case there.  /dev/kmsg gives one
+ * record a read ("<pri>,<seq>,<ts>,<flags>;<text>\n" and " KEY=value"
+ * lines); -EPIPE is a record overwritten meanwhile, -EAGAIN the end.
+ */
+static void relay_splats(void)
+{
+	char rec[1024];
+	char *text, *end;
+	long n;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0) {
+		say("cannot open /dev/kmsg to read", "", "");
+		return;
+	}
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		if (!text)
+			continue;
+		text++;
+		end = strchr(text, '\n');
+		if (end)
+			*end = '\0';
+		if (is_splat(text)) {
+			write(1, "zdt-init: kmsg: ", 16);
+			write(1, text, strlen(text));
+			write(1, "\n", 1);
+		}
+	}
+	close(fd);
+}
+
 int main(void)
 {
 	char *line, *next;
@@ -236,6 +297,7 @@ int main(void)
 			read_results(line + 8);
 	}
 	unload_all();
+	relay_splats();
 	say("done", "", "");
 	reboot(LINUX_REBOOT_CMD_RESTART);
 	return 0;
