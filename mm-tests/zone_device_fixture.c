@@ -243,6 +243,7 @@ static void zdt_log_judge(struct kunit *test, struct zdt_log_window *w,
 				break;
 		if (e < nr_expected) {
 			matched[e]++;
+			kunit_info(test, "expected kernel splat %s: %s", where, w->text[i]);
 			continue;
 		}
 		KUNIT_FAIL(test, "kernel splat %s: %s", where, w->text[i]);

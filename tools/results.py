@@ -572,10 +572,13 @@ def from_tree(main, known: Optional[Dict[str, Known]] = None) -> Run:
 
 
 def claim_splats(run: Run, splats: Iterable[str], known: Optional[Dict[str, Known]] = None) -> None:
-	"""Sorts a run's console splats: one a case's failure carries (its
-	first CLAIM_CHARS characters) is that case's; one the '(outside)' known
+	"""Sorts a run's console splats: one a case's failure (or its log's
+	'expected kernel splat' line) carries (its first CLAIM_CHARS
+	characters) is that case's; one the '(outside)' known
 	failure's regex matches is known; the rest are run.outside_splats."""
 	texts = [b.text for c in run.cases.values() for b in c.failures]
+	# A splat a case declared (zdt_splat_expected()) is named in its log.
+	texts += [l for c in run.cases.values() for l in c.log if 'expected kernel splat' in l]
 	entry = (known or {}).get(OUTSIDE)
 	for splat in dict.fromkeys(splats):	# once each, in order
 		if any(splat[:CLAIM_CHARS] in t for t in texts):

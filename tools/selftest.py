@@ -14,7 +14,11 @@
    under UML, the first patch of each suite (caught, or n/a for what UML lacks);
 5. tools/gate.py on patches/fixes/, on x86_64 and arm64: the fixes regress
    nothing and make the known failures they fix pass (exit 0, a 'fixed' row);
-6. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
+6. tools/verdict_paths.py: each patches/verdict-paths/*.patch (a WARN in a
+   suite's exit, between two cases or with the console loglevel at 1, a
+   panic before the first case, a hang, a suite never run) gets from run.py,
+   the gate and mutants the verdict its headers state;
+7. the suites' objects rebuilt with W=1 and sparse (C=2): no warnings.
 
 Ends with one line, 'N passed, N failed, N skipped', counting KUnit tests
 (each parameter apart) as tools/results.py reads them with kunit_parser
@@ -45,7 +49,7 @@ from common import (ARCHES, DEFAULT_KVER, REPO, ToolError, cache_dir,  # noqa: E
 import fetch as fetch_mod  # noqa: E402
 from fetch import fetch  # noqa: E402
 
-STEPS = ('unit', 'checkpatch', 'kunit', 'modules', 'mutants', 'gate', 'w1')
+STEPS = ('unit', 'checkpatch', 'kunit', 'modules', 'mutants', 'gate', 'verdicts', 'w1')
 # The arches patches/fixes is gated on: on each, every known failure whose
 # reason names a fix must turn into a pass.
 GATE_ARCHES = ('x86_64', 'arm64')
@@ -308,13 +312,13 @@ def main() -> int:
 	if 'modules' in steps:
 		ok &= passed('modules', modular_run(tree, args, total))
 	if 'kunit' in steps and not ok:
-		step('mutants, gate and W=1: not run, the steps above failed')
-		steps = [s for s in steps if s not in ('mutants', 'gate', 'w1')]
+		step('mutants, gate, verdict paths and W=1: not run, the steps above failed')
+		steps = [s for s in steps if s not in ('mutants', 'gate', 'verdicts', 'w1')]
 	if kver_series(kernel_version(tree)) != DEFAULT_KVER:
-		for s in ('mutants', 'gate'):
+		for s in ('mutants', 'gate', 'verdicts'):
 			if s in steps:
 				step(f'{s}: not run, patches/ is written against {DEFAULT_KVER}')
-		steps = [s for s in steps if s not in ('mutants', 'gate')]
+		steps = [s for s in steps if s not in ('mutants', 'gate', 'verdicts')]
 	if 'mutants' in steps:
 		step('mutants: each regression patch must be caught')
 		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/mutants.py'),
@@ -362,6 +366,14 @@ def main() -> int:
 			      f'(known failures with a fix: {want})')
 			gate_ok &= p.returncode == 0 and fixed == want > 0
 		ok &= passed('gate', gate_ok)
+	if 'verdicts' in steps:
+		step('verdict paths: every way a run can end gets the verdict its patch states')
+		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/verdict_paths.py'),
+				    '--accel', args.accel, '--results',
+				    os.path.join(REPO, 'results', 'verdict-paths')] +
+				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
+					   kernel_version(tree))]), check=False)
+		ok &= passed('verdicts', p.returncode == 0)
 	if 'w1' in steps:
 		ok &= passed('w1', w1_sparse(tree))
 

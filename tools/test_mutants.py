@@ -52,6 +52,7 @@ class MutantsTest(unittest.TestCase):
 		self.assertEqual(mutants.suite_filter(['a.x', 'a.y']), ['--filter', 'a'])
 		self.assertEqual(mutants.suite_filter(['a.x', 'b.y']), [])
 		self.assertEqual(mutants.suite_filter([]), [])
+		self.assertEqual(mutants.suite_filter(['zone_device_watch.no_splat_outside_a_case']), [])
 
 	def test_shards_split_the_patches_without_overlap(self):
 		self.assertEqual(mutants.shard('2/3'), (2, 3))

@@ -219,7 +219,7 @@ class ExpectedCasesTest(unittest.TestCase):
 				 [PMD, 'zone_device_fault_pmd.contended_pmd_fault_waits_without_a_reference'])
 
 	def test_a_run_missing_an_expected_case_is_incomplete(self):
-		ktap = os.path.join(DATA, 'arm64', '7.3.4-x86_64.ktap')
+		ktap = os.path.join(DATA, 'watch', '7.3.4-x86_64.ktap')
 		run = results.load_known(ktap, results.expected_cases())
 		self.assertTrue(run.complete, run.incomplete_reasons())
 		run = results.load_known(ktap, results.expected_cases() + ['zone_device_x.y'])
