@@ -8,6 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import modules  # noqa: E402
+import results  # noqa: E402
 from common import REPO  # noqa: E402
 
 KUNITCONFIG = os.path.join(REPO, 'kunitconfig')
@@ -102,3 +103,34 @@ class ModulesTest(unittest.TestCase):
 
 if __name__ == '__main__':
 	unittest.main()
+
+
+class PinnedModularSkipsTest(unittest.TestCase):
+	"""selftest.MODULAR_SKIPS: on the default kernel exactly the listed
+	cases may skip as modules."""
+
+	def run_of(self, statuses):
+		run = results.Run()
+		for name, (st, why) in statuses.items():
+			run.cases[name] = results.Case(name, st, skip_reason=why)
+		return run
+
+	def test_only_listed_cases_may_skip_as_modules(self):
+		import selftest  # pylint: disable=import-outside-toplevel
+		S = results.Status
+		listed, other = selftest.MODULAR_SKIPS[0], 'zone_device_gup.pin_x'
+		builtin = self.run_of({listed: (S.PASS, ''), other: (S.PASS, '')})
+		modular = self.run_of({listed: (S.SKIP, 'needs the suite built in'),
+				       other: (S.SKIP, 'needs the suite built in')})
+		lost, wrong = selftest.modular_skips_unexplained(modular, builtin, True)
+		self.assertEqual([l.split(':')[0] for l in lost], [listed])
+		self.assertEqual([w.split(':')[0] for w in wrong], [other])
+		# Not pinned (another kernel): the reason alone explains it.
+		lost, wrong = selftest.modular_skips_unexplained(modular, builtin, False)
+		self.assertEqual(len(lost), 2)
+		self.assertEqual(wrong, [])
+		# A listed case that runs as a module: the list is stale.
+		modular = self.run_of({listed: (S.PASS, ''), other: (S.PASS, '')})
+		lost, wrong = selftest.modular_skips_unexplained(modular, builtin, True)
+		self.assertEqual(lost, [])
+		self.assertEqual([w.split(':')[0] for w in wrong], [listed])
