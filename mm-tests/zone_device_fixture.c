@@ -94,6 +94,7 @@ struct zdt_log_window {
 	unsigned int count;			/* splats seen */
 	unsigned int lost;			/* records gone before they were read */
 	bool marker;				/* the case's first record was read */
+	unsigned int lines[ZDT_SPLATS_KEPT];	/* kept of each */
 	char text[ZDT_SPLATS_KEPT][ZDT_SPLAT_TEXT];
 };
 
@@ -180,7 +181,7 @@ static void zdt_log_line(struct zdt_log_window *w, const char *line, size_t len)
 	if (slot >= ZDT_SPLATS_KEPT)
 		return;
 	text = w->text[slot];
-	if (*text && text[strlen(text) - 1] != ' ')
+	if (w->lines[slot]++)
 		strlcat(text, " | ", ZDT_SPLAT_TEXT);
 	strncat(text, line, min(len, ZDT_SPLAT_TEXT - 1 - strlen(text)));
 	zdt_log_lines_left--;
