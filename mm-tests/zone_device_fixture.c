@@ -288,7 +288,7 @@ int zdt_migrate_case_begin(struct kunit *test)
 {
 	zdt_case_begin(test);
 	if (!IS_ENABLED(CONFIG_DEVICE_MIGRATION))
-		kunit_skip(test, ZDT_NO_DEVICE_MIGRATION);
+		zdt_skip(test, ZDT_NO_DEVICE_MIGRATION);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_migrate_case_begin);
@@ -655,6 +655,8 @@ static void zdt_thread_run(struct zdt_thread *t)
 		kthread_use_mm(t->mm);
 	WRITE_ONCE(t->started, true);
 	t->fn(t);
+	/* Done: from here on it is never "waiting" (zdt_thread_watch()). */
+	smp_store_release(&t->returned, true);
 	if (t->mm)
 		kthread_unuse_mm(t->mm);
 }
@@ -809,7 +811,7 @@ struct zdt_thread *zdt_forked_reader_create(struct kunit *test,
 struct zdt_thread *zdt_forked_reader_create(struct kunit *test,
 					    unsigned long addr)
 {
-	kunit_skip(test, "needs the suites built in (=y): kernel_clone() is not exported");
+	zdt_skip(test, "needs the suites built in (=y): kernel_clone() is not exported");
 	return NULL;
 }
 #endif
@@ -894,6 +896,14 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
 		bool running = task_is_running(t->task);
 
 		b.ms = ktime_ms_delta(now, start);
+		/* Read after its state: an exited thread is done, not asleep. */
+		if (smp_load_acquire(&t->returned)) {
+			b.started = true;
+			b.done = true;
+			b.asleep = false;
+			b.faults = n;
+			break;
+		}
 		if (!b.started && READ_ONCE(t->started)) {
 			b.started = true;
 			began = now;
@@ -917,6 +927,27 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
 }
 EXPORT_SYMBOL_GPL(zdt_thread_watch);
 
+bool zdt_thread_waiting(struct zdt_thread *t)
+{
+	ktime_t start = ktime_get();
+
+	if (!READ_ONCE(t->started))
+		return false;
+	for (;;) {
+		bool asleep = !task_is_running(t->task);
+
+		/* After its state: a thread that returned is not waiting. */
+		if (smp_load_acquire(&t->returned))
+			return false;
+		if (asleep)
+			return true;
+		if (ktime_ms_delta(ktime_get(), start) >= ZDT_ASLEEP_MS)
+			return false;
+		usleep_range(ZDT_SAMPLE_US / 4, ZDT_SAMPLE_US / 2);
+	}
+}
+EXPORT_SYMBOL_GPL(zdt_thread_waiting);
+
 void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
 		       unsigned long max_faults, const char *who, const char *what)
 {
@@ -924,7 +955,12 @@ void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
 	KUNIT_EXPECT_LE_MSG(test, b.faults, max_faults,
 			    "%lu faults in %u ms while the folio was locked: the fault spins",
 			    b.faults, b.ms);
-	if (b.started && b.faults <= max_faults)
+	if (!b.started || b.faults > max_faults)
+		return;
+	if (b.done)
+		KUNIT_FAIL(test, "%s finished in %u ms under the lock: %s does not wait for it",
+			   who, b.ms, what);
+	else
 		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
 				      "%s not asleep after %u ms: %s does not sleep on the lock",
 				      who, b.ms, what);
@@ -1383,6 +1419,8 @@ EXPORT_SYMBOL_GPL(zdt_ops_without_migrate_to_ram);
 
 struct zdt_unmap {
 	struct dev_pagemap *pgmap;
+	struct task_struct *task;
+	bool entered;			/* about to call memunmap_pages() */
 	struct completion done;
 };
 
@@ -1390,9 +1428,16 @@ static int zdt_unmap_fn(void *data)
 {
 	struct zdt_unmap *u = data;
 
+	WRITE_ONCE(u->entered, true);
 	memunmap_pages(u->pgmap);
 	complete(&u->done);
 	return 0;
+}
+
+static void zdt_unmap_free(struct zdt_unmap *u)
+{
+	put_task_struct(u->task);
+	kfree(u);
 }
 
 void zdt_device_unmap_start(struct zdt_device *dev)
@@ -1407,12 +1452,15 @@ void zdt_device_unmap_start(struct zdt_device *dev)
 	KUNIT_ASSERT_NOT_NULL(dev->test, u);
 	u->pgmap = &dev->pgmap;
 	init_completion(&u->done);
-	t = kthread_run(zdt_unmap_fn, u, "zdt-unmap");
+	t = kthread_create(zdt_unmap_fn, u, "zdt-unmap");
 	if (IS_ERR(t)) {
 		kfree(u);
-		KUNIT_FAIL_AND_ABORT(dev->test, "kthread_run: %pe", t);
+		KUNIT_FAIL_AND_ABORT(dev->test, "kthread_create: %pe", t);
 	}
+	/* Watched by zdt_device_unmap_blocked(), even once it has exited. */
+	u->task = get_task_struct(t);
 	dev->unmap = u;
+	wake_up_process(t);
 }
 EXPORT_SYMBOL_GPL(zdt_device_unmap_start);
 
@@ -1423,12 +1471,39 @@ int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms)
 	if (!wait_for_completion_timeout(&dev->unmap->done,
 					 msecs_to_jiffies(timeout_ms)))
 		return -ETIMEDOUT;
-	kfree(dev->unmap);
+	zdt_unmap_free(dev->unmap);
 	dev->unmap = NULL;
 	dev->mapped = false;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_device_unmap_wait);
+
+enum zdt_unmap_state zdt_device_unmap_blocked(struct zdt_device *dev,
+					      unsigned int timeout_ms)
+{
+	struct zdt_unmap *u = dev->unmap;
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+
+	if (!u)
+		return dev->mapped ? ZDT_UNMAP_RUNNING : ZDT_UNMAP_FINISHED;
+	for (;;) {
+		if (completion_done(&u->done))
+			return ZDT_UNMAP_FINISHED;
+		/* Inside memunmap_pages(), asleep: the pgmap's ref is killed. */
+		if (READ_ONCE(u->entered) &&
+		    (READ_ONCE(u->task->__state) & TASK_UNINTERRUPTIBLE))
+			break;
+		if (time_after(jiffies, end))
+			return ZDT_UNMAP_RUNNING;
+		usleep_range(1000, 2000);
+	}
+	/* The kill's last put is an RCU callback (percpu_ref_kill()). */
+	rcu_barrier();
+	if (completion_done(&u->pgmap->done) || completion_done(&u->done))
+		return ZDT_UNMAP_FINISHED;
+	return ZDT_UNMAP_BLOCKED;
+}
+EXPORT_SYMBOL_GPL(zdt_device_unmap_blocked);
 
 /*
  * The refcount of a page nobody holds: the value memremap_pages() starts it
@@ -1497,13 +1572,13 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 
 	if (type == MEMORY_DEVICE_PRIVATE) {
 		if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-			kunit_skip(test, "needs CONFIG_DEVICE_PRIVATE");
+			zdt_skip(test, "needs CONFIG_DEVICE_PRIVATE");
 	} else if (!zdt_ram_size) {
-		kunit_skip(test,
-			   "needs reserved RAM: boot with memmap=64M!512M zone_device_fixture.coherent=64M@512M");
+		zdt_skip(test,
+			 "needs reserved RAM: boot with memmap=64M!512M zone_device_fixture.coherent=64M@512M");
 	} else if (size > zdt_ram_size) {
-		kunit_skip(test, "needs %lu bytes of reserved RAM, coherent= gives %llu",
-			   size, (u64)zdt_ram_size);
+		zdt_skip(test, "needs %lu bytes of reserved RAM, coherent= gives %llu",
+			 size, (u64)zdt_ram_size);
 	}
 
 	/* Freed by zdt_device_destroy(), or leaked with a stuck unmap. */
@@ -1779,10 +1854,10 @@ struct page *zdt_pmd_on_device(struct kunit *test, struct zdt_device **devp,
 	struct page *dpage;
 
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
-		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
 	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
 	if (!thp_migration_supported())
-		kunit_skip(test, ZDT_NO_PMD_MIGRATION);
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
 	/* Twice the size, so that an aligned PMD lies inside the mapping. */
 	*addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, *addr);
@@ -1835,7 +1910,7 @@ EXPORT_SYMBOL_GPL(zdt_migrate_coherent_folio);
 unsigned long zdt_page_on_device(struct kunit *test, enum memory_type type,
 				 struct zdt_device **devp)
 {
-	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_page_on_device);
@@ -1843,7 +1918,7 @@ EXPORT_SYMBOL_GPL(zdt_page_on_device);
 struct page *zdt_pmd_on_device(struct kunit *test, struct zdt_device **devp,
 			       unsigned long *addr)
 {
-	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(zdt_pmd_on_device);
@@ -1853,7 +1928,7 @@ void zdt_migration_init(struct kunit *test, struct zdt_migration *m,
 			unsigned long addr, unsigned long npages, void *owner,
 			unsigned long flags)
 {
-	kunit_skip(test, ZDT_NO_DEVICE_MIGRATION);
+	zdt_skip(test, ZDT_NO_DEVICE_MIGRATION);
 }
 EXPORT_SYMBOL_GPL(zdt_migration_init);
 
