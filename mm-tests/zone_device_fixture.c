@@ -36,6 +36,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/swap.h>
+#include <linux/swait.h>
 #include <linux/uaccess.h>
 #include <kunit/resource.h>
 #include <kunit/test.h>
@@ -368,6 +369,10 @@ struct zdt_held {
 
 static void zdt_held_action(void *data);
 
+static void zdt_release_nothing(void *data)
+{
+}
+
 static void zdt_held_free(struct zdt_held *h)
 {
 	spin_lock(&zdt_held_lock);
@@ -430,7 +435,9 @@ void zdt_hold(struct kunit *test, enum zdt_hold_stage stage,
 }
 EXPORT_SYMBOL_GPL(zdt_hold);
 
-void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
+/* The latest hold of @release(@data), let go: released if @release_it. */
+static void zdt_unhold(struct kunit *test, kunit_action_t *release, void *data,
+		       bool release_it)
 {
 	struct zdt_held *h = NULL, *i;
 
@@ -445,7 +452,14 @@ void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
 	KUNIT_ASSERT_NOT_NULL_MSG(test, h, "%s: %ps(%p) is not held", __func__,
 				  release, data);
 	kunit_remove_action(test, zdt_held_action, h);
+	if (!release_it)
+		h->release = zdt_release_nothing;
 	zdt_held_free(h);
+}
+
+void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
+{
+	zdt_unhold(test, release, data, true);
 }
 EXPORT_SYMBOL_GPL(zdt_release);
 
@@ -460,6 +474,12 @@ static void zdt_unlock_page_action(void *page)
 	if (PageLocked((struct page *)page))
 		unlock_page(page);
 }
+
+void zdt_forget_page(struct kunit *test, struct page *page)
+{
+	zdt_unhold(test, zdt_put_page_action, page, false);
+}
+EXPORT_SYMBOL_GPL(zdt_forget_page);
 
 void zdt_get_page(struct kunit *test, struct page *page)
 {
@@ -1489,8 +1509,12 @@ enum zdt_unmap_state zdt_device_unmap_blocked(struct zdt_device *dev,
 	for (;;) {
 		if (completion_done(&u->done))
 			return ZDT_UNMAP_FINISHED;
-		/* Inside memunmap_pages(), asleep: the pgmap's ref is killed. */
-		if (READ_ONCE(u->entered) &&
+		/*
+		 * Asleep on pgmap->done: memunmap_pages() killed the ref
+		 * first.  complete() takes the waiter off the queue, and the
+		 * waiter consumes done, so the queue is what tells.
+		 */
+		if (READ_ONCE(u->entered) && swait_active(&u->pgmap->done.wait) &&
 		    (READ_ONCE(u->task->__state) & TASK_UNINTERRUPTIBLE))
 			break;
 		if (time_after(jiffies, end))
@@ -1499,7 +1523,7 @@ enum zdt_unmap_state zdt_device_unmap_blocked(struct zdt_device *dev,
 	}
 	/* The kill's last put is an RCU callback (percpu_ref_kill()). */
 	rcu_barrier();
-	if (completion_done(&u->pgmap->done) || completion_done(&u->done))
+	if (!swait_active(&u->pgmap->done.wait) || completion_done(&u->done))
 		return ZDT_UNMAP_FINISHED;
 	return ZDT_UNMAP_BLOCKED;
 }

@@ -220,6 +220,14 @@ void zdt_get_page(struct kunit *test, struct page *page);
 void zdt_put_page(struct kunit *test, struct page *page);
 
 /**
+ * zdt_forget_page() - let go of a reference of the case without putting it
+ * @test: the case
+ * @page: the page (the latest of its references the case holds), whose
+ *	memmap a broken kernel's memunmap_pages() removes: never touched again
+ */
+void zdt_forget_page(struct kunit *test, struct page *page);
+
+/**
  * zdt_own_page() - hand a reference the case has to KUnit
  * @test: the case
  * @page: the page, with a reference the case got elsewhere
@@ -912,11 +920,12 @@ int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms);
  * @timeout_ms: how long at most until its thread is seen asleep
  *
  * Waits, bounded, until the unmap thread, inside memunmap_pages(), is seen
- * asleep (TASK_UNINTERRUPTIBLE: memunmap_pages() kills the pgmap's
- * percpu_ref, then sleeps in wait_for_completion(&pgmap->done)), then for
- * the RCU callbacks (rcu_barrier()), which count the kill's last put: a
- * pgmap nothing references is released (pgmap->done completed) by then,
- * however slow the guest.  No time window: a verdict from the state itself.
+ * asleep on pgmap->done (TASK_UNINTERRUPTIBLE, on its wait queue:
+ * memunmap_pages() kills the pgmap's percpu_ref, then sleeps in
+ * wait_for_completion()), then for the RCU callbacks (rcu_barrier()), which
+ * count the kill's last put: a pgmap nothing references is released by then
+ * (complete() has taken the waiter off the queue), however slow the guest.
+ * No time window: a verdict from the state itself.
  *
  * Return: ZDT_UNMAP_BLOCKED if the pgmap is still referenced and the unmap
  * waits for it; ZDT_UNMAP_FINISHED if the unmap finished or the pgmap was
