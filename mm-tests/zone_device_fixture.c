@@ -1364,6 +1364,7 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 		.fault_page	= vmf->page,
 	};
 	unsigned long small_src = 0, small_dst = 0, i, moved = 0;
+	struct completion *gate;
 	int others;
 	vm_fault_t ret;
 
@@ -1373,6 +1374,9 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 	ret = READ_ONCE(dev->fault_ret);
 	if (ret)
 		return ret;
+	gate = READ_ONCE(dev->fault_gate);
+	if (gate)
+		wait_for_completion_timeout(gate, msecs_to_jiffies(ZDT_ACCESS_MS));
 
 	args.src = nr > 1 ? kcalloc(nr, sizeof(*args.src), GFP_KERNEL) : &small_src;
 	args.dst = nr > 1 ? kcalloc(nr, sizeof(*args.dst), GFP_KERNEL) : &small_dst;

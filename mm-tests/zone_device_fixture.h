@@ -668,6 +668,13 @@ struct zdt_device {
 
 	/* Set by a case: migrate_to_ram returns this without migrating. */
 	vm_fault_t fault_ret;
+	/*
+	 * Set by a case: migrate_to_ram, once counted, waits for it (at most
+	 * ZDT_ACCESS_MS) before it migrates, so that the case can act while
+	 * a fault is inside it.  The case completes it, and keeps it until
+	 * the fault has returned.
+	 */
+	struct completion *fault_gate;
 
 	/*
 	 * Set by a case: a PTE fault's migrate_to_ram moves the
