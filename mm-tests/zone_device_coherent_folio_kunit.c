@@ -15,7 +15,7 @@ static int coherent_folio_case_begin(struct kunit *test)
 {
 	zdt_migrate_case_begin(test);
 	if (!ZDT_CAN_MIGRATE_COHERENT_FOLIO)
-		kunit_skip(test, ZDT_NO_COHERENT_FOLIO_MIGRATION);
+		zdt_skip(test, ZDT_NO_COHERENT_FOLIO_MIGRATION);
 	return 0;
 }
 

@@ -197,6 +197,9 @@ static inline int zdt_initial_refcount(enum memory_type type)
 	} while (0)
 #else
 #define ZDT_HAS_WARN_SUPPRESS		0
+/* A declared splat is one or more: the exact count needs suppression. */
+#define ZDT_NO_WARN_SUPPRESS \
+	"exact WARN count unchecked (-EINVAL and at least one WARN are): needs kunit_warning_suppress() (85347718ab0d, 7.2)"
 #define zdt_expect_warning(test, what, stmt, nr_warn)			\
 	do {								\
 		zdt_splat_expected(test, what);				\

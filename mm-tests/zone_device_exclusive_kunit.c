@@ -37,7 +37,7 @@ static int excl_init(struct kunit *test)
 
 	zdt_case_begin(test);
 	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-		kunit_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
+		zdt_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	test->priv = ctx;

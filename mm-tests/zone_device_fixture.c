@@ -38,6 +38,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/swap.h>
+#include <linux/swait.h>
 #include <linux/uaccess.h>
 #include <kunit/resource.h>
 #include <kunit/test.h>
@@ -334,7 +335,7 @@ int zdt_migrate_case_begin(struct kunit *test)
 {
 	zdt_case_begin(test);
 	if (!IS_ENABLED(CONFIG_DEVICE_MIGRATION))
-		kunit_skip(test, ZDT_NO_DEVICE_MIGRATION);
+		zdt_skip(test, ZDT_NO_DEVICE_MIGRATION);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_migrate_case_begin);
@@ -414,6 +415,10 @@ struct zdt_held {
 
 static void zdt_held_action(void *data);
 
+static void zdt_release_nothing(void *data)
+{
+}
+
 static void zdt_held_free(struct zdt_held *h)
 {
 	spin_lock(&zdt_held_lock);
@@ -476,7 +481,9 @@ void zdt_hold(struct kunit *test, enum zdt_hold_stage stage,
 }
 EXPORT_SYMBOL_GPL(zdt_hold);
 
-void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
+/* The latest hold of @release(@data), let go: released if @release_it. */
+static void zdt_unhold(struct kunit *test, kunit_action_t *release, void *data,
+		       bool release_it)
 {
 	struct zdt_held *h = NULL, *i;
 
@@ -491,7 +498,14 @@ void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
 	KUNIT_ASSERT_NOT_NULL_MSG(test, h, "%s: %ps(%p) is not held", __func__,
 				  release, data);
 	kunit_remove_action(test, zdt_held_action, h);
+	if (!release_it)
+		h->release = zdt_release_nothing;
 	zdt_held_free(h);
+}
+
+void zdt_release(struct kunit *test, kunit_action_t *release, void *data)
+{
+	zdt_unhold(test, release, data, true);
 }
 EXPORT_SYMBOL_GPL(zdt_release);
 
@@ -506,6 +520,12 @@ static void zdt_unlock_page_action(void *page)
 	if (PageLocked((struct page *)page))
 		unlock_page(page);
 }
+
+void zdt_forget_page(struct kunit *test, struct page *page)
+{
+	zdt_unhold(test, zdt_put_page_action, page, false);
+}
+EXPORT_SYMBOL_GPL(zdt_forget_page);
 
 void zdt_get_page(struct kunit *test, struct page *page)
 {
@@ -701,6 +721,8 @@ static void zdt_thread_run(struct zdt_thread *t)
 		kthread_use_mm(t->mm);
 	WRITE_ONCE(t->started, true);
 	t->fn(t);
+	/* Done: from here on it is never "waiting" (zdt_thread_watch()). */
+	smp_store_release(&t->returned, true);
 	if (t->mm)
 		kthread_unuse_mm(t->mm);
 }
@@ -855,7 +877,7 @@ struct zdt_thread *zdt_forked_reader_create(struct kunit *test,
 struct zdt_thread *zdt_forked_reader_create(struct kunit *test,
 					    unsigned long addr)
 {
-	kunit_skip(test, "needs the suites built in (=y): kernel_clone() is not exported");
+	zdt_skip(test, "needs the suites built in (=y): kernel_clone() is not exported");
 	return NULL;
 }
 #endif
@@ -940,6 +962,14 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
 		bool running = task_is_running(t->task);
 
 		b.ms = ktime_ms_delta(now, start);
+		/* Read after its state: an exited thread is done, not asleep. */
+		if (smp_load_acquire(&t->returned)) {
+			b.started = true;
+			b.done = true;
+			b.asleep = false;
+			b.faults = n;
+			break;
+		}
 		if (!b.started && READ_ONCE(t->started)) {
 			b.started = true;
 			began = now;
@@ -963,6 +993,27 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
 }
 EXPORT_SYMBOL_GPL(zdt_thread_watch);
 
+bool zdt_thread_waiting(struct zdt_thread *t)
+{
+	ktime_t start = ktime_get();
+
+	if (!READ_ONCE(t->started))
+		return false;
+	for (;;) {
+		bool asleep = !task_is_running(t->task);
+
+		/* After its state: a thread that returned is not waiting. */
+		if (smp_load_acquire(&t->returned))
+			return false;
+		if (asleep)
+			return true;
+		if (ktime_ms_delta(ktime_get(), start) >= ZDT_ASLEEP_MS)
+			return false;
+		usleep_range(ZDT_SAMPLE_US / 4, ZDT_SAMPLE_US / 2);
+	}
+}
+EXPORT_SYMBOL_GPL(zdt_thread_waiting);
+
 void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
 		       unsigned long max_faults, const char *who, const char *what)
 {
@@ -970,7 +1021,12 @@ void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
 	KUNIT_EXPECT_LE_MSG(test, b.faults, max_faults,
 			    "%lu faults in %u ms while the folio was locked: the fault spins",
 			    b.faults, b.ms);
-	if (b.started && b.faults <= max_faults)
+	if (!b.started || b.faults > max_faults)
+		return;
+	if (b.done)
+		KUNIT_FAIL(test, "%s finished in %u ms under the lock: %s does not wait for it",
+			   who, b.ms, what);
+	else
 		KUNIT_EXPECT_TRUE_MSG(test, b.asleep,
 				      "%s not asleep after %u ms: %s does not sleep on the lock",
 				      who, b.ms, what);
@@ -1354,6 +1410,7 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 		.fault_page	= vmf->page,
 	};
 	unsigned long small_src = 0, small_dst = 0, i, moved = 0;
+	struct completion *gate;
 	int others;
 	vm_fault_t ret;
 
@@ -1363,6 +1420,9 @@ static vm_fault_t zdt_device_migrate_to_ram_cb(struct vm_fault *vmf)
 	ret = READ_ONCE(dev->fault_ret);
 	if (ret)
 		return ret;
+	gate = READ_ONCE(dev->fault_gate);
+	if (gate)
+		wait_for_completion_timeout(gate, msecs_to_jiffies(ZDT_ACCESS_MS));
 
 	args.src = nr > 1 ? kcalloc(nr, sizeof(*args.src), GFP_KERNEL) : &small_src;
 	args.dst = nr > 1 ? kcalloc(nr, sizeof(*args.dst), GFP_KERNEL) : &small_dst;
@@ -1429,6 +1489,8 @@ EXPORT_SYMBOL_GPL(zdt_ops_without_migrate_to_ram);
 
 struct zdt_unmap {
 	struct dev_pagemap *pgmap;
+	struct task_struct *task;
+	bool entered;			/* about to call memunmap_pages() */
 	struct completion done;
 };
 
@@ -1436,9 +1498,16 @@ static int zdt_unmap_fn(void *data)
 {
 	struct zdt_unmap *u = data;
 
+	WRITE_ONCE(u->entered, true);
 	memunmap_pages(u->pgmap);
 	complete(&u->done);
 	return 0;
+}
+
+static void zdt_unmap_free(struct zdt_unmap *u)
+{
+	put_task_struct(u->task);
+	kfree(u);
 }
 
 void zdt_device_unmap_start(struct zdt_device *dev)
@@ -1453,12 +1522,15 @@ void zdt_device_unmap_start(struct zdt_device *dev)
 	KUNIT_ASSERT_NOT_NULL(dev->test, u);
 	u->pgmap = &dev->pgmap;
 	init_completion(&u->done);
-	t = kthread_run(zdt_unmap_fn, u, "zdt-unmap");
+	t = kthread_create(zdt_unmap_fn, u, "zdt-unmap");
 	if (IS_ERR(t)) {
 		kfree(u);
-		KUNIT_FAIL_AND_ABORT(dev->test, "kthread_run: %pe", t);
+		KUNIT_FAIL_AND_ABORT(dev->test, "kthread_create: %pe", t);
 	}
+	/* Watched by zdt_device_unmap_blocked(), even once it has exited. */
+	u->task = get_task_struct(t);
 	dev->unmap = u;
+	wake_up_process(t);
 }
 EXPORT_SYMBOL_GPL(zdt_device_unmap_start);
 
@@ -1469,12 +1541,43 @@ int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms)
 	if (!wait_for_completion_timeout(&dev->unmap->done,
 					 msecs_to_jiffies(timeout_ms)))
 		return -ETIMEDOUT;
-	kfree(dev->unmap);
+	zdt_unmap_free(dev->unmap);
 	dev->unmap = NULL;
 	dev->mapped = false;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_device_unmap_wait);
+
+enum zdt_unmap_state zdt_device_unmap_blocked(struct zdt_device *dev,
+					      unsigned int timeout_ms)
+{
+	struct zdt_unmap *u = dev->unmap;
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+
+	if (!u)
+		return dev->mapped ? ZDT_UNMAP_RUNNING : ZDT_UNMAP_FINISHED;
+	for (;;) {
+		if (completion_done(&u->done))
+			return ZDT_UNMAP_FINISHED;
+		/*
+		 * Asleep on pgmap->done: memunmap_pages() killed the ref
+		 * first.  complete() takes the waiter off the queue, and the
+		 * waiter consumes done, so the queue is what tells.
+		 */
+		if (READ_ONCE(u->entered) && swait_active(&u->pgmap->done.wait) &&
+		    (READ_ONCE(u->task->__state) & TASK_UNINTERRUPTIBLE))
+			break;
+		if (time_after(jiffies, end))
+			return ZDT_UNMAP_RUNNING;
+		usleep_range(1000, 2000);
+	}
+	/* The kill's last put is an RCU callback (percpu_ref_kill()). */
+	rcu_barrier();
+	if (!swait_active(&u->pgmap->done.wait) || completion_done(&u->done))
+		return ZDT_UNMAP_FINISHED;
+	return ZDT_UNMAP_BLOCKED;
+}
+EXPORT_SYMBOL_GPL(zdt_device_unmap_blocked);
 
 /*
  * The refcount of a page nobody holds: the value memremap_pages() starts it
@@ -1543,13 +1646,13 @@ struct zdt_device *zdt_device_prepare(struct kunit *test, enum memory_type type,
 
 	if (type == MEMORY_DEVICE_PRIVATE) {
 		if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-			kunit_skip(test, "needs CONFIG_DEVICE_PRIVATE");
+			zdt_skip(test, "needs CONFIG_DEVICE_PRIVATE");
 	} else if (!zdt_ram_size) {
-		kunit_skip(test,
-			   "needs reserved RAM: boot with memmap=64M!512M zone_device_fixture.coherent=64M@512M");
+		zdt_skip(test,
+			 "needs reserved RAM: boot with memmap=64M!512M zone_device_fixture.coherent=64M@512M");
 	} else if (size > zdt_ram_size) {
-		kunit_skip(test, "needs %lu bytes of reserved RAM, coherent= gives %llu",
-			   size, (u64)zdt_ram_size);
+		zdt_skip(test, "needs %lu bytes of reserved RAM, coherent= gives %llu",
+			 size, (u64)zdt_ram_size);
 	}
 
 	/* Freed by zdt_device_destroy(), or leaked with a stuck unmap. */
@@ -1825,10 +1928,10 @@ struct page *zdt_pmd_on_device(struct kunit *test, struct zdt_device **devp,
 	struct page *dpage;
 
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
-		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
 	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
 	if (!thp_migration_supported())
-		kunit_skip(test, ZDT_NO_PMD_MIGRATION);
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
 	/* Twice the size, so that an aligned PMD lies inside the mapping. */
 	*addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, *addr);
@@ -1881,7 +1984,7 @@ EXPORT_SYMBOL_GPL(zdt_migrate_coherent_folio);
 unsigned long zdt_page_on_device(struct kunit *test, enum memory_type type,
 				 struct zdt_device **devp)
 {
-	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(zdt_page_on_device);
@@ -1889,7 +1992,7 @@ EXPORT_SYMBOL_GPL(zdt_page_on_device);
 struct page *zdt_pmd_on_device(struct kunit *test, struct zdt_device **devp,
 			       unsigned long *addr)
 {
-	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(zdt_pmd_on_device);
@@ -1899,7 +2002,7 @@ void zdt_migration_init(struct kunit *test, struct zdt_migration *m,
 			unsigned long addr, unsigned long npages, void *owner,
 			unsigned long flags)
 {
-	kunit_skip(test, ZDT_NO_DEVICE_MIGRATION);
+	zdt_skip(test, ZDT_NO_DEVICE_MIGRATION);
 }
 EXPORT_SYMBOL_GPL(zdt_migration_init);
 

@@ -43,6 +43,47 @@
 struct zdt_unmap;
 
 /**
+ * enum zdt_unmap_state - what zdt_device_unmap_blocked() saw
+ * @ZDT_UNMAP_BLOCKED: memunmap_pages() waits for a pgmap reference
+ * @ZDT_UNMAP_FINISHED: it finished, or nothing references the pgmap
+ * @ZDT_UNMAP_RUNNING: its thread was never seen asleep in it
+ */
+enum zdt_unmap_state {
+	ZDT_UNMAP_BLOCKED,
+	ZDT_UNMAP_FINISHED,
+	ZDT_UNMAP_RUNNING,
+};
+
+/**
+ * zdt_skip() - kunit_skip(), unless the case has failed already
+ * @test: the case
+ * @fmt: what is missing, as for kunit_skip()
+ *
+ * kunit_skip() marks the case SKIPPED whatever it was (kunit_mark_skipped()
+ * overwrites the status), so a skip after a failed expectation would erase
+ * the failure.  A case that has failed ends as a FAIL instead, the skip's
+ * reason in the message.  Every skip in the suites is this one.
+ */
+#define zdt_skip(test, fmt, ...)					\
+	do {								\
+		struct kunit *__zdt_test = (test);			\
+		bool __zdt_failed = READ_ONCE(__zdt_test->status) ==	\
+				    KUNIT_FAILURE;			\
+									\
+		kunit_mark_skipped(__zdt_test, fmt, ##__VA_ARGS__);	\
+		zdt_skip_end(__zdt_test, __zdt_failed);			\
+	} while (0)
+
+/* zdt_skip()'s end: the skip, or a FAIL if the case had @failed before. */
+static inline void zdt_skip_end(struct kunit *test, bool failed)
+{
+	if (failed)
+		KUNIT_FAIL_AND_ABORT(test, "failed, then would skip: %s",
+				     test->status_comment);
+	kunit_try_catch_throw(&test->try_catch);
+}
+
+/**
  * zdt_case_begin() - start a case of a zone-device suite
  * @test: the case
  *
@@ -190,6 +231,14 @@ void zdt_get_page(struct kunit *test, struct page *page);
  * @page: the page (the latest of its references the case holds)
  */
 void zdt_put_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_forget_page() - let go of a reference of the case without putting it
+ * @test: the case
+ * @page: the page (the latest of its references the case holds), whose
+ *	memmap a broken kernel's memunmap_pages() removes: never touched again
+ */
+void zdt_forget_page(struct kunit *test, struct page *page);
 
 /**
  * zdt_own_page() - hand a reference the case has to KUnit
@@ -347,6 +396,7 @@ struct zdt_thread {
 	struct task_struct *task;
 	struct mm_struct *mm;		/* the test's, for a kthread */
 	bool go_given, cancelled;
+	bool returned;			/* @fn returned */
 	unsigned long start_faults;
 	struct completion go;
 };
@@ -470,12 +520,14 @@ unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
  * @faults: faults the thread took since it started
  * @asleep: it was asleep, with no new fault, at the end of the watch
  * @started: it reached its access at all
+ * @done: it returned from its access (then never @asleep): nothing blocked it
  * @ms: how long the watch took
  */
 struct zdt_blocked {
 	unsigned long faults;
 	bool asleep;
 	bool started;
+	bool done;
 	unsigned int ms;
 };
 
@@ -556,7 +608,8 @@ unsigned int zdt_notifier_events(struct zdt_notifier *n,
  * entry): samples the thread's state and fault count every few ms, for at
  * least @window_ms after the thread reached its access, and then until it
  * has been seen asleep with no new fault for ZDT_ASLEEP_MS, or it took more
- * than @max_faults faults (it spins), or ZDT_WATCH_MS passed.  A slow or
+ * than @max_faults faults (it spins), or it returned from its access (done:
+ * an exited thread is never asleep), or ZDT_WATCH_MS passed.  A slow or
  * loaded guest only makes the watch longer; neither verdict rests on one
  * sample.
  *
@@ -576,10 +629,31 @@ struct zdt_blocked zdt_thread_watch(struct zdt_thread *t,
  *
  * Expects that the thread ran, took at most @max_faults faults (else "...:
  * the fault spins", the phrase configs/known-failures matches) and, if so,
- * was asleep at the end of the watch.
+ * had not finished and was asleep at the end of the watch.
  */
 void zdt_expect_asleep(struct kunit *test, struct zdt_blocked b,
 		       unsigned long max_faults, const char *who, const char *what);
+
+/**
+ * zdt_thread_waiting() - whether a started access still waits, now
+ * @t: the thread, started (and watched: zdt_thread_watch())
+ *
+ * For the moment right before a case lets a blocked access go (unlocks the
+ * folio, finalizes the migration): the thread reached its access, has not
+ * returned from it, and is seen asleep, sampled for at most ZDT_ASLEEP_MS
+ * so that a wake-up it sleeps again after is not taken for running.  An
+ * exited thread is done, never waiting.
+ *
+ * Return: true if it waits.
+ */
+bool zdt_thread_waiting(struct zdt_thread *t);
+
+/* Whether @t's @fn has returned (before @done completes). */
+static inline bool zdt_thread_returned(struct zdt_thread *t)
+{
+	/* Pairs with the release in the thread: its outputs are written. */
+	return smp_load_acquire(&t->returned);
+}
 
 struct zdt_device {
 	struct kunit *test;
@@ -607,6 +681,13 @@ struct zdt_device {
 
 	/* Set by a case: migrate_to_ram returns this without migrating. */
 	vm_fault_t fault_ret;
+	/*
+	 * Set by a case: migrate_to_ram, once counted, waits for it (at most
+	 * ZDT_ACCESS_MS) before it migrates, so that the case can act while
+	 * a fault is inside it.  The case completes it, and keeps it until
+	 * the fault has returned.
+	 */
+	struct completion *fault_gate;
 
 	/*
 	 * Set by a case: a PTE fault's migrate_to_ram moves the
@@ -853,6 +934,27 @@ void zdt_device_unmap_start(struct zdt_device *dev);
  */
 int zdt_device_unmap_wait(struct zdt_device *dev, unsigned int timeout_ms);
 
+/**
+ * zdt_device_unmap_blocked() - whether the started unmap waits for a reference
+ * @dev: the device, zdt_device_unmap_start() called
+ * @timeout_ms: how long at most until its thread is seen asleep
+ *
+ * Waits, bounded, until the unmap thread, inside memunmap_pages(), is seen
+ * asleep on pgmap->done (TASK_UNINTERRUPTIBLE, on its wait queue:
+ * memunmap_pages() kills the pgmap's percpu_ref, then sleeps in
+ * wait_for_completion()), then for the RCU callbacks (rcu_barrier()), which
+ * count the kill's last put: a pgmap nothing references is released by then
+ * (complete() has taken the waiter off the queue), however slow the guest.
+ * No time window: a verdict from the state itself.
+ *
+ * Return: ZDT_UNMAP_BLOCKED if the pgmap is still referenced and the unmap
+ * waits for it; ZDT_UNMAP_FINISHED if the unmap finished or the pgmap was
+ * released; ZDT_UNMAP_RUNNING if the thread was never seen asleep in
+ * memunmap_pages() within @timeout_ms.
+ */
+enum zdt_unmap_state zdt_device_unmap_blocked(struct zdt_device *dev,
+					      unsigned int timeout_ms);
+
 static inline struct page *zdt_device_page(struct zdt_device *dev,
 					   unsigned long i)
 {
@@ -921,7 +1023,7 @@ static inline struct zdt_device *
 zdt_device_prepare(struct kunit *test, enum memory_type type,
 		   unsigned long nr_pages)
 {
-	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
 	return NULL;
 }
 
@@ -934,7 +1036,7 @@ static inline struct zdt_device *
 zdt_device_create(struct kunit *test, enum memory_type type,
 		  unsigned long nr_pages)
 {
-	kunit_skip(test, ZDT_NO_ZONE_DEVICE);
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
 	return NULL;
 }
 
@@ -944,6 +1046,12 @@ static inline int zdt_device_unmap_wait(struct zdt_device *dev,
 					unsigned int timeout_ms)
 {
 	return -ENXIO;
+}
+
+static inline enum zdt_unmap_state
+zdt_device_unmap_blocked(struct zdt_device *dev, unsigned int timeout_ms)
+{
+	return ZDT_UNMAP_RUNNING;
 }
 
 static inline struct page *zdt_device_page(struct zdt_device *dev,

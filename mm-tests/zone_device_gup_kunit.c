@@ -11,9 +11,9 @@
  *
  * The first part needs no ZONE_DEVICE: it pins ordinary anonymous memory of
  * the test's own mm (zdt_user_pages()) and runs under UML too (the large folio
- * case skips there: no THP).  The second part migrates that memory to a fake
- * device-coherent or device-private page first (zone_device_fixture) and
- * SKIPs without ZONE_DEVICE.
+ * case skips there: no THP).  The second part, the kernel's own conversion
+ * included, migrates that memory to a fake device-coherent or device-private
+ * page first (zone_device_fixture) and SKIPs without ZONE_DEVICE.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -134,26 +134,6 @@ static void get_adds_one_reference_and_no_pin(struct kunit *test)
 	ungrab(test, GET, page);
 }
 
-/*
- * The conversion migrate_longterm_unpinnable_folios() applies to a
- * device-coherent folio before migrating it: folio_get() then dropping the
- * pin leaves exactly one extra plain reference and no pin (mm/gup.c, "convert
- * the pin on the source folio to a normal reference").  Succeeds if so.
- */
-static void pin_converted_to_reference_leaves_one_reference(struct kunit *test)
-{
-	int before = refcount_now(test);
-	struct page *page = grab(test, PIN);
-	struct folio *folio = page_folio(page);
-
-	zdt_get_page(test, page);	/* folio_get(), as mm/gup.c */
-	ungrab(test, PIN, page);
-	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), before + 1);
-	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
-	zdt_put_page(test, page);
-	KUNIT_EXPECT_EQ(test, refcount_now(test), before);
-}
-
 /* What the CPUs have counted in @item of @pgdat and not folded in yet. */
 static long node_stat_pending(struct pglist_data *pgdat,
 			      enum node_stat_item item)
@@ -245,14 +225,14 @@ static void pin_on_large_folio_counts_in_pincount(struct kunit *test)
 	char byte = 0x3c;
 
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-		kunit_skip(test, ZDT_NO_THP);
+		zdt_skip(test, ZDT_NO_THP);
 	addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, &byte, 1), 0);
 
 	page = grab_at(test, addr, GET);
 	folio = page_folio(page);
 	if (!folio_test_large(folio))
-		kunit_skip(test, "no THP behind a PMD-aligned range: THP off or none free");
+		zdt_skip(test, "no THP behind a PMD-aligned range: THP off or none free");
 	ref = folio_ref_count(folio) - 1;
 	pins = atomic_read(&folio->_pincount);
 	ungrab(test, GET, page);
@@ -298,7 +278,7 @@ struct gup_variant {
 	bool pin;		/* FOLL_PIN: released with unpin_user_page() */
 	long (*gup)(unsigned long addr, unsigned int flags, struct page **page);
 	unsigned int flags;	/* added to what the case asks for */
-	bool fast;		/* GUP-fast, falling back to the slow path */
+	bool fast;		/* a GUP-fast entry point: needs HAVE_GUP_FAST */
 };
 
 static long pin_slow(unsigned long addr, unsigned int flags, struct page **page)
@@ -350,11 +330,11 @@ static const struct gup_variant get_slow_variant = {
 };
 
 /*
- * Not .fast: its rule (no fall back to the slow path) holds, and is
- * checked, on an arch without GUP-fast too.
+ * .fast: without GUP-fast it finds no page whatever the entry (gup_fast()
+ * returns 0, mm/gup.c), so its case could not fail there and skips.
  */
 static const struct gup_variant fast_only_variant = {
-	"get_user_pages_fast_only", false, get_fast_only
+	"get_user_pages_fast_only", false, get_fast_only, .fast = true
 };
 
 /* What releases what @v took. */
@@ -399,7 +379,7 @@ static long gup_bounded(struct kunit *test, struct zdt_device *dev,
 
 	/* Without GUP-fast these are the slow path: the slow variant's case. */
 	if (v->fast && !IS_ENABLED(CONFIG_HAVE_GUP_FAST))
-		kunit_skip(test, ZDT_NO_GUP_FAST);
+		zdt_skip(test, ZDT_NO_GUP_FAST);
 	t = zdt_thread_create(test, v->name, gup_call_fn);
 	t->arg = v;
 	t->addr = addr;
@@ -543,6 +523,59 @@ static void longterm_pin_of_held_coherent_page_fails_busy(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mapped_page(test, s.dev, s.addr), s.dpage);
 }
 
+/* Faults a FOLL_LONGTERM pin of a present page takes: none, one spare. */
+#define CONVERT_MAX_FAULTS	1
+
+/*
+ * The conversion migrate_longterm_unpinnable_folios() applies to a
+ * device-coherent folio before it migrates it: folio_get(), then
+ * gup_put_folio(FOLL_PIN) (mm/gup.c, "convert the pin on the source folio
+ * to a normal reference", b05a79d4377f "mm/gup: migrate device coherent
+ * pages when pinning instead of failing") leaves exactly one plain
+ * reference more than before the pin, and no pin.  The kernel's own: the
+ * case holds the folio locked, so a FOLL_LONGTERM pin stops right after the
+ * conversion, in migrate_device_coherent_folio()'s folio_lock(), and the
+ * case reads the folio there.  Succeeds if, with the pinning thread seen
+ * waiting on the lock, the refcount is one above what it was and the folio
+ * does not look pinned, and after the unlock the pin ends on a system page.
+ */
+static void pin_converted_to_reference_leaves_one_reference(struct kunit *test)
+{
+	struct dev_setup s;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	int before, converted;
+	bool pinned, waiting;
+
+	dev_setup(test, MEMORY_DEVICE_COHERENT, &s);
+	before = page_ref_count(s.dpage);
+	zdt_lock_page(test, s.dpage);
+	t = zdt_thread_create(test, "pin_user_pages_unlocked(FOLL_LONGTERM)",
+			      gup_call_fn);
+	t->arg = &pin_variants[0];
+	t->addr = s.addr;
+	t->flags = FOLL_WRITE | FOLL_LONGTERM;
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, 0, CONVERT_MAX_FAULTS);
+	converted = page_ref_count(s.dpage);
+	pinned = folio_maybe_dma_pinned(page_folio(s.dpage));
+	waiting = zdt_thread_waiting(t);
+	zdt_unlock_page(test, s.dpage);
+	zdt_thread_finish(test, t, s.dev, "after the unlock");
+	kunit_info(test, "refcount %d before the pin, %d converted, pinning thread %s",
+		   before, converted, b.done ? "done" : waiting ? "waiting" : "not waiting");
+
+	KUNIT_ASSERT_TRUE_MSG(test, waiting,
+			      "the FOLL_LONGTERM pin did not wait for the coherent folio's lock (%s): it never reached migrate_device_coherent_folio()",
+			      b.done ? "it finished" : "not asleep");
+	KUNIT_EXPECT_EQ_MSG(test, converted, before + 1,
+			    "refcount with the pin converted (a pin adds %d)",
+			    GUP_PIN_COUNTING_BIAS);
+	KUNIT_EXPECT_FALSE_MSG(test, pinned, "the folio still looks pinned after the conversion");
+	KUNIT_ASSERT_EQ(test, t->ret, 1);
+	KUNIT_EXPECT_FALSE(test, is_zone_device_page(t->page));
+}
+
 /*
  * GUP never hands out a device-private page: the entry is not present, so
  * GUP faults it and the pgmap's migrate_to_ram() brings the data back to a
@@ -576,7 +609,8 @@ static void gup_faults_device_private_page_back_to_ram(struct kunit *test)
  * device (376a34efa4ee "mm/gup: refactor and de-duplicate gup_fast() code",
  * the "no fall back to regular GUP" of get_user_pages_fast_only()).
  * Succeeds if get_user_pages_fast_only() returns 0 without calling
- * migrate_to_ram() and the device page is still mapped.
+ * migrate_to_ram() and the device page is still mapped.  Skips without
+ * GUP-fast (ZDT_NO_GUP_FAST), where it returns 0 for any page.
  */
 static void fast_only_leaves_device_private_page_alone(struct kunit *test)
 {
@@ -584,6 +618,8 @@ static void fast_only_leaves_device_private_page_alone(struct kunit *test)
 	struct page *page = NULL;
 	long n;
 
+	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		zdt_skip(test, ZDT_NO_GUP_FAST);
 	dev_setup(test, MEMORY_DEVICE_PRIVATE, &s);
 	n = gup_bounded(test, s.dev, &fast_only_variant, s.addr, FOLL_WRITE,
 			&page);

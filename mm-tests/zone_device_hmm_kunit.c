@@ -690,6 +690,7 @@ static void contended_hmm_fault_sleeps_instead_of_spinning(struct kunit *test)
 	struct zdt_blocked b;
 	struct zdt_thread *t;
 	struct mirror *mi;
+	bool waiting;
 
 	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
 	mi = mirror_create(test);
@@ -702,12 +703,16 @@ static void contended_hmm_fault_sleeps_instead_of_spinning(struct kunit *test)
 	t->flags = MIRROR_POPULATE;
 	zdt_thread_start(t);
 	b = zdt_thread_watch(t, CONTENDED_WINDOW_MS, CONTENDED_MAX_FAULTS);
+	waiting = zdt_thread_waiting(t);
 	zdt_unlock_page(test, zdt_device_page(ctx->dev, 0));
 	kunit_info(test, "%lu faults in %u ms with the folio locked, mirroring thread %s",
-		   b.faults, b.ms, b.asleep ? "asleep" : "not asleep");
+		   b.faults, b.ms, b.done ? "done" : b.asleep ? "asleep" : "not asleep");
 
 	zdt_expect_asleep(test, b, CONTENDED_MAX_FAULTS, "mirroring thread",
 			  "hmm_range_fault()");
+	if (b.asleep)
+		KUNIT_EXPECT_TRUE_MSG(test, waiting,
+				      "the mirroring thread no longer waited when the folio was unlocked");
 	zdt_thread_finish(test, t, ctx->dev, "after the unlock");
 	v = mirror_view(mi);
 	kunit_info(test, "driver loop: %ld after %u passes", t->ret, mi->tries);

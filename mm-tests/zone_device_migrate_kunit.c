@@ -374,7 +374,7 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 	int ret;
 
 	if (p->by_list && !ZDT_HAS_MIGRATE_DEVICE_PFNS)
-		kunit_skip(test, ZDT_NO_MIGRATE_DEVICE_PFNS);
+		zdt_skip(test, ZDT_NO_MIGRATE_DEVICE_PFNS);
 	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
 	addr = zdt_user_pages(test, EVICT_PAGES);
 	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(dev, addr, EVICT_PAGES),

@@ -65,7 +65,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cpages, 1);
 	KUNIT_EXPECT_EQ_MSG(test, others, 0, "src entries after the compound one");
 	if (!rfolio && (src0 & ZDT_MIGRATE_PFN_COMPOUND))
-		kunit_skip(test, "no free order-%u system folio", order);
+		zdt_skip(test, "no free order-%u system folio", order);
 	KUNIT_ASSERT_NOT_NULL(test, rfolio);
 	KUNIT_EXPECT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
 			      "migrate_vma_pages() did not move the large folio");
@@ -298,12 +298,12 @@ static void eviction_moves_a_large_folio_and_small_pages_to_ram(struct kunit *te
 	int ret;
 
 	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
-		kunit_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
 	if (p->by_list && !ZDT_HAS_MIGRATE_DEVICE_PFNS)
-		kunit_skip(test, ZDT_NO_MIGRATE_DEVICE_PFNS);
+		zdt_skip(test, ZDT_NO_MIGRATE_DEVICE_PFNS);
 	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, 2 * PTRS_PER_PMD);
 	if (!thp_migration_supported())
-		kunit_skip(test, ZDT_NO_PMD_MIGRATION);
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
 	/* Device pages 0 .. PTRS_PER_PMD - 1: the large folio, PMD-mapped. */
 	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	dpage = zdt_migrate_pmd_to_device(dev, base);
@@ -354,7 +354,7 @@ static void eviction_moves_a_large_folio_and_small_pages_to_ram(struct kunit *te
 			      src[0]);
 	KUNIT_EXPECT_EQ_MSG(test, tails, 0, "src entries of the large folio's tail pages");
 	if (no_folio)
-		kunit_skip(test, "no free system folio for the copy");
+		zdt_skip(test, "no free system folio for the copy");
 	KUNIT_EXPECT_EQ(test, migrated, 1 + MIXED_SMALL);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, rfolios[0], "the large folio not collected");
 	KUNIT_EXPECT_EQ(test, folio_order(rfolios[0]), order);
