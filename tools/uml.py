@@ -66,12 +66,14 @@ def lacked(case) -> str:
 # um): every case they name skips (or passes only through a parameter that
 # skips) for what UML lacks.  Pinned from the full UML mutants run
 # (docs/uml-zone-device.md): 13 PMD/THP, the per-VMA lock (0064), the
-# GUP-fast walk (0027).  A patch n/a that is not listed, or listed and not
+# GUP-fast walk (0027) and FOLL_FAST_ONLY (0026, whose case skips without
+# HAVE_GUP_FAST: there the fast-only call is the slow path).  A patch n/a that is not listed, or listed and not
 # n/a, is a mutants error: the list changes only with a run that shows it.
 NA_MUTANTS = frozenset(f'{n}.patch' for n in (
 	'0018-pmd-fault-takes-no-folio-reference',
 	'0019-pmd-fault-leaves-folio-locked',
 	'0024-large-folio-pin-adds-bias',
+	'0026-fast-only-gup-falls-back-to-slow-path',
 	'0027-gup-fast-longterm-pins-coherent-folio',
 	'0037-migrate-vma-splits-device-pmd',
 	'0041-migrate-vma-refuses-pmd-insert',
