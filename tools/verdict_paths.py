@@ -16,8 +16,9 @@ give it:
 <what> is '<suite.case> FAIL' (or CRASH): that case has that verdict;
 'booted, no KTAP': run.py says so; 'incomplete': the run did not report
 every case; for the gate, the word its summary must hold ('regressed',
-'crash').  A patch that touches the verdict chain (lib/kunit/ here) is
-gated with --allow-verdict-chain, and the summary must name the file.
+'crash').  A patch that touches the verdict chain (series.verdict_chain():
+lib/kunit/ here) is gated with --allow-verdict-chain, and the summary must
+name the file.
 
 Each patch is applied to the tools' cached tree (tools/series.py) and the
 tree put back, as the gate and mutants do it.  Prints one row per patch
@@ -38,11 +39,10 @@ import install as zinstall  # noqa: E402
 import results  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
-from series import Series, touched_files  # noqa: E402
+from series import Series, applied, touched_files, verdict_chain  # noqa: E402
 
 DIR = os.path.join(REPO, 'patches', 'verdict-paths')
 TOOLS = ('run', 'modules', 'gate', 'mutants')
-CHAIN = ('lib/kunit/', 'include/kunit/', 'tools/testing/kunit/')
 
 
 def verdicts(patch: str) -> Dict[str, str]:
@@ -87,7 +87,7 @@ def one(tree: str, kver: str, patch: str, out: str, accel: str) -> List[Tuple[st
 	"""(tool, wanted, problem or '') of one patch, each tool in turn."""
 	want = verdicts(patch)
 	name = os.path.basename(patch)[:-len('.patch')]
-	chain = [f for f in touched_files(patch) if f.startswith(CHAIN)]
+	chain = verdict_chain(touched_files(patch))
 	rows = []
 	version = kernel_version(tree)
 	for t in ('run', 'modules'):
@@ -95,15 +95,11 @@ def one(tree: str, kver: str, patch: str, out: str, accel: str) -> List[Tuple[st
 			continue
 		res = os.path.join(out, name, t)
 		with tempfile.TemporaryDirectory(prefix='zdt-vp-') as backup:
-			series = Series(tree, [patch], backup)
-			try:
-				series.apply()
+			with applied(Series(tree, [patch], backup)):
 				rc, text = tool([os.path.join(REPO, 'tools/run.py'), '--kdir', tree,
 						 '--keep', '--arch', 'x86_64', '--accel', accel,
 						 '--incremental', '--results', res] +
 						(['--modules'] if t == 'modules' else []))
-			finally:
-				series.restore()
 		with open(os.path.join(out, name, f'{t}.out'), 'w', encoding='utf-8') as f:
 			f.write(text)
 		ktap = os.path.join(res, f'{version}-x86_64{"-modules" if t == "modules" else ""}.ktap')
