@@ -212,7 +212,8 @@ static void zdt_log_read(struct zdt_log_window *w, const char *marker)
 		if (zdt_log_iter.cur_seq - 1 > want)
 			w->lost += zdt_log_iter.cur_seq - 1 - want;
 		zdt_log_record[min(len, sizeof(zdt_log_record) - 1)] = '\0';
-		for (s = zdt_log_record; *s; s = nl ? nl + 1 : s + strlen(s)) {
+		/* One line at a time: a record may hold several. */
+		for (s = zdt_log_record; s; s = nl ? nl + 1 : NULL) {
 			const char *l;
 
 			nl = strchr(s, '\n');
@@ -221,10 +222,8 @@ static void zdt_log_read(struct zdt_log_window *w, const char *marker)
 			l = zdt_skip_prefix(s);
 			if (marker && !strcmp(l, marker))
 				w->marker = true;
-			else
+			else if (*l)
 				zdt_log_line(w, l, strlen(l));
-			if (!nl)
-				break;
 		}
 	}
 }
