@@ -5,7 +5,8 @@
  * Everything that changed between 6.12 and 7.x is named here, once, with the
  * version that has each form; the suites call these helpers and state their
  * expectations through them.  Nothing else in mm/tests/zone_device_* tests
- * LINUX_VERSION_CODE.
+ * LINUX_VERSION_CODE.  What an arch, a config or the build mode lacks is in
+ * zone_device_caps.h.
  */
 #ifndef _MM_TESTS_ZONE_DEVICE_COMPAT_H
 #define _MM_TESTS_ZONE_DEVICE_COMPAT_H
@@ -285,8 +286,6 @@ static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
  * page locked and referenced; only with CONFIG_DEVICE_PRIVATE.
  */
 #define ZDT_HAS_MAKE_DEVICE_EXCLUSIVE	ZDT_KERNEL_AT_LEAST(6, 15)
-#define ZDT_NO_DEVICE_EXCLUSIVE \
-	"needs CONFIG_DEVICE_PRIVATE for make_device_exclusive() (UML: mainline arch/um has no memory hotplug)"
 
 #ifdef CONFIG_DEVICE_PRIVATE
 /*
@@ -320,26 +319,6 @@ static inline struct page *zdt_make_device_exclusive(struct mm_struct *mm,
 }
 #endif /* CONFIG_DEVICE_PRIVATE */
 
-/* large folios: what the arch must have */
-
-/*
- * THP cases need CONFIG_TRANSPARENT_HUGEPAGE, which needs the arch's
- * HAVE_ARCH_TRANSPARENT_HUGEPAGE (UML has none: PMD leaf entries are not in
- * its page tables); PMD-level device-private and migration entries also need
- * thp_migration_supported() (ARCH_ENABLE_THP_MIGRATION).
- */
-#define ZDT_NO_THP \
-	"needs CONFIG_TRANSPARENT_HUGEPAGE (UML: no HAVE_ARCH_TRANSPARENT_HUGEPAGE)"
-/*
- * GUP-fast needs the arch's HAVE_GUP_FAST; without it (UML) the fast entry
- * points go straight to the slow path (gup_fast(), mm/gup.c), so their
- * parameters of a case would only repeat the slow ones'.
- */
-#define ZDT_NO_GUP_FAST \
-	"needs CONFIG_HAVE_GUP_FAST (UML: no HAVE_GUP_FAST, the fast entry points are the slow path)"
-#define ZDT_NO_PMD_MIGRATION \
-	"needs PMD-level migration entries (CONFIG_TRANSPARENT_HUGEPAGE on an arch with THP migration; UML has no THP)"
-
 /* fault suite: faults under the per-VMA lock */
 
 /*
@@ -366,39 +345,6 @@ zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
 	return lock_vma_under_rcu(mm, addr);
 #else
 	return NULL;
-#endif
-}
-
-/*
- * A case mprotect()s its own mapping as do_mprotect_pkey() (static) does,
- * with mprotect_fixup() in an mmu_gather: declared in every supported
- * kernel, exported in none (nor is tlb_gather_mmu()), and x86's <asm/tlb.h>
- * cannot be included by a module, so the suite must be built in.
- */
-#if IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST) && !defined(MODULE)
-#define ZDT_HAS_MPROTECT_FIXUP	1
-#include <asm/tlb.h>
-#else
-#define ZDT_HAS_MPROTECT_FIXUP	0
-#endif
-#define ZDT_NO_MPROTECT_FIXUP \
-	"needs the suite built in: mprotect_fixup() and tlb_gather_mmu() are not exported"
-
-/* mprotect_fixup() of [@start, @end) of @vma to @newflags, in its own mmu_gather. */
-static inline int zdt_mprotect_fixup(struct vma_iterator *vmi, struct vm_area_struct *vma,
-				     struct vm_area_struct **pprev, unsigned long start,
-				     unsigned long end, vm_flags_t newflags)
-{
-#if ZDT_HAS_MPROTECT_FIXUP
-	struct mmu_gather tlb;
-	int ret;
-
-	tlb_gather_mmu(&tlb, vma->vm_mm);
-	ret = mprotect_fixup(vmi, &tlb, vma, pprev, start, end, newflags);
-	tlb_finish_mmu(&tlb);
-	return ret;
-#else
-	return -EOPNOTSUPP;
 #endif
 }
 

@@ -56,14 +56,6 @@ static struct zdt_notifier *excl_notifier_create(struct kunit *test)
 	return ctx->notifier;
 }
 
-static void excl_unlock_action(void *data)
-{
-	struct page *page = data;
-
-	if (PageLocked(page))
-		unlock_page(page);
-}
-
 /*
  * make_device_exclusive() of ctx->addr as a driver calls it, the folio lock
  * and reference it returns handed to KUnit.
@@ -82,14 +74,14 @@ static struct page *excl_take(struct kunit *test)
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(page),
 			       "make_device_exclusive: %pe", page);
 	zdt_own_page(test, page);
-	zdt_hold(test, ZDT_HELD_PAGE, excl_unlock_action, page);
+	zdt_own_page_lock(test, page);
 	return page;
 }
 
 /* The driver is done programming: folio lock and reference go. */
 static void excl_give_back(struct kunit *test, struct page *page)
 {
-	zdt_release(test, excl_unlock_action, page);
+	zdt_unlock_page(test, page);
 	zdt_put_page(test, page);
 }
 

@@ -148,7 +148,7 @@ static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 	struct fault_ctx *ctx = test->priv;
 	u8 buf[ZDT_DATA_LEN];
 
-	WRITE_ONCE(ctx->dev->fault_ret, VM_FAULT_SIGBUS);
+	zdt_device_fail_faults(ctx->dev, VM_FAULT_SIGBUS);
 	KUNIT_EXPECT_NE(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_free), 0);
 	/*
@@ -161,7 +161,7 @@ static void migrate_to_ram_sigbus_fails_the_access(struct kunit *test)
 	KUNIT_ASSERT_FALSE_MSG(test, PageLocked(ctx->dpage),
 			       "the failed fault left the device folio locked");
 
-	WRITE_ONCE(ctx->dev->fault_ret, 0);
+	zdt_device_fail_faults(ctx->dev, 0);
 	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
 	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
 }

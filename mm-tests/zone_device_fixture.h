@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the zone-device KUnit suites build on (every helper has kernel-doc
- * below): fake ZONE_DEVICE devices, a dev_pagemap of a chosen type with
- * counting ops, owned by the test and torn down by KUnit even when a case
- * fails; user memory, migrations driven as a driver does, bounded helper
- * threads, and whatever a case takes handed to KUnit (zdt_hold()).
+ * What the zone-device KUnit suites build on, the one header they include
+ * (every helper has kernel-doc below): fake ZONE_DEVICE devices, a
+ * dev_pagemap of a chosen type with counting ops, owned by the test and torn
+ * down by KUnit even when a case fails; user memory, migrations driven as a
+ * driver does, bounded helper threads, and whatever a case takes handed to
+ * KUnit (zdt_hold()).  Resources are cleaned up automatically.
+ *
+ * One module, zone_device_fixture, in rooms: zone_device_fixture_case.c (a
+ * case's begin and end, its data), _log.c (the kernel-log watch), _hold.c
+ * (what a case takes), _user.c (user memory), _thread.c (bounded accesses),
+ * _notifier.c, _device.c (the fake device and its migrate_to_ram()),
+ * _migrate.c (migrations driven as a driver does) and _none.c (a kernel
+ * without ZONE_DEVICE).
  *
  * MEMORY_DEVICE_PRIVATE needs no memory behind it: a free physical range from
  * request_free_mem_region(), as lib/test_hmm.c does.  Every other type needs
- * real RAM the kernel does not use: boot with memmap=64M!512M and pass
- * zone_device_fixture.coherent=64M@512M; without it those cases SKIP and
- * say so.
+ * real RAM the kernel does not use, reserved at boot and given as
+ * zone_device_fixture.coherent=SIZE@START; without it those cases SKIP and
+ * say so (ZDT_NO_RESERVED_RAM).
  */
 #ifndef _MM_TESTS_ZONE_DEVICE_FIXTURE_H
 #define _MM_TESTS_ZONE_DEVICE_FIXTURE_H
@@ -29,6 +37,7 @@
 #include <linux/uaccess.h>
 #include <kunit/test.h>
 
+#include "zone_device_caps.h"
 #include "zone_device_compat.h"
 
 /* Pages per device unless a case asks otherwise: one PMD, one subsection. */
@@ -267,6 +276,16 @@ void zdt_lock_page(struct kunit *test, struct page *page);
  *	(unlocking an unlocked page would BUG)
  */
 void zdt_unlock_page(struct kunit *test, struct page *page);
+
+/**
+ * zdt_own_page_lock() - hand a page lock the case already holds to KUnit
+ * @test: the case
+ * @page: the page, locked by the case or for it (make_device_exclusive()
+ *	returns it locked)
+ *
+ * Unlocked with zdt_unlock_page(), or when the case ends.
+ */
+void zdt_own_page_lock(struct kunit *test, struct page *page);
 
 /**
  * zdt_user_map() - private anonymous memory of the test's mm
@@ -655,66 +674,127 @@ static inline bool zdt_thread_returned(struct zdt_thread *t)
 	return smp_load_acquire(&t->returned);
 }
 
+/**
+ * struct zdt_device - a fake device: one dev_pagemap and what its ops saw
+ * @test: the case it belongs to
+ * @pgmap: its dev_pagemap (compare, never write: zdt_device_set_ops())
+ * @pfn_first: the pfn of its page 0
+ * @nr_pages: its size in pages
+ * @mapped: memremap_pages() succeeded and no unmap finished since
+ * @nr_free: free callback (folio_free / page_free) calls
+ * @free_refcount: the refcount the last free callback saw
+ * @free_locked: the page lock the last free callback saw
+ * @free_unclean: the first page the free callback got unclean, or NULL
+ * @free_unclean_pfn: ... and its pfn
+ * @nr_migrate_to_ram: migrate_to_ram() calls
+ * @nr_migrated_to_ram: ... that moved the faulting page
+ * @fault_locked: the folio lock migrate_to_ram() saw on entry
+ * @fault_refcount: the folio refcount migrate_to_ram() saw on entry
+ * @nr_pages_to_ram: pages migrate_to_ram() moved, all calls
+ * @fault_locked_after: the faulting folio was locked after its finalize
+ * @others_collected: pages other than the faulting one collected, last call
+ * @others_locked_after: ... still locked after finalize
+ *
+ * Cases read these; what a case may change is set through
+ * zdt_device_set_ops(), zdt_device_set_owner(), zdt_device_fail_faults(),
+ * zdt_device_gate_faults() and zdt_device_set_fault_range().
+ */
 struct zdt_device {
 	struct kunit *test;
 	struct dev_pagemap pgmap;
+	unsigned long pfn_first;
+	unsigned long nr_pages;
+	bool mapped;
+
+	atomic_t nr_free;
+	int free_refcount;
+	bool free_locked;
+	const char *free_unclean;
+	unsigned long free_unclean_pfn;
+	atomic_t nr_migrate_to_ram;
+	atomic_t nr_migrated_to_ram;
+	bool fault_locked;
+	int fault_refcount;
+	atomic_t nr_pages_to_ram;
+	bool fault_locked_after;
+	int others_collected;
+	int others_locked_after;
+
+	/* private: */
 	struct resource *res;		/* PRIVATE: the range we reserved */
 	unsigned long ram_slot;		/* others: where in the reserved RAM */
 	unsigned long ram_slots;	/* ... and how many slots */
-	unsigned long pfn_first;
-	unsigned long nr_pages;
 	unsigned long *busy;		/* pages handed out, not freed yet */
 	spinlock_t busy_lock;
-	bool mapped;
 	struct zdt_unmap *unmap;	/* memunmap_pages() under way */
-
-	/* What the ops saw. */
-	atomic_t nr_free;		/* folio_free / page_free calls */
-	int free_refcount;		/* refcount at the last free callback */
-	bool free_locked;		/* page lock at the last free callback */
-	const char *free_unclean;	/* the first free that was not clean */
-	unsigned long free_unclean_pfn;	/* ... and its page */
-	atomic_t nr_migrate_to_ram;	/* migrate_to_ram calls */
-	atomic_t nr_migrated_to_ram;	/* ... that moved the page */
-	bool fault_locked;		/* page lock seen by migrate_to_ram */
-	int fault_refcount;		/* refcount seen by migrate_to_ram */
-
-	/* Set by a case: migrate_to_ram returns this without migrating. */
-	vm_fault_t fault_ret;
-	/*
-	 * Set by a case: migrate_to_ram, once counted, waits for it (at most
-	 * ZDT_ACCESS_MS) before it migrates, so that the case can act while
-	 * a fault is inside it.  The case completes it, and keeps it until
-	 * the fault has returned.
-	 */
-	struct completion *fault_gate;
-
-	/*
-	 * Set by a case: a PTE fault's migrate_to_ram moves the
-	 * fault_range-page aligned chunk around the fault address (within
-	 * the VMA), as Xe, amdgpu and nouveau move more than the faulting
-	 * page; 0 or 1: the faulting page only.
-	 */
-	unsigned int fault_range;
-	/* What migrate_to_ram saw of its own migrations. */
-	atomic_t nr_pages_to_ram;	/* pages moved, all calls */
-	bool fault_locked_after;	/* fault page locked after finalize */
-	int others_collected;		/* other pages collected, last call */
-	int others_locked_after;	/* ... still locked after finalize */
+	vm_fault_t fault_ret;		/* zdt_device_fail_faults() */
+	struct completion *fault_gate;	/* zdt_device_gate_faults() */
+	unsigned int fault_range;	/* zdt_device_set_fault_range() */
 };
+
+/**
+ * zdt_device_set_ops() - give a device other ops before it is mapped
+ * @dev: the device, from zdt_device_prepare()
+ * @ops: the ops memremap_pages() gets (zdt_ops_without_free ...)
+ */
+static inline void zdt_device_set_ops(struct zdt_device *dev,
+				      const struct dev_pagemap_ops *ops)
+{
+	KUNIT_ASSERT_FALSE(dev->test, dev->mapped);
+	dev->pgmap.ops = ops;
+}
+
+/**
+ * zdt_device_set_owner() - give a device another pgmap owner before it is mapped
+ * @dev: the device, from zdt_device_prepare()
+ * @owner: the owner (NULL: none, which memremap_pages() refuses for PRIVATE)
+ */
+static inline void zdt_device_set_owner(struct zdt_device *dev, void *owner)
+{
+	KUNIT_ASSERT_FALSE(dev->test, dev->mapped);
+	dev->pgmap.owner = owner;
+}
+
+/**
+ * zdt_device_fail_faults() - make migrate_to_ram() fail, or work again
+ * @dev: the device
+ * @ret: what migrate_to_ram() returns, once counted, without migrating
+ *	(VM_FAULT_SIGBUS ...); 0: it migrates again
+ */
+static inline void zdt_device_fail_faults(struct zdt_device *dev, vm_fault_t ret)
+{
+	WRITE_ONCE(dev->fault_ret, ret);
+}
+
+/**
+ * zdt_device_gate_faults() - hold migrate_to_ram() at a gate
+ * @dev: the device
+ * @gate: migrate_to_ram(), once counted, waits for it (at most
+ *	ZDT_ACCESS_MS) before it migrates, so that the case can act while a
+ *	fault is inside it; NULL: no gate.  The case completes it, and keeps
+ *	it until the fault has returned.
+ */
+static inline void zdt_device_gate_faults(struct zdt_device *dev,
+					  struct completion *gate)
+{
+	WRITE_ONCE(dev->fault_gate, gate);
+}
+
+/**
+ * zdt_device_set_fault_range() - how much a PTE fault moves back to RAM
+ * @dev: the device
+ * @pages: migrate_to_ram() of a PTE fault moves the @pages-page aligned
+ *	chunk around the fault address (within the VMA), as Xe, amdgpu and
+ *	nouveau move more than the faulting page; 0 or 1: that page only
+ */
+static inline void zdt_device_set_fault_range(struct zdt_device *dev,
+					      unsigned int pages)
+{
+	WRITE_ONCE(dev->fault_range, pages);
+}
 
 /* The page of a PMD-sized range the large-folio cases write and read. */
 #define ZDT_PMD_MIDDLE		(PTRS_PER_PMD / 2)
-
-/*
- * Without ZONE_DEVICE (mainline UML) every helper below that needs a device
- * skips the case with ZDT_NO_ZONE_DEVICE or, if none could exist, does
- * nothing; the suites call them unconditionally.
- */
-#define ZDT_NO_ZONE_DEVICE \
-	"needs CONFIG_ZONE_DEVICE (UML: mainline arch/um has no memory hotplug)"
-#define ZDT_NO_DEVICE_MIGRATION \
-	"needs CONFIG_DEVICE_MIGRATION (ZONE_DEVICE and MIGRATION; UML: mainline arch/um has no memory hotplug)"
 
 /**
  * zdt_page_on_device() - one user page, moved to a new device
@@ -850,16 +930,6 @@ void zdt_evict_pages(unsigned long *src, unsigned long *dst,
 void zdt_evict_finalize(unsigned long *src, unsigned long *dst,
 			unsigned long npages);
 
-/*
- * Where zdt_migrate_coherent_folio() can call migrate_device_coherent_folio(),
- * which is mm-internal: with the fixture built in.
- */
-#define ZDT_CAN_MIGRATE_COHERENT_FOLIO \
-	(IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE) && \
-	 IS_ENABLED(CONFIG_DEVICE_MIGRATION))
-#define ZDT_NO_COHERENT_FOLIO_MIGRATION \
-	"needs the suites built in (=y) with CONFIG_DEVICE_MIGRATION: migrate_device_coherent_folio() is mm-internal"
-
 /**
  * zdt_migrate_coherent_folio() - migrate_device_coherent_folio()
  * @folio: a device-coherent folio, with a reference of the caller's that the
@@ -872,7 +942,10 @@ void zdt_evict_finalize(unsigned long *src, unsigned long *dst,
  */
 int zdt_migrate_coherent_folio(struct folio *folio);
 
-#ifdef CONFIG_ZONE_DEVICE
+/*
+ * The fake device.  Without ZONE_DEVICE each helper below skips the case or
+ * does nothing (zone_device_fixture_none.c).
+ */
 
 /* The fixture's ops with one member left out, for memremap_pages() checks. */
 extern const struct dev_pagemap_ops zdt_ops_without_free;
@@ -1013,77 +1086,5 @@ struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
  * Return: their kernel address.
  */
 void *zdt_page_data(struct page *page);
-
-#else /* !CONFIG_ZONE_DEVICE */
-
-static const struct dev_pagemap_ops zdt_ops_without_free;
-static const struct dev_pagemap_ops zdt_ops_without_migrate_to_ram;
-
-static inline struct zdt_device *
-zdt_device_prepare(struct kunit *test, enum memory_type type,
-		   unsigned long nr_pages)
-{
-	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
-	return NULL;
-}
-
-static inline int zdt_device_map(struct zdt_device *dev)
-{
-	return -ENXIO;
-}
-
-static inline struct zdt_device *
-zdt_device_create(struct kunit *test, enum memory_type type,
-		  unsigned long nr_pages)
-{
-	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
-	return NULL;
-}
-
-static inline void zdt_device_unmap_start(struct zdt_device *dev) { }
-
-static inline int zdt_device_unmap_wait(struct zdt_device *dev,
-					unsigned int timeout_ms)
-{
-	return -ENXIO;
-}
-
-static inline enum zdt_unmap_state
-zdt_device_unmap_blocked(struct zdt_device *dev, unsigned int timeout_ms)
-{
-	return ZDT_UNMAP_RUNNING;
-}
-
-static inline struct page *zdt_device_page(struct zdt_device *dev,
-					   unsigned long i)
-{
-	return NULL;
-}
-
-static inline struct page *zdt_device_alloc_page(struct zdt_device *dev,
-						 unsigned int order)
-{
-	return NULL;
-}
-
-static inline void *zdt_page_data(struct page *page)
-{
-	return NULL;
-}
-
-static inline struct page *zdt_migrate_pmd_to_device(struct zdt_device *dev,
-						     unsigned long addr)
-{
-	return NULL;
-}
-
-static inline unsigned long zdt_migrate_to_device(struct zdt_device *dev,
-						  unsigned long addr,
-						  unsigned long npages)
-{
-	return 0;
-}
-
-#endif /* CONFIG_ZONE_DEVICE */
 
 #endif /* _MM_TESTS_ZONE_DEVICE_FIXTURE_H */

@@ -429,8 +429,8 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 
 /*
  * A driver's migrate_to_ram() that moves a chunk around the fault, as Xe,
- * amdgpu and nouveau do (dev->fault_range): RANGE_PAGES device-private pages,
- * the CPU touching RANGE_FAULT.
+ * amdgpu and nouveau do (zdt_device_set_fault_range()): RANGE_PAGES
+ * device-private pages, the CPU touching RANGE_FAULT.
  */
 #define RANGE_PAGES	16
 #define RANGE_FAULT	5
@@ -438,7 +438,7 @@ static void eviction_moves_every_device_page_to_ram(struct kunit *test)
 
 struct chunk {
 	struct zdt_device *dev;
-	unsigned long addr;	/* RANGE_PAGES-aligned: one fault_range chunk */
+	unsigned long addr;	/* RANGE_PAGES-aligned: one chunk */
 	unsigned long tag;	/* zdt_put_data() tag of page 0 */
 };
 
@@ -456,7 +456,7 @@ static void range_on_device(struct kunit *test, struct chunk *r)
 	r->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
 	KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(r->dev, r->addr, RANGE_PAGES),
 			RANGE_PAGES);
-	r->dev->fault_range = RANGE_PAGES;
+	zdt_device_set_fault_range(r->dev, RANGE_PAGES);
 }
 
 /* Page @i of @r is back in system RAM with its own data. */

@@ -122,9 +122,10 @@ static void cpu_faults_wait_for_a_migrating_page(struct kunit *test)
  * it (zdt_thread_watch(): it met the migration, for sure, however slowly
  * the guest scheduled it), then RACE_AHEAD_US more each round.  In the next
  * RACE_GATED_ROUNDS the fault is first, for sure: migrate_to_ram() waits at
- * the device's fault_gate while the driver migrates.  In the others the
- * reader is first and the driver starts RACE_STEP_US later each round, so
- * that the rounds sweep across the fault's own migration.
+ * the device's fault gate (zdt_device_gate_faults()) while the driver
+ * migrates.  In the others the reader is first and the driver starts
+ * RACE_STEP_US later each round, so that the rounds sweep across the fault's
+ * own migration.
  */
 #define RACE_ROUNDS		20
 #define RACE_AHEAD_ROUNDS	4
@@ -187,7 +188,7 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 			}
 		} else if (gated) {
 			init_completion(gate);
-			WRITE_ONCE(dev->fault_gate, gate);
+			zdt_device_gate_faults(dev, gate);
 			zdt_thread_start(f);
 			/* Bounded: until the fault is inside migrate_to_ram(). */
 			for (spins = 0; spins < ZDT_ACCESS_MS &&
@@ -214,7 +215,7 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 		}
 		zdt_migration_finalize(&m);
 		if (gated) {
-			WRITE_ONCE(dev->fault_gate, NULL);
+			zdt_device_gate_faults(dev, NULL);
 			complete_all(gate);
 		}
 		if (!zdt_thread_wait(f, ZDT_ACCESS_MS))

@@ -406,9 +406,9 @@ static void memremap_pages_rejects_malformed_pgmap(struct kunit *test)
 	int err, warnings;
 
 	if (p->ops)
-		dev->pgmap.ops = p->ops;
+		zdt_device_set_ops(dev, p->ops);
 	if (p->no_owner)
-		dev->pgmap.owner = NULL;
+		zdt_device_set_owner(dev, NULL);
 	zdt_expect_warning(test, "memremap_pages", err = zdt_device_map(dev), warnings);
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
 	KUNIT_EXPECT_FALSE(test, dev->mapped);

@@ -522,7 +522,7 @@ def main() -> int:
 		tree = fetch(args.kver or DEFAULT_KVER)
 		keep = True		# our own cached tree: stay installed for speed
 	if args.as_is:
-		if not args.kdir or not os.path.isfile(os.path.join(tree, 'mm/tests/zone_device_fixture.c')):
+		if not args.kdir or not os.path.isfile(os.path.join(tree, 'mm/tests/zone_device_fixture.h')):
 			raise ToolError('--as-is needs --kdir with the suites in mm/tests/ (make series, git am)')
 		keep = True
 	was_installed = args.as_is or zinstall.status(tree) is not None

@@ -45,12 +45,12 @@ class InstallTest(unittest.TestCase):
 
 	def test_refuses_foreign_file_in_mm_tests(self):
 		t = scratch_tree(self.tmp, with_tests_dir=True)
-		with open(os.path.join(t, 'mm/tests/zone_device_fixture.c'), 'w') as f:
+		with open(os.path.join(t, 'mm/tests/zone_device_fixture.h'), 'w') as f:
 			f.write('not ours\n')
 		before = snapshot(t)
 		rc, _, err = tool('install', 'install', t)
 		self.assertEqual(rc, 2)
-		self.assertIn('already has zone_device_fixture.c', err)
+		self.assertIn('already has zone_device_fixture.h', err)
 		self.assertEqual(len(err.strip().splitlines()), 1)
 		self.assertEqual(snapshot(t), before)
 

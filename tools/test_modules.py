@@ -54,7 +54,7 @@ class ModulesTest(unittest.TestCase):
 	def test_load_order_is_kunit_fixture_then_suites(self):
 		order = modules.load_order(KUNITCONFIG)
 		self.assertEqual(order[0], 'lib/kunit/kunit.ko')
-		self.assertEqual(order[1], 'mm/tests/zone_device_fixture.ko')
+		self.assertEqual(order[1], 'mm/zone_device_fixture.ko')
 		self.assertEqual(len(order), 2 + len(modules.kunitconfig_suites(KUNITCONFIG)))
 		self.assertIn('mm/tests/zone_device_fault_kunit.ko', order)
 

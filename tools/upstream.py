@@ -36,7 +36,6 @@ from common import REPO, ToolError, main_wrapper  # noqa: E402
 
 SRC = os.path.join(REPO, 'mm-tests')
 FIXTURE = 'ZONE_DEVICE_KUNIT_FIXTURE'
-FIXTURE_FILES = ('zone_device_compat.h', 'zone_device_fixture.c', 'zone_device_fixture.h')
 SECTION = 'MEMORY MANAGEMENT - ZONE_DEVICE KUNIT TESTS'
 
 
@@ -49,11 +48,27 @@ def kconfig_entries() -> List[Tuple[str, str]]:
 		for p in parts if p.startswith('config ')]
 
 
+def fixture_files() -> List[str]:
+	"""The fixture's files: every file of mm-tests/ but the suites."""
+	return sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, '*.[ch]'))
+		      if not p.endswith('_kunit.c'))
+
+
 def makefile_lines() -> Dict[str, str]:
-	"""symbol -> its mm/Makefile line."""
+	"""symbol -> its mm/Makefile lines: its obj- line and the lines after it
+	up to the next obj- line (the fixture's composite object), without
+	comments."""
+	stanzas: Dict[str, str] = {}
+	symbol = None
 	with open(os.path.join(SRC, 'Makefile'), encoding='utf-8') as f:
-		return {m.group(1): m.group(0) + '\n'
-			for m in re.finditer(r'^obj-\$\(CONFIG_(\w+)\) \+= tests/\S+$', f.read(), re.M)}
+		for line in f:
+			m = re.match(r'obj-\$\(CONFIG_(\w+)\) \+= ', line)
+			if m:
+				symbol = m.group(1)
+				stanzas[symbol] = line
+			elif symbol and line.strip() and not line.startswith('#'):
+				stanzas[symbol] += line
+	return stanzas
 
 
 def help_text(entry: str) -> str:
@@ -103,7 +118,8 @@ def add_kconfig(path: str, entry: str) -> None:
 def add_makefile(path: str, line: str) -> None:
 	with open(path, encoding='utf-8') as f:
 		text = f.read()
-	matches = list(re.finditer(r'^obj-.*\btests/\S+\.o\n', text, re.M))
+	# After the last line that ends in a test object (not a continued one).
+	matches = list(re.finditer(r'^[^#\n]*\btests/\S+\.o\n', text, re.M))
 	at = matches[-1].end() if matches else len(text)
 	with open(path, 'w', encoding='utf-8') as f:
 		f.write(text[:at] + line + text[at:])
@@ -301,7 +317,7 @@ def make_series(tree: str, out: str) -> List[str]:
 		steps = []
 		for symbol, entry in entries:
 			if symbol == FIXTURE:
-				steps.insert(0, (symbol, entry, list(FIXTURE_FILES), fixture_message()))
+				steps.insert(0, (symbol, entry, fixture_files(), fixture_message()))
 				continue
 			obj = re.search(r'tests/(\S+)\.o', lines[symbol]).group(1)
 			steps.append((symbol, entry, [obj + '.c'],

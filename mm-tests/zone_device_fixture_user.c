@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User memory for the zone-device KUnit suites: private anonymous mappings
+ * of the test's mm (kunit_vm_mmap()), unmapped before any device of the case
+ * is torn down, and what a page mapped there looks like from outside.
+ */
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pgtable.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/uaccess.h>
+#include <kunit/test.h>
+
+#include "zone_device_fixture_priv.h"
+
+struct zdt_mapping {
+	struct kunit *test;
+	struct mm_struct *mm;
+	unsigned long addr;
+	unsigned long len;
+};
+
+/*
+ * Runs in the case's thread or, at the end of the case, in KUnit's cleanup
+ * kthread, which has no mm of its own: it borrows the test's.
+ */
+static void zdt_unmap_action(void *data)
+{
+	struct zdt_mapping *m = data;
+	bool borrow = !current->mm && (current->flags & PF_KTHREAD);
+
+	if (borrow)
+		kthread_use_mm(m->mm);
+	if (current->mm == m->mm && vm_munmap(m->addr, m->len))
+		KUNIT_FAIL(m->test, "vm_munmap(%#lx, %lu) failed", m->addr, m->len);
+	if (borrow)
+		kthread_unuse_mm(m->mm);
+	mmput(m->mm);
+	kfree(m);
+}
+
+unsigned long zdt_user_map_prot(struct kunit *test, unsigned long len,
+				unsigned long prot)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, len, prot,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	struct zdt_mapping *m;
+
+	/* 0 if KUnit could not, an error value if vm_mmap() could not. */
+	KUNIT_ASSERT_TRUE_MSG(test, addr && !IS_ERR_VALUE(addr),
+			      "kunit_vm_mmap(%lu bytes): %ld", len, (long)addr);
+	m = kzalloc_obj(*m);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->test = test;
+	m->mm = current->mm;
+	m->addr = addr;
+	m->len = len;
+	mmget(m->mm);
+	zdt_hold(test, ZDT_HELD_MAPPING, zdt_unmap_action, m);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(zdt_user_map_prot);
+
+unsigned long zdt_user_map(struct kunit *test, unsigned long len)
+{
+	return zdt_user_map_prot(test, len, PROT_READ | PROT_WRITE);
+}
+EXPORT_SYMBOL_GPL(zdt_user_map);
+
+unsigned long zdt_user_pages(struct kunit *test, unsigned long npages)
+{
+	unsigned long addr = zdt_user_map(test, npages * PAGE_SIZE), i;
+	u8 buf[ZDT_DATA_LEN];
+
+	for (i = 0; i < npages; i++) {
+		zdt_fill(test, buf, sizeof(buf), i);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(addr + i * PAGE_SIZE),
+						   buf, sizeof(buf)), 0);
+	}
+	return addr;
+}
+EXPORT_SYMBOL_GPL(zdt_user_pages);
+
+/*
+ * Without GUP-fast (UML selects no HAVE_GUP_FAST) get_user_page_fast_only()
+ * always fails: walk current->mm's page table under the mmap lock instead.
+ * Like GUP-fast it never faults and sees a present PTE's page only.
+ */
+static struct page *zdt_walk_mapped_page(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct page *page = NULL;
+	spinlock_t *ptl;	/* the PTE table's, from pte_offset_map_lock() */
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pte_t *ptep, pte;
+
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		goto out;
+	ptep = pte_offset_map_lock(mm, pmd_offset(pud, addr), addr, &ptl);
+	if (!ptep)
+		goto out;
+	pte = ptep_get(ptep);
+	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
+		page = pte_page(pte);
+	pte_unmap_unlock(ptep, ptl);
+out:
+	mmap_read_unlock(mm);
+	return page;
+}
+
+struct page *zdt_mapped_page(unsigned long addr)
+{
+	struct page *page;
+
+	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		return zdt_walk_mapped_page(addr);
+	if (!get_user_page_fast_only(addr, 0, &page))
+		return NULL;
+	put_page(page);
+	return page;
+}
+EXPORT_SYMBOL_GPL(zdt_mapped_page);
+
+struct zdt_page_state zdt_page_state(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return (struct zdt_page_state) {
+		.refcount = folio_ref_count(folio),
+		.mapcount = folio_mapcount(folio),
+		.locked = folio_test_locked(folio),
+	};
+}
+EXPORT_SYMBOL_GPL(zdt_page_state);
+
+void zdt_expect_page_state(struct kunit *test, struct zdt_page_state now,
+			   struct zdt_page_state want, const char *when)
+{
+	KUNIT_EXPECT_EQ_MSG(test, now.refcount, want.refcount, "refcount %s", when);
+	KUNIT_EXPECT_EQ_MSG(test, now.mapcount, want.mapcount, "mapcount %s", when);
+	KUNIT_EXPECT_EQ_MSG(test, now.locked, want.locked, "lock %s", when);
+}
+EXPORT_SYMBOL_GPL(zdt_expect_page_state);
+
+void zdt_drain_lru(void)
+{
+#if ZDT_FIXTURE_BUILT_IN
+	lru_add_drain_all();
+#endif
+}
+EXPORT_SYMBOL_GPL(zdt_drain_lru);
