@@ -14,7 +14,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KNOWN_KVERS = ('6.12', '7.2', '7.3')
 DEFAULT_KVER = '7.3'
 # What the suites run on: QEMU x86_64, QEMU arm64 (cross-built) and UML;
-# DEFAULT_ARCHES is what a run without --arch covers (README, "arm64").
+# DEFAULT_ARCHES is what a run without --arch covers (docs/arm64.md).
 ARCHES = ('x86_64', 'arm64', 'um')
 DEFAULT_ARCHES = ('x86_64', 'um')
 
@@ -33,8 +33,7 @@ QEMU_ARCHES = {
 	'x86_64': QemuArch('configs/x86_64.py', 'qemu-system-x86_64', ''),
 	'arm64': QemuArch('configs/arm64.py', 'qemu-system-aarch64', 'aarch64-linux-gnu-'),
 }
-# Debian series that exist but cannot run the suites, and why (README, "The
-# semantics matrix").
+# Debian series that exist but cannot run the suites, and why (docs/matrix.md).
 UNSUPPORTED_KVERS = {
 	'6.1': "Debian's 6.1 lacks the KUnit facilities the suites are built on: "
 	       'kunit_add_action_or_reset() (6.4), KUNIT_EXPECT_MEMEQ (6.2) and '

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Unit tests of tools/kernel_ci.py and the kernel CI templates: no kernel
-is built; the end-to-end run on a real git kernel tree is in the README."""
+is built; docs/kernel-ci.md has the end-to-end run on a real git kernel tree."""
 
 import os
 import subprocess

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Unit tests of tools/upstream.py (make series) on a scratch git tree: no
-kernel is built; the real series is checked on a 7.3 tree in the README."""
+kernel is built; docs/upstream.md has the commands for a real 7.3 tree."""
 
 import glob
 import os

@@ -4,7 +4,7 @@
 Mainline UML has no sparsemem and no memory hotplug, so no ZONE_DEVICE: the
 suites' device cases cannot run under kunit.py's default arch.
 patches/uml/ is an arch/um-only series that gives it them
-(docs/uml-zone-device.md); core mm is untouched, so a UML verdict is still
+(docs/uml.md); core mm is untouched, so a UML verdict is still
 a verdict on the kernel under test.  run.py applies it for ARCH=um to a
 tree that lacks it and says so; it takes it out again afterwards, as it
 does the suites, except from the tools' own cached trees
@@ -65,7 +65,7 @@ def lacked(case) -> str:
 # The regression patches that are 'n/a under UML' (tools/mutants.py --arch
 # um): every case they name skips (or passes only through a parameter that
 # skips) for what UML lacks.  Pinned from the full UML mutants run
-# (docs/uml-zone-device.md): 13 PMD/THP, the per-VMA lock (0064), the
+# (docs/uml.md): 13 PMD/THP, the per-VMA lock (0064), the
 # GUP-fast walk (0027) and FOLL_FAST_ONLY (0026, whose case skips without
 # HAVE_GUP_FAST: there the fast-only call is the slow path).  A patch n/a that is not listed, or listed and not
 # n/a, is a mutants error: the list changes only with a run that shows it.
