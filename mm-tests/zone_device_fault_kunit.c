@@ -138,6 +138,27 @@ static void migrated_device_page_is_freed_unlocked(struct kunit *test)
 }
 
 /*
+ * Unmapping memory that lives on the device frees the device page where it
+ * is: zap_nonpresent_ptes() drops the mapping's reference of a device-private
+ * entry, the last one, without migrate_to_ram() bringing the page back first
+ * (5042db43cc26 "mm/ZONE_DEVICE: new type of ZONE_DEVICE for unaddressable
+ * memory"); a driver reuses the page once its free callback ran.  Succeeds if
+ * after munmap() the free callback ran once, on an unlocked page at refcount
+ * 0, and migrate_to_ram() was never called.
+ */
+static void munmap_frees_the_device_private_page_in_place(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ(test, vm_munmap(ctx->addr, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_free), 1,
+			    "the device page was not freed by munmap()");
+	KUNIT_EXPECT_EQ(test, page_ref_count(ctx->dpage), 0);
+	KUNIT_EXPECT_FALSE(test, ctx->dev->free_locked);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0);
+}
+
+/*
  * migrate_to_ram() returning VM_FAULT_SIGBUS fails the access and leaves the
  * device page as it was (do_swap_page() returns the callback's result).
  * Succeeds if copy_from_user() fails, nothing is freed or left locked, and
@@ -624,6 +645,7 @@ static struct kunit_case zone_device_fault_cases[] = {
 	KUNIT_CASE(migrate_to_ram_runs_with_the_folio_locked),
 	KUNIT_CASE(fault_holds_a_reference_during_migrate_to_ram),
 	KUNIT_CASE(migrated_device_page_is_freed_unlocked),
+	KUNIT_CASE(munmap_frees_the_device_private_page_in_place),
 	KUNIT_CASE(migrate_to_ram_sigbus_fails_the_access),
 	KUNIT_CASE_SLOW(contended_fault_sleeps_instead_of_spinning),
 	KUNIT_CASE_SLOW(contended_fault_waits_without_a_reference),
