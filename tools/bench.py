@@ -92,8 +92,8 @@ def stock_cmd(tree: str, build_dir: str, *extra: str) -> List[str]:
 	kunitconfig, the coherent range (as the kunitconfig's header says), and
 	two CPUs (a contended-fault case needs a second CPU to measure a
 	spinning fault)."""
-	args = ['--arch', 'x86_64', '--build_dir', build_dir, '--kunitconfig',
-		os.path.join(REPO, 'kunitconfig'), '--timeout', str(TIMEOUT), '--jobs',
+	args = ['--arch', 'x86_64', '--build_dir', build_dir, '--kunitconfig', zrun.SUITES,
+		'--kunitconfig', zrun.HOTPLUG, '--timeout', str(TIMEOUT), '--jobs',
 		str(os.cpu_count() or 2), '--qemu_args=-smp 2']	# two CPUs: configs/x86_64.py
 	for a in reserved_ram.kernel_args('x86_64'):
 		args += ['--kernel_args', a]

@@ -35,13 +35,13 @@ class SeriesForVersionTest(unittest.TestCase):
 	def test_um_gets_the_fragment_and_kernel_args_only_with_a_series(self):
 		reserve = reserved_ram.kernel_args('um')[0]
 		with mock.patch.object(run, 'kernel_version', return_value='7.3.4'):
-			self.assertEqual(run.kunitconfigs('t', 'um')[1:], [uml.KUNITCONFIG])
-			self.assertEqual(run.kunitconfigs('t', 'x86_64'), [run.kunitconfig('x86_64')])
+			self.assertEqual(run.kunitconfigs('t', 'um'), [run.SUITES, uml.KUNITCONFIG])
+			self.assertEqual(run.kunitconfigs('t', 'x86_64'), [run.SUITES, run.HOTPLUG])
 			args = run.kunit_args('t', 'um', 60, [])
 			self.assertIn(reserve, args)
 			self.assertIn(uml.KUNITCONFIG, args)
 		with mock.patch.object(run, 'kernel_version', return_value='6.12.117'):
-			self.assertEqual(run.kunitconfigs('t', 'um'), [run.kunitconfig('um')])
+			self.assertEqual(run.kunitconfigs('t', 'um'), [run.SUITES])
 			self.assertNotIn(reserve, run.kunit_args('t', 'um', 60, []))
 
 

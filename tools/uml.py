@@ -36,8 +36,8 @@ from series import Series, touched_files  # noqa: E402
 DIR = os.path.join(REPO, 'patches', 'uml')
 FIRST = (7, 2)
 COVER = '0000-cover-letter.patch'
-# The kunitconfig fragment that goes with the series (run.py adds it to
-# configs/um.kunitconfig), and the kernel command line the suites want:
+# The kunitconfig fragment that goes with the series (run.py adds it to the
+# suites' mm-tests/.kunitconfig), and the kernel command line the suites want:
 # RAM kept from the page allocator for the coherent cases
 # (configs/reserved_ram.py), and two CPUs, which UML runs only in its
 # seccomp mode.
