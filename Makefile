@@ -1,52 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# ZONE_DEVICE KUnit suites: every entry point.  All of them install their own
-# Debian dependencies first (tools/deps.sh), so a fresh machine needs nothing
-# but this checkout.
-#
-#   make run                 the suites on the default kernel (Debian 7.3), UML + QEMU x86_64
-#                            (UML with patches/uml's arch/um series: README "UML")
-#   make run ARCH=arm64      QEMU arm64 (virt, TCG), cross-built: deps installs the cross
-#                            compiler and QEMU (a cold arm64 build adds ~6 min; README "arm64")
-#   make run KVER=6.12       another Debian kernel (6.12, 7.2, 7.3)
-#   make run KDIR=~/linux    your own tree (left as it was found)
-#   make run FILTER='zone_device_fault*'   only those suites or cases (kunit.py's
-#                            filter_glob: 'suite', 'suite.case', * and ?)
-#   make run INCREMENTAL=1   rebuild with make alone when kunit.py would keep the
-#                            .config (no kunit.py olddefconfig, ~5 s): with
-#                            ARCH=x86_64 FILTER=<suite>, edit -> verdict in ~17 s
-#   make run MODULES=1       the suites and KUnit as modules, loaded under QEMU from an
-#                            initramfs as on a real machine (x86_64 unless ARCH=; README
-#                            "Modules on a real machine")
-#   make test                the project's own tests, mutants included (what .ci/run calls);
-#                            the suites on x86_64, arm64 and UML (SKIP=mutants: a CI that
-#                            runs make mutants SHARD= in parallel jobs instead)
-#   make check               checkpatch --strict on mm-tests/
-#   make mutants             every patches/regressions/*.patch must make a case fail
-#                            (SHARD=K/N: the K-th of N shares, one per CI runner;
-#                            tools/mutants.py --merge DIR... makes one table of them;
-#                            MODULES=1: against the suites built as modules; ARCH=um:
-#                            under UML with patches/uml, README "UML")
-#   make matrix              every kernel (6.12, 7.2, 7.3; arm64 and UML on 7.3) -> docs/semantics.md
-#                            (SHARD=K/N: a share of the runs, no document; merge the
-#                            results dirs and run tools/matrix.py --no-run --results <dir>)
-#   make gate PATCHES=x      the suites without and with a series (file, dir or mbox);
-#                            exit 0 only if no case regressed (tools/gate.py); make
-#                            turns every other status into 2: CI calls .ci/gate, whose
-#                            status is the gate's own (0/1/2/3/4)
-#   make gate KDIR=~/linux BASE=origin/master   the gate for a kernel branch: the merge
-#                            base of HEAD and BASE against HEAD (the tree is left on its branch)
-#   make series KDIR=~/linux the suites as a git format-patch series for linux-mm against
-#                            KDIR's HEAD (tools/upstream.py; OUT=dir, default results/series)
-#   make bench               how long each step takes, stock kunit.py beside this
-#                            project (tools/bench.py, ~15 min; README=1 writes
-#                            the README's speed table)
-#   make flake N=20          the suites N times on one kernel: which case is not stable
-#                            (LOAD=1: a CPU hog beside; MUTANTS=3: each mutant 3 times,
-#                            PATCHES= which ones); tools/flake.py -> results/flake.md
-#
-# ARCH=x86_64, ARCH=arm64 or ARCH=um: a run on that arch only (without ARCH:
-# x86_64 and um); ACCEL=kvm lets QEMU try KVM
-# (default tcg: KVM guests hang on the project's machines).
+# ZONE_DEVICE KUnit suites: every entry point; make help lists them.  Each
+# installs its own Debian dependencies first (tools/deps.sh), so a fresh
+# machine needs nothing but this checkout.
 
 PYTHON ?= /usr/bin/python3
 KVER ?= 7.3
@@ -60,7 +15,7 @@ arch_args := $(foreach a,$(ARCH),--arch $(a))
 run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--incremental) \
 	    $(if $(MODULES),--modules)
 
-.PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean
+.PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean help
 
 # make test and make matrix run arm64 too: its cross compiler and QEMU.
 deps_arches := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64)
@@ -107,3 +62,45 @@ test: deps
 
 clean:
 	rm -rf results
+
+# One line per target and variable; README.md has the details, each tool's
+# --help all of its options.  [...]: the value in effect.
+define HELP
+make <target> [VARIABLE=value ...]
+targets:
+  run          the suites on one kernel: UML and QEMU x86_64 (ARCH= for others)
+  test         the project's own tests, mutants included, and the suites on every arch
+  check        checkpatch --strict on mm-tests/
+  mutants      every patches/regressions/*.patch must make a case fail
+  matrix       every kernel and arch -> docs/semantics.md
+  gate         the suites without and with PATCHES= (or KDIR= BASE=): 0 if none regressed
+  flake        the suites N times: which case is not stable -> results/flake.md
+  bench        how long each step takes, stock kunit.py beside this project (~15 min)
+  series       the suites as a format-patch series for linux-mm against KDIR's HEAD
+  install      the suites into mm/tests/ of KDIR or the KVER tree (uninstall: out again)
+  fetch        the Debian kernel source of KVER into the cache
+  deps         the Debian packages the targets need (tools/deps.sh; every target runs it)
+  clean        remove results/
+  help         this list
+variables:
+  KVER         Debian kernel series: 6.12, 7.2 or 7.3 [$(KVER)]
+  KDIR         your own kernel tree instead of KVER (left as it was found)$(if $(KDIR), [$(KDIR)])
+  ARCH         x86_64, arm64 or um: that arch only (default x86_64 and um)$(if $(ARCH), [$(ARCH)])
+  ACCEL        QEMU accelerator: tcg, or kvm to let QEMU try KVM [$(ACCEL)]
+  FILTER       run: only these suites or cases ('suite', 'suite.case', * and ?)
+  INCREMENTAL  run, =1: rebuild with make alone when the .config is current
+  MODULES      run, mutants, =1: the suites and KUnit as modules, from an initramfs
+  SHARD        mutants, matrix, =K/N: only the K-th of N shares
+  PATCHES      gate: a .patch, a directory of them or an mbox; flake: the mutants
+  BASE         gate with KDIR=: the branch whose merge base with HEAD is the baseline
+  OUT          series: the output directory (default results/series)
+  SKIP         test: steps left out (SKIP=mutants)
+  N            flake: how many runs [$(N)]
+  LOAD         flake, =1: a CPU hog beside
+  MUTANTS      flake: each mutant that many times (PATCHES= which ones)
+  README       bench, =1: write the README's speed table
+  PYTHON       the Python the tools run with [$(PYTHON)]
+endef
+
+help:
+	@:$(info $(HELP))

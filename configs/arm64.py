@@ -13,21 +13,24 @@
 # and the hardware access and dirty flags change how page tables of large
 # folios behave, which is what the suites test.
 
+import importlib.util
 import os
 
 from ..qemu_config import QemuArchParams
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 # The options both QEMU arches share, with their reasons.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'common.kconfig'),
-	  encoding='utf-8') as f:
+with open(os.path.join(HERE, 'common.kconfig'), encoding='utf-8') as f:
 	COMMON = f.read()
 
-# Device-coherent memory needs real RAM that the kernel leaves alone.  arm64
-# has no memmap=, but mem= (the amount of RAM the kernel keeps, from the
-# bottom) does it: QEMU virt's RAM starts at 1 GiB and kunit.py gives it
-# 1 GiB, so with 960M kept the top 64 MiB, [0x7c000000, 0x80000000), are
-# real RAM that is never System RAM, as memmap= leaves its range on x86_64.
-COHERENT = '64M@1984M'
+# The RAM kept for device-coherent memory, and the kernel arguments that say
+# so: configs/reserved_ram.py (loaded by path: kunit.py loads this file outside
+# any package).  arm64 has no memmap=: mem= keeps the RAM below the range.
+_spec = importlib.util.spec_from_file_location('zdt_reserved_ram',
+					       os.path.join(HERE, 'reserved_ram.py'))
+reserved_ram = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reserved_ram)
 
 QEMU_ARCH = QemuArchParams(linux_arch='arm64',
 			   kconfig='''
@@ -44,9 +47,9 @@ CONFIG_SERIAL_AMBA_PL011_CONSOLE=y
 			   qemu_arch='aarch64',
 			   kernel_path='arch/arm64/boot/Image.gz',
 			   # panic=-1 oops=panic: a crash ends QEMU at once, as on
-			   # x86_64.  mem=: see COHERENT above.
-			   kernel_command_line=('console=ttyAMA0 panic=-1 oops=panic mem=960M '
-						f'zone_device_fixture.coherent={COHERENT}'),
+			   # x86_64.  Then the reserved RAM (configs/reserved_ram.py).
+			   kernel_command_line=' '.join(['console=ttyAMA0', 'panic=-1', 'oops=panic'] +
+							reserved_ram.kernel_args('arm64')),
 			   # pauth-impdef: QEMU's own pointer-authentication
 			   # algorithm, far cheaper under TCG than the
 			   # architected QARMA (as upstream qemu_configs/arm64.py);

@@ -10,20 +10,24 @@
 # on what the suites rely on.  kunit.py checks that every line here made it
 # into the final .config, so a kernel that renames one fails loudly.
 
+import importlib.util
 import os
 
 from ..qemu_config import QemuArchParams
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 # The options both QEMU arches share, with their reasons.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'common.kconfig'),
-	  encoding='utf-8') as f:
+with open(os.path.join(HERE, 'common.kconfig'), encoding='utf-8') as f:
 	COMMON = f.read()
 
-# Device-coherent memory needs real RAM that the kernel leaves alone:
-# memmap=64M!512M reserves [512M, 576M) (e820 "persistent memory (legacy)",
-# never System RAM), and the suite gets that range as a parameter, because
-# without CONFIG_PCI nothing in iomem names it.
-COHERENT = '64M@512M'
+# The RAM kept for device-coherent memory, and the kernel arguments that say
+# so: configs/reserved_ram.py (loaded by path: kunit.py loads this file outside
+# any package).
+_spec = importlib.util.spec_from_file_location('zdt_reserved_ram',
+					       os.path.join(HERE, 'reserved_ram.py'))
+reserved_ram = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reserved_ram)
 
 QEMU_ARCH = QemuArchParams(linux_arch='x86_64',
 			   kconfig='''
@@ -72,8 +76,9 @@ CONFIG_SERIAL_8250_CONSOLE=y
 			   # oops=panic: so does an oops (a BUG in a case's thread
 			   # otherwise leaves the rest of the run waiting on it:
 			   # mutant 0020 took 133 s, the 120 s timeout).
-			   kernel_command_line=('console=ttyS0 tsc=unstable panic=-1 oops=panic '
-						'memmap=64M!512M '
-						f'zone_device_fixture.coherent={COHERENT}'),
+			   # Then the reserved RAM (configs/reserved_ram.py).
+			   kernel_command_line=' '.join(['console=ttyS0', 'tsc=unstable', 'panic=-1',
+							 'oops=panic'] +
+							reserved_ram.kernel_args('x86_64')),
 			   # qboot as upstream; two CPUs (see CONFIG_SMP above).
 			   extra_qemu_params=['-bios', 'qboot.rom', '-smp', '2'])

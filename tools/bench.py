@@ -45,6 +45,7 @@ import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import run as zrun  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, cache_dir, kernel_version, main_wrapper  # noqa: E402
+from common import reserved_ram  # noqa: E402
 from fetch import fetch  # noqa: E402
 
 PAGE = os.path.join(REPO, 'docs', 'measurements.md')	# the record: the same name, .json
@@ -94,10 +95,10 @@ def stock_cmd(tree: str, build_dir: str, *extra: str) -> List[str]:
 	kunitconfig, the coherent range (as the kunitconfig's header says), and
 	two CPUs (a contended-fault case needs a second CPU to measure a
 	spinning fault)."""
-	args = ['--arch', 'x86_64', '--build_dir', build_dir, '--kunitconfig',
-		os.path.join(REPO, 'kunitconfig'), '--timeout', str(TIMEOUT), '--jobs',
+	args = ['--arch', 'x86_64', '--build_dir', build_dir, '--kunitconfig', zrun.SUITES,
+		'--kunitconfig', zrun.HOTPLUG, '--timeout', str(TIMEOUT), '--jobs',
 		str(os.cpu_count() or 2), '--qemu_args=-smp 2']	# two CPUs: configs/x86_64.py
-	for a in ('memmap=64M!512M', 'zone_device_fixture.coherent=64M@512M'):
+	for a in reserved_ram.kernel_args('x86_64'):
 		args += ['--kernel_args', a]
 	return zrun.kunit_cmd(tree, 'run', *args, *extra)
 

@@ -2,10 +2,12 @@
 """Things every tool shares: where the cache lives, how a tool fails, what a
 kernel tree is.  Nothing here knows about KUnit; that is kunit.py's job."""
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+from types import ModuleType
 from typing import List, NoReturn, Optional
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,6 +35,25 @@ QEMU_ARCHES = {
 	'x86_64': QemuArch('configs/x86_64.py', 'qemu-system-x86_64', ''),
 	'arm64': QemuArch('configs/arm64.py', 'qemu-system-aarch64', 'aarch64-linux-gnu-'),
 }
+
+
+def configs_module(name: str) -> ModuleType:
+	"""configs/<name>.py, loaded by path as configs/x86_64.py and arm64.py
+	load it (configs/ is no package: kunit.py loads those files on their own)."""
+	key = f'zdt_{name}'
+	if key not in sys.modules:
+		spec = importlib.util.spec_from_file_location(key, os.path.join(REPO, 'configs',
+									       f'{name}.py'))
+		module = importlib.util.module_from_spec(spec)
+		spec.loader.exec_module(module)
+		sys.modules[key] = module
+	return sys.modules[key]
+
+
+# The RAM each arch's kernel leaves alone for the coherent cases, and the
+# kernel arguments that say so.
+reserved_ram = configs_module('reserved_ram')
+
 # Debian series that exist but cannot run the suites, and why (docs/matrix.md).
 UNSUPPORTED_KVERS = {
 	'6.1': "Debian's 6.1 lacks the KUnit facilities the suites are built on: "

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """install / uninstall / status: the suites of mm-tests/ in a kernel tree.
 
-install copies mm-tests/*.[ch] to <tree>/mm/tests/ and appends mm-tests/Kconfig
-and mm-tests/Makefile to mm/Kconfig and mm/Makefile inside one marked block.
+install copies mm-tests/*.[ch] and mm-tests/.kunitconfig (the suites, for
+kunit.py --kunitconfig=mm/tests) to <tree>/mm/tests/ and appends
+mm-tests/Kconfig and mm-tests/Makefile to mm/Kconfig and mm/Makefile inside
+one marked block.
 It is idempotent: files whose content did not change are not touched, so an
 incremental build stays incremental.  uninstall leaves the tree byte for byte
 as it was (mtimes of the two edited files included): the marker line records
@@ -29,7 +31,10 @@ HOOKED = ('mm/Kconfig', 'mm/Makefile')
 
 
 def suite_files() -> List[str]:
-	return sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, '*.[ch]')))
+	"""What install copies from mm-tests/ to mm/tests/ as it is: the
+	sources and .kunitconfig (Kconfig and Makefile go into mm/'s own)."""
+	return sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, '*.[ch]')) +
+		      glob.glob(os.path.join(SRC, '.kunitconfig')))
 
 
 def _fragment(name: str) -> str:

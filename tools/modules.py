@@ -3,7 +3,7 @@
 machine (tools/run.py --modules, make run MODULES=1).
 
 kunit.py builds the kernel (its --kconfig_add: configs/modules.kconfig, and
-every suite of the kunitconfig as =m, KUnit itself a module as distribution
+every suite of mm-tests/.kunitconfig as =m, KUnit itself a module as distribution
 kernels have it).  This module then makes an initramfs with the kernel's own
 usr/gen_init_cpio: the .ko files and tools/zdt_init.c, built static with the
 tree's nolibc for the arch under test.  kunit.py exec boots it (--qemu_args

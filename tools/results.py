@@ -115,18 +115,30 @@ class Known:
 		return self.pattern.search(block.text) is not None
 
 
+# The first field of a known-failures entry: a series ('7.3') or a range of
+# them ('7.2-7.3', both ends included), then /<arch> or nothing.
+SERIES_FIELD = re.compile(r'(?P<first>\d+\.\d+)(?:-(?P<last>\d+\.\d+))?(?:/(?P<arch>\w+))?')
+
+
+def series_key(series: str) -> Tuple[int, ...]:
+	"""'7.3' -> (7, 3), 6.12 before 7.2 as numbers sort."""
+	return tuple(int(x) for x in series.split('.'))
+
+
 def known_failures(series: str, path: str = KNOWN_FAILURES,
 		   arch: Optional[str] = None) -> Dict[str, Known]:
 	"""{'suite.case': Known} of a kernel series ('7.3') on an arch.  Format,
 	one entry a line ('#' lines are comments):
-	  <series>[/<arch>] <suite.case> | <regex> | <reason>
-	  <series>[/<arch>] (outside) | <regex> | <reason>
-	An entry with /<arch> holds on that arch only (it is left out when arch
-	is None); without, on every arch.  The separator is ' | ' (spaces around
-	the bar), so the regex may use '|' without spaces.  '(outside)' (key
-	OUTSIDE) records a kernel splat outside any case: its regex is matched
-	against the console's splat line (prefixes taken off); one such entry
-	per series and arch."""
+	  <series>[-<last series>][/<arch>] <suite.case> | <regex> | <reason>
+	  <series>[-<last series>][/<arch>] (outside) | <regex> | <reason>
+	A range ('7.2-7.3') holds for every series from the first to the last,
+	both included; a series alone, for that one.  An entry with /<arch>
+	holds on that arch only (it is left out when arch is None); without, on
+	every arch.  The separator is ' | ' (spaces around the bar), so the
+	regex may use '|' without spaces.  '(outside)' (key OUTSIDE) records a
+	kernel splat outside any case: its regex is matched against the
+	console's splat line (prefixes taken off); one such entry per series
+	and arch."""
 	out: Dict[str, Known] = {}
 	try:
 		with open(path, encoding='utf-8') as f:
@@ -140,18 +152,22 @@ def known_failures(series: str, path: str = KNOWN_FAILURES,
 		where = f'{os.path.relpath(path, REPO) if path.startswith(REPO) else path}:{n}'
 		parts = line.split(' | ', 2)
 		head = parts[0].split()
-		if len(parts) != 3 or len(head) != 2 or \
+		field = SERIES_FIELD.fullmatch(head[0]) if head else None
+		if len(parts) != 3 or len(head) != 2 or not field or \
 		   not (head[1] == OUTSIDE or re.fullmatch(r'\w+\.\w+', head[1])) \
-		   or not re.fullmatch(r'[\d.]+(/\w+)?', head[0]) \
 		   or not parts[1].strip() or not parts[2].strip():
-			raise ToolError(f'{where}: not "<series>[/<arch>] <suite.case>|{OUTSIDE} | <regex> '
-					'| <reason>"')
+			raise ToolError(f'{where}: not "<series>[-<last series>][/<arch>] '
+					f'<suite.case>|{OUTSIDE} | <regex> | <reason>"')
+		first = series_key(field['first'])
+		last = series_key(field['last']) if field['last'] else first
+		if last <= first and field['last']:
+			raise ToolError(f'{where}: {head[0]}: a range\'s last series must come after its first')
 		try:
 			pattern = re.compile(parts[1].strip())
 		except re.error as e:
 			raise ToolError(f'{where}: bad regex {parts[1].strip()!r}: {e}') from e
-		entry_series, _, entry_arch = head[0].partition('/')
-		if entry_series != series or entry_arch and entry_arch != arch:
+		if not first <= series_key(series) <= last or \
+		   field['arch'] and field['arch'] != arch:
 			continue
 		if head[1] in out:
 			raise ToolError(f'{where}: {head[1]} is listed twice for {series}'

@@ -64,8 +64,12 @@ EXIT_FAILED, EXIT_BUILD = 1, 3
 BUILD_TIMEOUT = 3600
 
 
-def kunitconfig(arch: str) -> str:
-	return os.path.join(REPO, 'kunitconfig' if arch != 'um' else 'configs/um.kunitconfig')
+# kunit.py's --kunitconfig files: the suites and what every arch needs for
+# them (tools/install.py puts the file into mm/tests/ too), then what an arch
+# adds: ZONE_DEVICE where the arch has memory hotplug (the top-level
+# kunitconfig; not mainline UML, which runs the suites alone).
+SUITES = os.path.join(REPO, 'mm-tests', '.kunitconfig')
+HOTPLUG = os.path.join(REPO, 'kunitconfig')
 
 
 def uml_series(tree: str, arch: str) -> List[str]:
@@ -74,9 +78,12 @@ def uml_series(tree: str, arch: str) -> List[str]:
 
 
 def kunitconfigs(tree: str, arch: str) -> List[str]:
-	"""kunit.py's --kunitconfig files: the arch's, and for UML with the
-	arch/um series its ZONE_DEVICE fragment."""
-	return [kunitconfig(arch)] + ([zuml.KUNITCONFIG] if uml_series(tree, arch) else [])
+	"""kunit.py's --kunitconfig files: the suites, then ZONE_DEVICE: the
+	hotplug arches' fragment, or for UML with the arch/um series its own
+	(none for mainline UML)."""
+	if arch != 'um':
+		return [SUITES, HOTPLUG]
+	return [SUITES] + ([zuml.KUNITCONFIG] if uml_series(tree, arch) else [])
 
 
 def kunit_cmd(tree: str, *args: str) -> List[str]:
@@ -168,7 +175,7 @@ def kunit_args(tree: str, arch: str, timeout: int, kernel_args: List[str],
 		'--timeout', str(timeout)]
 	for path in kunitconfigs(tree, arch):
 		args += ['--kunitconfig', path]
-	for entry in zmodules.kconfig_add(kunitconfig(arch)) if modules else []:
+	for entry in zmodules.kconfig_add(SUITES) if modules else []:
 		args += ['--kconfig_add', entry]
 	if arch in QEMU_ARCHES:
 		args += ['--qemu_config', QEMU_ARCHES[arch].qemu_config]
@@ -205,7 +212,7 @@ def kunit_tree(tree: str, arch: str, modules: bool = False) -> Optional[object]:
 		return kunit_kernel.LinuxSourceTree(
 			build_dir_of(tree, arch, modules), kunitconfig_paths=kunitconfigs(tree, arch),
 			arch=arch,
-			kconfig_add=zmodules.kconfig_add(kunitconfig(arch)) if modules else None,
+			kconfig_add=zmodules.kconfig_add(SUITES) if modules else None,
 			qemu_config_path=QEMU_ARCHES[arch].qemu_config if arch in QEMU_ARCHES else None,
 			cross_compile=cross_compile(arch) or None)
 	except (ImportError, TypeError, AttributeError):
@@ -422,7 +429,7 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 			p = subprocess.CompletedProcess(cmd, built or 0)
 		if modules and p.returncode == 0:
 			initrd = zmodules.make_initramfs(tree, build_dir, cross_compile(arch), arch,
-							 kunitconfig(arch), out)
+							 SUITES, out)
 			cmd = kunit_cmd(tree, 'exec', *args, '--qemu_args', f'-initrd {initrd}',
 					'--raw_output=all', *glob_args)
 			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
@@ -469,7 +476,7 @@ def judge_run(name: str, log: str, ktap: str, results_dir: str, returncode: int,
 	print(f'== {name}: {run.count_line()} in {took:.0f} s (build + boot + tests)', flush=True)
 	status = report(name, run)
 	if modules:
-		kos = zmodules.load_order(kunitconfig(arch))
+		kos = zmodules.load_order(SUITES)
 		loaded = sum(1 for l in init if l.startswith('loading '))
 		read = len([l for l in init if re.match(r'debugfs results of \w+: [1-9]', l)])
 		print(f'== {name}: init loaded {loaded} of {len(kos)} modules, read {read} '

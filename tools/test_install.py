@@ -37,6 +37,18 @@ class InstallTest(unittest.TestCase):
 	def test_round_trip_restores_tree_exactly(self):
 		self.round_trip()
 
+	def test_the_suites_kunitconfig_goes_to_mm_tests(self):
+		"""kunit.py --kunitconfig=mm/tests reads mm/tests/.kunitconfig: the
+		suites of mm-tests/.kunitconfig."""
+		t = scratch_tree(self.tmp)
+		self.assertIn('.kunitconfig', install.suite_files())
+		self.assertIn('mm/tests/.kunitconfig', install.install(t))
+		with open(os.path.join(t, 'mm/tests/.kunitconfig')) as f, \
+		     open(os.path.join(install.SRC, '.kunitconfig')) as g:
+			self.assertEqual(f.read(), g.read())
+		self.assertTrue(install.uninstall(t))
+		self.assertFalse(os.path.exists(os.path.join(t, 'mm/tests')))
+
 	def test_round_trip_with_existing_mm_tests(self):
 		self.round_trip(with_tests_dir=True)
 

@@ -9,9 +9,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import modules  # noqa: E402
 import results  # noqa: E402
-from common import REPO  # noqa: E402
-
-KUNITCONFIG = os.path.join(REPO, 'kunitconfig')
+from run import SUITES as KUNITCONFIG  # noqa: E402
 
 # Two modules' documents as the console shows them (7.3, one suite each),
 # with an init line between them.
@@ -50,6 +48,12 @@ class ModulesTest(unittest.TestCase):
 		self.assertIn('CONFIG_KUNIT=m', add)
 		self.assertIn('CONFIG_MODULE_UNLOAD=y', add)
 		self.assertFalse([e for e in add if not e.startswith('CONFIG_')])
+
+	def test_the_kunitconfig_turns_on_every_suite_of_the_makefile(self):
+		"""mm-tests/.kunitconfig, the one list of the suites, names each
+		suite mm-tests/Makefile builds (the fixture is selected by them)."""
+		built = set(modules.module_objects()) - {'CONFIG_ZONE_DEVICE_KUNIT_FIXTURE'}
+		self.assertEqual(set(modules.kunitconfig_suites(KUNITCONFIG)), built)
 
 	def test_load_order_is_kunit_fixture_then_suites(self):
 		order = modules.load_order(KUNITCONFIG)

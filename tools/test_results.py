@@ -360,11 +360,35 @@ class KnownFailuresFileTest(unittest.TestCase):
 		self.assertEqual((fork['verdict'], fork['regression'], as_x86['ok']), ('FAIL', True, False))
 		self.assertIn('kernel splat during the case', fork['first_failure'])
 
+	def test_a_range_holds_for_its_first_and_last_series_and_between(self):
+		text = '7.2-7.3 s.c | a | both\n6.12 s.d | b | 6.12 only\n'
+		for series in ('7.2', '7.3'):
+			self.assertEqual(sorted(self.parse(text, series)), ['s.c'], series)
+		self.assertEqual(sorted(self.parse(text, '6.12')), ['s.d'])
+		self.assertEqual(self.parse(text, '7.4'), {})
+		self.assertEqual(self.parse(text, '7.1'), {})
+		# As numbers, not strings: 6.12 lies between 6.2 and 7.0.
+		self.assertEqual(sorted(self.parse('6.2-7.0 s.c | a | x\n', '6.12')), ['s.c'])
+		self.assertEqual(self.parse(text, '7.3')['s.c'].series, '7.2-7.3')
+
+	def test_a_range_with_an_arch_holds_on_that_arch_only(self):
+		text = '7.2-7.3/arm64 s.c | a | arm64 only\n7.2-7.3 s.d | b | every arch\n'
+		for series in ('7.2', '7.3'):
+			self.assertEqual(sorted(self.parse(text, series, 'arm64')), ['s.c', 's.d'])
+			self.assertEqual(sorted(self.parse(text, series, 'x86_64')), ['s.d'])
+			self.assertEqual(sorted(self.parse(text, series)), ['s.d'])
+		self.assertEqual(self.parse(text, '6.12', 'arm64'), {})
+
 	def test_bad_lines_name_file_and_line(self):
 		for text, what in (('7.3 s.c the old format without bars\n', ':1: not "<series>'),
-				   ('7.3-arm64 s.c | a | x\n', ':1: not "<series>[/<arch>]'),
+				   ('7.3-arm64 s.c | a | x\n', ':1: not "<series>[-<last series>][/<arch>]'),
+				   ('7.3- s.c | a | x\n', ':1: not "<series>'),
+				   ('7.2+ s.c | a | x\n', ':1: not "<series>'),
+				   ('7.3-7.2 s.c | a | x\n', ":1: 7.3-7.2: a range's last series must come"),
+				   ('7.3-7.3 s.c | a | x\n', ":1: 7.3-7.3: a range's last series must come"),
 				   ('\n7.3 s.c | ( | why\n', ':2: bad regex'),
-				   ('7.3 s.c | a | x\n7.3 s.c | b | y\n', ':2: s.c is listed twice')):
+				   ('7.3 s.c | a | x\n7.3 s.c | b | y\n', ':2: s.c is listed twice'),
+				   ('7.2-7.3 s.c | a | x\n7.3 s.c | b | y\n', ':2: s.c is listed twice')):
 			with self.assertRaisesRegex(ToolError, re.escape(what)):
 				self.parse(text)
 

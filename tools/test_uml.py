@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results  # noqa: E402
 import run  # noqa: E402
 import uml  # noqa: E402
-from common import ToolError  # noqa: E402
+from common import ToolError, reserved_ram  # noqa: E402
 from testutil import ScratchTreeCase, diff, snapshot  # noqa: E402
 
 
@@ -33,15 +33,16 @@ class SeriesForVersionTest(unittest.TestCase):
 		self.assertIn('no ZONE_DEVICE', uml.why_none('6.12.117'))
 
 	def test_um_gets_the_fragment_and_kernel_args_only_with_a_series(self):
+		reserve = reserved_ram.kernel_args('um')[0]
 		with mock.patch.object(run, 'kernel_version', return_value='7.3.4'):
-			self.assertEqual(run.kunitconfigs('t', 'um')[1:], [uml.KUNITCONFIG])
-			self.assertEqual(run.kunitconfigs('t', 'x86_64'), [run.kunitconfig('x86_64')])
+			self.assertEqual(run.kunitconfigs('t', 'um'), [run.SUITES, uml.KUNITCONFIG])
+			self.assertEqual(run.kunitconfigs('t', 'x86_64'), [run.SUITES, run.HOTPLUG])
 			args = run.kunit_args('t', 'um', 60, [])
-			self.assertIn('memmap=64M!512M', args)
+			self.assertIn(reserve, args)
 			self.assertIn(uml.KUNITCONFIG, args)
 		with mock.patch.object(run, 'kernel_version', return_value='6.12.117'):
-			self.assertEqual(run.kunitconfigs('t', 'um'), [run.kunitconfig('um')])
-			self.assertNotIn('memmap=64M!512M', run.kunit_args('t', 'um', 60, []))
+			self.assertEqual(run.kunitconfigs('t', 'um'), [run.SUITES])
+			self.assertNotIn(reserve, run.kunit_args('t', 'um', 60, []))
 
 
 class CompareWithX86Test(unittest.TestCase):

@@ -82,6 +82,8 @@ def suite_text() -> str:
 	"""All of mm-tests/*.[ch], to look names up in."""
 	text = ''
 	for f in install.suite_files():
+		if not f.endswith(('.c', '.h')):
+			continue
 		with open(os.path.join(REPO, 'mm-tests', f)) as fh:
 			text += fh.read()
 	return text

@@ -30,17 +30,17 @@ from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import results  # noqa: E402
-from common import REPO, ToolError, cache_dir, kver_series  # noqa: E402
+from common import REPO, ToolError, cache_dir, kver_series, reserved_ram  # noqa: E402
 from series import Series, touched_files  # noqa: E402
 
 DIR = os.path.join(REPO, 'patches', 'uml')
 FIRST = (7, 2)
 COVER = '0000-cover-letter.patch'
-# The kunitconfig fragment that goes with the series (run.py adds it to
-# configs/um.kunitconfig), and the kernel command line the suites want:
-# RAM kept from the page allocator for the coherent cases, as
-# configs/x86_64.py does (kunit.py adds mem=1G), and two CPUs, which UML
-# runs only in its seccomp mode.
+# The kunitconfig fragment that goes with the series (run.py adds it to the
+# suites' mm-tests/.kunitconfig), and the kernel command line the suites want:
+# RAM kept from the page allocator for the coherent cases
+# (configs/reserved_ram.py), and two CPUs, which UML runs only in its
+# seccomp mode.
 KUNITCONFIG = os.path.join(REPO, 'configs', 'um-zone-device.kunitconfig')
 # How a case's skip says it needs what UML with the series still lacks
 # (mm-tests/zone_device_compat.h: THP, the per-VMA lock); not "UML: mainline
@@ -87,8 +87,7 @@ NA_MUTANTS = frozenset(f'{n}.patch' for n in (
 	'0064-device-private-fault-ignores-vma-lock',
 	'0065-pmd-device-private-fault-ignores-vma-lock'))
 
-KERNEL_ARGS = ('memmap=64M!512M', 'zone_device_fixture.coherent=64M@512M',
-	       'seccomp=on', 'ncpus=2')
+KERNEL_ARGS = (*reserved_ram.kernel_args('um'), 'seccomp=on', 'ncpus=2')
 
 
 def patches_for(version: str) -> List[str]:
