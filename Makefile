@@ -51,7 +51,7 @@ flake: deps
 		$(if $(LOAD),--load $(LOAD)) $(if $(MUTANTS),--mutants $(MUTANTS) $(PATCHES))
 
 bench: deps
-	@$(PYTHON) tools/bench.py $(src_args) $(if $(README),--readme)
+	@$(PYTHON) tools/bench.py $(src_args)
 
 series: deps
 	@$(if $(KDIR),,echo 'series: KDIR= is required (a clean git kernel tree)' >&2; exit 2)
@@ -75,7 +75,7 @@ targets:
   matrix       every kernel and arch -> docs/semantics.md
   gate         the suites without and with PATCHES= (or KDIR= BASE=): 0 if none regressed
   flake        the suites N times: which case is not stable -> results/flake.md
-  bench        how long each step takes, stock kunit.py beside this project (~15 min)
+  bench        how long each step takes, stock kunit.py beside it -> docs/measurements.md
   series       the suites as a format-patch series for linux-mm against KDIR's HEAD
   install      the suites into mm/tests/ of KDIR or the KVER tree (uninstall: out again)
   fetch        the Debian kernel source of KVER into the cache
@@ -98,7 +98,6 @@ variables:
   N            flake: how many runs [$(N)]
   LOAD         flake, =1: a CPU hog beside
   MUTANTS      flake: each mutant that many times (PATCHES= which ones)
-  README       bench, =1: write the README's speed table
   PYTHON       the Python the tools run with [$(PYTHON)]
 endef
 
