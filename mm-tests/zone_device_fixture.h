@@ -155,11 +155,13 @@ void zdt_check_outside_cases(struct kunit *test);
  */
 void zdt_fill(struct kunit *test, void *buf, size_t len, unsigned long tag);
 
-/* zdt_fill() of the ZDT_DATA_LEN bytes a data check compares. */
-static inline void zdt_put_data(struct kunit *test, void *data, unsigned long tag)
-{
-	zdt_fill(test, data, ZDT_DATA_LEN, tag);
-}
+/**
+ * zdt_put_data() - zdt_fill() of the ZDT_DATA_LEN bytes a data check compares
+ * @test: the case
+ * @data: where
+ * @tag: which of the case's buffers
+ */
+void zdt_put_data(struct kunit *test, void *data, unsigned long tag);
 
 /**
  * zdt_data_is() - whether @buf holds what zdt_fill() wrote with @tag
@@ -218,12 +220,15 @@ void zdt_hold(struct kunit *test, enum zdt_hold_stage stage,
  */
 void zdt_release(struct kunit *test, kunit_action_t *release, void *data);
 
-/* Whether the first ZDT_DATA_LEN bytes of @data hold what zdt_put_data() wrote. */
-static inline bool zdt_has_data(struct kunit *test, const void *data,
-				unsigned long tag)
-{
-	return zdt_data_is(test, data, ZDT_DATA_LEN, tag);
-}
+/**
+ * zdt_has_data() - whether @data holds what zdt_put_data() wrote with @tag
+ * @test: the case
+ * @data: its first ZDT_DATA_LEN bytes are compared
+ * @tag: the tag they were written with
+ *
+ * Return: true if every byte matches.
+ */
+bool zdt_has_data(struct kunit *test, const void *data, unsigned long tag);
 
 /**
  * zdt_get_page() - a page reference of the case's own

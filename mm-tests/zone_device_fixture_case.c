@@ -69,8 +69,10 @@ static void zdt_case_end(void *data)
 	struct kunit *test = data;
 	struct zdt_case *c = zdt_case_find(test);
 
-	/* Anything still held (each hold's own action ran first, normally). */
-	zdt_release_held(test, NULL);
+	/*
+	 * Nothing is held any more: every hold is a KUnit action added after
+	 * this one, so KUnit ran it first (zone_device_fixture_hold.c).
+	 */
 	if (c)
 		zdt_log_end(test, c);
 
@@ -204,6 +206,18 @@ bool zdt_data_is(struct kunit *test, const void *buf, size_t len,
 	return true;
 }
 EXPORT_SYMBOL_GPL(zdt_data_is);
+
+void zdt_put_data(struct kunit *test, void *data, unsigned long tag)
+{
+	zdt_fill(test, data, ZDT_DATA_LEN, tag);
+}
+EXPORT_SYMBOL_GPL(zdt_put_data);
+
+bool zdt_has_data(struct kunit *test, const void *data, unsigned long tag)
+{
+	return zdt_data_is(test, data, ZDT_DATA_LEN, tag);
+}
+EXPORT_SYMBOL_GPL(zdt_has_data);
 
 static int __init zdt_fixture_init(void)
 {

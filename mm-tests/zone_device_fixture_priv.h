@@ -61,7 +61,7 @@ void zdt_log_begin(struct zdt_case *c);
 void zdt_log_end(struct kunit *test, struct zdt_case *c);
 void zdt_log_judge_outside(struct kunit *test);
 
-/* zone_device_fixture_hold.c */
+/* zone_device_fixture_hold.c: a device's teardown releases what the case holds first. */
 void zdt_release_held(struct kunit *test, void *running);
 
 /* zone_device_fixture_device.c */
