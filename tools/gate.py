@@ -84,6 +84,7 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
+import install as zinstall  # noqa: E402
 import lock  # noqa: E402
 import results  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
@@ -478,6 +479,7 @@ def gate_branch(args: argparse.Namespace) -> int:
 		with workspace.Workspace(source, 'gate') as ws:
 			ws.prepare(arches)
 			revs.attach(ws.tree, tmp)
+			zinstall.uninstall(ws.tree)	# the diff is of the tree without the suites
 			try:
 				revs.start()
 				if kernel_version(ws.tree) != version:
@@ -518,6 +520,11 @@ def gate(tree: str, version: str, series, src_args: List[str], arches: List[str]
 			print(f'gate: the baseline {version} {arch} does not build; nothing to compare')
 			return EXIT_BASE_BUILD
 		per_arch[f'{version}-{arch}'] = {'base_time': t, 'base_rc': rc}
+	# The series goes onto the tree as its author has it: without the
+	# suites' block at the end of mm/Makefile and mm/Kconfig, which run.py
+	# puts back for the patched run (git apply, as git am, anchors a hunk
+	# without trailing context at the end of the file).
+	zinstall.uninstall(tree)
 	with applied(series):
 		for arch in arches:
 			rc, t = run_suites(run_args, arch, accel, patched_dir, not kconfig)

@@ -230,7 +230,7 @@ def main() -> int:
 	ap.add_argument('action', choices=('install', 'uninstall', 'status'))
 	ap.add_argument('tree', help='kernel source tree')
 	args = ap.parse_args()
-	tree = os.path.abspath(args.tree)
+	tree = os.path.abspath(os.path.expanduser(args.tree))
 	if args.action == 'status':
 		print('installed' if status(tree) is not None else 'not installed')
 		return 0

@@ -342,8 +342,8 @@ def main() -> int:
 	ap.add_argument('--kdir', required=True, help='a clean git kernel tree (the series base: HEAD)')
 	ap.add_argument('--out', default=os.path.join(REPO, 'results', 'series'))
 	args = ap.parse_args()
-	tree = os.path.abspath(args.kdir)
-	out = os.path.abspath(args.out)
+	tree = os.path.abspath(os.path.expanduser(args.kdir))
+	out = os.path.abspath(os.path.expanduser(args.out))
 	if os.path.isdir(out):
 		shutil.rmtree(out)
 	patches = make_series(tree, out)
