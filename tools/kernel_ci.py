@@ -181,7 +181,7 @@ def run_template(which: str, kdir: str, base: str, arch: str, workspace: str,
 					if not (job_failed and not step.always):
 						artifact(step, workspace)
 					continue
-				step_env = dict(env, **step.env, ZDT_REPOSITORY='local', ZDT_REF=ref)
+				step_env = {**env, **step.env, 'ZDT_REPOSITORY': 'local', 'ZDT_REF': ref}
 				rc = run_step(step.cmd, step.always, job_failed, workspace, step_env)
 				job_failed = job_failed or rc
 				status = status or rc

@@ -91,6 +91,53 @@ class TemplateTest(unittest.TestCase):
 		self.assertLess(script.index('unset CI_JOB_TOKEN'), script.index('.ci/gate'))
 
 
+@needs_yaml
+class RunTemplateTest(ScratchTreeCase):
+
+	def test_the_github_template_runs_here_and_leaves_the_tree_as_it_was(self):
+		"""kernel_ci.py runs the GitHub template's jobs (the gate, then the
+		summary from its artifact) on a git tree with a fake kunit.py: the
+		baseline is the merge base, the patched run the head, both in the
+		gate's private copy; the tree keeps its branch and files."""
+		import test_safety  # pylint: disable=import-outside-toplevel
+		with open(os.path.join(self.tree, 'Makefile'), 'w') as f:
+			f.write('VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\n')
+		with open(os.path.join(self.tree, 'tools/testing/kunit/kunit.py'), 'w') as f:
+			f.write(test_safety.FAKE_KUNIT)
+		git = test_safety.git
+		git(self.tree, 'init', '-q', '-b', 'master')
+		git(self.tree, 'add', '-A')
+		git(self.tree, 'commit', '-qm', 'base')
+		git(self.tree, 'remote', 'add', 'origin', self.tree)
+		git(self.tree, 'fetch', '-q', 'origin')
+		git(self.tree, 'checkout', '-qb', 'topic')
+		with open(os.path.join(self.tree, 'mm/Makefile'), 'w') as f:
+			f.write('obj-y += memory.o # PATCHED\n')
+		git(self.tree, 'commit', '-qam', 'mm: patched')
+		head = git(self.tree, 'rev-parse', 'HEAD')
+		fake = os.path.join(self.d, 'bin')
+		os.makedirs(fake)
+		with open(os.path.join(fake, 'dpkg-query'), 'w') as f:	# deps.sh: all installed
+			f.write('#!/bin/sh\necho "install ok installed"\n')
+		os.chmod(os.path.join(fake, 'dpkg-query'), 0o755)
+		ws = os.path.join(self.d, 'ws')
+		env = dict(os.environ, PATH=fake + os.pathsep + os.environ['PATH'], ZDT_TEST_OUT=self.d,
+			   ZDT_TEST_SOURCE=self.tree, ZDT_PROGRESS='off',
+			   ZDT_CACHE=os.path.join(self.d, 'cache'))
+		p = subprocess.run([sys.executable, os.path.join(kernel_ci.REPO, 'tools/kernel_ci.py'),
+				    '--kdir', self.tree, '--base', 'master', '--arch', 'um',
+				    '--workspace', ws], capture_output=True, text=True, env=env)
+		self.assertEqual(p.returncode, 5, p.stdout + p.stderr)	# the fake reports one case
+		with open(os.path.join(self.d, 'runs')) as f:
+			runs = [l.split()[1] for l in f]
+		self.assertEqual(runs, ['patched=False', 'patched=True'])
+		with open(os.path.join(ws, 'step-summary.md')) as f:
+			self.assertIn('# Gate: INCONCLUSIVE', f.read())
+		self.assertEqual(git(self.tree, 'rev-parse', 'HEAD'), head)
+		self.assertEqual(git(self.tree, 'symbolic-ref', '--short', 'HEAD'), 'topic')
+		self.assertEqual(git(self.tree, 'status', '--porcelain'), '')
+
+
 class MakeTreeTest(ScratchTreeCase):
 
 	def test_make_tree_commits_master_and_checks_out_topic_with_the_patches(self):
