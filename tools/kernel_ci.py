@@ -36,6 +36,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
+import lock  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
 
@@ -132,7 +133,8 @@ def make_tree(dst: str, kver: str, patches: List[str]) -> str:
 	git = ['git', '-c', 'user.name=zone-device-kunit', '-c', 'user.email=zdt@localhost',
 	       '-C', dst]
 	# Debian's tree, not the cached one (which may have the suites in it).
-	subprocess.run(['cp', '-a', src, dst], check=True)
+	with lock.Lock(src, f'the kernel tree {src}', 'kernel_ci', shared=True):
+		subprocess.run(['cp', '-a', src, dst], check=True)
 	subprocess.run([sys.executable, os.path.join(REPO, 'tools/install.py'), 'uninstall', dst],
 		       check=False, capture_output=True)
 	gi = os.path.join(dst, '.gitignore')

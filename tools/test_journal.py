@@ -154,6 +154,29 @@ class JournalTest(unittest.TestCase):
 		journal.recover('test', other, out=Out(out))
 		self.assertIn("not this run's tree: going on", out[0])
 
+	def test_a_worktree_left_by_a_dead_make_series_is_removed(self):
+		def git(*a):
+			return subprocess.run(['git', '-C', self.tree, '-c', 'user.name=t', '-c',
+					       'user.email=t@t', *a], check=True, capture_output=True,
+					      text=True).stdout
+		git('init', '-q')
+		git('add', '-A')
+		git('commit', '-qm', 'base')
+		wt = os.path.join(self.d, 'wt')
+		e = journal.Entry('worktree', self.tree, 'a detached worktree for make series')
+		e.open(path=wt)
+		git('worktree', 'add', '-q', '--detach', wt)
+		with open(e.path) as f:
+			doc = json.load(f)
+		doc['start'] = 'a process that died'
+		with open(e.path, 'w') as f:
+			json.dump(doc, f)
+		out = []
+		journal.recover('test', self.tree, out=Out(out))
+		self.assertIn(f'removed the worktree {wt} it had added', out[0])
+		self.assertEqual(git('worktree', 'list').count('\n'), 1)
+		self.assertFalse(os.path.exists(wt))
+
 	def test_an_entry_of_a_live_run_is_left_alone(self):
 		e = journal.Entry('install', self.tree, 'live').open(before={}, expect={})
 		self.addCleanup(e.close)
