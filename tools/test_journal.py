@@ -154,6 +154,36 @@ class JournalTest(unittest.TestCase):
 		journal.recover('test', other, out=Out(out))
 		self.assertIn("not this run's tree: going on", out[0])
 
+	def test_the_uml_series_a_dead_run_left_in_a_kdir_is_put_back(self):
+		"""run.py's UML series in a --kdir tree, for one run: its originals
+		are with the journal entry (not in a tmpdir nobody reads again), and
+		the next run puts them back."""
+		patch = os.path.join(self.d, '0001-um.patch')
+		with open(patch, 'w') as f:
+			f.write(diff('arch/um/Kconfig', 'config UML\n', 'config UML\n\tselect SPARSEMEM\n'))
+		os.makedirs(os.path.join(self.tree, 'arch/um'))
+		with open(os.path.join(self.tree, 'arch/um/Kconfig'), 'w') as f:
+			f.write('config UML\n')
+		before = content(snapshot(self.tree))
+		code = textwrap.dedent(f'''\
+			import os, signal, sys
+			sys.path.insert(0, {TOOLS!r})
+			import uml
+			print(uml.Applied({self.tree!r}, [{patch!r}], keep=False).open(), flush=True)
+			os.kill(os.getpid(), signal.SIGKILL)
+			''')
+		p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+				   check=False)
+		self.assertIn('taken out after the run', p.stdout, p.stderr)
+		with open(os.path.join(self.tree, 'arch/um/Kconfig')) as f:
+			self.assertIn('SPARSEMEM', f.read())
+		self.assertFalse(os.path.exists(os.path.join(self.cache, 'uml-series')))
+		out = []
+		journal.recover('test', self.tree, out=Out(out))
+		self.assertIn('put back 1 file(s) it had patched (patches/uml applied for a UML run', out[0])
+		self.assertEqual(content(snapshot(self.tree)), before)
+		self.assertEqual(os.listdir(journal.journal_dir()), [])
+
 	def test_a_worktree_left_by_a_dead_make_series_is_removed(self):
 		def git(*a):
 			return subprocess.run(['git', '-C', self.tree, '-c', 'user.name=t', '-c',
