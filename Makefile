@@ -10,10 +10,12 @@ ARCH ?=
 ACCEL ?= tcg
 N ?= 20
 
-src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
+# $(call q,x): x as one shell word, whatever spaces or quotes it has.
+q = '$(subst ','\'',$(1))'
+src_args := $(if $(KDIR),--kdir $(call q,$(KDIR)),--kver $(KVER))
 arch_args := $(foreach a,$(ARCH),--arch $(a))
-run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--incremental) \
-	    $(if $(MODULES),--modules)
+run_args := $(if $(FILTER),--filter $(call q,$(FILTER))) $(if $(INCREMENTAL),--incremental) \
+	    $(if $(MODULES),--modules) $(if $(AS_IS),--as-is)
 
 .PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean help
 
@@ -30,32 +32,33 @@ run: deps
 	@$(PYTHON) tools/run.py $(src_args) $(arch_args) --accel $(ACCEL) $(run_args)
 
 install uninstall: deps
-	@$(PYTHON) tools/install.py $@ $(if $(KDIR),$(KDIR),$$($(PYTHON) tools/fetch.py $(KVER)))
+	@$(PYTHON) tools/install.py $@ $(if $(KDIR),$(call q,$(KDIR)),"$$($(PYTHON) tools/fetch.py $(KVER))")
 
 check: deps
 	@$(PYTHON) tools/selftest.py --only checkpatch $(src_args)
 
 mutants: deps
 	@$(PYTHON) tools/mutants.py $(src_args) $(arch_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD)) \
-		$(if $(MODULES),--modules)
+		$(if $(MODULES),--modules) $(if $(AS_IS),--as-is)
 
 matrix: deps
 	@$(PYTHON) tools/matrix.py --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
 
 gate: deps
 	@$(if $(PATCHES)$(BASE),,echo 'gate: PATCHES= (a .patch file, a directory of them or an mbox) or KDIR= BASE= (a git branch) is required' >&2; exit 2)
-	@$(PYTHON) tools/gate.py $(PATCHES) $(src_args) $(arch_args) --accel $(ACCEL) $(if $(BASE),--base $(BASE))
+	@$(PYTHON) tools/gate.py $(if $(PATCHES),$(call q,$(PATCHES))) $(src_args) $(arch_args) --accel $(ACCEL) \
+		$(if $(BASE),--base $(call q,$(BASE))) $(if $(AS_IS),--as-is)
 
 flake: deps
 	@$(PYTHON) tools/flake.py --runs $(N) $(src_args) $(if $(ARCH),--arch $(ARCH)) --accel $(ACCEL) \
-		$(if $(LOAD),--load $(LOAD)) $(if $(MUTANTS),--mutants $(MUTANTS) $(PATCHES))
+		$(if $(LOAD),--load $(LOAD)) $(if $(MUTANTS),--mutants $(MUTANTS) $(foreach p,$(PATCHES),$(call q,$(p))))
 
 bench: deps
 	@$(PYTHON) tools/bench.py $(src_args)
 
 series: deps
 	@$(if $(KDIR),,echo 'series: KDIR= is required (a clean git kernel tree)' >&2; exit 2)
-	@$(PYTHON) tools/upstream.py --kdir $(KDIR) $(if $(OUT),--out $(OUT))
+	@$(PYTHON) tools/upstream.py --kdir $(call q,$(KDIR)) $(if $(OUT),--out $(call q,$(OUT)))
 
 test: deps
 	@$(PYTHON) tools/selftest.py $(src_args) --accel $(ACCEL) $(foreach s,$(SKIP),--skip $(s))

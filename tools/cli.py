@@ -41,7 +41,9 @@ def add_source(ap: argparse.ArgumentParser, help: bool = False) -> None:  # noqa
 	src = ap.add_mutually_exclusive_group()
 	src.add_argument('--kver', default=None, type=check_kver,
 			 **({'help': KVER_HELP} if help else {}))
-	src.add_argument('--kdir', default=None, **({'help': KDIR_HELP} if help else {}))
+	# ~ expanded here: make passes KDIR=~/linux quoted, unexpanded.
+	src.add_argument('--kdir', default=None, type=os.path.expanduser,
+			 **({'help': KDIR_HELP} if help else {}))
 
 
 def add_options(ap: argparse.ArgumentParser, **opts: Dict[str, Any]) -> None:

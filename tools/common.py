@@ -2,11 +2,15 @@
 """Things every tool shares: where the cache lives, how a tool fails, what a
 kernel tree is.  Nothing here knows about KUnit; that is kunit.py's job."""
 
+import errno
+import hashlib
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
+import traceback
 from types import ModuleType
 from typing import List, NoReturn, Optional
 
@@ -73,14 +77,75 @@ def die(tool: str, msg: str, status: int = 2) -> NoReturn:
 	sys.exit(status)
 
 
+# An OSError of these is the machine's or the user's (a read-only tree, a
+# full disk), not a bug: one line, exit 2.
+USER_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT)
+
+
+def _terminated(signum, _frame) -> NoReturn:
+	# SystemExit runs every finally: the tree is put back, locks released.
+	sys.exit(128 + signum if signum != signal.SIGTERM else 130)
+
+
+def handle_signals() -> None:
+	"""SIGTERM and SIGHUP (a closed terminal, an ssh session gone) end the
+	tool as SIGINT does: its finally blocks put back what it changed.  A
+	SIGHUP that is ignored (nohup) stays ignored."""
+	signal.signal(signal.SIGTERM, _terminated)
+	if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+		signal.signal(signal.SIGHUP, _terminated)
+
+
 def main_wrapper(tool: str, fn) -> None:
-	"""Runs fn(); turns ToolError into one line on stderr and exit 2."""
+	"""Runs fn(); turns ToolError, and an OSError that is the machine's (a
+	read-only tree, a full disk: USER_ERRNOS), into one line on stderr and
+	exit 2.  Any other exception is a bug of the tool: its traceback, and
+	exit 2 too, so that no caller reads a crash as a verdict (run.py's 1)."""
+	handle_signals()
 	try:
 		sys.exit(fn())
 	except ToolError as e:
 		die(tool, str(e))
 	except KeyboardInterrupt:
 		die(tool, 'interrupted', 130)
+	except OSError as e:
+		if e.errno not in USER_ERRNOS:
+			traceback.print_exc()
+			die(tool, f'internal error (traceback above): {e}')
+		where = f": '{e.filename}'" if e.filename else ''
+		die(tool, f'{e.strerror}{where}' + (' (read-only)' if e.errno == errno.EROFS else ''))
+	except Exception as e:  # pylint: disable=broad-except
+		traceback.print_exc()
+		die(tool, f'internal error (traceback above): {type(e).__name__}: {e}')
+
+
+def tree_key(path: str) -> str:
+	"""A short name of a path that tells trees (and their build dirs) apart."""
+	return hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:12]
+
+
+def in_cache(tree: str, *sub: str) -> bool:
+	"""True if tree is under <cache>/<sub> for one of sub (default: the
+	tools' own trees, src/ from tools/fetch.py and work/ from
+	tools/workspace.py)."""
+	real = os.path.realpath(tree)
+	for s in sub or ('src', 'work'):
+		top = os.path.realpath(os.path.join(cache_dir(), s))
+		if real.startswith(top + os.sep):
+			return True
+	return False
+
+
+def check_build_path(path: str, what: str) -> None:
+	"""kbuild cannot build a source tree, nor into a build dir, whose path
+	has a space or a colon: ToolError (one line) before anything is done."""
+	real = os.path.realpath(path)
+	if re.search(r'[\s:]', real):
+		raise ToolError(f"{what} '{real}' has a space or a colon in its path, which the kernel's "
+				'make cannot build ("source directory cannot contain spaces or colons"): '
+				+ ('use a copy of it at a path without them (make gate and make mutants '
+				   'make such a copy themselves)' if what == 'the kernel tree'
+				   else 'set ZDT_CACHE to a path without them'))
 
 
 def cache_dir() -> str:

@@ -5,7 +5,12 @@
 apt does the work: a private apt state (lists, archives, sources) under the
 cache that reuses the Debian mirror already configured on this system, plus the
 newer suites that carry 7.x; apt verifies what it downloads.  Prints the path
-of the unpacked tree on stdout."""
+of the unpacked tree on stdout.
+
+One fetch of a series at a time (tools/lock.py): a second waits, then finds
+the tree the first unpacked.  A tree is unpacked beside its final place and
+renamed into it; an existing tree is never removed or unpacked over (a run
+may be building it), and linux-X.Y is switched to a new one atomically."""
 
 import argparse
 import glob
@@ -19,6 +24,7 @@ import time
 from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lock  # noqa: E402
 import progress  # noqa: E402
 from common import (DEFAULT_KVER, KNOWN_KVERS, ToolError, cache_dir,  # noqa: E402
 		    check_kver, main_wrapper)
@@ -151,7 +157,8 @@ def unpack(deb: str, series: str, dest: str) -> str:
 		subprocess.run(['tar', '-xJf', tarball, '-C', tmp], check=True, timeout=APT_TIMEOUT)
 		src = os.path.join(tmp, f'linux-source-{series}')
 		if os.path.exists(dest):
-			shutil.rmtree(dest)
+			raise ToolError(f'{dest} exists: it is never unpacked over (a run may be '
+					'building it)')
 		os.rename(src, dest)
 	except subprocess.CalledProcessError as e:
 		raise ToolError(f'unpacking {deb} failed: {e}') from e
@@ -185,7 +192,14 @@ def fetch(kver: str, refresh: bool = False, etc: str = '/etc/apt') -> str:
 	link = os.path.join(root, f'linux-{kver}')
 	if os.path.isdir(link) and not refresh:
 		return os.path.realpath(link)
+	with lock.Lock(os.path.join(root, f'.fetch-{kver}'), f'the fetch of linux-source-{kver}',
+		       'fetch', out=sys.stderr):
+		if os.path.isdir(link) and not refresh:
+			return os.path.realpath(link)	# another fetch did it meanwhile
+		return _fetch(kver, root, link, start, etc)
 
+
+def _fetch(kver: str, root: str, link: str, start: float, etc: str) -> str:
 	pkg = f'linux-source-{kver}'
 	sources = system_sources(etc)
 	apt = PrivateApt(os.path.join(cache_dir(), 'apt'), sources)

@@ -11,7 +11,9 @@ and a case whose verdict was not the same in every run is FLAKY.
 With --mutants K each patches/regressions/*.patch (or the given ones) is
 applied as tools/mutants.py applies it (series.Series, the tree put back
 also on error or interrupt), built once by run.py and run K times; a patch
-caught in some runs and missed in others is FLAKY.
+caught in some runs and missed in others is FLAKY.  Everything runs on a
+private copy of the kernel tree (tools/workspace.py), as mutants does: the
+tree given, or the tools' cached one, is only read.
 
 --load N keeps N busy-loop processes (default 1) running beside the runs,
 as a shared CI runner has, and stops them at the end, also on an error or
@@ -37,9 +39,11 @@ from typing import Dict, Iterator, List, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import lock  # noqa: E402
 import mutants as zmutants  # noqa: E402
 import results  # noqa: E402
 import run as zrun  # noqa: E402
+import workspace  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Series, applied  # noqa: E402
@@ -158,7 +162,7 @@ def exec_once(tree: str, arch: str, out: str, accel: str, timeout: int,
 		try:
 			rc = subprocess.run(cmd, cwd=tree, stdout=f, stderr=subprocess.STDOUT,
 					    env=zrun.kunit_env(accel), timeout=timeout + 300,
-					    check=False).returncode
+					    check=False, pass_fds=lock.held_fds()).returncode
 		except subprocess.TimeoutExpired:
 			rc = 1	# kunit.py outlived its own --timeout: what ran is read
 	zrun.extract_ktap(log, ktap)
@@ -175,7 +179,7 @@ def build_and_run(tree: str, arch: str, out: str, accel: str, timeout: int,
 	       '--arch', arch, '--accel', accel, '--results', out, '--timeout', str(timeout)]
 	for a in kernel_args:
 		cmd += ['--kernel_args', a]
-	p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+	p = subprocess.run(cmd, capture_output=True, text=True, check=False, pass_fds=lock.held_fds())
 	if p.returncode == 2:
 		raise ToolError(f'run.py: {(p.stderr.strip().splitlines() or ["bad input"])[-1]}')
 	ktap = os.path.join(out, f'{kernel_version(tree)}-{arch}.ktap')
@@ -228,43 +232,46 @@ def main() -> int:
 			raise ToolError(f"'{p}' is not a patch file")
 	if patches and not args.mutants:
 		raise ToolError('patches given but no --mutants K (MUTANTS=)')
-	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
-	version = kernel_version(tree)
+	source = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	version = kernel_version(source)
 	results_dir = os.path.abspath(args.results)
 	out = os.path.join(results_dir, 'flake')
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
-	was_installed = zinstall.status(tree) is not None
-	zinstall.install(tree)
+	with workspace.Workspace(source, 'flake') as ws:
+		ws.prepare([args.arch])
+		zinstall.install(ws.tree)	# the copy keeps them, as the cached tree does
+		return flake(ws.tree, version, patches, args, results_dir, out, ws.git)
+
+
+def flake(tree: str, version: str, patches: List[str], args: argparse.Namespace,
+	  results_dir: str, out: str, git_apply: bool) -> int:
+	"""The runs and the report, in tree (the private copy)."""
 	start = time.monotonic()
 	md = [f'# Flake: {version} {args.arch}, {args.runs} run(s)' +
 	      (f', {len(patches)} mutant(s) x {args.mutants}' if args.mutants else '') +
 	      (f', {args.load} CPU hog(s) beside' if args.load else ', machine not loaded'), '']
 	nflaky = 0
-	try:
-		with cpu_hogs(args.load):
-			if args.runs:
-				rc, runs = repeat(tree, args.arch, os.path.join(out, 'suites'), args.runs,
-						  args.accel, args.timeout, args.kernel_args, 'suites')
-				if rc == EXIT_BUILD:
-					print(f'flake: {version} {args.arch} does not build (see '
-					      f'{out}/suites/run-01)')
-					return EXIT_BUILD
-				rows, n = case_table([r for _, r in runs])
-				nflaky += n
-				md += ['## Cases', '', f'{n} flaky case(s) in {args.runs} runs.', ''] + rows + ['']
-			if args.mutants:
-				mrows = ['| patch | caught | flaky | verdicts |', '| --- | --- | --- | --- |']
-				nm = 0
-				for patch in patches:
-					row, fl = run_mutant(tree, patch, args, out)
-					mrows.append(row)
-					nm += fl
-				nflaky += nm
-				md += ['## Mutants', '', f'{nm} flaky mutant(s), each run {args.mutants} '
-				       'time(s).', ''] + mrows + ['']
-	finally:
-		if args.kdir and not was_installed:
-			zinstall.uninstall(tree)
+	with cpu_hogs(args.load):
+		if args.runs:
+			rc, runs = repeat(tree, args.arch, os.path.join(out, 'suites'), args.runs,
+					  args.accel, args.timeout, args.kernel_args, 'suites')
+			if rc == EXIT_BUILD:
+				print(f'flake: {version} {args.arch} does not build (see '
+				      f'{out}/suites/run-01)')
+				return EXIT_BUILD
+			rows, n = case_table([r for _, r in runs])
+			nflaky += n
+			md += ['## Cases', '', f'{n} flaky case(s) in {args.runs} runs.', ''] + rows + ['']
+		if args.mutants:
+			mrows = ['| patch | caught | flaky | verdicts |', '| --- | --- | --- | --- |']
+			nm = 0
+			for patch in patches:
+				row, fl = run_mutant(tree, patch, args, out, git_apply)
+				mrows.append(row)
+				nm += fl
+			nflaky += nm
+			md += ['## Mutants', '', f'{nm} flaky mutant(s), each run {args.mutants} '
+			       'time(s).', ''] + mrows + ['']
 	md.append(f'Took {time.monotonic() - start:.0f} s; verdict: '
 		  f'{"FLAKY" if nflaky else "nothing flaky"}.')
 	text = '\n'.join(md) + '\n'
@@ -277,13 +284,14 @@ def main() -> int:
 	return EXIT_FLAKY if nflaky else 0
 
 
-def run_mutant(tree: str, patch: str, args: argparse.Namespace, out: str) -> Tuple[str, bool]:
+def run_mutant(tree: str, patch: str, args: argparse.Namespace, out: str,
+	       git_apply: bool = False) -> Tuple[str, bool]:
 	"""Applies one mutant, builds once, runs it K times; its table row."""
 	name = os.path.basename(patch)[:-len('.patch')]
 	want = zmutants.caught_by(patch)
 	verdicts: List[str] = []
 	with tempfile.TemporaryDirectory(prefix='zdt-flake-') as backup:
-		with applied(Series(tree, [patch], backup)):
+		with applied(Series(tree, [patch], backup, git_apply=git_apply)):
 			rc, runs = repeat(tree, args.arch, os.path.join(out, name), args.mutants,
 					  args.accel, args.timeout, args.kernel_args, name)
 	if rc == EXIT_BUILD:

@@ -7,12 +7,22 @@ baseline), applies the series, runs them again in the same build dir (an
 incremental build), takes the series out again and compares the verdicts of
 the two runs case by case.
 
+Both runs are on a private copy of the tree (tools/workspace.py: under the
+cache, locked while the gate uses it, its build dirs seeded from the
+tree's own so that the first build is incremental too): the tree given
+(KDIR=, or the tools' cached Debian tree) is only read, so a `make run` on
+it meanwhile builds and reports the stock kernel, a read-only KDIR or one
+whose path has a space can be gated, and a gate killed with SIGKILL leaves
+nothing in it (the copy is brought back to the tree's content by the next
+run that uses it).  --as-is runs the suites the tree already has (a tree
+with them committed) instead of installing mm-tests/.
+
 The series is a .patch file, a directory of them (applied in name order) or
-an mbox of several.  A clean git tree gets them with git am (git apply for a
-bare diff) and is reset to its old HEAD afterwards; any other tree gets
-patch -p1 and the touched files back from a copy.  The tree is restored also
-when a patch does not apply, the build breaks, the run fails or the gate is
-interrupted.
+an mbox of several.  The copy of a git tree gets them with git apply (as
+strict as git am; nothing is committed), of any other tree with patch -p1;
+the touched files come back from a copy.  The copy is restored also when a
+patch does not apply, the build breaks, the run fails or the gate is
+interrupted (SIGINT, SIGTERM, SIGHUP).
 
 Verdicts are tools/results.py's (the pinned kunit_parser).  A case KNOWN in
 both runs (failing exactly as configs/known-failures records) is a 'known
@@ -49,9 +59,9 @@ series or branch that touches it is named in the report and never passes
 
 --base REV gates a kernel branch instead, as kernel CI gates a pull request:
 --kdir is a clean git tree, the baseline is the merge base of its HEAD and
-REV (checked out), the patched run HEAD (checked out again); the tree is
-left on the branch or commit it was found at, also on an error or an
-interrupt (series.Revisions).  Same table, exit statuses and results.
+REV, the patched run HEAD, both in the private copy (the diff of the merge
+base to HEAD taken out of it, then put back: series.Revisions); the tree
+itself is never checked out.  Same table, exit statuses and results.
 
 Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml},
 <results>/summary.md, a short markdown report a CI system can post, and
@@ -74,9 +84,12 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
+import install as zinstall  # noqa: E402
+import lock  # noqa: E402
 import results  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
+import workspace  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Revisions, Series, applied, series_patches, verdict_chain  # noqa: E402
 
@@ -145,8 +158,10 @@ def run_suites(src_args: List[str], arch: str, accel: str, results_dir: str,
 	       '--accel', accel, '--results', results_dir] + (['--incremental'] if incremental else [])
 	start = time.monotonic()
 	# Its own process group, so that an interrupted gate stops kunit.py,
-	# make and QEMU too before it puts the tree back.
-	p = subprocess.Popen(cmd, start_new_session=True)
+	# make and QEMU too before it puts the tree back; the lock of the
+	# private copy passed on (a gate killed with SIGKILL leaves it held
+	# until run.py ends).
+	p = subprocess.Popen(cmd, start_new_session=True, pass_fds=lock.held_fds())
 	try:
 		rc = p.wait()
 	except BaseException:
@@ -400,6 +415,9 @@ def main() -> int:
 			help='accept a series that touches KUnit or the installed suites '
 			'(tools/testing/kunit/, lib/kunit/, include/kunit/, mm/tests/...): '
 			'without it such a series is inconclusive (exit 5)')
+	ap.add_argument('--as-is', action='store_true',
+			help='run the suites the --kdir tree already has (committed, e.g. from make '
+			'series), installing nothing (run.py --as-is)')
 	args = ap.parse_args()
 
 	if args.filter is not None and not results.expected_cases(args.filter):
@@ -414,51 +432,66 @@ def main() -> int:
 	if not args.series:
 		raise ToolError('a series is required (a .patch file, a directory of them or an mbox), '
 				'or BASE= with a git KDIR')
+	if args.as_is and not args.kdir:
+		raise ToolError('--as-is needs --kdir, a tree with the suites in mm/tests/')
 	tmp = tempfile.mkdtemp(prefix='zdt-gate-')
 	try:
 		patches = series_patches(os.path.abspath(args.series), tmp)
-		if args.kdir:
-			tree = os.path.abspath(args.kdir)
-			src_args = ['--kdir', tree]
-		else:
-			tree = fetch(args.kver or DEFAULT_KVER)
-			src_args = ['--kver', args.kver or DEFAULT_KVER]
-		version = kernel_version(tree)
+		source = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+		version = kernel_version(source)
 		results.known_failures(kver_series(version))	# a broken file is bad input, now
 		out = os.path.abspath(args.results)
 		shutil.rmtree(out, ignore_errors=True)
-		series = Series(tree, patches, os.path.join(tmp, 'backup'))
-		return gate(tree, version, series, src_args, args.arch or list(DEFAULT_ARCHES),
-			    args.accel, out, args.filter, args.allow_verdict_chain)
+		arches = args.arch or list(DEFAULT_ARCHES)
+		with workspace.Workspace(source, 'gate') as ws:
+			ws.prepare(arches)
+			series = Series(ws.tree, patches, os.path.join(tmp, 'backup'), git_apply=ws.git)
+			return gate(ws.tree, version, series, run_source(ws, args.as_is), arches,
+				    args.accel, out, args.filter, args.allow_verdict_chain)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_source(ws: workspace.Workspace, as_is: bool) -> List[str]:
+	"""run.py's options for the private copy: the suites stay installed
+	in it (--keep: the copy is the tools' own, as the cached tree is)."""
+	return ['--kdir', ws.tree, '--keep'] + (['--as-is'] if as_is else [])
 
 
 def gate_branch(args: argparse.Namespace) -> int:
 	"""--base: the kernel branch checked out in --kdir against BASE, as
 	kernel CI gates a pull request: the baseline is the merge base of HEAD
-	and BASE, the patched run HEAD; the tree is left on the branch (or
-	commit) it was on, also on an error or an interrupt."""
+	and BASE, the patched run HEAD, both in the private copy; the tree is
+	only read."""
 	if args.series:
 		raise ToolError('BASE= gates the commits of KDIR itself: give no series')
 	if not args.kdir:
 		raise ToolError('BASE= needs KDIR=, a git kernel tree')
-	tree = os.path.abspath(args.kdir)
-	version = kernel_version(tree)
-	revs = Revisions(tree, args.base)
+	source = os.path.abspath(args.kdir)
+	version = kernel_version(source)
+	revs = Revisions(source, args.base)
 	results.known_failures(kver_series(version))	# a broken file is bad input, now
 	out = os.path.abspath(args.results)
 	shutil.rmtree(out, ignore_errors=True)
-	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+	arches = args.arch or list(DEFAULT_ARCHES)
+	tmp = tempfile.mkdtemp(prefix='zdt-gate-')
 	try:
-		revs.start()
-		if kernel_version(tree) != version:
-			raise ToolError(f'BASE is kernel {kernel_version(tree)} and HEAD {version}: the gate '
-					'compares two runs of one kernel version')
-		return gate(tree, version, revs, ['--kdir', tree], args.arch or list(DEFAULT_ARCHES),
-			    args.accel, out, args.filter, args.allow_verdict_chain)
+		with workspace.Workspace(source, 'gate') as ws:
+			ws.prepare(arches)
+			revs.attach(ws.tree, tmp)
+			zinstall.uninstall(ws.tree)	# the diff is of the tree without the suites
+			try:
+				revs.start()
+				if kernel_version(ws.tree) != version:
+					raise ToolError(f'BASE is kernel {kernel_version(ws.tree)} and HEAD '
+							f'{version}: the gate compares two runs of one kernel '
+							'version')
+				return gate(ws.tree, version, revs, run_source(ws, args.as_is), arches,
+					    args.accel, out, args.filter, args.allow_verdict_chain)
+			finally:
+				revs.restore()
 	finally:
-		revs.restore()
+		shutil.rmtree(tmp, ignore_errors=True)
 
 
 def gate(tree: str, version: str, series, src_args: List[str], arches: List[str],
@@ -487,6 +520,11 @@ def gate(tree: str, version: str, series, src_args: List[str], arches: List[str]
 			print(f'gate: the baseline {version} {arch} does not build; nothing to compare')
 			return EXIT_BASE_BUILD
 		per_arch[f'{version}-{arch}'] = {'base_time': t, 'base_rc': rc}
+	# The series goes onto the tree as its author has it: without the
+	# suites' block at the end of mm/Makefile and mm/Kconfig, which run.py
+	# puts back for the patched run (git apply, as git am, anchors a hunk
+	# without trailing context at the end of the file).
+	zinstall.uninstall(tree)
 	with applied(series):
 		for arch in arches:
 			rc, t = run_suites(run_args, arch, accel, patched_dir, not kconfig)

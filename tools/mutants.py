@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """mutants: prove the suites catch known-bad kernel changes.
 
-Each patches/regressions/*.patch is applied to the kernel tree the way
-tools/gate.py applies a series (tools/series.py; the tree put back the same
-way, also when the run fails or is interrupted), the suites are rebuilt
+Each patches/regressions/*.patch is applied the way tools/gate.py applies
+a series: to a private copy of the kernel tree (tools/workspace.py; the
+tree given, or the tools' cached one, is only read, so a `make run` on it
+meanwhile builds the stock kernel) and taken out again, also when the run
+fails or is interrupted (tools/series.py).  The suites are rebuilt
 (incrementally) and run on QEMU x86_64 (or --arch arm64, or --arch um: UML
 with patches/uml's arch/um series, tools/uml.py; --modules: as
 modules) through tools/run.py.  Only the suite
@@ -19,7 +21,8 @@ case of the suites that ran reported, no crash, no parse error), 'caught
 (by crash)' when it was not.  A crash or a timeout never counts for a named
 case that passed, skipped or never ran: that patch is MISSED.  A run that
 gave no verdict (run.py exit 2, no KTAP or an empty one: QEMU missing, an
-initramfs error, a traceback) or a patched kernel that does not build
+initramfs error, a tool's own error or traceback: exit 2) or a patched
+kernel that does not build
 (run.py exit 3) is ERROR, never caught.  Each patch's results dir
 (<results>/<patch>/) is emptied before its run.  Under UML (--arch um) a
 patch whose named cases all skip naming what UML lacks (THP: the PMD paths)
@@ -45,8 +48,10 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import lock  # noqa: E402
 import results  # noqa: E402
 import uml as zuml  # noqa: E402
+import workspace  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Series, applied, touches_kconfig  # noqa: E402
@@ -85,8 +90,10 @@ def suite_glob(cases: List[str]) -> Optional[str]:
 
 
 def run_one(tree: str, patch: str, results_dir: str, accel: str,
-	    arch: str = 'x86_64', modules: bool = False) -> Tuple[str, List[str], List[str], float]:
-	"""(verdict, named cases that failed, other cases that failed, seconds)."""
+	    arch: str = 'x86_64', modules: bool = False, as_is: bool = False,
+	    git_apply: Optional[bool] = None) -> Tuple[str, List[str], List[str], float]:
+	"""(verdict, named cases that failed, other cases that failed, seconds)
+	of one patch in tree (the private copy: main())."""
 	name = os.path.basename(patch)[:-len('.patch')]
 	opts = suite_filter(caught_by(patch))
 	if not touches_kconfig([patch]):
@@ -98,11 +105,12 @@ def run_one(tree: str, patch: str, results_dir: str, accel: str,
 	with tempfile.TemporaryDirectory(prefix='zdt-mutant-') as backup:
 		# The gate's way of applying a series and putting the tree back.
 		start = time.monotonic()
-		with applied(Series(tree, [patch], backup)):
+		with applied(Series(tree, [patch], backup, git_apply=git_apply)):
 			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/run.py'), '--kdir',
 					    tree, '--keep', '--arch', arch, '--accel', accel,
-					    '--results', res, *opts], capture_output=True, text=True,
-					   check=False)
+					    '--results', res, *opts] + (['--as-is'] if as_is else []),
+					   capture_output=True, text=True, check=False,
+					   pass_fds=lock.held_fds())
 	took = time.monotonic() - start
 	ktap = os.path.join(res, f'{kernel_version(tree)}-{arch}{"-modules" if modules else ""}.ktap')
 	return judge_recorded(p.returncode, ktap, patch, arch) + (took,)
@@ -277,6 +285,9 @@ def main() -> int:
 	ap.add_argument('--modules', action='store_true',
 			help='the suites as modules (run.py --modules): a case a patch names that '
 			'cannot run as a module makes the patch missed')
+	ap.add_argument('--as-is', action='store_true',
+			help='run the suites the --kdir tree already has (committed), installing '
+			'nothing (run.py --as-is)')
 	ap.add_argument('--rejudge', nargs='+', metavar='DIR',
 			help='only judge again the recorded <DIR>/<patch>/*.ktap of earlier runs with '
 			'the current rules: nothing is built or run')
@@ -288,12 +299,14 @@ def main() -> int:
 		return merge(args.merge)
 	if args.rejudge:
 		return rejudge(args.rejudge, args.arch if args.arch != 'x86_64' else None)
-	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
-	if args.arch == 'um' and not zuml.patches_for(kernel_version(tree)):
-		raise ToolError(f'--arch um: {zuml.why_none(kernel_version(tree))}, so no case a '
+	source = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	if args.arch == 'um' and not zuml.patches_for(kernel_version(source)):
+		raise ToolError(f'--arch um: {zuml.why_none(kernel_version(source))}, so no case a '
 				'patch names runs there')
 	if args.arch == 'um' and args.modules:
 		raise ToolError('--modules needs a QEMU arch, not um')
+	if args.as_is and not args.kdir:
+		raise ToolError('--as-is needs --kdir, a tree with the suites in mm/tests/')
 	patches = args.patches or sorted(glob.glob(os.path.join(PATCHES, '*.patch')))
 	if not patches:
 		raise ToolError(f'no patches in {PATCHES}')
@@ -301,21 +314,20 @@ def main() -> int:
 	split_from = [os.path.basename(p) for p in patches]
 	patches = cli.share(patches, k, n)
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
-	was_installed = zinstall.status(tree) is not None
-	zinstall.install(tree)
 	rows = []
-	try:
+	with workspace.Workspace(source, 'mutants') as ws:
+		ws.prepare([args.arch], (args.modules,))
+		tree = ws.tree
+		if not args.as_is:
+			zinstall.install(tree)	# the copy keeps them, as the cached tree does
 		for patch in patches:
 			verdict, cases, others, took = run_one(tree, os.path.abspath(patch),
 							       args.results, args.accel, args.arch,
-							       args.modules)
+							       args.modules, args.as_is, ws.git)
 			print(f'{os.path.basename(patch)}: {verdict} {" ".join(cases)} '
 			      f'(+{len(others)} other failing; {took:.0f} s)', flush=True)
 			rows.append((os.path.basename(patch), verdict, cases, others, took))
-	finally:
-		if args.kdir and not was_installed:
-			zinstall.uninstall(tree)
-	write_summary(args.results, rows, args.shard, split_from, kernel_version(tree),
+	write_summary(args.results, rows, args.shard, split_from, kernel_version(source),
 		      args.arch + ('-modules' if args.modules else ''))
 	return print_table(rows)
 

@@ -8,8 +8,16 @@ The console log is read with the project's pinned copy of kunit.py's parser
 (tools/kunit/, results.py), never the tree's: the KTAP, kunit.py's JSON and
 JUnit come from it.  This tool only chooses the options, installs the
 suites in the tree (and takes them out again from a tree it found without
-them), and files the outputs: results/<kver>-<arch>.{log,ktap,json,xml},
+them: a journal entry, tools/journal.py, lets a later run do it if this
+one dies), and files the outputs: results/<kver>-<arch>.{log,ktap,json,xml},
 and .verdicts.json, our verdicts for a dashboard (results.verdicts_document()).
+
+It holds the lock (tools/lock.py) of the tree for the whole run and of
+each build dir while it builds and boots: a second run on the same tree or
+build dir waits, and says for what.  The build dir is
+<cache>/build/<version>-<arch> for the tools' own Debian trees and
+<version>-<arch>-<hash of the tree's path> for any other tree, so two trees
+of one version never share one.
 
 --modules builds the suites and KUnit as modules in a build dir of its own
 and loads them under QEMU from an initramfs, as on a real machine
@@ -42,6 +50,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -52,12 +61,15 @@ from typing import Dict, List, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import journal  # noqa: E402
+import lock  # noqa: E402
 import modules as zmodules  # noqa: E402
 import progress  # noqa: E402
 import results  # noqa: E402
 import uml as zuml  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, ToolError,  # noqa: E402
-		    cache_dir, kernel_version, kver_series, main_wrapper)
+		    cache_dir, check_build_path, in_cache, kernel_version, kver_series,
+		    main_wrapper, tree_key)
 from fetch import fetch  # noqa: E402
 
 EXIT_FAILED, EXIT_BUILD = 1, 3
@@ -150,9 +162,13 @@ def git_head(tree: str) -> Optional[str]:
 
 def build_dir_of(tree: str, arch: str, modules: bool = False) -> str:
 	"""The kunit.py --build_dir of a tree and arch (and of its modular
-	build), under the cache."""
-	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{arch}'
-			    + (zmodules.SUFFIX if modules else ''))
+	build), under the cache: <version>-<arch>[-modules] for a tree of
+	tools/fetch.py's, with '-<hash of the tree's path>' for any other (a
+	--kdir tree, a private copy of tools/workspace.py's)."""
+	name = f'{kernel_version(tree)}-{arch}' + (zmodules.SUFFIX if modules else '')
+	if not in_cache(tree, 'src'):
+		name += '-' + tree_key(tree)
+	return os.path.join(cache_dir(), 'build', name)
 
 
 def cross_compile(arch: str) -> str:
@@ -355,7 +371,7 @@ def incremental_build(tree: str, arch: str, jobs: int, out, modules: bool = Fals
 	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir_of(tree, arch, modules)}',
 			    f'--jobs={jobs}'] + cross + make_options(arch), cwd=tree, stdout=out,
 			   stderr=subprocess.STDOUT, env=kunit_env('tcg'), timeout=BUILD_TIMEOUT,
-			   check=False)
+			   check=False, pass_fds=lock.held_fds())
 	if p.returncode:
 		return p.returncode
 	return None if config_valid(tree, arch, modules) else 1
@@ -417,23 +433,30 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 		how = 'kunit.py run'
 	print(f'== {name}: {how}{" " + filter_glob if filter_glob else ""} '
 	      f'(build dir {build_dir}, log {log})', flush=True)
-	start = time.monotonic()
-	with open(log, 'w', encoding='utf-8') as out, \
-	     progress.Watch(f'== {name}', Status(log, build_dir)):
-		built = incremental_build(tree, arch, jobs, out, modules) if incremental else None
-		if built is None and not (modules and incremental):
-			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-					   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout,
-					   check=False)
-		else:
-			p = subprocess.CompletedProcess(cmd, built or 0)
-		if modules and p.returncode == 0:
-			initrd = zmodules.make_initramfs(tree, build_dir, cross_compile(arch), arch,
-							 SUITES, out)
-			cmd = kunit_cmd(tree, 'exec', *args, '--qemu_args', f'-initrd {initrd}',
-					'--raw_output=all', *glob_args)
-			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-					   env=kunit_env(accel), timeout=timeout + 60, check=False)
+	with lock.Lock(build_dir, f'the build dir {build_dir}', 'run', out=sys.stdout) as held:
+		start = time.monotonic()
+		if held.waited:	# another run built here meanwhile: what is current now?
+			incremental = incremental and config_current(tree, arch, modules)
+		with open(log, 'w', encoding='utf-8') as out, \
+		     progress.Watch(f'== {name}', Status(log, build_dir)):
+			built = incremental_build(tree, arch, jobs, out, modules) if incremental else None
+			# kunit.py gets the locks' fds: killed with SIGKILL, this run
+			# leaves them held until kunit.py (and its make) end.
+			if built is None and not (modules and incremental):
+				p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+						   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout,
+						   check=False, pass_fds=lock.held_fds())
+			else:
+				p = subprocess.CompletedProcess(cmd, built or 0)
+			if modules and p.returncode == 0:
+				initrd = zmodules.make_initramfs(tree, build_dir, cross_compile(arch), arch,
+								 SUITES, out)
+				cmd = kunit_cmd(tree, 'exec', *args, '--qemu_args',
+						f'-initrd {shlex.quote(initrd)}', '--raw_output=all',
+						*glob_args)
+				p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
+						   env=kunit_env(accel), timeout=timeout + 60, check=False,
+						   pass_fds=lock.held_fds())
 	took = time.monotonic() - start
 	return judge_run(name, log, ktap, results_dir, p.returncode, took, known,
 			 results.expected_cases(filter_glob), build_dir, version, arch,
@@ -532,23 +555,29 @@ def main() -> int:
 		if not args.kdir or not os.path.isfile(os.path.join(tree, 'mm/tests/zone_device_fixture.h')):
 			raise ToolError('--as-is needs --kdir with the suites in mm/tests/ (make series, git am)')
 		keep = True
-	was_installed = args.as_is or zinstall.status(tree) is not None
-
-	def restore(*_):
-		if not keep and not was_installed:
-			zinstall.uninstall(tree)
+	check_build_path(tree, 'the kernel tree')
+	check_build_path(cache_dir(), 'the cache')
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
-	try:
-		if not args.as_is:
-			zinstall.install(tree)
-		status = 0
-		# A modular run needs QEMU: x86_64 unless told.
-		for arch in args.arch or (['x86_64'] if args.modules else DEFAULT_ARCHES):
-			status = max(status, run_arch(tree, arch, args.results, args.accel,
-						      args.timeout, args.jobs, args.kernel_args,
-						      args.filter, args.incremental, args.modules))
-	finally:
-		restore()
+	with lock.Lock(tree, f'the kernel tree {tree}', 'run', out=sys.stdout):
+		# What a run that died left in this tree goes first: the suites it
+		# installed are not the user's.
+		journal.recover('run', tree, out=sys.stdout)
+		was_installed = args.as_is or zinstall.status(tree) is not None
+		entry = None if keep or was_installed else \
+			journal.Entry('install', tree, 'the suites installed for one run')
+		try:
+			if not args.as_is:
+				zinstall.install(tree, entry)
+			status = 0
+			# A modular run needs QEMU: x86_64 unless told.
+			for arch in args.arch or (['x86_64'] if args.modules else DEFAULT_ARCHES):
+				status = max(status, run_arch(tree, arch, args.results, args.accel,
+							      args.timeout, args.jobs, args.kernel_args,
+							      args.filter, args.incremental, args.modules))
+		finally:
+			if entry is not None and entry.is_open:
+				zinstall.uninstall(tree)
+				entry.close()
 	return status
 
 

@@ -41,6 +41,8 @@ from typing import List
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import journal  # noqa: E402
+import lock  # noqa: E402
 import results  # noqa: E402
 import run as zrun  # noqa: E402
 import uml as zuml  # noqa: E402
@@ -146,23 +148,29 @@ def w1_sparse(tree: str) -> bool:
 	"""Our objects again, with W=1 and sparse, in the x86_64 build dir."""
 	step('W=1 + sparse on mm/tests/zone_device_*')
 	sparse = sparse_for(tree)
-	build = os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-x86_64')
+	build = zrun.build_dir_of(tree, 'x86_64')
 	objs = [f'mm/tests/{os.path.basename(s)[:-2]}.o' for s in suite_sources()
 		if s.endswith('.c')]
 	# The sources as they are now, and compiled for sure: make would skip an
 	# object already built with these flags, and print nothing.
-	was_installed = zinstall.status(tree) is not None
-	zinstall.install(tree)
-	for o in objs:
-		if os.path.exists(os.path.join(build, o)):
-			os.remove(os.path.join(build, o))
-	try:
-		p = subprocess.run(['make', '-s', f'O={build}', 'ARCH=x86_64', 'W=1', 'C=2',
-				    f'CHECK={sparse}', 'CC=ccache gcc'] + objs, cwd=tree,
-				   capture_output=True, text=True, env=zrun.kunit_env('tcg'), check=False)
-	finally:
-		if not was_installed:
-			zinstall.uninstall(tree)	# a --kdir tree is left as it was found
+	with lock.Lock(tree, f'the kernel tree {tree}', 'selftest'), \
+	     lock.Lock(build, f'the build dir {build}', 'selftest'):
+		journal.recover('selftest', tree)
+		entry = None if zinstall.status(tree) is not None else \
+			journal.Entry('install', tree, 'the suites installed for W=1 + sparse')
+		zinstall.install(tree, entry)
+		for o in objs:
+			if os.path.exists(os.path.join(build, o)):
+				os.remove(os.path.join(build, o))
+		try:
+			p = subprocess.run(['make', '-s', f'O={build}', 'ARCH=x86_64', 'W=1', 'C=2',
+					    f'CHECK={sparse}', 'CC=ccache gcc'] + objs, cwd=tree,
+					   capture_output=True, text=True, env=zrun.kunit_env('tcg'),
+					   check=False)
+		finally:
+			if entry is not None and entry.is_open:
+				zinstall.uninstall(tree)	# a --kdir tree is left as it was found
+				entry.close()
 	out = (p.stdout + p.stderr).strip()
 	warnings = [line for line in out.splitlines() if 'warning:' in line or 'error:' in line]
 	if out:

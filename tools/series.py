@@ -2,18 +2,26 @@
 """series: apply a kernel patch series to a tree and put the tree back.
 
 The series is a .patch file, a directory of them (applied in name order) or
-an mbox of several.  A clean git tree gets them with git am (git apply for a
-bare diff) and is reset to its old HEAD afterwards; any other tree gets
-patch -p1 and the touched files back from a copy.  tools/gate.py,
-tools/mutants.py and tools/flake.py apply their patches this way.
+an mbox of several.  Each patch is applied with git apply (a copy of a git
+tree, or a git tree: as strict as git am, and it reads mails and binary
+diffs) or patch -p1 (any other tree), after the files it touches are saved;
+restore() puts them back from the copies (with a new mtime, so that make
+rebuilds what the patched files built).  Nothing is ever committed, no
+branch moved, no tree reset: tools/gate.py, tools/mutants.py,
+tools/flake.py and tools/verdict_paths.py apply their series to a private
+copy of the tree (tools/workspace.py), never to the tree itself.  With a
+journal entry (tools/journal.py) a Series records, before each patch, what
+it saved and, after it, the hashes it left, so that a later run puts the
+tree back if this one dies (undo()).
 
 Revisions is the same interface over a git kernel tree's own history: the
-"series" is BASE..HEAD, the baseline the merge base checked out, applying
-it checks out HEAD, and restoring puts back the branch (or commit) the tree
-was on."""
+"series" is BASE..HEAD.  The diff of the merge base to HEAD is applied in
+reverse to a private copy of the tree for the baseline, and taken out again
+for HEAD: the tree itself is only read (git diff), never checked out."""
 
 import contextlib
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -22,6 +30,7 @@ import sys
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import journal  # noqa: E402
 from common import ToolError  # noqa: E402
 
 
@@ -117,28 +126,46 @@ def first_failure(output: str) -> str:
 	return lines[0] if lines else 'no output'
 
 
-class Series:
-	"""Applies patches to a tree and puts the tree back exactly."""
+def file_hash(path: str) -> Optional[str]:
+	if not os.path.isfile(path) or os.path.islink(path):
+		return None
+	with open(path, 'rb') as f:
+		return hashlib.sha256(f.read()).hexdigest()
 
-	def __init__(self, tree: str, patches: List[str], backup_dir: str):
+
+def git_env(tree: str) -> Dict[str, str]:
+	"""git's environment in tree: no optional locks (git status never
+	writes the index of a tree it only reads), and for a tree that is not a
+	git work tree, no search for one above it (git apply then works as
+	patch -p1 does, relative to the tree)."""
+	env = dict(os.environ, GIT_OPTIONAL_LOCKS='0')
+	for k in ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE'):
+		env.pop(k, None)
+	if not os.path.exists(os.path.join(tree, '.git')):
+		env['GIT_CEILING_DIRECTORIES'] = os.path.dirname(os.path.realpath(tree))
+	return env
+
+
+class Series:
+	"""Applies patches to a tree and puts the tree back exactly.
+
+	git_apply: True for git apply, False for patch -p1, None: git apply if
+	the tree is a git work tree.  reverse: apply each patch in reverse.
+	entry: a journal entry, opened before the first file is touched."""
+
+	def __init__(self, tree: str, patches: List[str], backup_dir: str,
+		     git_apply: Optional[bool] = None, reverse: bool = False,
+		     entry: Optional[journal.Entry] = None):
 		self.tree, self.patches, self.backup_dir = tree, patches, backup_dir
 		self.applied: List[str] = []
-		self.git_head: Optional[str] = None
 		self.saved: Dict[str, bool] = {}	# path -> existed before
-		if os.path.exists(os.path.join(tree, '.git')) and self._git_clean():
-			self.git_head = self._git('rev-parse', 'HEAD').stdout.strip()
-
-	def _git(self, *args: str) -> subprocess.CompletedProcess:
-		return subprocess.run(['git', '-C', self.tree, *args], capture_output=True,
-				      text=True, check=False)
-
-	def _git_clean(self) -> bool:
-		p = self._git('status', '--porcelain', '--untracked-files=no')
-		return p.returncode == 0 and not p.stdout.strip()
+		self.expect: Dict[str, Optional[str]] = {}	# path -> hash after the last patch
+		self.git = os.path.exists(os.path.join(tree, '.git')) if git_apply is None else git_apply
+		self.reverse, self.entry = reverse, entry
 
 	@property
 	def method(self) -> str:
-		return 'git am' if self.git_head else 'patch -p1'
+		return ('git apply' if self.git else 'patch -p1') + (' -R' if self.reverse else '')
 
 	def touches_kconfig(self) -> bool:
 		return touches_kconfig(self.patches)
@@ -147,8 +174,14 @@ class Series:
 		"""Tree-relative paths the patches touch (their diff headers)."""
 		return {f for p in self.patches for f in touched_files(p)}
 
-	def _save(self, patch: str) -> None:
-		for rel in touched_files(patch):
+	def _note(self, pending: List[str]) -> None:
+		if self.entry is not None:
+			self.entry.update(backup=self.backup_dir, saved=self.saved, expect=self.expect,
+					  pending=pending)
+
+	def _save(self, patch: str) -> List[str]:
+		rels = sorted(touched_files(patch))
+		for rel in rels:
 			if rel in self.saved:
 				continue
 			src = os.path.join(self.tree, rel)
@@ -156,61 +189,100 @@ class Series:
 			if self.saved[rel]:
 				dst = os.path.join(self.backup_dir, rel)
 				os.makedirs(os.path.dirname(dst), exist_ok=True)
-				shutil.copy2(src, dst)
+				shutil.copy2(src, dst, follow_symlinks=False)
+		self._note(rels)
+		return rels
 
-	def _apply_git(self, patch: str) -> Tuple[int, str]:
-		with open(patch, encoding='utf-8', errors='replace') as f:
-			# git am wants an author; a bare diff (or one with only a
-			# Subject:) goes through git apply.
-			is_mail = re.search(r'^From: .*@', f.read(4096), re.M)
-		p = (self._git('am', '--keep-cr', patch) if is_mail
-		     else self._git('apply', '--index', patch))
-		if p.returncode and is_mail:
-			self._git('am', '--abort')
-		return p.returncode, p.stdout + p.stderr
+	def _run(self, args: List[str]) -> subprocess.CompletedProcess:
+		if self.git:
+			return subprocess.run(['git', 'apply'] + args, cwd=self.tree, capture_output=True,
+					      text=True, env=git_env(self.tree), check=False)
+		return subprocess.run(['patch', '-p1', '--forward', '--batch', '--no-backup-if-mismatch']
+				      + args, cwd=self.tree, capture_output=True, text=True, check=False)
 
-	def _apply_patch(self, patch: str) -> Tuple[int, str]:
-		base = ['patch', '-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', patch]
-		p = subprocess.run(base + ['--dry-run'], cwd=self.tree, capture_output=True,
-				   text=True, check=False)
-		if p.returncode == 0:
-			self._save(patch)
-			p = subprocess.run(base + ['-s'], cwd=self.tree, capture_output=True,
-					   text=True, check=False)
+	def _apply_one(self, patch: str) -> Tuple[int, str]:
+		rev = ['-R'] if self.reverse else []
+		dry = self._run(rev + ['--check', patch] if self.git else
+				rev + ['--dry-run', '-i', patch])
+		if dry.returncode:
+			return dry.returncode, dry.stdout + dry.stderr
+		rels = self._save(patch)
+		p = self._run(rev + [patch] if self.git else rev + ['-s', '-i', patch])
+		for rel in rels:
+			self.expect[rel] = file_hash(os.path.join(self.tree, rel))
+		self._note([])
 		return p.returncode, p.stdout + p.stderr
 
 	def apply(self) -> None:
+		if self.entry is not None and not self.entry.is_open:
+			self.entry.open(backup=self.backup_dir, saved={}, expect={}, pending=[])
 		for patch in self.patches:
-			rc, out = (self._apply_git if self.git_head else self._apply_patch)(patch)
+			rc, out = self._apply_one(patch)
 			if rc:
 				raise ToolError(f'{os.path.basename(patch)} does not apply to {self.tree} '
 						f'({self.method}): {first_failure(out)}')
 			self.applied.append(patch)
 
 	def restore(self) -> None:
-		if self.git_head:
-			if self._git('rev-parse', 'HEAD').stdout.strip() != self.git_head or \
-			   not self._git_clean():
-				self._git('reset', '--quiet', '--hard', self.git_head)
-			return
-		for rel, existed in self.saved.items():
-			dst = os.path.join(self.tree, rel)
-			if existed:
-				os.makedirs(os.path.dirname(dst), exist_ok=True)
-				shutil.copyfile(os.path.join(self.backup_dir, rel), dst)
-				# A new mtime: make must rebuild what the patched copy built.
-				os.utime(dst)
-			elif os.path.lexists(dst):
-				os.remove(dst)
+		put_back(self.tree, self.backup_dir, self.saved)
 		self.saved.clear()
+		self.expect.clear()
+		if self.entry is not None:
+			self.entry.close()
+
+
+def put_back(tree: str, backup_dir: str, saved: Dict[str, bool]) -> None:
+	"""The saved originals back into tree (a new mtime: make must rebuild
+	what the patched copy built); files a patch created removed."""
+	for rel, existed in saved.items():
+		dst = os.path.join(tree, rel)
+		if existed:
+			os.makedirs(os.path.dirname(dst), exist_ok=True)
+			if os.path.lexists(dst) and (os.path.islink(dst) or not os.path.isfile(dst)):
+				os.remove(dst)
+			shutil.copyfile(os.path.join(backup_dir, rel), dst, follow_symlinks=False)
+			if not os.path.islink(dst):
+				os.utime(dst)
+		elif os.path.lexists(dst):
+			os.remove(dst)
+
+
+def undo(data: dict) -> str:
+	"""journal.py's handler: puts back the files a dead run's Series
+	patched, if each still holds what the run left (or its original; a
+	file of the patch that was being applied when the run died is taken
+	back either way)."""
+	tree, u = data['tree'], data['undo']
+	backup, saved = u.get('backup', ''), u.get('saved', {})
+	pending, expect = set(u.get('pending', [])), u.get('expect', {})
+	changed = []
+	for rel, existed in saved.items():
+		if rel in pending:
+			continue
+		orig = file_hash(os.path.join(backup, rel)) if existed else None
+		if file_hash(os.path.join(tree, rel)) not in (expect.get(rel, orig), orig):
+			changed.append(rel)
+	if changed:
+		raise journal.Refused(f'{len(changed)} file(s) a run patched changed since ({changed[0]} '
+				      f'first): the originals are in {backup}; put them back by hand, '
+				      'then delete the journal entry')
+	missing = [rel for rel, existed in saved.items()
+		   if existed and not os.path.lexists(os.path.join(backup, rel))]
+	if missing:
+		raise journal.Refused(f'the saved original of {missing[0]} is missing from {backup}: '
+				      'check the tree by hand, then delete the journal entry')
+	put_back(tree, backup, saved)
+	for d in u.get('cleanup', []):
+		shutil.rmtree(d, ignore_errors=True)
+	return f'put back {len(saved)} file(s) it had patched'
 
 
 class Revisions:
 	"""A git tree's commits from the merge base of HEAD and BASE to HEAD, as
-	a series: start() checks out the merge base (the baseline), apply()
-	HEAD, restore() the branch or detached commit the tree was found at.
-	The tree must be clean (tracked files); it is never reset, only checked
-	out, so nothing of it is lost."""
+	a series over a private copy of the tree (attach()): start() applies
+	the diff of the merge base to HEAD in reverse (the baseline), apply()
+	takes it out again (HEAD), restore() too.  The tree itself must be
+	clean (tracked files), so that the copy is HEAD; it is only read."""
 
 	def __init__(self, tree: str, base: str):
 		self.tree = tree
@@ -219,18 +291,17 @@ class Revisions:
 		if self._git('status', '--porcelain', '--untracked-files=no').stdout.strip():
 			raise ToolError(f'{tree} has uncommitted changes: commit or stash them first')
 		self.head = self._rev('rev-parse', 'HEAD')
-		branch = self._git('symbolic-ref', '-q', '--short', 'HEAD').stdout.strip()
-		self.found_at = branch or self.head
 		self.base = self._rev('merge-base', 'HEAD', base, what=f'BASE {base!r}')
 		if self.base == self.head:
 			raise ToolError(f'nothing to gate: HEAD is {base!r} or an ancestor of it')
 		log = self._git('log', '--no-merges', '--format=%h %s', f'{self.base}..{self.head}')
 		self.patches = log.stdout.splitlines()	# 'sha subject', newest first
-		self.method = f'git checkout {self.base[:12]}..{self.head[:12]}'
+		self.method = f'git diff {self.base[:12]}..{self.head[:12]}, in a private copy'
+		self.series: Optional[Series] = None
 
 	def _git(self, *args: str) -> subprocess.CompletedProcess:
 		return subprocess.run(['git', '-C', self.tree, *args], capture_output=True,
-				      text=True, check=False)
+				      text=True, env=git_env(self.tree), check=False)
 
 	def _rev(self, *args: str, what: str = 'HEAD') -> str:
 		p = self._git(*args)
@@ -238,15 +309,23 @@ class Revisions:
 			raise ToolError(f'{what} is not a revision of {self.tree}')
 		return p.stdout.strip()
 
-	def _checkout(self, *rev: str) -> None:
-		p = self._git('checkout', '--quiet', *rev)
+	def attach(self, copy: str, scratch: str) -> None:
+		"""The series works on copy (a private copy of the tree at HEAD);
+		scratch holds the diff and the saved files."""
+		diff = os.path.join(scratch, 'base-to-head.diff')
+		with open(diff, 'wb') as f:
+			p = subprocess.run(['git', '-C', self.tree, 'diff', '--binary', '--full-index',
+					    '--no-renames', self.base, self.head], stdout=f,
+					   stderr=subprocess.PIPE, env=git_env(self.tree), check=False)
 		if p.returncode:
-			raise ToolError(f'git checkout {" ".join(rev)} in {self.tree}: '
-					f'{(p.stderr.strip().splitlines() or ["failed"])[-1]}')
+			raise ToolError(f'git diff {self.base[:12]} {self.head[:12]} in {self.tree} failed: '
+					f'{p.stderr.decode(errors="replace").strip()}')
+		self.series = Series(copy, [diff], os.path.join(scratch, 'backup'), git_apply=True,
+				     reverse=True)
 
 	def touched(self) -> Set[str]:
 		"""Tree-relative paths BASE..HEAD changes (git diff --name-only)."""
-		p = self._git('diff', '--name-only', self.base, self.head)
+		p = self._git('diff', '--name-only', '--no-renames', self.base, self.head)
 		if p.returncode:
 			raise ToolError(f'git diff --name-only {self.base[:12]} {self.head[:12]} failed')
 		return set(p.stdout.split())
@@ -255,13 +334,16 @@ class Revisions:
 		return any(os.path.basename(f).startswith('Kconfig') for f in self.touched())
 
 	def start(self) -> None:
-		self._checkout('--detach', self.base)
+		assert self.series, 'attach() first'
+		try:
+			self.series.apply()
+		except ToolError as e:
+			raise ToolError(f'the copy of {self.tree} cannot be taken back to BASE: {e}') from e
 
 	def apply(self) -> None:
-		self._checkout('--detach', self.head)
+		if self.series:
+			self.series.restore()
 
 	def restore(self) -> None:
-		if self.found_at == self.head:
-			self._checkout('--detach', self.head)
-		else:
-			self._checkout(self.found_at)
+		if self.series:
+			self.series.restore()

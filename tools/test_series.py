@@ -51,32 +51,52 @@ class SeriesTest(ScratchTreeCase):
 		self.assertEqual({k: v[0] for k, v in snapshot(self.tree).items()},
 				 {k: v[0] for k, v in before.items()})
 
-	def test_git_tree_gets_git_am_and_is_reset(self):
+	def test_git_tree_gets_git_apply_and_nothing_is_committed_or_reset(self):
+		"""A git tree (a mail patch): git apply, no commit, the branch where
+		it was, and an edit made while the series was in (in a file the
+		series does not touch) is still there after restore()."""
 		def git(*a):
-			subprocess.run(['git', '-C', self.tree, '-c', 'user.name=t', '-c',
-					'user.email=t@t', *a], check=True, capture_output=True)
-		git('init', '-q')
+			return subprocess.run(['git', '-C', self.tree, '-c', 'user.name=t', '-c',
+					       'user.email=t@t', *a], check=True, capture_output=True,
+					      text=True).stdout.strip()
+		git('init', '-q', '-b', 'work')
 		git('add', '-A')
 		git('commit', '-qm', 'base')
-		head = subprocess.run(['git', '-C', self.tree, 'rev-parse', 'HEAD'],
-				      capture_output=True, text=True, check=True).stdout
+		head = git('rev-parse', 'HEAD')
 		p = self.write_patch('1.patch', diff('mm/Makefile', 'obj-y += memory.o\n', 'obj-y += b.o\n'),
 				     header='From: t <t@t>\nSubject: [PATCH] b\n\nbody\n---\n')
 		s = series.Series(self.tree, [p], os.path.join(self.d, 'backup'))
-		self.assertEqual(s.method, 'git am')
-		env = dict(os.environ, GIT_COMMITTER_NAME='t', GIT_COMMITTER_EMAIL='t@t')
-		old = os.environ.copy()
-		os.environ.update(env)
-		try:
-			s.apply()
-		finally:
-			os.environ.clear()
-			os.environ.update(old)
+		self.assertEqual(s.method, 'git apply')
+		s.apply()
+		with open(os.path.join(self.tree, 'mm/Makefile')) as f:
+			self.assertEqual(f.read(), 'obj-y += b.o\n')
+		self.assertEqual(git('rev-parse', 'HEAD'), head)
+		with open(os.path.join(self.tree, 'mm/Kconfig'), 'a') as f:
+			f.write('# an edit while the gate ran\n')
 		s.restore()
-		self.assertEqual(subprocess.run(['git', '-C', self.tree, 'rev-parse', 'HEAD'],
-						capture_output=True, text=True, check=True).stdout, head)
+		self.assertEqual(git('rev-parse', 'HEAD'), head)
+		self.assertEqual(git('symbolic-ref', '--short', 'HEAD'), 'work')
+		self.assertEqual(git('status', '--porcelain'), 'M mm/Kconfig')
 		with open(os.path.join(self.tree, 'mm/Makefile')) as f:
 			self.assertEqual(f.read(), 'obj-y += memory.o\n')
+
+	def test_a_copy_of_a_git_tree_gets_git_apply_as_strict_as_git_am(self):
+		"""git_apply=True in a directory that is no git tree (the private
+		copy), even one inside another git repository: the patch applies
+		relative to the copy; a hunk that patch -p1 would take with fuzz
+		does not apply."""
+		subprocess.run(['git', 'init', '-q', self.d], check=True)	# the copy's parent
+		p = self.write_patch('1.patch', diff('mm/Makefile', 'obj-y += memory.o\n', 'obj-y += b.o\n'))
+		s = series.Series(self.tree, [p], os.path.join(self.d, 'backup'), git_apply=True)
+		s.apply()
+		with open(os.path.join(self.tree, 'mm/Makefile')) as f:
+			self.assertEqual(f.read(), 'obj-y += b.o\n')
+		s.restore()
+		fuzzy = self.write_patch('2.patch', '--- a/mm/Kconfig\n+++ b/mm/Kconfig\n'
+					 '@@ -1,2 +1,3 @@\n menu "Memory Management options"\n+x\n'
+					 ' not the context\n')
+		with self.assertRaisesRegex(ToolError, r'2.patch does not apply .*\(git apply\)'):
+			series.Series(self.tree, [fuzzy], os.path.join(self.d, 'b2'), git_apply=True).apply()
 
 	def test_mbox_splits_into_patches_and_skips_cover_letter(self):
 		msg = 'From 0123456789abcdef Mon Sep 17 00:00:00 2001\nFrom: t <t@t>\nSubject: {}\n\n{}'
@@ -118,34 +138,47 @@ class RevisionsTest(ScratchTreeCase):
 		with open(os.path.join(self.tree, 'mm/Makefile')) as f:
 			return f.read()
 
-	def test_base_is_the_merge_base_and_the_tree_ends_on_its_branch(self):
+	def copy(self):
+		"""A private copy of the tree (what tools/workspace.py makes)."""
+		import shutil  # pylint: disable=import-outside-toplevel
+		dst = os.path.join(self.d, 'copy')
+		shutil.copytree(self.tree, dst, ignore=shutil.ignore_patterns('.git'))
+		scratch = os.path.join(self.d, 'scratch')
+		os.makedirs(scratch)
+		return dst, scratch
+
+	def test_base_is_the_merge_base_and_the_tree_is_only_read(self):
 		head = self.git('rev-parse', 'HEAD')
+		before = snapshot(self.tree)
 		r = series.Revisions(self.tree, 'master')
 		self.assertEqual(r.base, self.git('merge-base', 'HEAD', 'master'))
 		self.assertEqual([p.split(' ', 1)[1] for p in r.patches], ['mm: change 2', 'mm: change 1'])
 		self.assertFalse(r.touches_kconfig())
+		copy, scratch = self.copy()
+		r.attach(copy, scratch)
 		r.start()
-		self.assertEqual(self.makefile(), 'obj-y += memory.o\n')
-		self.assertFalse(os.path.exists(os.path.join(self.tree, 'README')))	# not master's tip
+		with open(os.path.join(copy, 'mm/Makefile')) as f:
+			self.assertEqual(f.read(), 'obj-y += memory.o\n')	# the merge base
+		self.assertFalse(os.path.exists(os.path.join(copy, 'README')))	# not master's tip
 		r.apply()
-		self.assertEqual(self.makefile(), 'obj-y += memory.o gup.o\n')
+		with open(os.path.join(copy, 'mm/Makefile')) as f:
+			self.assertEqual(f.read(), 'obj-y += memory.o gup.o\n')
 		r.restore()
 		self.assertEqual(self.git('symbolic-ref', '--short', 'HEAD'), 'topic')
 		self.assertEqual(self.git('rev-parse', 'HEAD'), head)
 		self.assertEqual(self.git('status', '--porcelain'), '')
+		self.assertEqual({k: v for k, v in snapshot(self.tree).items() if not k.startswith('.git')},
+				 {k: v for k, v in before.items() if not k.startswith('.git')})
 
-	def test_restore_from_the_baseline_and_from_a_detached_head(self):
+	def test_restore_from_the_baseline_puts_head_back_in_the_copy(self):
 		r = series.Revisions(self.tree, 'master')
+		copy, scratch = self.copy()
+		r.attach(copy, scratch)
 		r.start()	# a failing baseline run: restore straight from BASE
 		r.restore()
+		with open(os.path.join(copy, 'mm/Makefile')) as f:
+			self.assertEqual(f.read(), self.makefile())
 		self.assertEqual(self.git('symbolic-ref', '--short', 'HEAD'), 'topic')
-		self.git('checkout', '-q', '--detach', 'topic')
-		r = series.Revisions(self.tree, 'master')
-		r.start()
-		r.restore()
-		self.assertEqual(self.git('rev-parse', 'HEAD'), self.git('rev-parse', 'topic'))
-		with self.assertRaises(subprocess.CalledProcessError):
-			self.git('symbolic-ref', '-q', 'HEAD')	# still detached
 
 	def test_bad_input_is_one_clear_error(self):
 		with open(os.path.join(self.tree, 'mm/Makefile'), 'a') as f:

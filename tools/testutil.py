@@ -5,6 +5,7 @@ recorded runs under tools/test_data, read with the pinned kunit_parser
 (tools/kunit/).  TREE is a kernel tree for the tests that need kunit.py
 itself ($ZDT_KUNIT_TREE, which make test sets, or the cache's)."""
 
+import atexit
 import difflib
 import os
 import shutil
@@ -120,6 +121,12 @@ def kunit_tree() -> Optional[str]:
 
 
 TREE = kunit_tree()
+# Nothing the tests run writes into the shared cache (<cache>/locks,
+# journal, build, work: another run may be using it): they get a cache of
+# their own, removed at exit, also in the tools they start.
+_CACHE = tempfile.mkdtemp(prefix='zdt-test-cache-')
+os.environ['ZDT_CACHE'] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 needs_tree = unittest.skipUnless(TREE, 'no kernel tree with tools/testing/kunit (make fetch)')
 
 

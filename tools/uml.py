@@ -7,11 +7,16 @@ patches/uml/ is an arch/um-only series that gives it them
 (docs/uml.md); core mm is untouched, so a UML verdict is still
 a verdict on the kernel under test.  run.py applies it for ARCH=um to a
 tree that lacks it and says so; it takes it out again afterwards, as it
-does the suites, except from the tools' own cached trees
-(<cache>/src/), where it stays for speed: there a state file in the cache
-records what was applied (the series' digest, each touched file's content
-and the originals), so a changed series is swapped for the new one and a
-tree changed by hand is refused.
+does the suites, except from the tools' own trees (<cache>/src/ from
+tools/fetch.py, <cache>/work/ from tools/workspace.py), where it stays for
+speed: there a state file in the cache records what was applied (the
+series' digest, each touched file's content and the originals), so a
+changed series is swapped for the new one and a tree changed by hand is
+refused.  Until the state file is written, and for a tree it is taken out
+of again for the whole run, a journal entry (tools/journal.py) records
+the originals, so that a run that dies leaves nothing a later run does
+not put back.  A private copy of a tree (tools/workspace.py) takes over the
+source tree's state with its files (adopt_state()).
 
 The series is patches/uml/*.patch (the cover letter aside), written against
 7.3; patches/uml/<X.Y>/*.patch is added to it for kernel X.Y, in name
@@ -29,9 +34,10 @@ import sys
 from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import journal  # noqa: E402
 import results  # noqa: E402
-from common import REPO, ToolError, cache_dir, kver_series, reserved_ram  # noqa: E402
-from series import Series, touched_files  # noqa: E402
+from common import REPO, ToolError, cache_dir, in_cache, kver_series, reserved_ram  # noqa: E402
+from series import Series, put_back, touched_files  # noqa: E402
 
 DIR = os.path.join(REPO, 'patches', 'uml')
 FIRST = (7, 2)
@@ -128,9 +134,34 @@ def _state_dir(tree: str) -> str:
 
 
 def cached_tree(tree: str) -> bool:
-	"""True for a tree of the tools' own cache (tools/fetch.py's)."""
-	src = os.path.realpath(os.path.join(cache_dir(), 'src'))
-	return os.path.realpath(tree).startswith(src + os.sep)
+	"""True for a tree of the tools' own (tools/fetch.py's, or a private
+	copy of tools/workspace.py's)."""
+	return in_cache(tree)
+
+
+def _load_state(tree: str) -> Optional[dict]:
+	try:
+		with open(os.path.join(_state_dir(tree), 'state.json'), encoding='utf-8') as f:
+			return json.load(f)
+	except (OSError, ValueError):
+		return None
+
+
+def _holds(tree: str, state: dict) -> bool:
+	return all(_file_hash(os.path.join(tree, rel)) == h for rel, h in state['files'].items())
+
+
+def adopt_state(source: str, copy: str) -> None:
+	"""After tools/workspace.py made copy hold source's files: copy's
+	state is a copy of source's if copy holds what it records, else copy
+	has none (the files are the source's again, without the series)."""
+	src, dst = _load_state(source), _load_state(copy)
+	if src is not None and _holds(copy, src):
+		if dst != src:
+			shutil.rmtree(_state_dir(copy), ignore_errors=True)
+			shutil.copytree(_state_dir(source), _state_dir(copy))
+	elif dst is not None and not _holds(copy, dst):
+		shutil.rmtree(_state_dir(copy), ignore_errors=True)
 
 
 class Applied:
@@ -146,24 +177,16 @@ class Applied:
 		return sorted({f for p in self.patches for f in touched_files(p)})
 
 	def _load(self) -> Optional[dict]:
-		try:
-			with open(os.path.join(_state_dir(self.tree), 'state.json'),
-				  encoding='utf-8') as f:
-				return json.load(f)
-		except (OSError, ValueError):
-			return None
+		return _load_state(self.tree)
 
 	def _current(self, state: dict) -> bool:
 		"""True if the tree holds what the state says was applied."""
-		return all(_file_hash(os.path.join(self.tree, rel)) == h
-			   for rel, h in state['files'].items())
+		return _holds(self.tree, state)
 
 	def _take_out(self, state: dict) -> None:
 		"""Puts back the originals a kept application saved."""
-		old = Series(self.tree, [], os.path.join(_state_dir(self.tree), 'backup'))
-		old.git_head = None		# it went in with patch -p1
-		old.saved = {rel: bool(existed) for rel, existed in state['saved'].items()}
-		old.restore()
+		put_back(self.tree, os.path.join(_state_dir(self.tree), 'backup'),
+			 {rel: bool(existed) for rel, existed in state['saved'].items()})
 		shutil.rmtree(_state_dir(self.tree), ignore_errors=True)
 
 	def open(self) -> str:
@@ -181,15 +204,20 @@ class Applied:
 		if state is not None:
 			self._take_out(state)
 			replaced = ', replacing an older version of it'
-		# A kept application's originals live with its state; a run's, for the run.
-		top = _state_dir(self.tree) if self.keep else \
-			os.path.join(cache_dir(), 'uml-series', f'run-{os.getpid()}')
-		shutil.rmtree(top, ignore_errors=True)
+		# A kept application's originals live with its state; a run's with
+		# its journal entry (a later run puts them back if this one dies).
+		self.entry = journal.Entry('series', self.tree, 'patches/uml applied for a UML run')
+		if self.keep:
+			top = _state_dir(self.tree)
+			shutil.rmtree(top, ignore_errors=True)
+			self.entry.open(cleanup=[top])
+		else:
+			top = os.path.join(self.entry.open().data_dir(), 'uml')
 		self.backup = os.path.join(top, 'backup')
 		os.makedirs(self.backup)
-		self.series = Series(self.tree, self.patches, self.backup)
-		if self.keep:
-			self.series.git_head = None	# kept: no commits in anyone's branch
+		# patch -p1, or git apply in a git tree: no commit in anyone's branch.
+		self.series = Series(self.tree, self.patches, self.backup,
+				     git_apply=False if self.keep else None, entry=self.entry)
 		try:
 			self.series.apply()
 		except ToolError:
@@ -197,21 +225,23 @@ class Applied:
 			shutil.rmtree(top, ignore_errors=True)
 			raise
 		if self.keep:
-			with open(os.path.join(_state_dir(self.tree), 'state.json'), 'w',
+			with open(os.path.join(_state_dir(self.tree), 'state.json.tmp'), 'w',
 				  encoding='utf-8') as f:
 				json.dump({'digest': digest(self.patches),
 					   'patches': [os.path.basename(p) for p in self.patches],
 					   'saved': self.series.saved,
 					   'files': {rel: _file_hash(os.path.join(self.tree, rel))
 						     for rel in self._touched()}}, f, indent=1)
+			os.replace(os.path.join(_state_dir(self.tree), 'state.json.tmp'),
+				   os.path.join(_state_dir(self.tree), 'state.json'))
+			self.entry.close()	# the state file records it from here on
 			return f'{n}: applied to {self.tree}{replaced} ({self.series.method}; kept: ' \
-			       'the tools\' cached tree)'
+			       'the tools\' own tree)'
 		return f'{n}: applied to {self.tree} ({self.series.method}), taken out after the run'
 
 	def close(self) -> None:
 		if self.series is not None and not self.keep:
-			self.series.restore()
-			shutil.rmtree(os.path.dirname(self.backup), ignore_errors=True)
+			self.series.restore()	# and closes the journal entry, its backup with it
 		self.series = None
 
 

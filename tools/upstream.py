@@ -31,6 +31,8 @@ import textwrap
 from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import journal  # noqa: E402
+import lock  # noqa: E402
 import matrix  # noqa: E402
 from common import REPO, ToolError, main_wrapper  # noqa: E402
 
@@ -312,6 +314,9 @@ def make_series(tree: str, out: str) -> List[str]:
 	head = git(tree, 'rev-parse', 'HEAD').strip()
 	wt = tempfile.mkdtemp(prefix='zdt-series-')
 	os.rmdir(wt)
+	# A journal entry first: a run killed with SIGKILL leaves a worktree
+	# registered in the tree's .git, which the next run removes (undo()).
+	wt_entry = journal.Entry('worktree', tree, 'a detached worktree for make series').open(path=wt)
 	git(tree, 'worktree', 'add', '--quiet', '--detach', wt, head)
 	try:
 		steps = []
@@ -351,6 +356,17 @@ def make_series(tree: str, out: str) -> List[str]:
 	finally:
 		git(tree, 'worktree', 'remove', '--force', wt, check=False)
 		shutil.rmtree(wt, ignore_errors=True)
+		wt_entry.close()
+
+
+def undo(data: dict) -> str:
+	"""journal.py's handler: the worktree a dead make series added."""
+	tree, wt = data['tree'], data['undo']['path']
+	subprocess.run(['git', '-C', tree, 'worktree', 'remove', '--force', wt], capture_output=True,
+		       check=False)
+	shutil.rmtree(wt, ignore_errors=True)
+	subprocess.run(['git', '-C', tree, 'worktree', 'prune'], capture_output=True, check=False)
+	return f'removed the worktree {wt} it had added'
 
 
 def main() -> int:
@@ -358,11 +374,13 @@ def main() -> int:
 	ap.add_argument('--kdir', required=True, help='a clean git kernel tree (the series base: HEAD)')
 	ap.add_argument('--out', default=os.path.join(REPO, 'results', 'series'))
 	args = ap.parse_args()
-	tree = os.path.abspath(args.kdir)
-	out = os.path.abspath(args.out)
+	tree = os.path.abspath(os.path.expanduser(args.kdir))
+	out = os.path.abspath(os.path.expanduser(args.out))
 	if os.path.isdir(out):
 		shutil.rmtree(out)
-	patches = make_series(tree, out)
+	with lock.Lock(tree, f'the kernel tree {tree}', 'series'):
+		journal.recover('series', tree)
+		patches = make_series(tree, out)
 	bad = checkpatch(tree, patches)
 	for b in bad:
 		print(f'series: checkpatch --strict: {b}')

@@ -20,8 +20,11 @@ every case; for the gate, the word its summary must hold ('regressed',
 lib/kunit/ here) is gated with --allow-verdict-chain, and the summary must
 name the file.
 
-Each patch is applied to the tools' cached tree (tools/series.py) and the
-tree put back, as the gate and mutants do it.  Prints one row per patch
+For run.py's rows each patch is applied to a private copy of the kernel
+tree (tools/workspace.py, as the gate and mutants do it; the tree given,
+or the tools' cached one, is only read) and taken out again; the gate
+and mutants rows run those tools on the same tree, which make their own
+use of the same copy.  Prints one row per patch
 and tool; exits 1 if any verdict differs from the one its patch states."""
 
 import argparse
@@ -36,7 +39,9 @@ from typing import Dict, List, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import lock  # noqa: E402
 import results  # noqa: E402
+import workspace  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Series, applied, touched_files, verdict_chain  # noqa: E402
@@ -60,7 +65,8 @@ def verdicts(patch: str) -> Dict[str, str]:
 
 
 def tool(args: List[str]) -> Tuple[int, str]:
-	p = subprocess.run([sys.executable] + args, capture_output=True, text=True, check=False)
+	p = subprocess.run([sys.executable] + args, capture_output=True, text=True, check=False,
+			   pass_fds=lock.held_fds())
 	return p.returncode, p.stdout + p.stderr
 
 
@@ -83,8 +89,10 @@ def check_run(want: str, rc: int, out: str, ktap: str) -> str:
 	return '' if got == m.group(2) else f'{m.group(1)} is {got}, not {m.group(2)}'
 
 
-def one(tree: str, kver: str, patch: str, out: str, accel: str) -> List[Tuple[str, str, str]]:
-	"""(tool, wanted, problem or '') of one patch, each tool in turn."""
+def one(tree: str, src_args: List[str], patch: str, out: str, accel: str,
+	git_apply: bool = False) -> List[Tuple[str, str, str]]:
+	"""(tool, wanted, problem or '') of one patch, each tool in turn: run.py
+	on tree (the private copy), the gate and mutants on src_args' tree."""
 	want = verdicts(patch)
 	name = os.path.basename(patch)[:-len('.patch')]
 	chain = verdict_chain(touched_files(patch))
@@ -95,7 +103,7 @@ def one(tree: str, kver: str, patch: str, out: str, accel: str) -> List[Tuple[st
 			continue
 		res = os.path.join(out, name, t)
 		with tempfile.TemporaryDirectory(prefix='zdt-vp-') as backup:
-			with applied(Series(tree, [patch], backup)):
+			with applied(Series(tree, [patch], backup, git_apply=git_apply)):
 				rc, text = tool([os.path.join(REPO, 'tools/run.py'), '--kdir', tree,
 						 '--keep', '--arch', 'x86_64', '--accel', accel,
 						 '--incremental', '--results', res] +
@@ -105,7 +113,7 @@ def one(tree: str, kver: str, patch: str, out: str, accel: str) -> List[Tuple[st
 		ktap = os.path.join(res, f'{version}-x86_64{"-modules" if t == "modules" else ""}.ktap')
 		rows.append((t, want[t], check_run(want[t], rc, text, ktap)))
 	res = os.path.join(out, name, 'gate')
-	rc, text = tool([os.path.join(REPO, 'tools/gate.py'), patch, '--kver', kver, '--arch',
+	rc, text = tool([os.path.join(REPO, 'tools/gate.py'), patch, *src_args, '--arch',
 			 'x86_64', '--accel', accel, '--results', res] +
 			(['--allow-verdict-chain'] if chain else []))
 	with open(os.path.join(out, name, 'gate.out'), 'w', encoding='utf-8') as f:
@@ -122,7 +130,7 @@ def one(tree: str, kver: str, patch: str, out: str, accel: str) -> List[Tuple[st
 	if not problem and chain and not all(c in summary for c in chain):
 		problem = f'the summary does not name {", ".join(chain)} (verdict chain)'
 	rows.append(('gate', want['gate'], problem))
-	rc, text = tool([os.path.join(REPO, 'tools/mutants.py'), '--kver', kver, '--accel', accel,
+	rc, text = tool([os.path.join(REPO, 'tools/mutants.py'), *src_args, '--accel', accel,
 			 '--results', os.path.join(out, name, 'mutants'), patch])
 	with open(os.path.join(out, name, 'mutants.out'), 'w', encoding='utf-8') as f:
 		f.write(text)
@@ -145,16 +153,20 @@ def main() -> int:
 	for p in patches:
 		verdicts(p)	# bad headers are bad input, before anything runs
 	kver = args.kver or DEFAULT_KVER
-	tree = os.path.abspath(args.kdir) if args.kdir else fetch(kver)
+	source = os.path.abspath(args.kdir) if args.kdir else fetch(kver)
+	src_args = ['--kdir', source] if args.kdir else ['--kver', kver]
 	out = os.path.abspath(args.results)
-	zinstall.install(tree)
 	bad = 0
-	print('| patch | tool | verdict it must get | got |\n| --- | --- | --- | --- |')
-	for p in patches:
-		for t, want, problem in one(tree, kver, p, out, args.accel):
-			bad += bool(problem)
-			print(f'| {os.path.basename(p)} | {t} | {want} | {problem or "as stated"} |',
-			      flush=True)
+	with workspace.Workspace(source, 'verdict_paths') as ws:
+		ws.prepare(['x86_64'], (False, True) if any('modules' in verdicts(p) for p in patches)
+			   else (False,))
+		zinstall.install(ws.tree)	# the copy keeps them, as the cached tree does
+		print('| patch | tool | verdict it must get | got |\n| --- | --- | --- | --- |')
+		for p in patches:
+			for t, want, problem in one(ws.tree, src_args, p, out, args.accel, ws.git):
+				bad += bool(problem)
+				print(f'| {os.path.basename(p)} | {t} | {want} | {problem or "as stated"} |',
+				      flush=True)
 	print(f'\nverdict paths: {len(patches)} patches, {bad} verdict(s) not as stated')
 	return 1 if bad else 0
 
