@@ -97,6 +97,7 @@ variables:
   PATCHES      gate: a .patch, a directory of them or an mbox; flake: the mutants
   BASE         gate with KDIR=: the branch whose merge base with HEAD is the baseline
   OUT          series: the output directory (default results/series)
+  AS_IS        run, gate, mutants, =1: a tree that has the suites committed, used as it is
   SKIP         test: steps left out (SKIP=mutants)
   N            flake: how many runs [$(N)]
   LOAD         flake, =1: a CPU hog beside

@@ -87,13 +87,13 @@ class JournalTest(unittest.TestCase):
 
 	def test_a_tree_changed_since_is_refused_with_one_line(self):
 		self.kill_a_run()
-		with open(os.path.join(self.tree, 'mm/tests/zone_device_fixture.c'), 'a') as f:
+		with open(os.path.join(self.tree, 'mm/tests/zone_device_fixture.h'), 'a') as f:
 			f.write('/* an edit after the run died */\n')
 		p = self.run_py('import sys\nsys.exit(1)\n')
 		self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
 		self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 		self.assertRegex(p.stderr, r'^run: .*: a run left the suites installed, and '
-				 r'mm/tests/zone_device_fixture.c changed since: take them out with '
+				 r'mm/tests/zone_device_fixture.h changed since: take them out with '
 				 r'"tools/install.py uninstall .*" .*\(left by pid \d+ .*which died; journal '
 				 r'entry .*\.json\)$')
 		self.assertEqual(len(journal.dead_entries(self.tree)), 1)	# kept

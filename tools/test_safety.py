@@ -208,7 +208,7 @@ class GateSafetyTest(unittest.TestCase):
 		self.assertEqual(len(self.runs()), 2)
 
 	def test_a_tree_with_the_suites_committed_needs_as_is_and_gets_it(self):
-		for f in ('zone_device_fixture.c', 'Makefile'):
+		for f in ('zone_device_fixture.h', 'Makefile'):
 			os.makedirs(os.path.join(self.tree, 'mm/tests'), exist_ok=True)
 			with open(os.path.join(self.tree, 'mm/tests', f), 'w') as fh:
 				fh.write('/* committed */\n')
