@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 KVER ?= 7.3
 KDIR ?=
 ARCH ?=
-ACCEL ?= tcg
+ACCEL ?= auto
 N ?= 20
 
 src_args := $(if $(KDIR),--kdir $(KDIR),--kver $(KVER))
@@ -86,7 +86,7 @@ variables:
   KVER         Debian kernel series: 6.12, 7.2 or 7.3 [$(KVER)]
   KDIR         your own kernel tree instead of KVER (left as it was found)$(if $(KDIR), [$(KDIR)])
   ARCH         x86_64, arm64 or um: that arch only (default x86_64 and um)$(if $(ARCH), [$(ARCH)])
-  ACCEL        QEMU accelerator: tcg, or kvm to let QEMU try KVM [$(ACCEL)]
+  ACCEL        QEMU accelerator: auto (KVM if a quick probe boots, else TCG), kvm or tcg [$(ACCEL)]
   FILTER       run: only these suites or cases ('suite', 'suite.case', * and ?)
   INCREMENTAL  run, =1: rebuild with make alone when the .config is current
   MODULES      run, mutants, =1: the suites and KUnit as modules, from an initramfs

@@ -50,6 +50,7 @@ import time
 from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import accel as zaccel  # noqa: E402
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import modules as zmodules  # noqa: E402
@@ -90,7 +91,9 @@ def kunit_cmd(tree: str, *args: str) -> List[str]:
 	return [sys.executable, os.path.join(tree, 'tools/testing/kunit/kunit.py'), *args]
 
 
-def kunit_env(accel: str) -> Dict[str, str]:
+def kunit_env(accel: str, arch: str = 'x86_64') -> Dict[str, str]:
+	"""kunit.py's environment.  QEMU stays off KVM (tools/qemu-tcg/ first in
+	PATH) when accel, or for 'auto' the probe of tools/accel.py, says tcg."""
 	# Our own make's variables (ARCH=, KVER=, jobserver) must not reach the
 	# kernel build kunit.py runs.
 	env = {k: v for k, v in os.environ.items()
@@ -102,7 +105,7 @@ def kunit_env(accel: str) -> Dict[str, str]:
 	# image whenever the new one compresses to the same size.
 	env.pop('CCACHE_DEPEND', None)
 	env['CCACHE_NODEPEND'] = '1'
-	if accel == 'tcg':
+	if arch not in QEMU_ARCHES or zaccel.decide(arch, accel)[0] == 'tcg':
 		env['PATH'] = os.path.join(REPO, 'tools/qemu-tcg') + os.pathsep + env['PATH']
 	return env
 
@@ -417,13 +420,15 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 		how = 'kunit.py run'
 	print(f'== {name}: {how}{" " + filter_glob if filter_glob else ""} '
 	      f'(build dir {build_dir}, log {log})', flush=True)
+	if qa and accel == 'auto':
+		print(f'== {name}: {zaccel.line(*zaccel.decide(arch, accel))}', flush=True)
 	start = time.monotonic()
 	with open(log, 'w', encoding='utf-8') as out, \
 	     progress.Watch(f'== {name}', Status(log, build_dir)):
 		built = incremental_build(tree, arch, jobs, out, modules) if incremental else None
 		if built is None and not (modules and incremental):
 			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-					   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout,
+					   env=kunit_env(accel, arch), timeout=BUILD_TIMEOUT + timeout,
 					   check=False)
 		else:
 			p = subprocess.CompletedProcess(cmd, built or 0)
@@ -433,7 +438,7 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 			cmd = kunit_cmd(tree, 'exec', *args, '--qemu_args', f'-initrd {initrd}',
 					'--raw_output=all', *glob_args)
 			p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-					   env=kunit_env(accel), timeout=timeout + 60, check=False)
+					   env=kunit_env(accel, arch), timeout=timeout + 60, check=False)
 	took = time.monotonic() - start
 	return judge_run(name, log, ktap, results_dir, p.returncode, took, known,
 			 results.expected_cases(filter_glob), build_dir, version, arch,
@@ -498,9 +503,10 @@ def main() -> int:
 	cli.add_options(ap, source={'help': True},
 			arch={'action': 'append', 'help': 'x86_64, arm64 (QEMU) and/or um; default '
 			      + ' and '.join(DEFAULT_ARCHES)},
-			accel={'default': os.environ.get('ACCEL') or 'tcg',
-			       'help': 'QEMU accelerator: tcg (default: a KVM guest hangs on these '
-			       'machines) or kvm (kunit.py\'s own kvm, hvf, tcg order)'},
+			accel={'default': os.environ.get('ACCEL') or 'auto',
+			       'help': 'QEMU accelerator: auto (default: KVM if a bounded probe boots '
+			       'under it, else TCG; tools/accel.py), kvm (kunit.py\'s own kvm, hvf, '
+			       'tcg order) or tcg'},
 			results={},
 			timeout={'help': 'seconds for boot and tests, per arch (kunit.py --timeout)'})
 	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)

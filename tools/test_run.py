@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
@@ -111,6 +112,22 @@ class RunTest(unittest.TestCase):
 				    '-accel', 'hvf', '-accel', 'tcg', '-smp', '2'],
 				   env=env, capture_output=True, text=True, check=True)
 		self.assertEqual(p.stdout, '[-append][console=ttyS0][-accel][tcg][-smp][2]')
+
+	def test_the_shim_is_in_path_when_the_accelerator_is_tcg(self):
+		"""ACCEL=auto takes tools/accel.py's decision for the arch; kvm and
+		tcg force it; UML never boots QEMU."""
+		shim = os.path.join(run.REPO, 'tools/qemu-tcg')
+		first = lambda env: env['PATH'].split(os.pathsep)[0]  # noqa: E731
+		self.assertEqual(first(run.kunit_env('tcg')), shim)
+		self.assertNotEqual(first(run.kunit_env('kvm')), shim)
+		asked = []
+		for decision in ('kvm', 'tcg'):
+			with mock.patch.object(run.zaccel, 'decide',
+					       lambda arch, accel, d=decision: asked.append((arch, accel))
+					       or (d, 'why', False)):
+				got = first(run.kunit_env('auto', 'arm64'))
+			self.assertEqual(got == shim, decision == 'tcg')
+		self.assertEqual(asked, [('arm64', 'auto')] * 2)
 
 	def test_tcg_shim_is_the_same_for_arm64(self):
 		"""tools/qemu-tcg/qemu-system-aarch64 is the same script under the
