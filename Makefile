@@ -68,7 +68,7 @@ clean:
 define HELP
 make <target> [VARIABLE=value ...]
 targets:
-  run          the suites on one kernel: UML and QEMU x86_64 (ARCH= for others)
+  run          the suites on one kernel and arch: QEMU x86_64 (ARCH=um, ARCH=arm64 for the others)
   test         the project's own tests, mutants included, and the suites on every arch
   check        checkpatch --strict on mm-tests/
   mutants      every patches/regressions/*.patch must make a case fail
@@ -85,7 +85,7 @@ targets:
 variables:
   KVER         Debian kernel series: 6.12, 7.2 or 7.3 [$(KVER)]
   KDIR         your own kernel tree instead of KVER (left as it was found)$(if $(KDIR), [$(KDIR)])
-  ARCH         x86_64, arm64 or um: that arch only (default x86_64 and um)$(if $(ARCH), [$(ARCH)])
+  ARCH         x86_64, arm64 or um: that arch only (run: default x86_64; gate: x86_64 and um)$(if $(ARCH), [$(ARCH)])
   ACCEL        QEMU accelerator: auto (KVM if a quick probe boots, else TCG), kvm or tcg [$(ACCEL)]
   FILTER       run: only these suites or cases ('suite', 'suite.case', * and ?)
   INCREMENTAL  run, =1: rebuild with make alone when the .config is current

@@ -57,7 +57,7 @@ import modules as zmodules  # noqa: E402
 import progress  # noqa: E402
 import results  # noqa: E402
 import uml as zuml  # noqa: E402
-from common import (DEFAULT_ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, ToolError,  # noqa: E402
+from common import (ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, RUN_ARCH, ToolError,  # noqa: E402
 		    cache_dir, kernel_version, kver_series, main_wrapper)
 from fetch import fetch  # noqa: E402
 
@@ -501,8 +501,7 @@ def judge_run(name: str, log: str, ktap: str, results_dir: str, returncode: int,
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	cli.add_options(ap, source={'help': True},
-			arch={'action': 'append', 'help': 'x86_64, arm64 (QEMU) and/or um; default '
-			      + ' and '.join(DEFAULT_ARCHES)},
+			arch={'action': 'append', 'help': f'x86_64, arm64 (QEMU) and/or um; default {RUN_ARCH}'},
 			accel={'default': os.environ.get('ACCEL') or 'auto',
 			       'help': 'QEMU accelerator: auto (default: KVM if a bounded probe boots '
 			       'under it, else TCG; tools/accel.py), kvm (kunit.py\'s own kvm, hvf, '
@@ -548,14 +547,25 @@ def main() -> int:
 		if not args.as_is:
 			zinstall.install(tree)
 		status = 0
-		# A modular run needs QEMU: x86_64 unless told.
-		for arch in args.arch or (['x86_64'] if args.modules else DEFAULT_ARCHES):
+		# One kernel unless told (a modular run needs QEMU: x86_64 too).
+		for arch in args.arch or [RUN_ARCH]:
 			status = max(status, run_arch(tree, arch, args.results, args.accel,
 						      args.timeout, args.jobs, args.kernel_args,
 						      args.filter, args.incremental, args.modules))
 	finally:
 		restore()
+	if not args.arch:
+		print(others_line(args.modules), flush=True)
 	return status
+
+
+def others_line(modules: bool = False) -> str:
+	"""The last line of a run without --arch: how to run the other arches."""
+	others = sorted((a for a in ARCHES if a != RUN_ARCH and (a in QEMU_ARCHES or not modules)),
+			key=lambda a: a != 'um')
+	extra = ' MODULES=1' if modules else ''
+	return (f'== {RUN_ARCH} only; the other arches: '
+		+ ', '.join(f'make run ARCH={a}{extra}' for a in others) + '; all of them: make test')
 
 
 if __name__ == '__main__':

@@ -36,6 +36,31 @@ class RunTest(unittest.TestCase):
 		self.assertEqual(err.count('\n'), 1)
 		self.assertIn('is not a kernel tree', err)
 
+	def test_without_arch_one_kernel_and_how_to_run_the_others_last(self):
+		t = scratch_tree(self.tmp)
+		ran = []
+		argv = ['run.py', '--kdir', t, '--results', os.path.join(self.tmp, 'r')]
+		out = io.StringIO()
+		with mock.patch.object(run, 'run_arch', lambda tree, arch, *a: ran.append(arch) or 0), \
+		     mock.patch.object(run.zinstall, 'install'), \
+		     mock.patch.object(run.zinstall, 'uninstall'), \
+		     mock.patch.object(run.zinstall, 'status', return_value=None), \
+		     mock.patch.object(sys, 'argv', argv), contextlib.redirect_stdout(out):
+			self.assertEqual(run.main(), 0)
+			self.assertEqual(ran, ['x86_64'])
+			self.assertEqual(out.getvalue().splitlines()[-1],
+					 '== x86_64 only; the other arches: make run ARCH=um, '
+					 'make run ARCH=arm64; all of them: make test')
+			# Told which: no such line.
+			ran.clear()
+			sys.argv = argv + ['--arch', 'um', '--arch', 'x86_64']
+			out.truncate(0)
+			self.assertEqual(run.main(), 0)
+			self.assertEqual(ran, ['um', 'x86_64'])
+			self.assertNotIn('other arches', out.getvalue())
+		self.assertIn('ARCH=arm64 MODULES=1; all', run.others_line(modules=True))
+		self.assertNotIn('ARCH=um', run.others_line(modules=True))
+
 	def test_missing_qemu_leaves_tree_unchanged(self):
 		t = scratch_tree(self.tmp)
 		before = snapshot(t)
