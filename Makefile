@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # ZONE_DEVICE KUnit suites: every entry point; make help lists them.  Each
-# installs its own Debian dependencies first (tools/deps.sh), so a fresh
-# machine needs nothing but this checkout.
+# checks what it needs first (tools/deps.sh) and on Debian installs what is
+# missing, so a fresh Debian machine needs nothing but this checkout.
 
 PYTHON ?= /usr/bin/python3
 KVER ?= 7.3
@@ -17,11 +17,13 @@ run_args := $(if $(FILTER),--filter '$(FILTER)') $(if $(INCREMENTAL),--increment
 
 .PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean help
 
-# make test and make matrix run arm64 too: its cross compiler and QEMU.
-deps_arches := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64)
+# make test and make matrix run arm64 too: its cross compiler and QEMU; test,
+# check and series need a few tools more (sparse, checkpatch's, unifdef).
+deps_args := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64) \
+	     $(filter test check series,$(MAKECMDGOALS))
 
 deps:
-	@sh tools/deps.sh $(sort $(deps_arches))
+	@PYTHON='$(PYTHON)' sh tools/deps.sh $(sort $(deps_args))
 
 fetch: deps
 	@$(PYTHON) tools/fetch.py $(KVER)
@@ -68,7 +70,7 @@ clean:
 define HELP
 make <target> [VARIABLE=value ...]
 targets:
-  run          the suites on one kernel and arch: QEMU x86_64 (ARCH=um, ARCH=arm64 for the others)
+  run          the suites on one kernel, QEMU x86_64 (ARCH=um, ARCH=arm64: the others)
   test         the project's own tests, mutants included, and the suites on every arch
   check        checkpatch --strict on mm-tests/
   mutants      every patches/regressions/*.patch must make a case fail
@@ -79,14 +81,14 @@ targets:
   series       the suites as a format-patch series for linux-mm against KDIR's HEAD
   install      the suites into mm/tests/ of KDIR or the KVER tree (uninstall: out again)
   fetch        the Debian kernel source of KVER into the cache
-  deps         the Debian packages the targets need (tools/deps.sh; every target runs it)
+  deps         check what the targets need, install it on Debian (tools/deps.sh; every target does)
   clean        remove results/
   help         this list
 variables:
   KVER         Debian kernel series: 6.12, 7.2 or 7.3 [$(KVER)]
   KDIR         your own kernel tree instead of KVER (left as it was found)$(if $(KDIR), [$(KDIR)])
-  ARCH         x86_64, arm64 or um: that arch only (run: default x86_64; gate: x86_64 and um)$(if $(ARCH), [$(ARCH)])
-  ACCEL        QEMU accelerator: auto (KVM if a quick probe boots, else TCG), kvm or tcg [$(ACCEL)]
+  ARCH         x86_64, arm64 or um (run: default x86_64; gate: x86_64 and um)$(if $(ARCH), [$(ARCH)])
+  ACCEL        QEMU accelerator: auto (KVM if a 2 s probe boots, else TCG), kvm, tcg [$(ACCEL)]
   FILTER       run: only these suites or cases ('suite', 'suite.case', * and ?)
   INCREMENTAL  run, =1: rebuild with make alone when the .config is current
   MODULES      run, mutants, =1: the suites and KUnit as modules, from an initramfs
