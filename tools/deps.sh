@@ -13,7 +13,8 @@
 # Arguments, any of: arm64 (its cross compiler and QEMU, as tools/common.py's
 # QEMU_ARCHES names them), x86_64 and um (nothing more); test, check, series
 # (what those targets need besides a run: sparse, checkpatch's perl and
-# python3-ply, PyYAML, unifdef).  PYTHON: the Python the tools run with.
+# python3-ply and python3-git for scripts/spdxcheck.py, PyYAML, unifdef).
+# PYTHON: the Python the tools run with.
 set -eu
 py=${PYTHON:-/usr/bin/python3}
 command -v "$py" >/dev/null 2>&1 || py=python3
@@ -47,6 +48,7 @@ cmd:aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu gcc-aarch64-linux-gnu aarch64-li
 '
 check='
 py:ply python3-ply python3-ply python-ply
+py:git python3-git python3-GitPython python-gitpython
 '
 series="$check
 cmd:unifdef unifdef unifdef unifdef
@@ -96,7 +98,11 @@ while read -r what d f a; do
 	case $what in '?'*) optional=1; what=${what#?} ;; esac
 	has "$what" && continue
 	[ -n "$optional" ] && [ -z "$debian" ] && continue
-	missing="$missing, ${what#*:}"
+	case $what in
+	py:*) missing="$missing, ${what#py:} (Python)" ;;
+	h:*) missing="$missing, <${what#h:}>" ;;
+	*) missing="$missing, ${what#*:}" ;;
+	esac
 	case " $deb " in *" $d "*) ;; *) deb="$deb $d" ;; esac
 	case " $fedora " in *" $f "*) ;; *) fedora="$fedora $f" ;; esac
 	case " $arch " in *" $a "*) ;; *) arch="$arch $a" ;; esac

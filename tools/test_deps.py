@@ -74,7 +74,7 @@ class DepsTest(unittest.TestCase):
 		rc, out, err = self.deps(NO_HEADERS='gelf.h')
 		self.assertEqual((rc, out), (2, ''))
 		self.assertEqual(err.count('\n'), 1, err)
-		self.assertIn('deps: missing flex, gelf.h, qemu-system-x86_64, linuxboot_dma.bin: ', err)
+		self.assertIn('deps: missing flex, <gelf.h>, qemu-system-x86_64, linuxboot_dma.bin: ', err)
 		self.assertIn('Fedora: dnf install flex elfutils-libelf-devel qemu-system-x86-core;', err)
 		self.assertIn('Arch: pacman -S flex libelf qemu-system-x86 qemu-system-x86-firmware', err)
 		self.assertEqual(self.calls('apt-get'), [])
@@ -84,7 +84,7 @@ class DepsTest(unittest.TestCase):
 		self.assertEqual(rc, 2)
 		self.assertIn('missing qemu-system-aarch64, aarch64-linux-gnu-gcc:', err)
 		rc, _, err = self.deps('check', NO_MODULES='ply')
-		self.assertIn('missing ply:', err)
+		self.assertIn('missing ply (Python):', err)
 		self.assertIn('python3-ply', err)
 		self.fake('unifdef')
 		self.fake('sparse')
@@ -93,7 +93,7 @@ class DepsTest(unittest.TestCase):
 		self.assertEqual(self.deps('test')[0], 0)
 		rc, _, err = self.deps('test', NO_MODULES='yaml')
 		self.assertEqual(rc, 2)
-		self.assertIn('missing yaml: Fedora: dnf install python3-pyyaml; Arch: pacman -S '
+		self.assertIn('missing yaml (Python): Fedora: dnf install python3-pyyaml; Arch: pacman -S '
 			      'python-yaml', err)
 		self.hide('unifdef')
 		self.assertIn('missing unifdef:', self.deps('series')[2])
