@@ -191,6 +191,8 @@ _PROBED: Dict[Tuple[str, str], Tuple[str, str]] = {}
 def line(accel: str, why: str, cached: bool) -> str:
 	"""The one line a run prints about its accelerator."""
 	more = ' (probed earlier in this boot)' if cached else ''
+	if why.startswith('ACCEL='):
+		return f'accel {accel}: {why}'
 	if accel == 'kvm':
 		return f'accel kvm: {why}{more}'
 	return f'accel tcg: {why}{more}; ACCEL=kvm forces KVM'

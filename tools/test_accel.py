@@ -119,6 +119,10 @@ class ProbeTest(unittest.TestCase):
 		self.assertEqual(self.decide()[::2], ('kvm', False))
 		self.assertEqual(self.ncalls(), 2)
 		self.assertEqual(self.decide()[::2], ('kvm', True))
+		self.assertRegex(accel.line(*self.decide()), r'^accel kvm: the KVM probe guest printed '
+				 r'in \d+\.\d s \(probed earlier in this boot\)$')
+		self.assertEqual(accel.line('tcg', 'no /dev/kvm', False),
+				 'accel tcg: no /dev/kvm; ACCEL=kvm forces KVM')
 
 	def test_forced_or_foreign_arches_never_probe(self):
 		self.qemu('echo ZDT-KVM-OK')
