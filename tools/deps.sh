@@ -88,7 +88,7 @@ has() {
 
 debian=
 command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && debian=1
-missing= deb= fedora= arch=
+missing='' deb='' fedora='' arch=''
 seen=
 while read -r what d f a; do
 	[ -n "$what" ] || continue
