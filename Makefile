@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # ZONE_DEVICE KUnit suites: every entry point; make help lists them.  Each
-# installs its own Debian dependencies first (tools/deps.sh), so a fresh
-# machine needs nothing but this checkout.
+# checks what it needs first (tools/deps.sh) and on Debian installs what is
+# missing, so a fresh Debian machine needs nothing but this checkout.
 
 PYTHON ?= /usr/bin/python3
 KVER ?= 7.3
 KDIR ?=
 ARCH ?=
-ACCEL ?= tcg
+ACCEL ?= auto
 N ?= 20
 
 # $(call q,x): x as one shell word, whatever spaces or quotes it has.
@@ -19,11 +19,13 @@ run_args := $(if $(FILTER),--filter $(call q,$(FILTER))) $(if $(INCREMENTAL),--i
 
 .PHONY: deps run test check mutants gate flake matrix bench fetch install uninstall series clean help
 
-# make test and make matrix run arm64 too: its cross compiler and QEMU.
-deps_arches := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64)
+# make test and make matrix run arm64 too: its cross compiler and QEMU; test,
+# check and series need a few tools more (sparse, checkpatch's, unifdef).
+deps_args := $(ARCH) $(if $(filter test matrix,$(MAKECMDGOALS)),arm64) \
+	     $(filter test check series,$(MAKECMDGOALS))
 
 deps:
-	@sh tools/deps.sh $(sort $(deps_arches))
+	@PYTHON='$(PYTHON)' sh tools/deps.sh $(sort $(deps_args))
 
 fetch: deps
 	@$(PYTHON) tools/fetch.py $(KVER)
@@ -71,7 +73,7 @@ clean:
 define HELP
 make <target> [VARIABLE=value ...]
 targets:
-  run          the suites on one kernel: UML and QEMU x86_64 (ARCH= for others)
+  run          the suites on one kernel, QEMU x86_64 (ARCH=um, ARCH=arm64: the others)
   test         the project's own tests, mutants included, and the suites on every arch
   check        checkpatch --strict on mm-tests/
   mutants      every patches/regressions/*.patch must make a case fail
@@ -82,14 +84,14 @@ targets:
   series       the suites as a format-patch series for linux-mm against KDIR's HEAD
   install      the suites into mm/tests/ of KDIR or the KVER tree (uninstall: out again)
   fetch        the Debian kernel source of KVER into the cache
-  deps         the Debian packages the targets need (tools/deps.sh; every target runs it)
+  deps         check what the targets need, install it on Debian (tools/deps.sh; every target does)
   clean        remove results/
   help         this list
 variables:
   KVER         Debian kernel series: 6.12, 7.2 or 7.3 [$(KVER)]
   KDIR         your own kernel tree instead of KVER (left as it was found)$(if $(KDIR), [$(KDIR)])
-  ARCH         x86_64, arm64 or um: that arch only (default x86_64 and um)$(if $(ARCH), [$(ARCH)])
-  ACCEL        QEMU accelerator: tcg, or kvm to let QEMU try KVM [$(ACCEL)]
+  ARCH         x86_64, arm64 or um (run: default x86_64; gate: x86_64 and um)$(if $(ARCH), [$(ARCH)])
+  ACCEL        QEMU accelerator: auto (KVM if a 2 s probe boots, else TCG), kvm, tcg [$(ACCEL)]
   FILTER       run: only these suites or cases ('suite', 'suite.case', * and ?)
   INCREMENTAL  run, =1: rebuild with make alone when the .config is current
   MODULES      run, mutants, =1: the suites and KUnit as modules, from an initramfs

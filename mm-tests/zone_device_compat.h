@@ -5,7 +5,7 @@
  * Everything that changed between 6.12 and 7.x is named here, once, with the
  * version that has each form; the suites call these helpers and state their
  * expectations through them.  Nothing else in mm/tests/zone_device_* tests
- * LINUX_VERSION_CODE.  What an arch, a config or the build mode lacks is in
+ * the kernel version.  What an arch, a config or the build mode lacks is in
  * zone_device_caps.h.
  */
 #ifndef _MM_TESTS_ZONE_DEVICE_COMPAT_H

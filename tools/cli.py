@@ -9,7 +9,8 @@ adds, in the order of the keywords:
 - source: --kver (common.check_kver) and --kdir, mutually exclusive, both
   default None; {'help': True} gives them run.py's help texts;
 - arch: --arch, one of ARCHES;
-- accel: --accel tcg|kvm, default tcg;
+- accel: --accel auto|kvm|tcg, default auto (tools/accel.py: KVM if a
+  bounded probe boots under it, else TCG);
 - results: --results, default <repo>/results[/<under>];
 - timeout: --timeout, seconds, default 120;
 - shard: --shard K/N (shard()), default (1, 1): the K-th of N equal shares
@@ -30,7 +31,7 @@ from typing import Any, Dict, List, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ARCHES, DEFAULT_KVER, REPO, check_kver  # noqa: E402
 
-ACCELS = ('tcg', 'kvm')
+ACCELS = ('auto', 'kvm', 'tcg')
 KVER_HELP = f'Debian kernel series (default {DEFAULT_KVER})'
 KDIR_HELP = 'your own kernel tree instead'
 TIMEOUT = 120
@@ -56,7 +57,7 @@ def add_options(ap: argparse.ArgumentParser, **opts: Dict[str, Any]) -> None:
 		elif name == 'arch':
 			ap.add_argument('--arch', choices=ARCHES, **kw)
 		elif name == 'accel':
-			ap.add_argument('--accel', choices=ACCELS, **{'default': 'tcg', **kw})
+			ap.add_argument('--accel', choices=ACCELS, **{'default': 'auto', **kw})
 		elif name == 'results':
 			under = kw.pop('under', None)
 			default = os.path.join(REPO, 'results', under) if under else os.path.join(REPO, 'results')

@@ -161,7 +161,7 @@ def exec_once(tree: str, arch: str, out: str, accel: str, timeout: int,
 	with open(log, 'w', encoding='utf-8') as f:
 		try:
 			rc = subprocess.run(cmd, cwd=tree, stdout=f, stderr=subprocess.STDOUT,
-					    env=zrun.kunit_env(accel), timeout=timeout + 300,
+					    env=zrun.kunit_env(accel, arch), timeout=timeout + 300,
 					    check=False, pass_fds=lock.held_fds()).returncode
 		except subprocess.TimeoutExpired:
 			rc = 1	# kunit.py outlived its own --timeout: what ran is read

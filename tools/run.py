@@ -59,6 +59,7 @@ import time
 from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import accel as zaccel  # noqa: E402
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
 import journal  # noqa: E402
@@ -67,7 +68,7 @@ import modules as zmodules  # noqa: E402
 import progress  # noqa: E402
 import results  # noqa: E402
 import uml as zuml  # noqa: E402
-from common import (DEFAULT_ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, ToolError,  # noqa: E402
+from common import (ARCHES, DEFAULT_KVER, QEMU_ARCHES, REPO, RUN_ARCH, ToolError,  # noqa: E402
 		    cache_dir, check_build_path, in_cache, kernel_version, kver_series,
 		    main_wrapper, tree_key)
 from fetch import fetch  # noqa: E402
@@ -102,7 +103,9 @@ def kunit_cmd(tree: str, *args: str) -> List[str]:
 	return [sys.executable, os.path.join(tree, 'tools/testing/kunit/kunit.py'), *args]
 
 
-def kunit_env(accel: str) -> Dict[str, str]:
+def kunit_env(accel: str, arch: str = 'x86_64') -> Dict[str, str]:
+	"""kunit.py's environment.  QEMU stays off KVM (tools/qemu-tcg/ first in
+	PATH) when accel, or for 'auto' the probe of tools/accel.py, says tcg."""
 	# Our own make's variables (ARCH=, KVER=, jobserver) must not reach the
 	# kernel build kunit.py runs.
 	env = {k: v for k, v in os.environ.items()
@@ -114,7 +117,7 @@ def kunit_env(accel: str) -> Dict[str, str]:
 	# image whenever the new one compresses to the same size.
 	env.pop('CCACHE_DEPEND', None)
 	env['CCACHE_NODEPEND'] = '1'
-	if accel == 'tcg':
+	if arch not in QEMU_ARCHES or zaccel.decide(arch, accel)[0] == 'tcg':
 		env['PATH'] = os.path.join(REPO, 'tools/qemu-tcg') + os.pathsep + env['PATH']
 	return env
 
@@ -433,6 +436,8 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 		how = 'kunit.py run'
 	print(f'== {name}: {how}{" " + filter_glob if filter_glob else ""} '
 	      f'(build dir {build_dir}, log {log})', flush=True)
+	if qa and accel == 'auto':
+		print(f'== {name}: {zaccel.line(*zaccel.decide(arch, accel))}', flush=True)
 	with lock.Lock(build_dir, f'the build dir {build_dir}', 'run', out=sys.stdout) as held:
 		start = time.monotonic()
 		if held.waited:	# another run built here meanwhile: what is current now?
@@ -444,7 +449,7 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 			# leaves them held until kunit.py (and its make) end.
 			if built is None and not (modules and incremental):
 				p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-						   env=kunit_env(accel), timeout=BUILD_TIMEOUT + timeout,
+						   env=kunit_env(accel, arch), timeout=BUILD_TIMEOUT + timeout,
 						   check=False, pass_fds=lock.held_fds())
 			else:
 				p = subprocess.CompletedProcess(cmd, built or 0)
@@ -455,7 +460,7 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 						f'-initrd {shlex.quote(initrd)}', '--raw_output=all',
 						*glob_args)
 				p = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT,
-						   env=kunit_env(accel), timeout=timeout + 60, check=False,
+						   env=kunit_env(accel, arch), timeout=timeout + 60, check=False,
 						   pass_fds=lock.held_fds())
 	took = time.monotonic() - start
 	return judge_run(name, log, ktap, results_dir, p.returncode, took, known,
@@ -519,11 +524,11 @@ def judge_run(name: str, log: str, ktap: str, results_dir: str, returncode: int,
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	cli.add_options(ap, source={'help': True},
-			arch={'action': 'append', 'help': 'x86_64, arm64 (QEMU) and/or um; default '
-			      + ' and '.join(DEFAULT_ARCHES)},
-			accel={'default': os.environ.get('ACCEL') or 'tcg',
-			       'help': 'QEMU accelerator: tcg (default: a KVM guest hangs on these '
-			       'machines) or kvm (kunit.py\'s own kvm, hvf, tcg order)'},
+			arch={'action': 'append', 'help': f'x86_64, arm64 (QEMU) and/or um; default {RUN_ARCH}'},
+			accel={'default': os.environ.get('ACCEL') or 'auto',
+			       'help': 'QEMU accelerator: auto (default: KVM if a bounded probe boots '
+			       'under it, else TCG; tools/accel.py), kvm (kunit.py\'s own kvm, hvf, '
+			       'tcg order) or tcg'},
 			results={},
 			timeout={'help': 'seconds for boot and tests, per arch (kunit.py --timeout)'})
 	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
@@ -569,8 +574,8 @@ def main() -> int:
 			if not args.as_is:
 				zinstall.install(tree, entry)
 			status = 0
-			# A modular run needs QEMU: x86_64 unless told.
-			for arch in args.arch or (['x86_64'] if args.modules else DEFAULT_ARCHES):
+			# One kernel unless told (a modular run needs QEMU: x86_64 too).
+			for arch in args.arch or [RUN_ARCH]:
 				status = max(status, run_arch(tree, arch, args.results, args.accel,
 							      args.timeout, args.jobs, args.kernel_args,
 							      args.filter, args.incremental, args.modules))
@@ -578,7 +583,18 @@ def main() -> int:
 			if entry is not None and entry.is_open:
 				zinstall.uninstall(tree)
 				entry.close()
+	if not args.arch:
+		print(others_line(args.modules), flush=True)
 	return status
+
+
+def others_line(modules: bool = False) -> str:
+	"""The last line of a run without --arch: how to run the other arches."""
+	others = sorted((a for a in ARCHES if a != RUN_ARCH and (a in QEMU_ARCHES or not modules)),
+			key=lambda a: a != 'um')
+	extra = ' MODULES=1' if modules else ''
+	return (f'== {RUN_ARCH} only; the other arches: '
+		+ ', '.join(f'make run ARCH={a}{extra}' for a in others) + '; all of them: make test')
 
 
 if __name__ == '__main__':

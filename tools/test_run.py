@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
@@ -34,6 +35,31 @@ class RunTest(unittest.TestCase):
 		self.assertEqual(rc, 2)
 		self.assertEqual(err.count('\n'), 1)
 		self.assertIn('is not a kernel tree', err)
+
+	def test_without_arch_one_kernel_and_how_to_run_the_others_last(self):
+		t = scratch_tree(self.tmp)
+		ran = []
+		argv = ['run.py', '--kdir', t, '--results', os.path.join(self.tmp, 'r')]
+		out = io.StringIO()
+		with mock.patch.object(run, 'run_arch', lambda tree, arch, *a: ran.append(arch) or 0), \
+		     mock.patch.object(run.zinstall, 'install'), \
+		     mock.patch.object(run.zinstall, 'uninstall'), \
+		     mock.patch.object(run.zinstall, 'status', return_value=None), \
+		     mock.patch.object(sys, 'argv', argv), contextlib.redirect_stdout(out):
+			self.assertEqual(run.main(), 0)
+			self.assertEqual(ran, ['x86_64'])
+			self.assertEqual(out.getvalue().splitlines()[-1],
+					 '== x86_64 only; the other arches: make run ARCH=um, '
+					 'make run ARCH=arm64; all of them: make test')
+			# Told which: no such line.
+			ran.clear()
+			sys.argv = argv + ['--arch', 'um', '--arch', 'x86_64']
+			out.truncate(0)
+			self.assertEqual(run.main(), 0)
+			self.assertEqual(ran, ['um', 'x86_64'])
+			self.assertNotIn('other arches', out.getvalue())
+		self.assertIn('ARCH=arm64 MODULES=1; all', run.others_line(modules=True))
+		self.assertNotIn('ARCH=um', run.others_line(modules=True))
 
 	def test_missing_qemu_leaves_tree_unchanged(self):
 		t = scratch_tree(self.tmp)
@@ -113,6 +139,22 @@ class RunTest(unittest.TestCase):
 				    '-accel', 'hvf', '-accel', 'tcg', '-smp', '2'],
 				   env=env, capture_output=True, text=True, check=True)
 		self.assertEqual(p.stdout, '[-append][console=ttyS0][-accel][tcg][-smp][2]')
+
+	def test_the_shim_is_in_path_when_the_accelerator_is_tcg(self):
+		"""ACCEL=auto takes tools/accel.py's decision for the arch; kvm and
+		tcg force it; UML never boots QEMU."""
+		shim = os.path.join(run.REPO, 'tools/qemu-tcg')
+		first = lambda env: env['PATH'].split(os.pathsep)[0]  # noqa: E731
+		self.assertEqual(first(run.kunit_env('tcg')), shim)
+		self.assertNotEqual(first(run.kunit_env('kvm')), shim)
+		asked = []
+		for decision in ('kvm', 'tcg'):
+			with mock.patch.object(run.zaccel, 'decide',
+					       lambda arch, accel, d=decision: asked.append((arch, accel))
+					       or (d, 'why', False)):
+				got = first(run.kunit_env('auto', 'arm64'))
+			self.assertEqual(got == shim, decision == 'tcg')
+		self.assertEqual(asked, [('arm64', 'auto')] * 2)
 
 	def test_tcg_shim_is_the_same_for_arm64(self):
 		"""tools/qemu-tcg/qemu-system-aarch64 is the same script under the

@@ -3,10 +3,13 @@
 kernel is built; docs/upstream.md has the commands for a real 7.3 tree."""
 
 import glob
+import itertools
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -104,6 +107,58 @@ class SeriesOutTest(ScratchTreeCase):
 		self.assertEqual(len(fs), len(upstream.fixture_files()) + suites)
 		# After the last MEMORY MANAGEMENT section that sorts before it.
 		self.assertLess(maint.index('MEMORY MANAGEMENT - RUST'), start)
+		# The fixture patch carries the suites' .kunitconfig, as it is...
+		self.assertIn('mm/tests/.kunitconfig', fs)
+		with open(os.path.join(self.tree, 'mm/tests/.kunitconfig')) as f, \
+		     open(os.path.join(upstream.SRC, '.kunitconfig')) as g:
+			self.assertEqual(f.read(), g.read())
+		# ... and the compat header resolved for the tree (7.3.4).
+		with open(os.path.join(self.tree, 'mm/tests', upstream.COMPAT)) as f:
+			compat = f.read()
+		for gone in ('LINUX_VERSION_CODE', 'KERNEL_VERSION', 'ZDT_KERNEL_AT_LEAST',
+			     'linux/version.h', '\tpage_free', '= make_device_exclusive_range('):
+			self.assertNotIn(gone, compat)
+		self.assertIn('#define ZDT_FREE_OP\t\t\tfolio_free\n', compat)
+		self.assertIn('#ifdef CONFIG_PER_VMA_LOCK\n', compat)
+
+	@unittest.skipUnless(shutil.which('unifdef'), 'no unifdef (make deps: tools/deps.sh series)')
+	def test_a_612_tree_gets_the_612_forms_and_its_kunitconfig_kept(self):
+		with open(os.path.join(self.tree, 'Makefile'), 'w') as f:
+			f.write('VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 9\n')
+		os.makedirs(os.path.join(self.tree, 'mm/tests'))
+		with open(os.path.join(self.tree, 'mm/tests/.kunitconfig'), 'w') as f:
+			f.write('CONFIG_KUNIT=y\nCONFIG_LAZY_MMU_MODE_KUNIT_TEST=y\n')
+		self.git(self.tree, 'add', '-A')
+		self.git(self.tree, 'commit', '-qm', '6.12')
+		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
+		with open(files[1]) as f:
+			fixture = f.read()
+		self.assertIn('+#define ZDT_FREE_OP\t\t\tpage_free\n', fixture)
+		compat = fixture.split('+++ b/mm/tests/zone_device_compat.h')[1].split('diff --git')[0]
+		self.assertNotIn('\tfolio_free', compat)
+		self.assertIn('= make_device_exclusive_range(', compat)
+		self.assertIn('+#if defined(CONFIG_PER_VMA_LOCK) && '
+			      'IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST)\n', fixture)
+		# Their .kunitconfig stays, ours comes after it.
+		self.assertRegex(fixture, r' CONFIG_LAZY_MMU_MODE_KUNIT_TEST=y\n\+\n\+# The ZONE_DEVICE')
+
+	def test_checkpatch_switches_nothing_off_but_unknown_commit_id(self):
+		"""A fake scripts/checkpatch.pl records its arguments: in a tree
+		without the cited history only UNKNOWN_COMMIT_ID is ignored, the
+		fixture patch included; with the history nothing."""
+		os.makedirs(os.path.join(self.tree, 'scripts'))
+		log = os.path.join(self.d, 'args')
+		with open(os.path.join(self.tree, 'scripts/checkpatch.pl'), 'w') as f:
+			f.write(f'open(my $f, ">>", "{log}"); print $f "@ARGV\\n"; exit 0;\n')
+		patches = [os.path.join(self.d, n) for n in
+			   ('0001-mm-tests-add-a-fixture-for-ZONE_DEVICE-KUnit-tests.patch',
+			    '0002-mm-tests-add-KUnit-tests-for-x.patch')]
+		self.assertEqual(upstream.checkpatch(self.tree, patches), [])
+		with open(log) as f:
+			args = [l.split() for l in f]
+		self.assertEqual([a[:-1] for a in args],
+				 [['--strict', '--quiet', '--ignore', 'UNKNOWN_COMMIT_ID']] * 2)
+
 
 	def test_refuses_a_dirty_tree_or_one_with_the_suites(self):
 		with open(os.path.join(self.tree, 'mm/Makefile'), 'a') as f:
@@ -115,6 +170,74 @@ class SeriesOutTest(ScratchTreeCase):
 		open(os.path.join(self.tree, 'mm/tests/zone_device_fixture.c'), 'w').close()
 		with self.assertRaisesRegex(ToolError, 'zone_device_. already'):
 			upstream.make_series(self.tree, os.path.join(self.d, 'o'))
+
+
+@unittest.skipUnless(shutil.which('unifdef') and shutil.which('gcc'), 'no unifdef or gcc')
+class ResolveCompatTest(unittest.TestCase):
+	"""The resolved header preprocesses to what the repository's does on
+	that kernel, whatever the config."""
+
+	KERNELS = ((6, 12), (6, 15), (6, 19), (7, 2), (7, 3))
+	CONFIGS = ('CONFIG_ZONE_DEVICE', 'CONFIG_DEVICE_MIGRATION', 'CONFIG_DEVICE_PRIVATE',
+		   'CONFIG_PER_VMA_LOCK', 'kunit_warning_suppress', 'BUILTIN')
+
+	@classmethod
+	def setUpClass(cls):
+		cls.d = tempfile.mkdtemp()
+		for h in ('linux/memremap.h', 'linux/migrate.h', 'linux/mm.h', 'linux/rmap.h',
+			  'linux/slab.h', 'kunit/test.h', 'linux/version.h'):
+			os.makedirs(os.path.join(cls.d, os.path.dirname(h)), exist_ok=True)
+			with open(os.path.join(cls.d, h), 'w') as f:
+				f.write('#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))\n'
+					if h == 'linux/version.h' else '')
+		with open(os.path.join(upstream.SRC, upstream.COMPAT)) as f:
+			cls.original = f.read()
+
+	@classmethod
+	def tearDownClass(cls):
+		shutil.rmtree(cls.d)
+
+	def cpp(self, text, defines):
+		"""The header preprocessed, whitespace folded, each version test
+		left in C code (x >= KERNEL_VERSION(a, b, 0), then ?:) evaluated."""
+		p = subprocess.run(['gcc', '-E', '-P', '-nostdinc', '-I', self.d, '-x', 'c', '-',
+				    *(f'-D{d}' for d in defines)], input=text, capture_output=True,
+				   text=True, check=True)
+		out = ' '.join(p.stdout.split())
+		out = re.sub(r'\((\d+) >= \(\(\((\d+)\) << 16\) \+ \(\((\d+)\) << 8\) \+ \(0\)\)\)',
+			     lambda m: str(int(int(m.group(1)) >= (int(m.group(2)) << 16) +
+					       (int(m.group(3)) << 8))), out)
+		return re.sub(r'\b([01]) \? (\w+) : (\w+)', lambda m: m.group(3 - int(m.group(1))), out)
+
+	def test_every_kernel_and_config_preprocesses_the_same(self):
+		for major, minor in self.KERNELS:
+			resolved = upstream.resolve_compat(self.original, (major, minor))
+			self.assertNotIn('LINUX_VERSION_CODE', resolved)
+			self.assertNotRegex(resolved, r'#\s*(if|elif)\s+[01]\b')
+			self.assertNotRegex(resolved, r'(?m)^\}\n[^\n#]')	# checkpatch's blank line
+			version = f'LINUX_VERSION_CODE={(major << 16) + (minor << 8)}'
+			for on in itertools.product((0, 1), repeat=len(self.CONFIGS)):
+				defs = [c for c, o in zip(self.CONFIGS, on) if o and c != 'BUILTIN']
+				defs.append(f'IS_BUILTIN(x)={on[-1]}')
+				with self.subTest(kernel=f'{major}.{minor}', defines=defs):
+					self.assertEqual(self.cpp(resolved, defs),
+							 self.cpp(self.original, defs + [version]))
+
+	def test_conditions_fold_with_unknowns_kept(self):
+		fold = lambda t, c={}: upstream.show(upstream.fold(upstream.parse_condition(t, c)))  # noqa: E731
+		self.assertEqual(fold('defined(A) && (1 || IS_BUILTIN(B))'), 'defined(A)')
+		self.assertEqual(fold('defined(A) && (0 || IS_BUILTIN(B))'),
+				 'defined(A) && IS_BUILTIN(B)')
+		self.assertEqual(fold('(A || 0) && !(X)', {'X': 0}), 'A')
+		self.assertEqual(fold('A || B && 0'), 'A')
+		self.assertEqual(fold('(A || B) && C'), '(A || B) && C')
+		self.assertEqual(fold('!(1 && X)'), '!X')
+		self.assertIsNone(upstream.parse_condition('A >= 3', {}))
+
+	def test_refuses_a_header_that_still_tests_the_version(self):
+		with self.assertRaisesRegex(ToolError, 'still has LINUX_VERSION_CODE'):
+			upstream.resolve_compat(self.original + '#if LINUX_VERSION_CODE > 5\n#endif\n',
+						(7, 3))
 
 
 if __name__ == '__main__':

@@ -4,8 +4,8 @@
 
 Writes a git format-patch series against a git kernel tree's HEAD that adds
 mm/tests/ files the way an upstream KUnit test sits in mm/: the fixture
-first (fixture, compat header, its Kconfig symbol, its Makefile line and a
-MAINTAINERS section), then one patch per suite (its file, its Kconfig entry
+first (fixture, compat header, mm/tests/.kunitconfig with the suites, its
+Kconfig symbol, its Makefile line and a MAINTAINERS section), then one patch per suite (its file, its Kconfig entry
 inside the Memory Management menu, after the existing mm/tests entries, its
 Makefile line after theirs, its MAINTAINERS F: line).  Each commit message
 is the suite's Kconfig help, the rule of each case (from the case's own
@@ -16,7 +16,11 @@ kernel bugs the suites found with their fixes in patches/fixes/.
 
 The commits are made in a temporary git worktree of the tree (removed
 afterwards): the tree itself, its branch and its files are not touched.
-Every patch is then checked with the tree's scripts/checkpatch.pl --strict;
+The compat header goes in resolved for the tree's version: each
+ZDT_KERNEL_AT_LEAST() decided, the dead #if branches removed (unifdef), no
+LINUX_VERSION_CODE left; the repository's header keeps every kernel's form.
+Every patch is then checked with the tree's scripts/checkpatch.pl --strict,
+nothing switched off but UNKNOWN_COMMIT_ID in a tree without the history;
 exit 1 if one is not clean, 2 bad input.  Prints the output directory."""
 
 import argparse
@@ -28,13 +32,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import journal  # noqa: E402
 import lock  # noqa: E402
 import matrix  # noqa: E402
-from common import REPO, ToolError, main_wrapper  # noqa: E402
+from common import REPO, ToolError, kernel_version, main_wrapper  # noqa: E402
 
 SRC = os.path.join(REPO, 'mm-tests')
 FIXTURE = 'ZONE_DEVICE_KUNIT_FIXTURE'
@@ -50,10 +54,174 @@ def kconfig_entries() -> List[Tuple[str, str]]:
 		for p in parts if p.startswith('config ')]
 
 
+KUNITCONFIG = '.kunitconfig'
+COMPAT = 'zone_device_compat.h'
+
+
 def fixture_files() -> List[str]:
-	"""The fixture's files: every file of mm-tests/ but the suites."""
-	return sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, '*.[ch]'))
-		      if not p.endswith('_kunit.c'))
+	"""The fixture's files: every source of mm-tests/ but the suites, and
+	mm-tests/.kunitconfig (the suites for kunit.py --kunitconfig=mm/tests)."""
+	return sorted([os.path.basename(p) for p in glob.glob(os.path.join(SRC, '*.[ch]'))
+		       if not p.endswith('_kunit.c')] + [KUNITCONFIG])
+
+
+# ---------------------------------------------------------------------------
+# The compat header for one kernel: every ZDT_KERNEL_AT_LEAST() decided, the
+# dead branches out (unifdef), no LINUX_VERSION_CODE left.
+
+AT_LEAST = re.compile(r'\bZDT_KERNEL_AT_LEAST\((\d+),\s*(\d+)\)')
+# The macro's definition, with the comment line above it.
+AT_LEAST_DEF = re.compile(r'^(?:/\*[^\n]*\*/\n)?#define ZDT_KERNEL_AT_LEAST\(.*\\\n.*\n\n?', re.M)
+IF_LINE = re.compile(r'^(#\s*(?:if|elif))\b((?:.*\\\n)*.*)$', re.M)
+Expr = Union[int, str, Tuple[str, list]]	# 0/1, an atom's text, ('&&'|'||'|'!', operands)
+
+
+def parse_condition(text: str, consts: Dict[str, int]) -> Optional[Expr]:
+	"""An #if expression of &&, ||, !, parentheses, numbers, identifiers and
+	calls (defined(X), IS_BUILTIN(X)) with the constants folded in; None
+	for anything else (left as it is)."""
+	toks = re.findall(r'&&|\|\||!|\(|\)|\w+|\S', text.replace('\\\n', ' '))
+	pos = [0]
+
+	def peek() -> Optional[str]:
+		return toks[pos[0]] if pos[0] < len(toks) else None
+
+	def take() -> str:
+		pos[0] += 1
+		return toks[pos[0] - 1]
+
+	def primary() -> Expr:
+		t = take()
+		if t == '!':
+			return ('!', [primary()])
+		if t == '(':
+			e = either()
+			if take() != ')':
+				raise ValueError(text)
+			return e
+		if re.fullmatch(r'\d+', t):
+			return int(int(t) != 0)
+		if not re.fullmatch(r'[A-Za-z_]\w*', t):
+			raise ValueError(text)
+		if peek() == '(':
+			args = [take()]
+			while args[-1] != ')':
+				args.append(take())
+			return t + ''.join(args)
+		return consts.get(t, t)
+
+	def chain(op: str, sub) -> Expr:
+		items = [sub()]
+		while peek() == op:
+			take()
+			items.append(sub())
+		return items[0] if len(items) == 1 else (op, items)
+
+	def both() -> Expr:
+		return chain('&&', primary)
+
+	def either() -> Expr:
+		return chain('||', both)
+
+	try:
+		e = either()
+	except (ValueError, IndexError):
+		return None
+	return e if peek() is None else None
+
+
+def fold(e: Expr) -> Expr:
+	"""e with every constant operand folded away."""
+	if not isinstance(e, tuple):
+		return e
+	op, args = e[0], [fold(a) for a in e[1]]
+	if op == '!':
+		return 1 - args[0] if isinstance(args[0], int) else ('!', args)
+	absorbing, neutral = (0, 1) if op == '&&' else (1, 0)
+	if absorbing in args:
+		return absorbing
+	args = [a for a in args if a != neutral]
+	return neutral if not args else args[0] if len(args) == 1 else (op, args)
+
+
+def show(e: Expr, outer: str = '||') -> str:
+	if not isinstance(e, tuple):
+		return str(e)
+	if e[0] == '!':
+		return '!' + show(e[1][0], '!')
+	text = f' {e[0]} '.join(show(a, e[0]) for a in e[1])
+	return text if e[0] == outer or outer == '||' and e[0] == '&&' else f'({text})'
+
+
+def has_const(e: Expr) -> bool:
+	return isinstance(e, int) or isinstance(e, tuple) and any(map(has_const, e[1]))
+
+
+def derived_constants(text: str) -> Dict[str, int]:
+	"""ZDT_ symbols the text defines once, to 0 or 1, outside any #if."""
+	defs = re.findall(r'^#define (ZDT_\w+)[ \t]+(\S+)[ \t]*$', text, re.M)
+	counts: Dict[str, int] = {}
+	for sym, _ in defs:
+		counts[sym] = counts.get(sym, 0) + 1
+	depth, top = 0, set()
+	for line in text.splitlines():
+		if re.match(r'#\s*if', line):
+			depth += 1
+		elif re.match(r'#\s*endif', line):
+			depth -= 1
+		m = re.match(r'#define (ZDT_\w+)[ \t]+[01][ \t]*$', line)
+		if m and depth == 1:	# inside the include guard only
+			top.add(m.group(1))
+	return {s: int(v) for s, v in defs if v in ('0', '1') and counts[s] == 1 and s in top}
+
+
+def unifdef(text: str) -> str:
+	"""text with the branches of constant #if lines resolved (unifdef -k)."""
+	if not shutil.which('unifdef'):
+		raise ToolError('unifdef not found: make deps (tools/deps.sh series) installs it')
+	p = subprocess.run(['unifdef', '-k'], input=text, capture_output=True, text=True,
+			   check=False)
+	if p.returncode not in (0, 1):
+		raise ToolError(f'unifdef: {p.stderr.strip()}')
+	return p.stdout
+
+
+def blank_after_functions(text: str) -> str:
+	"""A blank line after each function body that the removed branches
+	left followed by something else (checkpatch's LINE_SPACING)."""
+	return re.sub(r'^\}\n(?!\n|#\s*(?:endif|else|elif)\b)', '}\n\n', text, flags=re.M)
+
+
+def resolve_compat(text: str, version: Tuple[int, int]) -> str:
+	"""The compat header for a kernel of version (major, minor): each
+	ZDT_KERNEL_AT_LEAST() decided, then every #if whose value that fixes
+	(also through a ZDT_ flag now defined to 0 or 1) resolved and its dead
+	branch removed; no LINUX_VERSION_CODE left."""
+	text = AT_LEAST_DEF.sub('', text, count=1)
+	text = re.sub(r'^#include <linux/version\.h>\n', '', text, flags=re.M)
+	text = AT_LEAST.sub(lambda m: str(int((int(m.group(1)), int(m.group(2))) <= version)), text)
+	text = re.sub(r'\b([01]) \? (\w+) : (\w+)', lambda m: m.group(3 - int(m.group(1))), text)
+	while True:
+		consts = derived_constants(text)
+
+		def one(m: 're.Match[str]') -> str:
+			e = parse_condition(m.group(2), consts)
+			if e is None or not has_const(e):
+				return m.group(0)
+			cond = show(fold(e))
+			d = re.fullmatch(r'(!?)defined\((\w+)\)', cond)
+			if d and m.group(1) == '#if':	# #if defined(X) -> #ifdef X
+				return f'#if{"n" if d.group(1) else ""}def {d.group(2)}'
+			return f'{m.group(1)} {cond}'
+		new = unifdef(IF_LINE.sub(one, text))
+		if new == text:
+			break
+		text = new
+	text = blank_after_functions(text)
+	for word in ('LINUX_VERSION_CODE', 'KERNEL_VERSION', 'ZDT_KERNEL_AT_LEAST'):
+		if word in text:
+			raise ToolError(f'{COMPAT} still has {word} for {version[0]}.{version[1]}')
+	return text
 
 
 def makefile_lines() -> Dict[str, str]:
@@ -243,9 +411,13 @@ def cover_letter(n: int) -> Tuple[str, str]:
 		 f'patches 2-{n} add one suite each, every case named after the rule it',
 		 'checks, with the commit that defines it.', '',
 		 'Results (QEMU, TCG; from docs/semantics.md of the project):', '']
-	wrap = lambda l: textwrap.fill(l.replace('fix: patches/fixes/', 'fix sent separately: '),  # noqa: E731
-					 72, subsequent_indent='  ', break_on_hyphens=False,
-					 break_long_words=False)
+	def wrap(line: str) -> str:
+		line = line.replace('fix: patches/fixes/', 'fix sent separately: ')
+		# A `suite.case` too long for a 75-column line: the case, then its suite.
+		line = re.sub(r'`(\w+)\.(\w+)`', lambda m: m.group(0) if len(m.group(0)) < 68
+			      else f'{m.group(2)} ({m.group(1)})', line)
+		return textwrap.fill(line, 72, subsequent_indent='  ', break_on_hyphens=False,
+				     break_long_words=False)
 	blurb += [wrap(l) for l in (runs.group(1).splitlines() if runs else [])]
 	for heading, lines in arch:
 		blurb += ['', heading + ':'] + [wrap(l) for l in lines.splitlines()]
@@ -255,13 +427,7 @@ def cover_letter(n: int) -> Tuple[str, str]:
 	return 'mm/tests: KUnit tests for ZONE_DEVICE semantics', '\n'.join(blurb)
 
 
-# The one exception, in the fixture patch: zone_device_compat.h is where the
-# suites' kernel-version checks live (the same files build on 6.12 to 7.3),
-# as the project's own checkpatch run allows (tools/selftest.py).
-COMPAT_IGNORES = 'LINUX_VERSION_CODE,CONSTANT_COMPARISON'
-
-
-# And in every patch, UNKNOWN_COMMIT_ID, when the tree's git has no history
+# Nothing is switched off but, in every patch, UNKNOWN_COMMIT_ID, when the tree's git has no history
 # (a Debian source committed once): checkpatch then calls every cited
 # commit and Fixes: id unknown.  In a tree with the history it is checked.
 NO_HISTORY_IGNORES = 'UNKNOWN_COMMIT_ID'
@@ -286,15 +452,29 @@ def checkpatch(tree: str, patches: List[str]) -> List[str]:
 	env['PATH'] = '/usr/bin' + os.pathsep + env.get('PATH', '')
 	history = has_history(tree)
 	for p in patches:
-		ignores = ([COMPAT_IGNORES] if 'fixture' in os.path.basename(p) else []) + \
-			([] if history else [NO_HISTORY_IGNORES])
-		ignore = ['--ignore', ','.join(ignores)] if ignores else []
+		ignore = [] if history else ['--ignore', NO_HISTORY_IGNORES]
 		r = subprocess.run(['perl', script, '--strict', '--quiet', *ignore, p], cwd=tree,
 				   capture_output=True, text=True, env=env, check=False)
 		if r.returncode or r.stdout.strip():
 			first = (r.stdout.strip().splitlines() or ['failed'])[0]
 			bad.append(f'{os.path.basename(p)}: {first}')
 	return bad
+
+
+def put(name: str, dest: str, version: Tuple[int, ...]) -> None:
+	"""mm-tests/<name> as the series has it at dest: the compat header
+	resolved for the tree's version; .kunitconfig after the lines of one the
+	tree has; every other file as it is."""
+	with open(os.path.join(SRC, name), encoding='utf-8') as f:
+		text = f.read()
+	if name == COMPAT:
+		text = resolve_compat(text, (version[0], version[1]))
+	elif name == KUNITCONFIG and os.path.exists(dest):
+		with open(dest, encoding='utf-8') as f:
+			theirs = f.read()
+		text = theirs + ('\n' if theirs.endswith('\n') else '\n\n') + text
+	with open(dest, 'w', encoding='utf-8') as f:
+		f.write(text)
 
 
 def make_series(tree: str, out: str) -> List[str]:
@@ -312,6 +492,7 @@ def make_series(tree: str, out: str) -> List[str]:
 	entries = kconfig_entries()
 	lines = makefile_lines()
 	head = git(tree, 'rev-parse', 'HEAD').strip()
+	version = tuple(int(x) for x in kernel_version(tree).split('.')[:2])
 	wt = tempfile.mkdtemp(prefix='zdt-series-')
 	os.rmdir(wt)
 	# A journal entry first: a run killed with SIGKILL leaves a worktree
@@ -330,7 +511,7 @@ def make_series(tree: str, out: str) -> List[str]:
 		for symbol, entry, files, msg in steps:
 			os.makedirs(os.path.join(wt, 'mm/tests'), exist_ok=True)
 			for f in files:
-				shutil.copyfile(os.path.join(SRC, f), os.path.join(wt, 'mm/tests', f))
+				put(f, os.path.join(wt, 'mm/tests', f), version)
 			add_kconfig(os.path.join(wt, 'mm/Kconfig'), entry)
 			add_makefile(os.path.join(wt, 'mm/Makefile'), lines[symbol])
 			add_maintainers(os.path.join(wt, 'MAINTAINERS'), files, ident)
