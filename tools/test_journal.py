@@ -57,7 +57,9 @@ class JournalTest(unittest.TestCase):
 				       '--arch', 'um', '--results', os.path.join(self.d, 'r')],
 				      capture_output=True, text=True, check=False,
 				      env=dict(os.environ, ZDT_TEST_OUT=self.d, ZDT_TEST_SIGNAL=str(sig),
-					       ZDT_PROGRESS='off'))
+					       ZDT_PROGRESS='off'),
+				      # As from a terminal, whatever ran these tests (nohup ignores it).
+				      preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
 
 	def kill_a_run(self, sig=signal.SIGKILL):
 		before = snapshot(self.tree)

@@ -94,7 +94,9 @@ class GateSafetyTest(unittest.TestCase):
 		env = dict(self.env, **({'ZDT_TEST_HANG': '1'} if hang else {}))
 		return subprocess.Popen([sys.executable, os.path.join(TOOLS, 'gate.py'), *args,
 					 '--arch', 'um', '--results', os.path.join(self.d, 'out')],
-					stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+					stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+					# As from a terminal, whatever ran these tests (nohup ignores it).
+					preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
 
 	def runs(self):
 		with open(os.path.join(self.d, 'runs')) as f:
