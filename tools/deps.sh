@@ -13,7 +13,8 @@
 # Arguments, any of: arm64 (its cross compiler and QEMU, as tools/common.py's
 # QEMU_ARCHES names them), x86_64 and um (nothing more); test, check, series
 # (what those targets need besides a run: sparse, checkpatch's perl and
-# python3-ply and python3-git for scripts/spdxcheck.py, PyYAML, unifdef).
+# python3-ply and python3-git for scripts/spdxcheck.py, PyYAML, unifdef);
+# coverage (lcov and its genhtml, for make coverage: tools/coverage.py).
 # PYTHON: the Python the tools run with.
 set -eu
 py=${PYTHON:-/usr/bin/python3}
@@ -53,6 +54,10 @@ py:git python3-git python3-GitPython python-gitpython
 series="$check
 cmd:unifdef unifdef unifdef unifdef
 "
+coverage='
+cmd:lcov lcov lcov lcov
+cmd:genhtml lcov lcov lcov
+'
 test="$series
 cmd:sparse sparse sparse sparse
 py:yaml python3-yaml python3-pyyaml python-yaml
@@ -65,6 +70,7 @@ for arg in "$@"; do
 	check) reqs="$reqs$check" ;;
 	series) reqs="$reqs$series" ;;
 	test) reqs="$reqs$test$arm64" ;;
+	coverage) reqs="$reqs$coverage" ;;
 	*) echo "deps: unknown arch $arg (x86_64, arm64, um)" >&2; exit 2 ;;
 	esac
 done

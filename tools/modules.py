@@ -71,20 +71,22 @@ def load_order(kunitconfig: str) -> List[str]:
 					 if c == 'CONFIG_ZONE_DEVICE_KUNIT_FIXTURE' or c in wanted]
 
 
-def build_init(tree: str, build_dir: str, cross_compile: str, arch: str, out) -> str:
-	"""tools/zdt_init.c built static with the tree's nolibc and the build
-	dir's uapi headers (make headers, kbuild's own): the path of the binary."""
+def build_init(tree: str, build_dir: str, cross_compile: str, arch: str, out,
+	       source: str = INIT_SOURCE, name: str = 'zdt-initramfs') -> str:
+	"""tools/zdt_init.c (or another init's source) built static with the
+	tree's nolibc and the build dir's uapi headers (make headers, kbuild's
+	own): the path of the binary, <build dir>/<name>/init."""
 	p = subprocess.run(['make', f'ARCH={arch}', f'O={build_dir}', 'headers'], cwd=tree,
 			   stdout=out, stderr=subprocess.STDOUT, check=False)
 	if p.returncode:
 		raise ToolError(f'make headers failed in {build_dir} (exit {p.returncode})')
-	init = os.path.join(build_dir, 'zdt-initramfs', 'init')
+	init = os.path.join(build_dir, name, 'init')
 	os.makedirs(os.path.dirname(init), exist_ok=True)
 	cmd = [f'{cross_compile}gcc', '-Os', '-static', '-nostdlib', '-fno-stack-protector',
 	       '-fno-asynchronous-unwind-tables', '-fno-ident', '-s',
 	       '-I', os.path.join(build_dir, 'usr/include'),
 	       '-include', os.path.join(tree, 'tools/include/nolibc/nolibc.h'),
-	       '-o', init, INIT_SOURCE, '-lgcc']
+	       '-o', init, source, '-lgcc']
 	p = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
 	if p.returncode:
 		raise ToolError(f'building the init failed: {" ".join(cmd)} (exit {p.returncode})')

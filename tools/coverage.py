@@ -1,0 +1,1257 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""coverage: which lines of core mm that touch device memory the suites run.
+
+make coverage: the denominator, the measurement and the report.
+
+The denominator (select(); coverage.py select prints it) is generated from
+the tree under test, never listed by hand:
+
+- every line of mm/memremap.c, mm/migrate_device.c and mm/hmm.c;
+- every function of mm/ and include/linux/ that exists only for device
+  memory: its name says so (DEVICE_FUNCTION) or it is in DEVICE_ONLY;
+- every block of the rest of mm/ (and of include/linux/ inlines) guarded by
+  a device-memory test: a condition (if, else if, while, switch) that calls
+  a device predicate (PREDICATE: is_device_private_*, folio_is_zone_device,
+  softleaf_is_device_*, is_pci_p2pdma_page, pgmap->type, MEMORY_DEVICE_*, or a
+  local variable assigned from one) guards the statement or braced block it
+  governs: the then-branch, or the else-branch when every predicate in the
+  condition is negated (`if (!folio_is_zone_device(f)) ... else <this>`);
+  a switch, its whole body.  A statement that evaluates a predicate outside
+  a condition (an assignment, a return, a VM_WARN_ON) is selected itself.
+
+The C heuristic (Scanner): comments, strings and preprocessor lines are
+blanked first; braces are matched over the rest, a conditional group
+(#if/#elif/#else) being scanned as if only its first branch had braces
+(the depth at #else and #elif goes back to the one at #if, and after #endif
+on to the one the first branch ended with), so both branches of an #ifdef
+are read and neither unbalances the other.  A function is a top-level
+'name(...) {' ; a statement runs to its ';' at its own nesting depth, or is a
+braced block, or an if/for/while/do/switch with its body (recursively).
+
+Lines are the executable lines as gcov counts them: after a run, the
+selected source lines are intersected with the line records (DA:) of the
+lcov capture; a selected line with no record is listed apart (compiled out
+by the config, optimized away, or not code).  A file of mm/ the config does
+not build at all is listed with the option that would build it.
+
+The measurement (run()): the suites' x86_64 kernel, built by kunit.py as
+tools/run.py builds it (run.kunit_args()) in a build dir of its own
+(<cache>/build/<version>-x86_64-coverage), with CONFIG_GCOV_KERNEL=y and gcov
+profiling only on the mm objects the denominator touches:
+GCOV_PROFILE_<obj>.o on make's command line (kunit.py --make_options), its
+value '$(if $(filter mm,$(obj)),y)' so that it holds in mm/ alone (the tree
+is not edited).  The kernel boots with kunit_shutdown=none
+(configs/x86_64_coverage.py) and an initramfs whose init,
+tools/zdt_gcov_init.c, prints every .gcda to the console in base64 and
+reboots; decode() writes them next to the build's .gcno, lcov captures,
+genhtml renders.  Under TCG timing differs: no verdict is taken from a
+coverage run (its KTAP is kept, results/coverage/kunit.log, but not judged).
+
+Output: results/coverage/{html/,coverage.info,summary.txt,denominator.txt},
+docs/coverage.md."""
+
+import argparse
+import base64
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zlib
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
+import install as zinstall  # noqa: E402
+import modules as zmodules  # noqa: E402
+import progress  # noqa: E402
+import run as zrun  # noqa: E402
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, kernel_version,  # noqa: E402
+		    main_wrapper)
+from fetch import fetch  # noqa: E402
+
+ARCH = 'x86_64'
+SUFFIX = '-coverage'
+QEMU_CONFIG = os.path.join(REPO, 'configs/x86_64_coverage.py')
+INIT_SOURCE = os.path.join(REPO, 'tools/zdt_gcov_init.c')
+RESULTS = os.path.join(REPO, 'results', 'coverage')
+DOC = os.path.join(REPO, 'docs', 'coverage.md')
+TIMEOUT = 1200
+
+# What the coverage kernel adds to the suites' kunitconfigs: gcov (which
+# needs debugfs to export the counters), and an initramfs with an ELF init.
+KCONFIG_ADD = ('CONFIG_DEBUG_FS=y', 'CONFIG_GCOV_KERNEL=y', 'CONFIG_BLK_DEV_INITRD=y',
+	       'CONFIG_BINFMT_ELF=y')
+
+
+# --- the coverage kernel -----------------------------------------------------
+
+def build_dir_of(tree: str) -> str:
+	"""The coverage kernel's kunit.py --build_dir (not run.py's own)."""
+	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{ARCH}{SUFFIX}')
+
+
+def profile_options(objects: Iterable[str], whole_mm: bool = False) -> List[str]:
+	"""make's command-line variables that turn gcov on for these mm/
+	objects ('mm/memory.o'), or for all of mm/ (GCOV_PROFILE): scoped to
+	obj=mm by their value, so that drivers/base/memory.o stays as it is."""
+	only_mm = '$(if $(filter mm,$(obj)),y)'
+	if whole_mm:
+		return [f'GCOV_PROFILE={only_mm}']
+	return [f'GCOV_PROFILE_{os.path.basename(o)}={only_mm}' for o in sorted(objects)]
+
+
+def _set_option(args: List[str], opt: str, value: str) -> List[str]:
+	out = list(args)
+	out[out.index(opt) + 1] = value
+	return out
+
+
+def kunit_args(tree: str, objects: Iterable[str], timeout: int, whole_mm: bool = False) -> List[str]:
+	"""run.py's kunit.py options for x86_64 (the suites' kunitconfigs,
+	make options, kernel arguments), with the coverage kernel's build dir,
+	QEMU config, options and make variables."""
+	args = zrun.kunit_args(tree, ARCH, timeout, [])
+	args = _set_option(args, '--build_dir', build_dir_of(tree))
+	args = _set_option(args, '--qemu_config', QEMU_CONFIG)
+	for entry in KCONFIG_ADD:
+		args += ['--kconfig_add', entry]
+	for o in profile_options(objects, whole_mm):
+		args += ['--make_options', o]
+	return args
+
+
+def initramfs(tree: str, build_dir: str, out) -> str:
+	"""The coverage run's initramfs: tools/zdt_gcov_init.c as /init."""
+	init = zmodules.build_init(tree, build_dir, '', ARCH, out, source=INIT_SOURCE,
+				   name='zdt-gcov-initramfs')
+	work = os.path.dirname(init)
+	listing = os.path.join(work, 'cpio.list')
+	with open(listing, 'w', encoding='utf-8') as f:
+		f.write('dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n'
+			'dir /proc 0755 0 0\ndir /sys 0755 0 0\n'
+			f'file /init {init} 0755 0 0\n')
+	cpio = os.path.join(work, 'initramfs.cpio')
+	with open(cpio, 'wb') as f:
+		p = subprocess.run([os.path.join(build_dir, 'usr/gen_init_cpio'), listing],
+				   stdout=f, stderr=out, check=False)
+	if p.returncode:
+		raise ToolError(f'gen_init_cpio failed (exit {p.returncode}), list {listing}')
+	return cpio
+
+
+def build(tree: str, objects: Iterable[str], jobs: int, log, whole_mm: bool = False) -> float:
+	"""kunit.py build of the coverage kernel: its time in seconds."""
+	cmd = zrun.kunit_cmd(tree, 'build', *zrun.build_args(kunit_args(tree, objects, TIMEOUT,
+									 whole_mm)),
+			     '--jobs', str(jobs))
+	os.makedirs(os.path.dirname(build_dir_of(tree)), exist_ok=True)	# kunit.py makes one level
+	log.write('$ ' + ' '.join(cmd) + '\n')
+	log.flush()
+	start, start_wall = time.monotonic(), time.time()
+	with progress.Watch('== coverage', lambda: 'building, '
+			    f'{progress.objects_since(build_dir_of(tree), start_wall)} objects built'):
+		p = subprocess.run(cmd, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
+				   env=zrun.kunit_env('tcg'), timeout=zrun.BUILD_TIMEOUT, check=False)
+	if p.returncode:
+		raise ToolError(f'the coverage kernel did not build (kunit.py exit {p.returncode}): '
+				f'see {log.name}')
+	return time.monotonic() - start
+
+
+def boot(tree: str, objects: Iterable[str], accel: str, timeout: int, log,
+	 whole_mm: bool = False) -> float:
+	"""kunit.py exec of the coverage kernel with its initramfs: the suites
+	run, then the init copies the counters to the console (into log)."""
+	build_dir = build_dir_of(tree)
+	cpio = initramfs(tree, build_dir, log)
+	cmd = zrun.kunit_cmd(tree, 'exec', *kunit_args(tree, objects, timeout, whole_mm),
+			     '--qemu_args', f'-initrd {cpio}', '--raw_output=all')
+	log.write('$ ' + ' '.join(cmd) + '\n')
+	log.flush()
+	start = time.monotonic()
+	with progress.Watch('== coverage', lambda: 'booting and running the suites'):
+		p = subprocess.run(cmd, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
+				   env=zrun.kunit_env(accel), timeout=timeout + 120, check=False)
+	if p.returncode:
+		raise ToolError(f'kunit.py exec exited {p.returncode}: see {log.name}')
+	return time.monotonic() - start
+
+
+# --- the denominator -------------------------------------------------------
+
+# Files every line of which is device memory's.
+WHOLE_FILES = ('mm/memremap.c', 'mm/migrate_device.c', 'mm/hmm.c')
+# A call that tests for device memory: is_device_private_page(),
+# folio_is_device_coherent(), is_zone_device_page(), folio_is_zone_device(),
+# zone_is_zone_device(), softleaf_is_device_private[_write](),
+# softleaf_is_device_exclusive(), pmd_is_device_private_entry(),
+# is_pci_p2pdma_page(), folio_is_pci_p2pdma() ...
+PREDICATE = re.compile(r'^\w*(is_device_private|is_device_coherent|is_device_exclusive|'
+		       r'is_zone_device|is_pci_p2pdma)\w*$')
+# Identifiers that name device memory in a test: pgmap->type values and the zone.
+DEVICE_CONSTANT = re.compile(r'^(MEMORY_DEVICE_\w+|ZONE_DEVICE)$')
+# A function whose name says it exists only for device memory.
+DEVICE_FUNCTION = re.compile(r'^(?!thermal_).*(device_private|device_coherent|device_exclusive|'
+			     r'dev_pagemap|zone_device|pgmap)')
+# Functions that exist only for device memory and whose names do not say
+# so (the ones of mm_init.c are also in its #ifdef CONFIG_ZONE_DEVICE).
+DEVICE_ONLY = ('mf_generic_kill_procs', 'memmap_init_compound', 'compound_nr_pages')
+# Options whose #ifdef makes code device memory's only.
+DEVICE_CONFIGS = ('CONFIG_ZONE_DEVICE', 'CONFIG_DEVICE_PRIVATE', 'CONFIG_DEVICE_MIGRATION',
+		  'CONFIG_PCI_P2PDMA')
+# Names that look like a function's but are attributes of its declaration.
+ATTRIBUTE = re.compile(r'^(__attribute__|__printf|__scanf|__section|__aligned|__alloc_size|'
+		       r'__acquires|__releases|__must_hold|__cond_acquires|__cond_releases|'
+		       r'__no_\w+|__diag\w*|__malloc|__counted_by|__nocfi|__noreturn)$')
+CONTROL = ('if', 'while', 'for', 'switch')
+EXITS = ('return', 'goto', 'continue', 'break')
+
+TOKEN = re.compile(r'[A-Za-z_]\w*|\d[\w.]*|->|\+\+|--|&&|\|\||[-+*/%&|^<>=!]=|<<=?|>>=?|'
+		   r'\.\.\.|\S')
+
+
+def blank(text: str) -> Tuple[str, List[Tuple[int, str]]]:
+	"""text with comments, string and character literals and preprocessor
+	lines turned into spaces (newlines kept, so line numbers hold), and the
+	preprocessor directives: [(line, '#if ...' with continuations joined)]."""
+	out = list(text)
+	i, n = 0, len(text)
+	while i < n:
+		c = text[i]
+		if text.startswith('/*', i):
+			j = text.find('*/', i + 2)
+			j = n if j < 0 else j + 2
+		elif text.startswith('//', i):
+			j = text.find('\n', i)
+			j = n if j < 0 else j
+		elif c in '"\'':
+			j = i + 1
+			while j < n and text[j] != c and text[j] != '\n':
+				j += 2 if text[j] == '\\' else 1
+			j = min(j + 1, n)
+		else:
+			i += 1
+			continue
+		for k in range(i, j):
+			if out[k] != '\n':
+				out[k] = ' '
+		i = j
+	lines = ''.join(out).split('\n')
+	directives = []
+	k = 0
+	while k < len(lines):
+		if lines[k].lstrip().startswith('#'):
+			start, parts = k, []
+			while True:
+				parts.append(lines[k].rstrip().rstrip('\\'))
+				cont = lines[k].rstrip().endswith('\\')
+				lines[k] = ''
+				if not cont or k + 1 >= len(lines):
+					break
+				k += 1
+			directives.append((start + 1, ' '.join(' '.join(parts).split())))
+		k += 1
+	return '\n'.join(lines), directives
+
+
+def device_only_condition(expr: str) -> bool:
+	"""An #if expression that holds only with device memory configured:
+	device options alone, joined by &&, none negated."""
+	names = re.findall(r'CONFIG_\w+', expr)
+	return (bool(names) and all(n in DEVICE_CONFIGS for n in names) and '!' not in expr
+		and '||' not in expr)
+
+
+class Source:
+	"""One C file, tokenized, with its braces matched and its functions
+	found (the module docstring says how)."""
+
+	def __init__(self, text: str):
+		code, self.directives = blank(text)
+		self.toks: List[str] = []
+		self.line: List[int] = []
+		lineno, pos = 1, 0
+		for m in TOKEN.finditer(code):
+			lineno += code.count('\n', pos, m.start())
+			pos = m.start()
+			self.toks.append(m.group())
+			self.line.append(lineno)
+		self.nlines = code.count('\n') + 1
+		self.match: Dict[int, int] = {}
+		self.parent: List[int] = []	# innermost enclosing '{' of each token, or -1
+		self.device_lines: Set[int] = set()	# code in a device-only #ifdef branch
+		self._match()
+		self.functions = self._functions()
+
+	def _match(self) -> None:
+		events = sorted([(l, 0, d) for l, d in self.directives] +
+				[(l, 1, i) for i, l in enumerate(self.line)])
+		stack: List[int] = []
+		frames: List[dict] = []	# one per open #if: depth at #if, at the end of its first branch
+		device: List[bool] = []	# whether each open #if branch is device memory's only
+		for lineno, kind, what in events:
+			if kind == 0:
+				m = re.match(r'#\s*(\w+)\s*(.*)', what)
+				if not m:
+					continue
+				d, rest = m.groups()
+				if d in ('if', 'ifdef', 'ifndef'):
+					first = (rest.split() or [''])[0]
+					frames.append({'at': list(stack), 'first': None,
+						       'else_device': d == 'ifndef' and first in DEVICE_CONFIGS})
+					device.append(first in DEVICE_CONFIGS if d == 'ifdef' else
+						      d == 'if' and device_only_condition(rest))
+				elif d in ('elif', 'else') and frames:
+					f = frames[-1]
+					if f['first'] is None:
+						f['first'] = list(stack)
+					stack = list(f['at'])
+					device[-1] = f['else_device'] if d == 'else' else \
+						device_only_condition(rest)
+				elif d == 'endif' and frames:
+					f = frames.pop()
+					device.pop()
+					if f['first'] is not None:
+						stack = f['first']
+				continue
+			i = what
+			t = self.toks[i]
+			self.parent.append(next((s for s in reversed(stack) if self.toks[s] == '{'), -1))
+			if any(device):
+				self.device_lines.add(lineno)
+			if t in '([{':
+				stack.append(i)
+			elif t in ')]}' and stack:
+				o = stack.pop()
+				self.match[o], self.match[i] = i, o
+
+	def _functions(self) -> List[Tuple[str, int, int]]:
+		"""[(name, index of its first token, index of its closing brace)]."""
+		funcs = []
+		start = 0
+		i = 0
+		while i < len(self.toks):
+			t = self.toks[i]
+			if t in (';', '}') and self.parent[i] == -1:
+				start = i + 1
+			elif t == '{' and self.parent[i] == -1:
+				end = self.match.get(i)
+				name = self._declared_name(start, i)
+				if name and end is not None:
+					funcs.append((name, start, end))
+				if end is None:
+					break
+				i = end
+				start = i + 1
+				if i + 1 < len(self.toks) and self.toks[i + 1] == ';':
+					start = i + 2
+			i += 1
+		return funcs
+
+	def _declared_name(self, start: int, brace: int) -> Optional[str]:
+		"""The function a top-level '{' opens: the first identifier of the
+		declaration followed by '(' (attributes aside); None for a struct,
+		an initializer or anything that is no ') {'."""
+		if brace == 0 or self.toks[brace - 1] != ')':
+			return None
+		i = start
+		while i < brace:
+			t = self.toks[i]
+			if t == '=':
+				return None
+			if t == '(' and i > start and re.match(r'^[A-Za-z_]\w*$', self.toks[i - 1]) \
+			   and not ATTRIBUTE.match(self.toks[i - 1]):
+				return self.toks[i - 1]
+			if t == '(' and i in self.match:
+				i = self.match[i]
+			i += 1
+		return None
+
+	def stmt_end(self, i: int) -> int:
+		"""Index of the last token of the statement that starts at i."""
+		toks, n = self.toks, len(self.toks)
+		if i >= n:
+			return n - 1
+		t = toks[i]
+		if t == '{':
+			return self.match.get(i, n - 1)
+		if t in ('if', 'while', 'for', 'switch') and i + 1 < n and toks[i + 1] == '(':
+			close = self.match.get(i + 1)
+			if close is None:
+				return n - 1
+			end = self.stmt_end(close + 1)
+			if t == 'if' and end + 1 < n and toks[end + 1] == 'else':
+				end = self.stmt_end(end + 2)
+			return end
+		if t == 'do':
+			end = self.stmt_end(i + 1)
+			j = end + 1
+			if j + 1 < n and toks[j] == 'while' and toks[j + 1] == '(':
+				j = self.match.get(j + 1, n - 1) + 1
+			return min(j, n - 1)
+		if t in ('case', 'default') or (re.match(r'^[A-Za-z_]\w*$', t) and i + 1 < n and
+						 toks[i + 1] == ':' and t not in ('else',)):
+			j = i
+			while j < n and toks[j] != ':':
+				j += 1
+			return self.stmt_end(j + 1)
+		# A loop macro: name(...) followed by its body.
+		if re.match(r'^[A-Za-z_]\w*$', t) and i + 1 < n and toks[i + 1] == '(':
+			close = self.match.get(i + 1)
+			if close is not None and close + 1 < n and (
+					toks[close + 1] == '{' or (re.match(r'^[A-Za-z_]\w*$', toks[close + 1])
+								   and toks[close + 1] != 'else')):
+				return self.stmt_end(close + 1)
+		j = i
+		while j < n and toks[j] != ';':
+			if toks[j] in '([{' and j in self.match:
+				j = self.match[j]
+			elif toks[j] == '}':
+				return j - 1
+			j += 1
+		return min(j, n - 1)
+
+	def enclosing_statement(self, j: int) -> Tuple[int, int]:
+		"""The token range of the statement that contains token j (an
+		expression inside a function body)."""
+		toks = self.toks
+		k = j - 1
+		while k >= 0:
+			t = toks[k]
+			if t in (')', ']') and k in self.match:
+				o = self.match[k]
+				if t == ')' and o > 0 and toks[o - 1] in CONTROL:
+					break
+				k = o - 1
+				continue
+			if t in (';', '{', '}', 'else', 'do') or (t == ':' and k > 0 and
+								 toks[k - 1] in ('default',)):
+				break
+			k -= 1
+		start = k + 1
+		e = j
+		while e < len(toks) and toks[e] != ';':
+			if toks[e] in '([{' and e in self.match:
+				e = self.match[e]
+			elif toks[e] == '}':
+				e -= 1
+				break
+			e += 1
+		return start, min(e, len(toks) - 1)
+
+
+class Pick:  # pylint: disable=too-few-public-methods
+	"""Why a line is in the denominator: its function and the rule."""
+
+	def __init__(self, function: str, reason: str, at: int = 0):
+		self.function, self.reason, self.at = function, reason, at
+
+	def __repr__(self):
+		return f'Pick({self.function!r}, {self.reason!r}, {self.at})'
+
+
+# The rules, strongest first: a line keeps the first rule that picked it.
+RULES = ('whole file', 'device-only function', 'device-only #ifdef', 'device test',
+	 'guarded block')
+
+
+# Calls that pass their argument's truth through.
+WRAPPERS = ('likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'VM_WARN_ON', 'VM_WARN_ON_ONCE')
+Implies = Tuple[bool, bool]	# (true means device memory, false means device memory)
+NOTHING: Implies = (False, False)
+
+
+class Selector:
+	"""The denominator's lines of one Source (module docstring)."""
+
+	def __init__(self, src: Source, whole: bool = False):
+		self.src, self.whole = src, whole
+		self.picks: Dict[int, Pick] = {}
+		self.func_of: List[Optional[int]] = [None] * len(src.toks)
+		for k, (_, a, b) in enumerate(src.functions):
+			for i in range(a, b + 1):
+				self.func_of[i] = k
+		self.alias: Dict[str, Implies] = {}
+
+	def function(self, i: int) -> str:
+		k = self.func_of[i] if 0 <= i < len(self.func_of) else None
+		return self.src.functions[k][0] if k is not None else '(file scope)'
+
+	def pick(self, a: int, b: int, reason: str, at: int = 0) -> None:
+		"""Every line with a token in the token range a..b; a closing
+		brace that shares its line with what follows (} else if (...))
+		does not take that line."""
+		toks, line_of = self.src.toks, self.src.line
+		b = min(b, len(toks) - 1)
+		if toks[b] == '}' and b + 1 < len(toks) and line_of[b + 1] == line_of[b] and \
+		   line_of[b] != line_of[max(a, 0)]:
+			b -= 1
+		for i in range(max(a, 0), b + 1):
+			line = self.src.line[i]
+			if line not in self.picks or RULES.index(reason) < RULES.index(self.picks[line].reason):
+				self.picks[line] = Pick(self.function(i), reason, at)
+
+	def in_body(self, i: int) -> bool:
+		"""Token i is inside a function's braces."""
+		return self.func_of[i] is not None and self.src.parent[i] != -1
+
+	# -- what an expression says about device memory
+
+	def _split(self, a: int, b: int, op: str) -> List[Tuple[int, int]]:
+		"""Tokens a..b-1 split at op outside parentheses."""
+		toks, match = self.src.toks, self.src.match
+		parts, start, i = [], a, a
+		while i < b:
+			if toks[i] in '([{' and i in match and match[i] < b:
+				i = match[i] + 1
+				continue
+			if toks[i] == op:
+				parts.append((start, i))
+				start = i + 1
+			i += 1
+		parts.append((start, b))
+		return parts
+
+	def implies(self, a: int, b: int) -> Implies:
+		"""What the truth of the expression in tokens a..b-1 says: (true
+		means device memory, false means device memory).  A device test is
+		(True, False), its negation (False, True); && and || combine them
+		(a && b is device memory when true if either is, when false if both
+		are); anything else says nothing."""
+		toks, match = self.src.toks, self.src.match
+		while b - a >= 2:
+			if toks[a] == '(' and match.get(a) == b - 1:
+				a, b = a + 1, b - 1
+			elif toks[a] in WRAPPERS and toks[a + 1] == '(' and match.get(a + 1) == b - 1:
+				a, b = a + 2, b - 1
+			else:
+				break
+		if a >= b:
+			return NOTHING
+		ors = self._split(a, b, '||')
+		if len(ors) > 1:
+			parts = [self.implies(x, y) for x, y in ors]
+			return all(t for t, _ in parts), any(f for _, f in parts)
+		ands = self._split(a, b, '&&')
+		if len(ands) > 1:
+			parts = [self.implies(x, y) for x, y in ands]
+			return any(t for t, _ in parts), all(f for _, f in parts)
+		if toks[a] == '!':
+			t, f = self.implies(a + 1, b)
+			return f, t
+		for op, result in (('==', (True, False)), ('!=', (False, True))):
+			if len(self._split(a, b, op)) == 2:
+				return result if self.predicates(a, b, constants_only=True) else NOTHING
+		if b - a == 1:
+			if toks[a] in self.alias:
+				return self.alias[toks[a]]
+			return (True, False) if toks[a] == 'pgmap' else NOTHING
+		if PREDICATE.match(toks[a]) and toks[a + 1] == '(' and match.get(a + 1) == b - 1:
+			return True, False
+		return NOTHING
+
+	def predicates(self, a: int, b: int, constants_only: bool = False) -> List[Tuple[int, str]]:
+		"""The device tests in tokens a..b-1: (index, name).  constants_only:
+		only MEMORY_DEVICE_*, ZONE_DEVICE and pgmap->type (a comparison's)."""
+		toks, out = self.src.toks, []
+		for i in range(a, min(b, len(toks))):
+			t = toks[i]
+			nxt = toks[i + 1] if i + 1 < len(toks) else ''
+			prev = toks[i - 1] if i > 0 else ''
+			name = None
+			if DEVICE_CONSTANT.match(t):
+				name = t
+			elif t == 'type' and prev == '->' and i >= 2 and (
+					toks[i - 2] == 'pgmap' or (toks[i - 2] == ')' and
+					'pgmap' in toks[self.src.match.get(i - 2, 1) - 1])):
+				name = 'pgmap->type'
+			elif constants_only:
+				pass
+			elif PREDICATE.match(t) and nxt == '(':
+				name = t
+			elif t in self.alias and nxt != '(' and prev not in ('.', '->'):
+				name = t
+			elif t == 'pgmap' and self._bool_operand(i):
+				name = 'pgmap'
+			if name:
+				out.append((i, name))
+		return out
+
+	def _bool_operand(self, i: int) -> bool:
+		"""Token i is tested for truth (if (pgmap), !pgmap, pgmap && ...),
+		not passed to a call."""
+		toks = self.src.toks
+		prev, nxt = toks[i - 1], toks[i + 1] if i + 1 < len(toks) else ''
+		if prev not in ('(', '!', '&&', '||') or nxt not in (')', '&&', '||', '?'):
+			return False
+		j = i - 1
+		while toks[j] == '!':
+			j -= 1
+		if toks[j] == '(' and j > 0 and re.match(r'^\w+$', toks[j - 1]):
+			return toks[j - 1] in CONTROL + WRAPPERS
+		return True
+
+	def _aliases(self, k: int) -> Dict[str, Implies]:
+		"""Local variables of function k every assignment of which is a
+		device test, and what their truth says
+		(const bool is_device_private = folio_is_device_private(folio))."""
+		toks = self.src.toks
+		_, a, b = self.src.functions[k]
+		self.alias = {}
+		for _ in range(2):
+			assigned: Dict[str, List[Implies]] = collections.defaultdict(list)
+			for i in range(a, b):
+				if toks[i] == '=' and re.match(r'^[A-Za-z_]\w*$', toks[i - 1]) and \
+				   toks[i - 2] not in ('.', '->'):
+					_, e = self.src.enclosing_statement(i)
+					assigned[toks[i - 1]].append(self.implies(i + 1, e) if
+								     self.predicates(i + 1, e) else NOTHING)
+			self.alias = {v: said[0] for v, said in assigned.items()
+				      if said[0] != NOTHING and all(x == said[0] for x in said)}
+		return self.alias
+
+	# -- the rules
+
+	def select(self) -> Dict[int, Pick]:
+		src, toks = self.src, self.src.toks
+		for name, a, b in src.functions:
+			if self.whole:
+				self.pick(a, b, 'whole file')
+			elif DEVICE_FUNCTION.search(name) or name in DEVICE_ONLY:
+				self.pick(a, b, 'device-only function')
+		for i, line in enumerate(src.line):
+			if line in src.device_lines and self.in_body(i):
+				self.pick(i, i, 'device-only #ifdef')
+		for k, (_, a, b) in enumerate(src.functions):
+			self._aliases(k)
+			conditions: Set[int] = set()
+			for i in range(a, b + 1):
+				if toks[i] in CONTROL and i + 1 < len(toks) and toks[i + 1] == '(' and \
+				   i + 1 in src.match and self.in_body(i):
+					close = src.match[i + 1]
+					conditions.update(range(i + 2, close))
+					if self.predicates(i + 2, close):
+						self._guarded(i, close)
+			for i in range(a, b + 1):
+				if i not in conditions and self.in_body(i) and self.predicates(i, i + 1):
+					x, y = src.enclosing_statement(i)
+					self.pick(x, y, 'device test', src.line[i])
+		return self.picks
+
+	def _guarded(self, i: int, close: int) -> None:
+		"""The condition at token i (its ')' at close) and what it guards:
+		the then-branch if its truth means device memory; if its falsity
+		does, the else-branch, or after an early exit (return, goto,
+		continue, break) the rest of the enclosing block; a switch's body."""
+		src, toks = self.src, self.src.toks
+		line = src.line[i]
+		self.pick(i, close, 'device test', line)
+		body_end = src.stmt_end(close + 1)
+		when_true, when_false = self.implies(i + 2, close)
+		if toks[i] == 'switch' or when_true:
+			self.pick(close + 1, body_end, 'guarded block', line)
+		if not when_false or toks[i] != 'if':
+			return
+		if body_end + 1 < len(toks) and toks[body_end + 1] == 'else':
+			self.pick(body_end + 1, src.stmt_end(body_end + 2), 'guarded block', line)
+			return
+		last = body_end - 1 if toks[body_end] == '}' else body_end
+		while last > close and toks[last] != ';':
+			last -= 1
+		j = last - 1
+		while j > close and toks[j] not in (';', '{', '}', ')'):
+			j -= 1
+		if toks[j + 1] in EXITS:
+			block = src.parent[i]
+			if block != -1 and block in src.match:
+				self.pick(body_end + 1, src.match[block] - 1, 'guarded block', line)
+
+
+Selection = Dict[str, Dict[int, Pick]]
+
+
+# What a file must mention for any rule to pick a line of it (a quick test
+# before the scan).
+MENTIONS = re.compile(r'is_device_|is_zone_device|is_pci_p2pdma|MEMORY_DEVICE_|ZONE_DEVICE|'
+		      r'device_private|device_coherent|device_exclusive|dev_pagemap|zone_device|'
+		      r'pgmap|' + '|'.join(DEVICE_CONFIGS + DEVICE_ONLY))
+
+
+def select_text(text: str, whole: bool = False) -> Dict[int, Pick]:
+	"""The denominator's lines of one file's text."""
+	if not whole and not MENTIONS.search(text):
+		return {}
+	return Selector(Source(text), whole).select()
+
+
+def candidate_files(tree: str) -> List[str]:
+	"""What select() reads, relative to the tree: mm/ (its tests/ aside)
+	and the headers of include/linux/."""
+	out = []
+	for d, subdirs, files in os.walk(os.path.join(tree, 'mm')):
+		subdirs[:] = sorted(s for s in subdirs if s != 'tests')
+		out += [os.path.relpath(os.path.join(d, f), tree) for f in sorted(files)
+			if f.endswith('.c')]
+	inc = os.path.join(tree, 'include/linux')
+	out += [f'include/linux/{f}' for f in sorted(os.listdir(inc)) if f.endswith('.h')]
+	return out
+
+
+def select(tree: str) -> Selection:
+	"""The denominator of a tree: {file: {line: Pick}} (module docstring)."""
+	sel: Selection = {}
+	for rel in candidate_files(tree):
+		with open(os.path.join(tree, rel), encoding='utf-8', errors='replace') as f:
+			text = f.read()
+		picks = select_text(text, rel in WHOLE_FILES)
+		if picks:
+			sel[rel] = picks
+	return sel
+
+
+def objects(sel: Selection) -> List[str]:
+	"""The mm/ objects gcov must profile: every mm/*.c with a line picked."""
+	return sorted(os.path.splitext(f)[0] + '.o' for f in sel
+		      if f.startswith('mm/') and f.endswith('.c'))
+
+
+def ranges(lines: Iterable[int]) -> str:
+	"""[1, 2, 3, 7] -> '1-3, 7'."""
+	out: List[str] = []
+	start = prev = None
+	for n in sorted(lines):
+		if prev is not None and n == prev + 1:
+			prev = n
+			continue
+		if start is not None:
+			out.append(str(start) if start == prev else f'{start}-{prev}')
+		start = prev = n
+	if start is not None:
+		out.append(str(start) if start == prev else f'{start}-{prev}')
+	return ', '.join(out)
+
+
+def by_function(picks: Dict[int, Pick]) -> Dict[str, Dict[int, Pick]]:
+	"""A file's picks grouped by function, in the order of the file."""
+	out: Dict[str, Dict[int, Pick]] = {}
+	for line in sorted(picks):
+		out.setdefault(picks[line].function, {})[line] = picks[line]
+	return out
+
+
+def describe(picks: Dict[int, Pick]) -> str:
+	"""'lines 1-3 (whole file); 7-9 (guarded block: test at 6)'."""
+	parts = []
+	groups: Dict[Tuple[str, int], List[int]] = {}
+	for line, p in sorted(picks.items()):
+		groups.setdefault((p.reason, p.at), []).append(line)
+	for (reason, at), lines in sorted(groups.items(), key=lambda kv: min(kv[1])):
+		why = reason if reason in ('whole file', 'device-only function', 'device-only #ifdef') \
+			else f'{reason}, test at {at}'
+		parts.append(f'{ranges(lines)} ({why})')
+	return '; '.join(parts)
+
+
+def format_selection(sel: Selection) -> str:
+	"""The denominator, per file and function (coverage.py select)."""
+	out = []
+	for f in sorted(sel, key=lambda f: (not f.startswith('mm/'), f)):
+		picks = sel[f]
+		out.append(f'{f}: {len(picks)} source lines')
+		for func, fp in by_function(picks).items():
+			out.append(f'  {func}: {describe(fp)}')
+	return '\n'.join(out) + '\n'
+
+
+# --- the counters, back from the guest --------------------------------------
+
+BEGIN = re.compile(r'zdt-gcov: begin (\S+) (\d+) ([0-9a-f]+)$')
+END = re.compile(r'zdt-gcov: end (\S+)$')
+DONE = re.compile(r'zdt-gcov: done (\d+) (\d+)$')
+
+
+def decode(lines: Iterable[str], build_dir: str) -> Tuple[List[str], List[str]]:
+	"""The .gcda files the init printed (tools/zdt_gcov_init.c), each
+	checked against its size and CRC-32 and written where the build dir's
+	.gcno is: (files written, problems)."""
+	written, problems = [], []
+	current, chunks, done = None, [], False
+	for raw in lines:
+		line = raw.rstrip('\r\n')
+		m = BEGIN.search(line)
+		if m:
+			current, chunks = m, []
+			continue
+		m = END.search(line)
+		if m and current:
+			rel, size, crc = current.group(1), int(current.group(2)), int(current.group(3), 16)
+			current = None
+			try:
+				data = base64.b64decode(''.join(chunks), validate=True)
+			except ValueError as e:
+				problems.append(f'{rel}: not base64 ({e})')
+				continue
+			if len(data) != size or zlib.crc32(data) != crc:
+				problems.append(f'{rel}: {len(data)} bytes, CRC-32 {zlib.crc32(data):x}; '
+						f'the guest sent {size}, {crc:x}')
+				continue
+			path = host_path(rel, build_dir)
+			if not path:
+				problems.append(f'{rel}: not under the build dir {build_dir}')
+				continue
+			with open(path, 'wb') as f:
+				f.write(data)
+			written.append(path)
+			continue
+		if DONE.search(line):
+			done = True
+		elif current:
+			chunks.append(line.strip())
+	if current:
+		problems.append(f'{current.group(1)}: no end marker (the console stopped)')
+	if not done:
+		problems.append('the init never said "zdt-gcov: done" (did the kernel reach init?)')
+	return written, problems
+
+
+def host_path(rel: str, build_dir: str) -> Optional[str]:
+	"""Where a file of debugfs gcov/ (the build's own absolute path, as the
+	kernel saw it at compile time) goes on the host: under build_dir."""
+	full = '/' + rel
+	base = os.path.abspath(build_dir)
+	if full.startswith(base + '/'):
+		return full
+	marker = '/' + os.path.basename(base) + '/'
+	if marker in full:
+		return os.path.join(base, full.split(marker, 1)[1])
+	return None
+
+
+def clear_counters(build_dir: str) -> None:
+	"""The .gcda files of an earlier run out of the build dir."""
+	for d, _, files in os.walk(build_dir):
+		for f in files:
+			if f.endswith('.gcda'):
+				os.remove(os.path.join(d, f))
+
+
+def lcov(args: List[str], log) -> None:
+	cmd = ['lcov', '--quiet', *args]
+	log.write('$ ' + ' '.join(cmd) + '\n')
+	log.flush()
+	p = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+	if p.returncode:
+		raise ToolError(f'lcov failed (exit {p.returncode}): see {log.name}')
+
+
+def capture(build_dir: str, objs: Iterable[str], info: str, log) -> None:
+	"""lcov's tracefile of the profiled objects' counters."""
+	lcov(['--capture', '--directory', os.path.join(build_dir, 'mm'), '--output-file', info,
+	      '--gcov-tool', 'gcov'], log)
+
+
+Trace = Dict[str, Dict[int, int]]	# source path -> line -> count
+
+
+def read_trace(info: str) -> Trace:
+	"""DA records of an lcov tracefile, summed per source file and line."""
+	out: Trace = {}
+	sf = None
+	with open(info, encoding='utf-8', errors='replace') as f:
+		for line in f:
+			line = line.rstrip('\n')
+			if line.startswith('SF:'):
+				sf = os.path.normpath(line[3:])
+				out.setdefault(sf, {})
+			elif line.startswith('DA:') and sf:
+				n, c = line[3:].split(',')[:2]
+				out[sf][int(n)] = out[sf].get(int(n), 0) + int(c)
+	return out
+
+
+def filter_trace(info: str, keep: Dict[str, Set[int]], out_path: str) -> None:
+	"""The tracefile with only the lines of keep (absolute source path ->
+	lines), its LF/LH counts redone: what genhtml shows of the denominator."""
+	out, sf, lines = [], None, []
+	with open(info, encoding='utf-8', errors='replace') as f:
+		for line in f:
+			line = line.rstrip('\n')
+			if line.startswith('SF:'):
+				sf, lines = os.path.normpath(line[3:]), []
+				if sf in keep:
+					out.append(line)
+			elif sf not in keep:
+				continue
+			elif line.startswith('DA:'):
+				n, c = line[3:].split(',')[:2]
+				if int(n) in keep[sf]:
+					lines.append((int(n), int(c)))
+					out.append(line)
+			elif line == 'end_of_record':
+				out += [f'LF:{len(lines)}', f'LH:{sum(1 for _, c in lines if c)}', line]
+			elif line.startswith(('FN:', 'FNDA:', 'FNF:', 'FNH:', 'TN:')):
+				out.append(line)
+	with open(out_path, 'w', encoding='utf-8') as f:
+		f.write('\n'.join(out) + '\n')
+
+
+# --- the report ---------------------------------------------------------------
+
+# Why a line the suites never ran cannot be run by a case as things are, by
+# what guards it or the function it is in; any other line: 'not yet'.
+REASONS = (
+	(re.compile(r'p2pdma|MEMORY_DEVICE_PCI_P2PDMA'), 'needs PCI P2PDMA (real hardware)'),
+	(re.compile(r'fsdax|FS_DAX'), 'needs FS DAX (a DAX filesystem on pmem)'),
+	(re.compile(r'MEMORY_DEVICE_GENERIC'), 'needs device DAX (pmem or a dax device)'),
+	(re.compile(r'memory_failure|mf_generic|hwpoison', re.I),
+	 'memory failure (CONFIG_MEMORY_FAILURE, hardware or injection)'),
+)
+WARNING = re.compile(r'^\s*(VM_)?(WARN|BUG)\w*\(|^\s*(VM_)?BUG_ON')
+
+
+class FileResult:  # pylint: disable=too-few-public-methods
+	"""The denominator of one file against the counters."""
+
+	def __init__(self, rel: str, picks: Dict[int, Pick], counts: Optional[Dict[int, int]],
+		     text: List[str]):
+		self.rel, self.picks, self.text = rel, picks, text
+		counts = counts or {}
+		self.lines = {n: counts[n] for n in picks if n in counts}	# executable: count
+		self.no_record = sorted(n for n in picks if n not in counts)
+		self.run = sum(1 for c in self.lines.values() if c)
+
+	@property
+	def total(self) -> int:
+		return len(self.lines)
+
+	def functions(self) -> Dict[str, List[int]]:
+		"""Executable denominator lines per function, in file order."""
+		out: Dict[str, List[int]] = {}
+		for n in sorted(self.lines):
+			out.setdefault(self.picks[n].function, []).append(n)
+		return out
+
+	def blocks(self, func: str) -> List[List[int]]:
+		"""The function's never-run lines as blocks: maximal runs of
+		executable denominator lines with no run line among them."""
+		out: List[List[int]] = []
+		cur: List[int] = []
+		for n in self.functions().get(func, []):
+			if self.lines[n]:
+				if cur:
+					out.append(cur)
+				cur = []
+			else:
+				cur.append(n)
+		if cur:
+			out.append(cur)
+		return out
+
+	def reason(self, block: List[int]) -> str:
+		"""Why these never-run lines did not run (REASONS), or 'not yet'."""
+		p = self.picks[block[0]]
+		guard = self.text[p.at - 1] if p.at and p.at <= len(self.text) else ''
+		for rx, why in REASONS:
+			if rx.search(p.function) or rx.search(guard):
+				return why
+		if all(WARNING.search(self.text[n - 1]) or self.text[n - 1].strip().startswith(
+				('!', '&&', '||', ')')) for n in block) and \
+		   WARNING.search(self.text[block[0] - 1]):
+			return 'a warning: runs only when the kernel is wrong'
+		return 'not yet'
+
+
+def not_built(tree: str, build_dir: str, rel: str) -> Optional[str]:
+	"""Why an mm/ file has no object in the build: the option of its
+	obj- line in mm/Makefile ('CONFIG_KSM is off'), or None if it was built."""
+	obj = os.path.splitext(rel)[0] + '.o'
+	if os.path.exists(os.path.join(build_dir, obj)):
+		return None
+	with open(os.path.join(tree, os.path.dirname(rel), 'Makefile'), encoding='utf-8') as f:
+		text = f.read().replace('\\\n', ' ')
+	stem = os.path.basename(obj)
+	for line in text.splitlines():
+		m = re.match(r'^obj-\$\((CONFIG_\w+)\)\s*[+:]?=.*', line)
+		if m and re.search(r'(^|\s|=)' + re.escape(stem) + r'(\s|$)', line):
+			return f'{m.group(1)} is off'
+	return 'not built in this configuration'
+
+
+def analyse(tree: str, sel: Selection, trace: Trace) -> List[FileResult]:
+	"""Each selected file's result, mm/ first."""
+	out = []
+	for rel in sorted(sel, key=lambda f: (not f.startswith('mm/'), f)):
+		path = os.path.normpath(os.path.join(tree, rel))
+		with open(path, encoding='utf-8', errors='replace') as f:
+			text = f.read().splitlines()
+		out.append(FileResult(rel, sel[rel], trace.get(path), text))
+	return out
+
+
+def span(block: List[int]) -> str:
+	"""A block's first and last line: '1476-1512', or '1476'."""
+	return f'{block[0]}-{block[-1]}' if len(block) > 1 else str(block[0])
+
+
+def pct(run: int, total: int) -> str:
+	return f'{100 * run / total:.0f}%' if total else '-'
+
+
+def biggest_blocks(res: List[FileResult], n: int = 15) -> List[Tuple[int, str, str, List[int], str]]:
+	"""The largest never-run blocks: (lines, file, function, block, reason)."""
+	blocks = []
+	for r in res:
+		for func in r.functions():
+			for b in r.blocks(func):
+				blocks.append((len(b), r.rel, func, b, r.reason(b)))
+	blocks.sort(key=lambda x: (-x[0], x[1], x[3][0]))
+	return blocks[:n]
+
+
+def table(res: List[FileResult]) -> List[Tuple[str, int, int]]:
+	"""(file, run, total) of every file with executable denominator lines."""
+	return [(r.rel, r.run, r.total) for r in res if r.total]
+
+
+def summary_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> str:
+	rows = table(res)
+	width = max([len(f) for f, _, _ in rows] + [10])
+	out = [head, '', f'{"file":<{width}}  {"run/total":>10}  {"":>4}']
+	for f, run, total in rows:
+		out.append(f'{f:<{width}}  {f"{run}/{total}":>10}  {pct(run, total):>4}')
+	run, total = sum(r for _, r, _ in rows), sum(t for _, _, t in rows)
+	out.append(f'{"total":<{width}}  {f"{run}/{total}":>10}  {pct(run, total):>4}')
+	if unbuilt:
+		out += ['', 'selected, but not built in this kernel (no gcov records):']
+		out += [f'  {f}: {len(res_by(res, f).picks)} source lines, {why}'
+			for f, why in sorted(unbuilt.items())]
+	nr = sum(len(r.no_record) for r in res if r.rel not in unbuilt)
+	out += ['', f'selected source lines without a gcov line record (not code, compiled out '
+		f'by #if or a config option, or inlined away): {nr}']
+	out += ['', 'biggest never-run blocks (file:function:lines, reason):']
+	for size, f, func, b, why in biggest_blocks(res):
+		out.append(f'  {f}:{func}:{span(b)} '
+			   f'({size} lines): {why}')
+	return '\n'.join(out) + '\n'
+
+
+def res_by(res: List[FileResult], rel: str) -> FileResult:
+	return next(r for r in res if r.rel == rel)
+
+
+def doc_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> str:
+	"""docs/coverage.md."""
+	rows = table(res)
+	run, total = sum(r for _, r, _ in rows), sum(t for _, _, t in rows)
+	out = ['# Coverage of core mm\'s device-memory lines', '',
+	       '<!-- Generated by tools/coverage.py (make coverage); do not edit. -->', '',
+	       head, '',
+	       'The denominator is generated from the tree (`tools/coverage.py select` lists it, '
+	       'per file and function, with the rule that picked each line): every line of '
+	       '`mm/memremap.c`, `mm/migrate_device.c` and `mm/hmm.c`; every function of `mm/` '
+	       'and `include/linux/` that exists only for device memory; every block of the rest '
+	       'guarded by a device-memory test (`is_device_private_*`, `folio_is_zone_device`, '
+	       '`softleaf_is_device_*`, `is_pci_p2pdma_page`, `pgmap->type`, `MEMORY_DEVICE_*`, '
+	       '`ZONE_DEVICE` ...), and each statement that makes such a test. Lines are those '
+	       'gcov counts as executable. How the blocks are found: the docstring of '
+	       '`tools/coverage.py`. A coverage run is no verdict: its timing differs under '
+	       'gcov and TCG, and its results are not judged (`make run` judges them).', '',
+	       '| file | lines run / lines | |', '| --- | --- | --- |']
+	for f, r, t in rows:
+		out.append(f'| `{f}` | {r} / {t} | {pct(r, t)} |')
+	out.append(f'| **total** | **{run} / {total}** | **{pct(run, total)}** |')
+	if unbuilt:
+		out += ['', 'Selected but not built in the suites\' kernel (no line records): ' +
+			'; '.join(f'`{f}` ({why})' for f, why in sorted(unbuilt.items())) + '.']
+	out += ['', '## Biggest never-run blocks', '',
+		'Candidates for new cases, largest first.', '',
+		'| file | function | lines | size | reason |', '| --- | --- | --- | --- | --- |']
+	for size, f, func, b, why in biggest_blocks(res, 25):
+		out.append(f'| `{f}` | `{func}` | {span(b)} '
+			   f'| {size} | {why} |')
+	out += ['', '## Per file and function', '',
+		'Every line of the denominator never run, as blocks (first-last executable line '
+		'of a run of never-run lines), with the reason: *not yet* unless obvious.']
+	for r in res:
+		if not r.total:
+			continue
+		out += ['', f'### `{r.rel}`: {r.run} / {r.total} ({pct(r.run, r.total)})', '',
+			'| function | run / lines | never run |', '| --- | --- | --- |']
+		for func, lines in r.functions().items():
+			ran = sum(1 for n in lines if r.lines[n])
+			never = '; '.join(
+				f'{span(b)}'
+				f'{f" ({len(b)} lines)" if len(b) > 1 else ""}: {r.reason(b)}'
+				for b in r.blocks(func)) or '-'
+			out.append(f'| `{func}` | {ran} / {len(lines)} | {never} |')
+	return '\n'.join(out) + '\n'
+
+
+# --- make coverage ------------------------------------------------------------
+
+def genhtml(info: str, out_dir: str, title: str, tree: str, log) -> None:
+	if os.path.isdir(out_dir):
+		shutil.rmtree(out_dir)
+	cmd = ['genhtml', '--quiet', '--legend', '--title', title, '--prefix', tree,
+	       '--output-directory', out_dir, info]
+	log.write('$ ' + ' '.join(cmd) + '\n')
+	log.flush()
+	p = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+	if p.returncode:
+		raise ToolError(f'genhtml failed (exit {p.returncode}): see {log.name}')
+
+
+def unbuilt_files(tree: str, build_dir: str, sel: Selection) -> Dict[str, str]:
+	"""The selected mm/ files the coverage kernel does not build, and why."""
+	out = {}
+	for rel in sel:
+		if rel.startswith('mm/') and rel.endswith('.c'):
+			why = not_built(tree, build_dir, rel)
+			if why:
+				out[rel] = why
+	return out
+
+
+def cases_reported(log_path: str) -> Tuple[int, int]:
+	"""(cases the KTAP reported, of which 'not ok'): that the suites ran;
+	no verdict."""
+	ok = bad = 0
+	with open(log_path, encoding='utf-8', errors='replace') as f:
+		for line in f:
+			m = re.match(r'^\s{4,}(not )?ok \d+ ', line)
+			if m:
+				ok += 1
+				bad += bool(m.group(1))
+	return ok, bad
+
+
+def report(tree: str, sel: Selection, results: str, doc: Optional[str], head: str,
+	   log) -> List[FileResult]:
+	"""From the counters in the build dir: the lcov tracefiles, the HTML,
+	summary.txt and docs/coverage.md."""
+	build_dir = build_dir_of(tree)
+	full = os.path.join(results, 'coverage-all.info')
+	capture(build_dir, objects(sel), full, log)
+	trace = read_trace(full)
+	res = analyse(tree, sel, trace)
+	unbuilt = unbuilt_files(tree, build_dir, sel)
+	keep = {os.path.normpath(os.path.join(tree, r.rel)): set(r.lines) for r in res if r.total}
+	info = os.path.join(results, 'coverage.info')
+	filter_trace(full, keep, info)
+	genhtml(info, os.path.join(results, 'html'), 'device-memory lines of core mm', tree, log)
+	genhtml(full, os.path.join(results, 'html-all'), 'profiled mm objects, every line', tree,
+		log)
+	text = summary_text(res, head, unbuilt)
+	with open(os.path.join(results, 'summary.txt'), 'w', encoding='utf-8') as f:
+		f.write(text)
+	if doc:
+		with open(doc, 'w', encoding='utf-8') as f:
+			f.write(doc_text(res, head, unbuilt))
+	return res
+
+
+def write_denominator(sel: Selection, path: str) -> None:
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(format_selection(sel))
+		f.write('\nprofiled objects: ' + ' '.join(objects(sel)) + '\n')
+
+
+def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optional[str],
+	whole_mm: bool = False, skip_build: bool = False) -> int:
+	"""make coverage: select, build, boot, decode, report."""
+	version = kernel_version(tree)
+	os.makedirs(results, exist_ok=True)
+	sel = select(tree)
+	objs = objects(sel)
+	write_denominator(sel, os.path.join(results, 'denominator.txt'))
+	print(f'== coverage: {version}-{ARCH}: {sum(len(p) for p in sel.values())} source lines '
+	      f'selected in {len(sel)} files; gcov on {"all of mm/" if whole_mm else " ".join(objs)}',
+	      flush=True)
+	build_dir = build_dir_of(tree)
+	log_path = os.path.join(results, 'kunit.log')
+	with open(os.path.join(results, 'tools.log'), 'w', encoding='utf-8') as tlog:
+		with open(log_path, 'w', encoding='utf-8') as log:
+			if not skip_build:
+				took = build(tree, objs, jobs, log, whole_mm)
+				print(f'== coverage: built in {took:.0f} s (build dir {build_dir})', flush=True)
+			clear_counters(build_dir)
+			took = boot(tree, objs, accel, timeout, log, whole_mm)
+		ran, failed = cases_reported(log_path)
+		with open(log_path, encoding='utf-8', errors='replace') as f:
+			written, problems = decode(f, build_dir)
+		print(f'== coverage: booted, {ran} cases reported (not judged here), '
+		      f'{len(written)} .gcda files back from the guest in {took:.0f} s', flush=True)
+		for p in problems:
+			print(f'== coverage: {p}', flush=True)
+		if not written:
+			raise ToolError(f'no gcov data came back: see {log_path}')
+		head = (f'Linux {version}, {ARCH} under QEMU ({accel}), every suite built in; '
+			f'gcov on {len(objs)} objects of mm/' + (' (all of mm/)' if whole_mm else '') +
+			f'; {ran} cases ran.')
+		with open(os.path.join(results, 'head.txt'), 'w', encoding='utf-8') as f:
+			f.write(head + '\n')
+		res = report(tree, sel, results, doc, head, tlog)
+	rows = table(res)
+	print(f'== coverage: {sum(r for _, r, _ in rows)}/{sum(t for _, _, t in rows)} lines of '
+	      f'the denominator run; {results}/summary.txt, {results}/html/index.html'
+	      + (f', {doc}' if doc else ''), flush=True)
+	return 1 if problems else 0
+
+
+def main() -> int:
+	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	ap.add_argument('what', nargs='?', default='run', choices=('run', 'select', 'report'),
+			help='run (default): build, boot, report; select: print the denominator; '
+			'report: the report again from the counters of the last run')
+	cli.add_options(ap, source={'help': True},
+			accel={'default': os.environ.get('ACCEL') or 'tcg'},
+			results={'under': 'coverage'},
+			timeout={'default': TIMEOUT,
+				 'help': f'seconds for boot, suites and the copy (default {TIMEOUT})'})
+	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
+	ap.add_argument('--doc', default=DOC, help=f'the generated document (default {DOC}; '
+			'"" for none)')
+	ap.add_argument('--whole-mm', action='store_true',
+			help='gcov on every object of mm/ (GCOV_PROFILE), not only those the '
+			'denominator touches')
+	ap.add_argument('--no-build', action='store_true',
+			help='boot the coverage kernel built before, as it is')
+	args = ap.parse_args()
+	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+	kernel_version(tree)
+	if args.what == 'select':
+		sel = select(tree)
+		sys.stdout.write(format_selection(sel))
+		print('profiled objects: ' + ' '.join(objects(sel)))
+		return 0
+	if args.what == 'report':
+		os.makedirs(args.results, exist_ok=True)
+		try:
+			with open(os.path.join(args.results, 'head.txt'), encoding='utf-8') as f:
+				head = f.read().strip()
+		except OSError:
+			head = f'Linux {kernel_version(tree)}, {ARCH}.'
+		sel = select(tree)
+		write_denominator(sel, os.path.join(args.results, 'denominator.txt'))
+		with open(os.path.join(args.results, 'tools.log'), 'w', encoding='utf-8') as tlog:
+			report(tree, sel, args.results, args.doc or None, head, tlog)
+		with open(os.path.join(args.results, 'summary.txt'), encoding='utf-8') as f:
+			sys.stdout.write(f.read())
+		return 0
+	was_installed = zinstall.status(tree) is not None
+	zinstall.install(tree)
+	try:
+		return run(tree, args.results, args.accel, args.timeout, args.jobs,
+			   args.doc or None, args.whole_mm, args.no_build)
+	finally:
+		if args.kdir and not was_installed:
+			zinstall.uninstall(tree)
+
+
+if __name__ == '__main__':
+	main_wrapper('coverage', main)
