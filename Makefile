@@ -58,6 +58,12 @@ flake: deps
 bench: deps
 	@$(PYTHON) tools/bench.py $(src_args)
 
+# Its own kernel and build dir; not part of make test (no verdict comes from it).
+.PHONY: coverage
+coverage: deps
+	@sh tools/deps.sh coverage
+	@$(PYTHON) tools/coverage.py $(src_args) --accel $(ACCEL)
+
 series: deps
 	@$(if $(KDIR),,echo 'series: KDIR= is required (a clean git kernel tree)' >&2; exit 2)
 	@$(PYTHON) tools/upstream.py --kdir $(call q,$(KDIR)) $(if $(OUT),--out $(call q,$(OUT)))
@@ -81,6 +87,7 @@ targets:
   gate         the suites without and with PATCHES= (or KDIR= BASE=): 0 if none regressed
   flake        the suites N times: which case is not stable -> results/flake.md
   bench        how long each step takes, stock kunit.py beside it -> docs/measurements.md
+  coverage     which device-memory lines of core mm the suites run (gcov) -> docs/coverage.md
   series       the suites as a format-patch series for linux-mm against KDIR's HEAD
   install      the suites into mm/tests/ of KDIR or the KVER tree (uninstall: out again)
   fetch        the Debian kernel source of KVER into the cache
