@@ -190,9 +190,10 @@ WHOLE_FILES = ('mm/memremap.c', 'mm/migrate_device.c', 'mm/hmm.c')
 # folio_is_device_coherent(), is_zone_device_page(), folio_is_zone_device(),
 # zone_is_zone_device(), softleaf_is_device_private[_write](),
 # softleaf_is_device_exclusive(), pmd_is_device_private_entry(),
-# is_pci_p2pdma_page(), folio_is_pci_p2pdma() ...
-PREDICATE = re.compile(r'^\w*(is_device_private|is_device_coherent|is_device_exclusive|'
-		       r'is_zone_device|is_pci_p2pdma)\w*$')
+# is_pci_p2pdma_page(), folio_is_pci_p2pdma() ...; and the two tests for
+# MEMORY_DEVICE_FS_DAX pages (not vma_is_fsdax(): a file's, not a page's).
+PREDICATE = re.compile(r'^(\w*(is_device_private|is_device_coherent|is_device_exclusive|'
+		       r'is_zone_device|is_pci_p2pdma)\w*|folio_is_fsdax|is_fsdax_page)$')
 # Identifiers that name device memory in a test: pgmap->type values and the zone.
 DEVICE_CONSTANT = re.compile(r'^(MEMORY_DEVICE_\w+|ZONE_DEVICE)$')
 # A function whose name says it exists only for device memory.
@@ -677,7 +678,7 @@ Selection = Dict[str, Dict[int, Pick]]
 
 # What a file must mention for any rule to pick a line of it (a quick test
 # before the scan).
-MENTIONS = re.compile(r'is_device_|is_zone_device|is_pci_p2pdma|MEMORY_DEVICE_|ZONE_DEVICE|'
+MENTIONS = re.compile(r'is_device_|is_zone_device|is_pci_p2pdma|is_fsdax|MEMORY_DEVICE_|ZONE_DEVICE|'
 		      r'device_private|device_coherent|device_exclusive|dev_pagemap|zone_device|'
 		      r'pgmap|' + '|'.join(DEVICE_CONFIGS + DEVICE_ONLY))
 
@@ -911,7 +912,6 @@ REASONS = (
 	(re.compile(r'memory_failure|mf_generic|hwpoison', re.I),
 	 'memory failure (CONFIG_MEMORY_FAILURE, hardware or injection)'),
 )
-WARNING = re.compile(r'^\s*(VM_)?(WARN|BUG)\w*\(|^\s*(VM_)?BUG_ON')
 
 
 class FileResult:  # pylint: disable=too-few-public-methods
@@ -953,16 +953,17 @@ class FileResult:  # pylint: disable=too-few-public-methods
 		return out
 
 	def reason(self, block: List[int]) -> str:
-		"""Why these never-run lines did not run (REASONS), or 'not yet'."""
+		"""Why these never-run lines did not run, or 'not yet': REASONS
+		matched against what makes them device memory's, the name of a
+		device-only function or the test that guards a block (a test
+		itself runs whenever its function does: no reason but 'not yet')."""
 		p = self.picks[block[0]]
-		guard = self.text[p.at - 1] if p.at and p.at <= len(self.text) else ''
+		said = {'device-only function': p.function,
+			'guarded block': self.text[p.at - 1] if 0 < p.at <= len(self.text) else ''
+			}.get(p.reason, '')
 		for rx, why in REASONS:
-			if rx.search(p.function) or rx.search(guard):
+			if said and rx.search(said):
 				return why
-		if all(WARNING.search(self.text[n - 1]) or self.text[n - 1].strip().startswith(
-				('!', '&&', '||', ')')) for n in block) and \
-		   WARNING.search(self.text[block[0] - 1]):
-			return 'a warning: runs only when the kernel is wrong'
 		return 'not yet'
 
 
@@ -976,7 +977,7 @@ def not_built(tree: str, build_dir: str, rel: str) -> Optional[str]:
 		text = f.read().replace('\\\n', ' ')
 	stem = os.path.basename(obj)
 	for line in text.splitlines():
-		m = re.match(r'^obj-\$\((CONFIG_\w+)\)\s*[+:]?=.*', line)
+		m = re.match(r"^\s*obj-\$\((CONFIG_\w+)\)\s*[+:]?=.*", line)
 		if m and re.search(r'(^|\s|=)' + re.escape(stem) + r'(\s|$)', line):
 			return f'{m.group(1)} is off'
 	return 'not built in this configuration'
@@ -1019,24 +1020,33 @@ def table(res: List[FileResult]) -> List[Tuple[str, int, int]]:
 
 
 def summary_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> str:
-	rows = table(res)
-	width = max([len(f) for f, _, _ in rows] + [10])
-	out = [head, '', f'{"file":<{width}}  {"run/total":>10}  {"":>4}']
-	for f, run, total in rows:
-		out.append(f'{f:<{width}}  {f"{run}/{total}":>10}  {pct(run, total):>4}')
-	run, total = sum(r for _, r, _ in rows), sum(t for _, _, t in rows)
-	out.append(f'{"total":<{width}}  {f"{run}/{total}":>10}  {pct(run, total):>4}')
+	"""results/coverage/summary.txt: per file the denominator's lines run /
+	executable lines, and the source lines the rules selected (of which
+	gcov has no record); the files not built; the biggest never-run blocks."""
+	rows = [r for r in res if r.total]
+	width = max([len(r.rel) for r in rows] + [10])
+	out = [head, '', f'{"file":<{width}}  {"run/lines":>10}  {"":>4}  {"selected":>8}  '
+	       f'{"no record":>9}']
+	for r in rows:
+		out.append(f'{r.rel:<{width}}  {f"{r.run}/{r.total}":>10}  {pct(r.run, r.total):>4}  '
+			   f'{len(r.picks):>8}  {len(r.no_record):>9}')
+	run, total = sum(r.run for r in rows), sum(r.total for r in rows)
+	out.append(f'{"total":<{width}}  {f"{run}/{total}":>10}  {pct(run, total):>4}  '
+		   f'{sum(len(r.picks) for r in rows):>8}  {sum(len(r.no_record) for r in rows):>9}')
+	out += ['', '"selected": source lines the rules picked (coverage.py select); "no record": '
+		'of those, the ones gcov has no line', 'record for (not code, compiled out by #if '
+		'or a config option, inlined or optimized away).']
 	if unbuilt:
 		out += ['', 'selected, but not built in this kernel (no gcov records):']
 		out += [f'  {f}: {len(res_by(res, f).picks)} source lines, {why}'
 			for f, why in sorted(unbuilt.items())]
-	nr = sum(len(r.no_record) for r in res if r.rel not in unbuilt)
-	out += ['', f'selected source lines without a gcov line record (not code, compiled out '
-		f'by #if or a config option, or inlined away): {nr}']
+	rest = [r.rel for r in res if not r.total and r.rel not in unbuilt]
+	if rest:
+		out += ['', 'selected, but no line of them has a gcov record (not compiled into a '
+			'profiled object): ' + ' '.join(rest)]
 	out += ['', 'biggest never-run blocks (file:function:lines, reason):']
 	for size, f, func, b, why in biggest_blocks(res):
-		out.append(f'  {f}:{func}:{span(b)} '
-			   f'({size} lines): {why}')
+		out.append(f'  {f}:{func}:{span(b)} ({size} lines): {why}')
 	return '\n'.join(out) + '\n'
 
 
@@ -1061,10 +1071,22 @@ def doc_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> str:
 	       'gcov counts as executable. How the blocks are found: the docstring of '
 	       '`tools/coverage.py`. A coverage run is no verdict: its timing differs under '
 	       'gcov and TCG, and its results are not judged (`make run` judges them).', '',
-	       '| file | lines run / lines | |', '| --- | --- | --- |']
-	for f, r, t in rows:
-		out.append(f'| `{f}` | {r} / {t} | {pct(r, t)} |')
-	out.append(f'| **total** | **{run} / {total}** | **{pct(run, total)}** |')
+	       '`make coverage` builds its own kernel (build dir `<cache>/build/<version>-x86_64-'
+	       'coverage`), runs every suite and writes `results/coverage/`: `html/index.html` '
+	       '(the denominator\'s lines), `html-all/` (every line of the profiled objects), '
+	       '`summary.txt`, `denominator.txt`; and this file.', '',
+	       '| file | lines run / lines | | selected source lines | of which no gcov record |',
+	       '| --- | --- | --- | --- | --- |']
+	for r in res:
+		if r.total:
+			out.append(f'| `{r.rel}` | {r.run} / {r.total} | {pct(r.run, r.total)} | '
+				   f'{len(r.picks)} | {len(r.no_record)} |')
+	out.append(f'| **total** | **{run} / {total}** | **{pct(run, total)}** | '
+		   f'{sum(len(r.picks) for r in res if r.total)} | '
+		   f'{sum(len(r.no_record) for r in res if r.total)} |')
+	out += ['', 'A selected source line without a gcov record is no code (a declaration, a '
+		'brace), is compiled out by an `#if` or a config option, or was inlined or optimized '
+		'away (`if (...) flush_dcache_folio()` on x86).']
 	if unbuilt:
 		out += ['', 'Selected but not built in the suites\' kernel (no line records): ' +
 			'; '.join(f'`{f}` ({why})' for f, why in sorted(unbuilt.items())) + '.']
@@ -1123,7 +1145,7 @@ def cases_reported(log_path: str) -> Tuple[int, int]:
 	ok = bad = 0
 	with open(log_path, encoding='utf-8', errors='replace') as f:
 		for line in f:
-			m = re.match(r'^\s{4,}(not )?ok \d+ ', line)
+			m = re.match(r'^ {4}(not )?ok \d+ ', line)
 			if m:
 				ok += 1
 				bad += bool(m.group(1))
@@ -1190,9 +1212,14 @@ def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optio
 			print(f'== coverage: {p}', flush=True)
 		if not written:
 			raise ToolError(f'no gcov data came back: see {log_path}')
-		head = (f'Linux {version}, {ARCH} under QEMU ({accel}), every suite built in; '
-			f'gcov on {len(objs)} objects of mm/' + (' (all of mm/)' if whole_mm else '') +
-			f'; {ran} cases ran.')
+		profiled = sorted(os.path.relpath(os.path.join(d, f), build_dir)
+				  for d, _, files in os.walk(os.path.join(build_dir, 'mm'))
+				  for f in files if f.endswith('.gcno'))
+		head = (f'Linux {version}, {ARCH} under QEMU ({accel}), every suite built in, '
+			f'{ran} cases reported; gcov on ' +
+			(f'all of mm/ ({len(profiled)} objects)' if whole_mm else
+			 f'{len(profiled)} objects of mm/: ' +
+			 ' '.join(os.path.basename(p)[:-5] for p in profiled)) + '.')
 		with open(os.path.join(results, 'head.txt'), 'w', encoding='utf-8') as f:
 			f.write(head + '\n')
 		res = report(tree, sel, results, doc, head, tlog)

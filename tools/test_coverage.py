@@ -300,10 +300,20 @@ class ReportTest(unittest.TestCase):
 		self.assertEqual(r.blocks('f'), [[4, 5], [7]])
 		self.assertEqual(r.reason([4, 5]), 'not yet')
 		self.assertEqual(r.reason([13]), 'needs PCI P2PDMA (real hardware)')
+		# A warning's line runs whenever its condition is evaluated: no reason.
 		r = self.result({3: 4, 4: 1, 5: 1, 6: 0, 7: 1})
-		self.assertEqual(r.reason([6]), 'a warning: runs only when the kernel is wrong')
-		self.assertEqual(coverage.biggest_blocks([r]),
-				 [(1, 'mm/x.c', 'f', [6], 'a warning: runs only when the kernel is wrong')])
+		self.assertEqual(r.reason([6]), 'not yet')
+		self.assertEqual(coverage.biggest_blocks([r]), [(1, 'mm/x.c', 'f', [6], 'not yet')])
+
+	def test_a_test_itself_gets_no_hardware_reason(self):
+		text = ('static inline bool folio_is_fsdax(const struct folio *folio)\n{\n'
+			'\treturn folio_is_zone_device(folio) &&\n'
+			'\t\tfolio->pgmap->type == MEMORY_DEVICE_FS_DAX;\n}\n'
+			'void f(void)\n{\n\tif (folio_is_fsdax(folio))\n\t\tg();\n}\n')
+		r = coverage.FileResult('h.h', coverage.select_text(text), {3: 1, 4: 0, 8: 1, 9: 0},
+					text.splitlines())
+		self.assertEqual(r.reason([4]), 'not yet')
+		self.assertEqual(r.reason([9]), 'needs FS DAX (a DAX filesystem on pmem)')
 
 	def test_not_built_names_the_option(self):
 		tmp = tempfile.mkdtemp()
