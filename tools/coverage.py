@@ -95,14 +95,20 @@ def build_dir_of(tree: str) -> str:
 	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{ARCH}{SUFFIX}')
 
 
-def profile_options(objects: Iterable[str], whole_mm: bool = False) -> List[str]:
-	"""make's command-line variables that turn gcov on for these mm/
-	objects ('mm/memory.o'), or for all of mm/ (GCOV_PROFILE): scoped to
-	obj=mm by their value, so that drivers/base/memory.o stays as it is."""
-	only_mm = '$(if $(filter mm,$(obj)),y)'
-	if whole_mm:
-		return [f'GCOV_PROFILE={only_mm}']
-	return [f'GCOV_PROFILE_{os.path.basename(o)}={only_mm}' for o in sorted(objects)]
+# The value of make's GCOV_PROFILE or GCOV_PROFILE_<obj>.o: y in mm/ itself,
+# for its own objects (not its subdirectories, not the suites in mm/tests/).
+ONLY_MM = '$(if $(filter mm,$(obj)),$(if $(filter tests/%,$(target-stem)),,y))'
+
+
+def profile_options(objects: Iterable[str], touched_only: bool = False) -> List[str]:
+	"""make's command-line variables that turn gcov on for the objects of
+	mm/ (GCOV_PROFILE), or only for these ('mm/memory.o'): scoped to obj=mm
+	by their value, so that drivers/base/memory.o stays as it is.  The
+	denominator's header lines count where they are inlined into a
+	profiled object: all of mm/ (the default) sees all of them."""
+	if not touched_only:
+		return [f'GCOV_PROFILE={ONLY_MM}']
+	return [f'GCOV_PROFILE_{os.path.basename(o)}={ONLY_MM}' for o in sorted(objects)]
 
 
 def _set_option(args: List[str], opt: str, value: str) -> List[str]:
@@ -111,7 +117,7 @@ def _set_option(args: List[str], opt: str, value: str) -> List[str]:
 	return out
 
 
-def kunit_args(tree: str, objects: Iterable[str], timeout: int, whole_mm: bool = False) -> List[str]:
+def kunit_args(tree: str, objects: Iterable[str], timeout: int, touched_only: bool = False) -> List[str]:
 	"""run.py's kunit.py options for x86_64 (the suites' kunitconfigs,
 	make options, kernel arguments), with the coverage kernel's build dir,
 	QEMU config, options and make variables."""
@@ -120,7 +126,7 @@ def kunit_args(tree: str, objects: Iterable[str], timeout: int, whole_mm: bool =
 	args = _set_option(args, '--qemu_config', QEMU_CONFIG)
 	for entry in KCONFIG_ADD:
 		args += ['--kconfig_add', entry]
-	for o in profile_options(objects, whole_mm):
+	for o in profile_options(objects, touched_only):
 		args += ['--make_options', o]
 	return args
 
@@ -144,10 +150,10 @@ def initramfs(tree: str, build_dir: str, out) -> str:
 	return cpio
 
 
-def build(tree: str, objects: Iterable[str], jobs: int, log, whole_mm: bool = False) -> float:
+def build(tree: str, objects: Iterable[str], jobs: int, log, touched_only: bool = False) -> float:
 	"""kunit.py build of the coverage kernel: its time in seconds."""
 	cmd = zrun.kunit_cmd(tree, 'build', *zrun.build_args(kunit_args(tree, objects, TIMEOUT,
-									 whole_mm)),
+									 touched_only)),
 			     '--jobs', str(jobs))
 	os.makedirs(os.path.dirname(build_dir_of(tree)), exist_ok=True)	# kunit.py makes one level
 	log.write('$ ' + ' '.join(cmd) + '\n')
@@ -164,12 +170,12 @@ def build(tree: str, objects: Iterable[str], jobs: int, log, whole_mm: bool = Fa
 
 
 def boot(tree: str, objects: Iterable[str], accel: str, timeout: int, log,
-	 whole_mm: bool = False) -> float:
+	 touched_only: bool = False) -> float:
 	"""kunit.py exec of the coverage kernel with its initramfs: the suites
 	run, then the init copies the counters to the console (into log)."""
 	build_dir = build_dir_of(tree)
 	cpio = initramfs(tree, build_dir, log)
-	cmd = zrun.kunit_cmd(tree, 'exec', *kunit_args(tree, objects, timeout, whole_mm),
+	cmd = zrun.kunit_cmd(tree, 'exec', *kunit_args(tree, objects, timeout, touched_only),
 			     '--qemu_args', f'-initrd {cpio}', '--raw_output=all')
 	log.write('$ ' + ' '.join(cmd) + '\n')
 	log.flush()
@@ -1184,7 +1190,7 @@ def write_denominator(sel: Selection, path: str) -> None:
 
 
 def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optional[str],
-	whole_mm: bool = False, skip_build: bool = False) -> int:
+	touched_only: bool = False, skip_build: bool = False) -> int:
 	"""make coverage: select, build, boot, decode, report."""
 	version = kernel_version(tree)
 	os.makedirs(results, exist_ok=True)
@@ -1192,17 +1198,18 @@ def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optio
 	objs = objects(sel)
 	write_denominator(sel, os.path.join(results, 'denominator.txt'))
 	print(f'== coverage: {version}-{ARCH}: {sum(len(p) for p in sel.values())} source lines '
-	      f'selected in {len(sel)} files; gcov on {"all of mm/" if whole_mm else " ".join(objs)}',
+	      f'selected in {len(sel)} files; gcov on ' +
+	      (' '.join(objs) if touched_only else 'every object of mm/'),
 	      flush=True)
 	build_dir = build_dir_of(tree)
 	log_path = os.path.join(results, 'kunit.log')
 	with open(os.path.join(results, 'tools.log'), 'w', encoding='utf-8') as tlog:
 		with open(log_path, 'w', encoding='utf-8') as log:
 			if not skip_build:
-				took = build(tree, objs, jobs, log, whole_mm)
+				took = build(tree, objs, jobs, log, touched_only)
 				print(f'== coverage: built in {took:.0f} s (build dir {build_dir})', flush=True)
 			clear_counters(build_dir)
-			took = boot(tree, objs, accel, timeout, log, whole_mm)
+			took = boot(tree, objs, accel, timeout, log, touched_only)
 		ran, failed = cases_reported(log_path)
 		with open(log_path, encoding='utf-8', errors='replace') as f:
 			written, problems = decode(f, build_dir)
@@ -1217,9 +1224,9 @@ def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optio
 				  for f in files if f.endswith('.gcno'))
 		head = (f'Linux {version}, {ARCH} under QEMU ({accel}), every suite built in, '
 			f'{ran} cases reported; gcov on ' +
-			(f'all of mm/ ({len(profiled)} objects)' if whole_mm else
-			 f'{len(profiled)} objects of mm/: ' +
-			 ' '.join(os.path.basename(p)[:-5] for p in profiled)) + '.')
+			(f'the {len(profiled)} objects of mm/ the denominator touches: ' +
+			 ' '.join(os.path.basename(p)[:-5] for p in profiled) if touched_only else
+			 f'every object of mm/ ({len(profiled)})') + '.')
 		with open(os.path.join(results, 'head.txt'), 'w', encoding='utf-8') as f:
 			f.write(head + '\n')
 		res = report(tree, sel, results, doc, head, tlog)
@@ -1243,9 +1250,9 @@ def main() -> int:
 	ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
 	ap.add_argument('--doc', default=DOC, help=f'the generated document (default {DOC}; '
 			'"" for none)')
-	ap.add_argument('--whole-mm', action='store_true',
-			help='gcov on every object of mm/ (GCOV_PROFILE), not only those the '
-			'denominator touches')
+	ap.add_argument('--touched-only', action='store_true',
+			help='gcov only on the objects of mm/ the denominator touches, not all of '
+			'mm/ (faster to boot; a header line inlined elsewhere then counts as never run)')
 	ap.add_argument('--no-build', action='store_true',
 			help='boot the coverage kernel built before, as it is')
 	args = ap.parse_args()
@@ -1274,7 +1281,7 @@ def main() -> int:
 	zinstall.install(tree)
 	try:
 		return run(tree, args.results, args.accel, args.timeout, args.jobs,
-			   args.doc or None, args.whole_mm, args.no_build)
+			   args.doc or None, args.touched_only, args.no_build)
 	finally:
 		if args.kdir and not was_installed:
 			zinstall.uninstall(tree)

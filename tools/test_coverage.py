@@ -334,25 +334,30 @@ class ReportTest(unittest.TestCase):
 class KernelTest(unittest.TestCase):
 
 	def test_profile_options_hold_in_mm_only(self):
-		self.assertEqual(coverage.profile_options(['mm/memory.o', 'mm/hmm.o']), [
-			'GCOV_PROFILE_hmm.o=$(if $(filter mm,$(obj)),y)',
-			'GCOV_PROFILE_memory.o=$(if $(filter mm,$(obj)),y)'])
-		self.assertEqual(coverage.profile_options([], whole_mm=True),
-				 ['GCOV_PROFILE=$(if $(filter mm,$(obj)),y)'])
+		only = '$(if $(filter mm,$(obj)),$(if $(filter tests/%,$(target-stem)),,y))'
+		self.assertEqual(coverage.profile_options(['mm/memory.o', 'mm/hmm.o'], touched_only=True),
+				 [f'GCOV_PROFILE_hmm.o={only}', f'GCOV_PROFILE_memory.o={only}'])
+		self.assertEqual(coverage.profile_options(['mm/memory.o']), [f'GCOV_PROFILE={only}'])
 
 	@unittest.skipUnless(shutil.which('make'), 'no make')
 	def test_the_make_variable_is_scoped_by_its_value(self):
 		tmp = tempfile.mkdtemp()
 		self.addCleanup(shutil.rmtree, tmp)
 		with open(os.path.join(tmp, 'Makefile'), 'w') as f:
-			f.write('all:\n\t@$(MAKE) -s -f sub.mk obj=mm\n\t@$(MAKE) -s -f sub.mk obj=drivers/base\n')
+			f.write('all:\n' + ''.join(f'\t@$(MAKE) -s -f sub.mk obj={d} T={d}/{o}\n' for d, o in (
+				('mm', 'memory.o'), ('mm', 'tests/zone_device_gup_kunit.o'),
+				('drivers/base', 'memory.o'), ('mm/damon', 'core.o'))))
 		with open(os.path.join(tmp, 'sub.mk'), 'w') as f:
-			f.write('all:\n\t@echo "$(obj)=[$(GCOV_PROFILE_memory.o)]"\n')
+			# As scripts/Makefile.lib: target-stem, and the two variables read.
+			f.write('target-stem = $(basename $(patsubst $(obj)/%,%,$(T)))\n'
+				'all:\n\t@echo "$(T)=[$(GCOV_PROFILE_$(target-stem).o)$(GCOV_PROFILE)]"\n')
 		env = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL')}
-		out = subprocess.run(['make', '-s', '--no-print-directory', '-C', tmp,
-				      *coverage.profile_options(['mm/memory.o'])],
-				     capture_output=True, text=True, check=True, env=env).stdout
-		self.assertEqual(out.split(), ['mm=[y]', 'drivers/base=[]'])
+		for touched_only, want in ((True, ['y', '', '', '']), (False, ['y', '', '', ''])):
+			out = subprocess.run(['make', '-s', '--no-print-directory', '-C', tmp,
+					      *coverage.profile_options(['mm/memory.o', 'mm/core.o'],
+									touched_only)],
+					     capture_output=True, text=True, check=True, env=env).stdout
+			self.assertEqual([l.split('=')[1].strip('[]') for l in out.split()], want)
 
 	def test_kunit_args_are_run_pys_with_the_coverage_kernels_own(self):
 		with mock.patch.object(coverage, 'kernel_version', return_value='7.3.4'), \
@@ -363,7 +368,7 @@ class KernelTest(unittest.TestCase):
 		self.assertEqual(args[args.index('--qemu_config') + 1], coverage.QEMU_CONFIG)
 		adds = [args[i + 1] for i, a in enumerate(args) if a == '--kconfig_add']
 		self.assertEqual(adds, list(coverage.KCONFIG_ADD))
-		self.assertIn('GCOV_PROFILE_memory.o=$(if $(filter mm,$(obj)),y)', args)
+		self.assertIn(coverage.profile_options([])[0], args)
 		self.assertIn('--kunitconfig', args)
 
 	def test_the_qemu_config_is_x86_64s_with_kunit_shutdown_none(self):
