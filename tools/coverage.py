@@ -9,52 +9,67 @@ the tree under test, never listed by hand:
 
 - every line of mm/memremap.c, mm/migrate_device.c and mm/hmm.c;
 - every function of mm/ and include/linux/ that exists only for device
-  memory: its name says so (DEVICE_FUNCTION) or it is in DEVICE_ONLY;
+  memory: its name says so (DEVICE_FUNCTION: device_private, dev_pagemap,
+  zone_device, pgmap ...) or it is in DEVICE_ONLY;
+- code in an #ifdef of a device-memory option (CONFIG_ZONE_DEVICE,
+  CONFIG_DEVICE_PRIVATE ...), inside a function;
 - every block of the rest of mm/ (and of include/linux/ inlines) guarded by
-  a device-memory test: a condition (if, else if, while, switch) that calls
-  a device predicate (PREDICATE: is_device_private_*, folio_is_zone_device,
-  softleaf_is_device_*, is_pci_p2pdma_page, pgmap->type, MEMORY_DEVICE_*, or a
-  local variable assigned from one) guards the statement or braced block it
-  governs: the then-branch, or the else-branch when every predicate in the
-  condition is negated (`if (!folio_is_zone_device(f)) ... else <this>`);
-  a switch, its whole body.  A statement that evaluates a predicate outside
-  a condition (an assignment, a return, a VM_WARN_ON) is selected itself.
+  a device-memory test.  A test is a call of a device predicate (PREDICATE:
+  is_device_private_*, is_device_coherent_*, is_zone_device_*,
+  folio_is_device_*, folio_is_zone_device, softleaf_is_device_*,
+  is_pci_p2pdma_page, folio_is_fsdax ...), a comparison with MEMORY_DEVICE_*
+  or ZONE_DEVICE, pgmap->type, a pgmap tested for NULL, or a local variable
+  every assignment of which is a test.  What the truth of a condition (of an
+  if, else if, while, for or switch) says is worked out through !, && and ||
+  (implies()): if its truth means device memory, the then-branch is
+  selected; if its falsity does, the else-branch, or, when the then-branch
+  ends in return/goto/continue/break, the rest of the enclosing block; a
+  switch that tests, its whole body.  A condition that mixes a test with
+  others under || (if (!folio || folio_is_zone_device(folio))) guards
+  nothing; it is selected itself, as is every statement that makes a test
+  (an assignment, a return, a VM_WARN_ON).
 
-The C heuristic (Scanner): comments, strings and preprocessor lines are
-blanked first; braces are matched over the rest, a conditional group
-(#if/#elif/#else) being scanned as if only its first branch had braces
-(the depth at #else and #elif goes back to the one at #if, and after #endif
-on to the one the first branch ended with), so both branches of an #ifdef
-are read and neither unbalances the other.  A function is a top-level
-'name(...) {' ; a statement runs to its ';' at its own nesting depth, or is a
-braced block, or an if/for/while/do/switch with its body (recursively).
+The C heuristic (Source, Selector): comments, strings and preprocessor
+lines are blanked first; brackets are matched over the rest, a conditional
+group (#if/#elif/#else) being scanned as if each branch started where the
+#if did (at #else the nesting goes back to the one at #if, after #endif on
+to the one the first branch ended with), so both branches are read and
+neither unbalances the other.  A function is a top-level 'name(...) {'.  A
+statement runs to its ';' at its own nesting depth, or is a braced block,
+or an if/for/while/do/switch with its body, or a loop macro's
+'name(...) body' (recursively).  A closing brace that shares its line with
+what follows ('} else if (...)') leaves that line to the next statement.
 
 Lines are the executable lines as gcov counts them: after a run, the
 selected source lines are intersected with the line records (DA:) of the
-lcov capture; a selected line with no record is listed apart (compiled out
-by the config, optimized away, or not code).  A file of mm/ the config does
-not build at all is listed with the option that would build it.
+lcov capture; a selected line with no record is counted apart (not code,
+compiled out by #if or the config, inlined or optimized away).  A file of
+mm/ the config does not build at all is listed with the option that would
+build it.
 
 The measurement (run()): the suites' x86_64 kernel, built by kunit.py as
 tools/run.py builds it (run.kunit_args()) in a build dir of its own
 (<cache>/build/<version>-x86_64-coverage), with CONFIG_GCOV_KERNEL=y and gcov
-profiling only on the mm objects the denominator touches:
-GCOV_PROFILE_<obj>.o on make's command line (kunit.py --make_options), its
-value '$(if $(filter mm,$(obj)),y)' so that it holds in mm/ alone (the tree
-is not edited).  The kernel boots with kunit_shutdown=none
-(configs/x86_64_coverage.py) and an initramfs whose init,
-tools/zdt_gcov_init.c, prints every .gcda to the console in base64 and
-reboots; decode() writes them next to the build's .gcno, lcov captures,
-genhtml renders.  Under TCG timing differs: no verdict is taken from a
-coverage run (its KTAP is kept, results/coverage/kunit.log, but not judged).
+on every object of mm/ (not its subdirectories, not the suites in mm/tests/):
+GCOV_PROFILE on make's command line (kunit.py --make_options), with a value
+that is y only where obj is mm (ONLY_MM); the tree is not edited.
+--touched-only profiles only the objects the denominator touches
+(GCOV_PROFILE_<obj>.o), faster to boot, but a header line the denominator
+selects then counts only where those objects inline it.  The kernel boots
+with kunit_shutdown=none (configs/x86_64_coverage.py) and an initramfs whose
+init, tools/zdt_gcov_init.c, prints every .gcda to the console in base64 and
+reboots; decode() checks and writes them next to the build's .gcno, lcov
+captures, genhtml renders.  Under TCG (and gcov) timing differs: no verdict
+is taken from a coverage run (its console log is kept,
+results/coverage/kunit.log, but not judged).
 
-Output: results/coverage/{html/,coverage.info,summary.txt,denominator.txt},
-docs/coverage.md."""
+Output: results/coverage/: html/ (the denominator's lines), html-all/
+(every line of the profiled objects), coverage.info and coverage-all.info
+(lcov), summary.txt, denominator.txt; docs/coverage.md."""
 
 import argparse
 import base64
 import collections
-import json
 import os
 import re
 import shutil
@@ -198,16 +213,23 @@ WHOLE_FILES = ('mm/memremap.c', 'mm/migrate_device.c', 'mm/hmm.c')
 # softleaf_is_device_exclusive(), pmd_is_device_private_entry(),
 # is_pci_p2pdma_page(), folio_is_pci_p2pdma() ...; and the two tests for
 # MEMORY_DEVICE_FS_DAX pages (not vma_is_fsdax(): a file's, not a page's).
+# vmemmap_can_optimize() holds only for a pgmap's compound memmap.
 PREDICATE = re.compile(r'^(\w*(is_device_private|is_device_coherent|is_device_exclusive|'
-		       r'is_zone_device|is_pci_p2pdma)\w*|folio_is_fsdax|is_fsdax_page)$')
+		       r'is_zone_device|is_pci_p2pdma)\w*|folio_is_fsdax|is_fsdax_page|'
+		       r'vmemmap_can_optimize)$')
 # Identifiers that name device memory in a test: pgmap->type values and the zone.
 DEVICE_CONSTANT = re.compile(r'^(MEMORY_DEVICE_\w+|ZONE_DEVICE)$')
 # A function whose name says it exists only for device memory.
 DEVICE_FUNCTION = re.compile(r'^(?!thermal_).*(device_private|device_coherent|device_exclusive|'
 			     r'dev_pagemap|zone_device|pgmap)')
 # Functions that exist only for device memory and whose names do not say
-# so (the ones of mm_init.c are also in its #ifdef CONFIG_ZONE_DEVICE).
-DEVICE_ONLY = ('mf_generic_kill_procs', 'memmap_init_compound', 'compound_nr_pages')
+# so: mm_init.c's compound memmap of a pgmap (also in its #ifdef
+# CONFIG_ZONE_DEVICE), sparse-vmemmap.c's (only under vmemmap_can_optimize(),
+# which needs a pgmap), memory-failure.c's for dev_pagemap pages, and
+# folio_split_unmapped(), whose one caller is mm/migrate_device.c (7.3).
+DEVICE_ONLY = ('mf_generic_kill_procs', 'memmap_init_compound', 'compound_nr_pages',
+	       'vmemmap_populate_compound_pages', 'reuse_compound_section',
+	       'compound_section_tail_page', 'folio_split_unmapped')
 # Options whose #ifdef makes code device memory's only.
 DEVICE_CONFIGS = ('CONFIG_ZONE_DEVICE', 'CONFIG_DEVICE_PRIVATE', 'CONFIG_DEVICE_MIGRATION',
 		  'CONFIG_PCI_P2PDMA')
@@ -594,6 +616,8 @@ class Selector:
 		not passed to a call."""
 		toks = self.src.toks
 		prev, nxt = toks[i - 1], toks[i + 1] if i + 1 < len(toks) else ''
+		if nxt == '?' and prev in ('=', 'return', '(', ',', '!', '&&', '||'):
+			return True		# pgmap ? a : b
 		if prev not in ('(', '!', '&&', '||') or nxt not in (')', '&&', '||', '?'):
 			return False
 		j = i - 1
@@ -671,7 +695,7 @@ class Selector:
 		while last > close and toks[last] != ';':
 			last -= 1
 		j = last - 1
-		while j > close and toks[j] not in (';', '{', '}', ')'):
+		while j > close and toks[j] not in (';', '{', '}'):
 			j -= 1
 		if toks[j + 1] in EXITS:
 			block = src.parent[i]
@@ -684,7 +708,8 @@ Selection = Dict[str, Dict[int, Pick]]
 
 # What a file must mention for any rule to pick a line of it (a quick test
 # before the scan).
-MENTIONS = re.compile(r'is_device_|is_zone_device|is_pci_p2pdma|is_fsdax|MEMORY_DEVICE_|ZONE_DEVICE|'
+MENTIONS = re.compile(r'is_device_|is_zone_device|is_pci_p2pdma|is_fsdax|vmemmap_can_optimize|'
+		      r'MEMORY_DEVICE_|ZONE_DEVICE|'
 		      r'device_private|device_coherent|device_exclusive|dev_pagemap|zone_device|'
 		      r'pgmap|' + '|'.join(DEVICE_CONFIGS + DEVICE_ONLY))
 
@@ -881,28 +906,40 @@ def read_trace(info: str) -> Trace:
 	return out
 
 
-def filter_trace(info: str, keep: Dict[str, Set[int]], out_path: str) -> None:
-	"""The tracefile with only the lines of keep (absolute source path ->
-	lines), its LF/LH counts redone: what genhtml shows of the denominator."""
-	out, sf, lines = [], None, []
+def filter_trace(info: str, keep: Dict[str, Tuple[Set[int], Set[str]]], out_path: str) -> None:
+	"""The tracefile with only the lines and functions of keep (absolute
+	source path -> (lines, function names)), its counts (LF/LH, FNF/FNH)
+	redone: what genhtml shows of the denominator."""
+	out: List[str] = []
+	sf = None
+	lines: List[Tuple[int, int]] = []
+	funcs: Dict[str, int] = {}
 	with open(info, encoding='utf-8', errors='replace') as f:
 		for line in f:
 			line = line.rstrip('\n')
 			if line.startswith('SF:'):
-				sf, lines = os.path.normpath(line[3:]), []
+				sf, lines, funcs = os.path.normpath(line[3:]), [], {}
 				if sf in keep:
-					out.append(line)
+					out += ['TN:', line]
 			elif sf not in keep:
 				continue
 			elif line.startswith('DA:'):
 				n, c = line[3:].split(',')[:2]
-				if int(n) in keep[sf]:
+				if int(n) in keep[sf][0]:
 					lines.append((int(n), int(c)))
 					out.append(line)
+			elif line.startswith('FN:'):
+				if line.split(',', 1)[1] in keep[sf][1]:
+					funcs.setdefault(line.split(',', 1)[1], 0)
+					out.append(line)
+			elif line.startswith('FNDA:'):
+				c, name = line[5:].split(',', 1)
+				if name in funcs:
+					funcs[name] += int(c)
+					out.append(line)
 			elif line == 'end_of_record':
-				out += [f'LF:{len(lines)}', f'LH:{sum(1 for _, c in lines if c)}', line]
-			elif line.startswith(('FN:', 'FNDA:', 'FNF:', 'FNH:', 'TN:')):
-				out.append(line)
+				out += [f'FNF:{len(funcs)}', f'FNH:{sum(1 for c in funcs.values() if c)}',
+					f'LF:{len(lines)}', f'LH:{sum(1 for _, c in lines if c)}', line]
 	with open(out_path, 'w', encoding='utf-8') as f:
 		f.write('\n'.join(out) + '\n')
 
@@ -1168,7 +1205,8 @@ def report(tree: str, sel: Selection, results: str, doc: Optional[str], head: st
 	trace = read_trace(full)
 	res = analyse(tree, sel, trace)
 	unbuilt = unbuilt_files(tree, build_dir, sel)
-	keep = {os.path.normpath(os.path.join(tree, r.rel)): set(r.lines) for r in res if r.total}
+	keep = {os.path.normpath(os.path.join(tree, r.rel)): (set(r.lines), set(r.functions()))
+		for r in res if r.total}
 	info = os.path.join(results, 'coverage.info')
 	filter_trace(full, keep, info)
 	genhtml(info, os.path.join(results, 'html'), 'device-memory lines of core mm', tree, log)

@@ -101,6 +101,9 @@ class SelectTest(unittest.TestCase):
 			'\t\tpfn = softleaf_to_pfn(entry);\n'				# 9
 			'\t}\n\treturn pfn > 3;\n}\n')					# 10-12
 		self.assertEqual(lines_of(text), [6, 7, 9])
+		text = ('int g(void)\n{\n\tif (!vmemmap_can_optimize(altmap, pgmap))\n'
+			'\t\treturn DIV_ROUND_UP(n, PAGE_SIZE);\n\treturn 1;\n}\n')
+		self.assertEqual(lines_of(text), [3, 5])
 
 	def test_a_switch_on_the_pgmap_type_is_its_whole_body(self):
 		text = ('void f(struct dev_pagemap *pgmap)\n{\n\tswitch (pgmap->type) {\n'
@@ -274,12 +277,16 @@ class TraceTest(unittest.TestCase):
 		self.assertEqual(coverage.read_trace(info),
 				 {'/t/mm/memory.c': {3: 5, 4: 1, 9: 2}, '/t/mm/rmap.c': {1: 1}})
 		out = os.path.join(tmp, 'b.info')
-		coverage.filter_trace(info, {'/t/mm/memory.c': {3, 4}}, out)
+		coverage.filter_trace(info, {'/t/mm/memory.c': ({3, 4}, {'f'})}, out)
 		with open(out) as f:
 			text = f.read()
 		self.assertNotIn('rmap', text)
 		self.assertNotIn('DA:9', text)
-		self.assertIn('DA:3,5\nDA:4,0\nLF:2\nLH:1\nend_of_record', text)
+		self.assertIn('FN:3,f\nFNDA:1,f\nDA:3,5\nDA:4,0\nFNF:1\nFNH:1\nLF:2\nLH:1\nend_of_record',
+			      text)
+		coverage.filter_trace(info, {'/t/mm/memory.c': ({9}, set())}, out)
+		with open(out) as f:
+			self.assertIn('DA:9,2\nFNF:0\nFNH:0\nLF:1\nLH:1\n', f.read())
 
 
 class ReportTest(unittest.TestCase):
