@@ -1091,7 +1091,7 @@ def summary_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> s
 			'profiled object): ' + ' '.join(rest)]
 	out += ['', 'biggest never-run blocks (file:function:lines, reason):']
 	for size, f, func, b, why in biggest_blocks(res):
-		out.append(f'  {f}:{func}:{span(b)} ({size} lines): {why}')
+		out.append(f'  {f}:{func}:{span(b)} ({size} line{"s" if size > 1 else ""}): {why}')
 	return '\n'.join(out) + '\n'
 
 
@@ -1099,8 +1099,9 @@ def res_by(res: List[FileResult], rel: str) -> FileResult:
 	return next(r for r in res if r.rel == rel)
 
 
-def doc_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> str:
-	"""docs/coverage.md."""
+def doc_text(res: List[FileResult], head: str, unbuilt: Dict[str, str],
+	     sel: Optional[Selection] = None) -> str:
+	"""docs/coverage.md (with the denominator's listing at its end, if sel)."""
 	rows = table(res)
 	run, total = sum(r for _, r, _ in rows), sum(t for _, _, t in rows)
 	out = ['# Coverage of core mm\'s device-memory lines', '',
@@ -1156,6 +1157,12 @@ def doc_text(res: List[FileResult], head: str, unbuilt: Dict[str, str]) -> str:
 				f'{f" ({len(b)} lines)" if len(b) > 1 else ""}: {r.reason(b)}'
 				for b in r.blocks(func)) or '-'
 			out.append(f'| `{func}` | {ran} / {len(lines)} | {never} |')
+	if sel:
+		out += ['', '## The denominator', '',
+			'What `tools/coverage.py select` picks in this tree, per file and function: '
+			'source lines (before the intersection with gcov\'s line records) and the rule '
+			'that picked them; for a block, the line of the test that guards it.', '',
+			'```', format_selection(sel).rstrip('\n'), '```']
 	return '\n'.join(out) + '\n'
 
 
@@ -1219,7 +1226,7 @@ def report(tree: str, sel: Selection, results: str, doc: Optional[str], head: st
 		f.write(text)
 	if doc:
 		with open(doc, 'w', encoding='utf-8') as f:
-			f.write(doc_text(res, head, unbuilt))
+			f.write(doc_text(res, head, unbuilt, sel))
 	return res
 
 

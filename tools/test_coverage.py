@@ -322,6 +322,21 @@ class ReportTest(unittest.TestCase):
 		self.assertEqual(r.reason([4]), 'not yet')
 		self.assertEqual(r.reason([9]), 'needs FS DAX (a DAX filesystem on pmem)')
 
+	def test_summary_and_document(self):
+		r = self.result({3: 4, 4: 0, 5: 0, 6: 1, 7: 0, 12: 1, 13: 0})
+		unbuilt = coverage.FileResult('mm/ksm.c', coverage.select_text(self.TEXT), None,
+					      self.TEXT.splitlines())
+		text = coverage.summary_text([r, unbuilt], 'HEAD', {'mm/ksm.c': 'CONFIG_KSM is off'})
+		self.assertRegex(text, r'\nmm/x.c +3/7 +43% +8 +1\n')
+		self.assertIn('  mm/x.c:f:7 (1 line): not yet', text)
+		self.assertIn('mm/ksm.c: 8 source lines, CONFIG_KSM is off', text)
+		self.assertIn('  mm/x.c:f:4-5 (2 lines): not yet', text)
+		doc = coverage.doc_text([r], 'HEAD', {}, {'mm/x.c': r.picks})
+		self.assertIn('| `mm/x.c` | 3 / 7 | 43% | 8 | 1 |', doc)
+		self.assertIn('| `g` | 1 / 2 | 13: needs PCI P2PDMA (real hardware) |', doc)
+		self.assertIn('| `f` | 2 / 5 | 4-5 (2 lines): not yet; 7: not yet |', doc)
+		self.assertIn('  f: 3 (device test, test at 3); 4-8 (guarded block, test at 3)', doc)
+
 	def test_not_built_names_the_option(self):
 		tmp = tempfile.mkdtemp()
 		self.addCleanup(shutil.rmtree, tmp)
