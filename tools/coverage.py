@@ -1266,14 +1266,12 @@ def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optio
 			print(f'== coverage: {p}', flush=True)
 		if not written:
 			raise ToolError(f'no gcov data came back: see {log_path}')
-		profiled = sorted(os.path.relpath(os.path.join(d, f), build_dir)
-				  for d, _, files in os.walk(os.path.join(build_dir, 'mm'))
-				  for f in files if f.endswith('.gcno'))
+		profiled = sorted(os.path.relpath(p, build_dir) for p in written)
 		head = (f'Linux {version}, {ARCH} under QEMU ({accel}), every suite built in, '
 			f'{ran} cases reported; gcov on ' +
 			(f'the {len(profiled)} objects of mm/ the denominator touches: ' +
 			 ' '.join(os.path.basename(p)[:-5] for p in profiled) if touched_only else
-			 f'every object of mm/ ({len(profiled)})') + '.')
+			 f'every object of mm/ ({len(profiled)} came back with counters)') + '.')
 		with open(os.path.join(results, 'head.txt'), 'w', encoding='utf-8') as f:
 			f.write(head + '\n')
 		res = report(tree, sel, results, doc, head, tlog)
