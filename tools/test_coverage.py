@@ -18,6 +18,7 @@ from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coverage  # noqa: E402
+import testutil  # noqa: E402  (a cache of its own: nothing written to the shared one)
 from common import REPO  # noqa: E402
 
 
@@ -222,11 +223,10 @@ class DecodeTest(unittest.TestCase):
 
 
 def nolibc_tree():
-	"""A kernel tree with nolibc and installed uapi headers, or None."""
-	for tree in (os.environ.get('ZDT_KUNIT_TREE'),
-		     os.path.join(coverage.cache_dir(), 'src', 'linux-7.3')):
-		if tree and os.path.isfile(os.path.join(tree, 'tools/include/nolibc/nolibc.h')):
-			return tree
+	"""The tests' kernel tree (testutil.TREE) if it has nolibc, or None."""
+	tree = testutil.TREE
+	if tree and os.path.isfile(os.path.join(tree, 'tools/include/nolibc/nolibc.h')):
+		return tree
 	return None
 
 
