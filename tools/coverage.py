@@ -82,11 +82,13 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import journal  # noqa: E402
+import lock  # noqa: E402
 import modules as zmodules  # noqa: E402
 import progress  # noqa: E402
 import run as zrun  # noqa: E402
-from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, kernel_version,  # noqa: E402
-		    main_wrapper)
+from common import (DEFAULT_KVER, REPO, ToolError, cache_dir, check_build_path,  # noqa: E402
+		    kernel_version, main_wrapper)
 from fetch import fetch  # noqa: E402
 
 ARCH = 'x86_64'
@@ -106,8 +108,9 @@ KCONFIG_ADD = ('CONFIG_DEBUG_FS=y', 'CONFIG_GCOV_KERNEL=y', 'CONFIG_BLK_DEV_INIT
 # --- the coverage kernel -----------------------------------------------------
 
 def build_dir_of(tree: str) -> str:
-	"""The coverage kernel's kunit.py --build_dir (not run.py's own)."""
-	return os.path.join(cache_dir(), 'build', f'{kernel_version(tree)}-{ARCH}{SUFFIX}')
+	"""The coverage kernel's kunit.py --build_dir: run.py's name for the
+	tree's x86_64 build dir, with -coverage (not run.py's own dir)."""
+	return zrun.build_dir_of(tree, ARCH) + SUFFIX
 
 
 # The value of make's GCOV_PROFILE or GCOV_PROFILE_<obj>.o: y in mm/ itself,
@@ -177,7 +180,8 @@ def build(tree: str, objects: Iterable[str], jobs: int, log, touched_only: bool 
 	with progress.Watch('== coverage', lambda: 'building, '
 			    f'{progress.objects_since(build_dir_of(tree), start_wall)} objects built'):
 		p = subprocess.run(cmd, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
-				   env=zrun.kunit_env('tcg'), timeout=zrun.BUILD_TIMEOUT, check=False)
+				   env=zrun.kunit_env('tcg', ARCH), timeout=zrun.BUILD_TIMEOUT,
+				   check=False, pass_fds=lock.held_fds())
 	if p.returncode:
 		raise ToolError(f'the coverage kernel did not build (kunit.py exit {p.returncode}): '
 				f'see {log.name}')
@@ -197,7 +201,8 @@ def boot(tree: str, objects: Iterable[str], accel: str, timeout: int, log,
 	start = time.monotonic()
 	with progress.Watch('== coverage', lambda: 'booting and running the suites'):
 		p = subprocess.run(cmd, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
-				   env=zrun.kunit_env(accel), timeout=timeout + 120, check=False)
+				   env=zrun.kunit_env(accel, ARCH), timeout=timeout + 120, check=False,
+				   pass_fds=lock.held_fds())
 	if p.returncode:
 		# Not the tests' verdict (none is taken here); the counters say
 		# whether the run got far enough.
@@ -1251,13 +1256,14 @@ def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optio
 	build_dir = build_dir_of(tree)
 	log_path = os.path.join(results, 'kunit.log')
 	with open(os.path.join(results, 'tools.log'), 'w', encoding='utf-8') as tlog:
-		with open(log_path, 'w', encoding='utf-8') as log:
+		with lock.Lock(build_dir, f'the build dir {build_dir}', 'coverage', out=sys.stdout), \
+		     open(log_path, 'w', encoding='utf-8') as log:
 			if not skip_build:
 				took = build(tree, objs, jobs, log, touched_only)
 				print(f'== coverage: built in {took:.0f} s (build dir {build_dir})', flush=True)
 			clear_counters(build_dir)
 			took = boot(tree, objs, accel, timeout, log, touched_only)
-		ran, failed = cases_reported(log_path)
+		ran, _ = cases_reported(log_path)
 		with open(log_path, encoding='utf-8', errors='replace') as f:
 			written, problems = decode(f, build_dir)
 		print(f'== coverage: booted, {ran} cases reported (not judged here), '
@@ -1323,14 +1329,24 @@ def main() -> int:
 		with open(os.path.join(args.results, 'summary.txt'), encoding='utf-8') as f:
 			sys.stdout.write(f.read())
 		return 0
-	was_installed = zinstall.status(tree) is not None
-	zinstall.install(tree)
-	try:
-		return run(tree, args.results, args.accel, args.timeout, args.jobs,
-			   args.doc or None, args.touched_only, args.no_build)
-	finally:
-		if args.kdir and not was_installed:
-			zinstall.uninstall(tree)
+	check_build_path(tree, 'the kernel tree')
+	check_build_path(cache_dir(), 'the cache')
+	# As tools/run.py: the tree's lock for the whole run, what a dead run
+	# left in it undone first, the suites installed into a --kdir tree for
+	# this run only (a journal entry, should this run die).
+	with lock.Lock(tree, f'the kernel tree {tree}', 'coverage', out=sys.stdout):
+		journal.recover('coverage', tree, out=sys.stdout)
+		was_installed = zinstall.status(tree) is not None
+		entry = None if not args.kdir or was_installed else \
+			journal.Entry('install', tree, 'the suites installed for one coverage run')
+		try:
+			zinstall.install(tree, entry)
+			return run(tree, args.results, args.accel, args.timeout, args.jobs,
+				   args.doc or None, args.touched_only, args.no_build)
+		finally:
+			if entry is not None and entry.is_open:
+				zinstall.uninstall(tree)
+				entry.close()
 
 
 if __name__ == '__main__':

@@ -385,8 +385,10 @@ class KernelTest(unittest.TestCase):
 		with mock.patch.object(coverage, 'kernel_version', return_value='7.3.4'), \
 		     mock.patch('run.kernel_version', return_value='7.3.4'):
 			args = coverage.kunit_args('/t', ['mm/memory.o'], 600)
-		self.assertEqual(args[args.index('--build_dir') + 1],
-				 os.path.join(coverage.cache_dir(), 'build', '7.3.4-x86_64-coverage'))
+			run_dir = coverage.zrun.build_dir_of('/t', 'x86_64')
+		# run.py's build dir of the tree, with a suffix: never run.py's own.
+		self.assertEqual(args[args.index('--build_dir') + 1], run_dir + '-coverage')
+		self.assertRegex(run_dir, r'/build/7\.3\.4-x86_64-\w+$')
 		self.assertEqual(args[args.index('--qemu_config') + 1], coverage.QEMU_CONFIG)
 		adds = [args[i + 1] for i, a in enumerate(args) if a == '--kconfig_add']
 		self.assertEqual(adds, list(coverage.KCONFIG_ADD))
