@@ -1273,7 +1273,8 @@ def run(tree: str, results: str, accel: str, timeout: int, jobs: int, doc: Optio
 		if not written:
 			raise ToolError(f'no gcov data came back: see {log_path}')
 		profiled = sorted(os.path.relpath(p, build_dir) for p in written)
-		head = (f'Linux {version}, {ARCH} under QEMU ({accel}), every suite built in, '
+		head = (f'Linux {version}, {ARCH} under QEMU ({zrun.zaccel.decide(ARCH, accel)[0]}), '
+			f'every suite built in, '
 			f'{ran} cases reported; gcov on ' +
 			(f'the {len(profiled)} objects of mm/ the denominator touches: ' +
 			 ' '.join(os.path.basename(p)[:-5] for p in profiled) if touched_only else
