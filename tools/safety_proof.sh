@@ -101,7 +101,7 @@ gate_on_git() {	# $1: signal; the gate is started directly, to know its pid
 		--results "$PROOF/gate-$sig" >"$PROOF/gate-$sig.log" 2>&1 &
 	local g=$!
 	wait_for "$PROOF/gate-$sig.log" 3600 '/patched/' || { fail "never reached the patched run"; kill $g; return 1; }
-	sleep 20	# in the middle of the patched build
+	sleep "${MID:-20}"	# in the middle of the patched build (MID=3 when it is incremental)
 	check_git_tree "$GTREE" "$GHEAD" || { kill $g; return 1; }
 	kill -s "$sig" $g
 	wait $g
