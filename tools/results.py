@@ -186,10 +186,40 @@ def parse(lines: Iterable[str]):
 		return kp.parse_run_tests(list(lines), kunit_printer.null_printer)
 
 
+# printk's nbcon consoles: a context that takes a console over in the middle
+# of a record (a WARN's emergency output) prints this, then the whole record
+# again (kernel/printk/nbcon.c); what the console had printed of it stays in
+# the log before the marker.
+PRINTK_REPLAY = '** replaying previous printk message **'
+_PRINTK_PREFIX = re.compile(r'^(?:\[[^\]]*\] ?)*')
+
+
+def undo_printk_replays(lines: Iterable[str]) -> List[str]:
+	"""The console lines with each printk replay undone: the marker goes,
+	and so does the line before it when the replayed record (the line after
+	it) begins with that line's text, its partial first emission.  Left as
+	is, a KTAP line printed twice or cut short loses a case's result."""
+	out: List[str] = []
+	pending = False
+	for line in lines:
+		text = _PRINTK_PREFIX.sub('', line.rstrip('\n'))
+		if text.strip() == PRINTK_REPLAY:
+			pending = True
+			continue
+		if pending and out:
+			before = _PRINTK_PREFIX.sub('', out[-1].rstrip('\n'))
+			if before.strip() and text.startswith(before.rstrip()):
+				out.pop()
+		pending = False
+		out.append(line)
+	return out
+
+
 def extract_ktap(lines: Iterable[str]) -> List[str]:
 	"""The KTAP lines of a console log, as kunit.py isolates them (the
-	pinned extract_tap_lines(): prefixes before 'KTAP version' stripped)."""
-	stream = kp.extract_tap_lines(lines)
+	pinned extract_tap_lines(): prefixes before 'KTAP version' stripped),
+	after undoing printk's replays (undo_printk_replays())."""
+	stream = kp.extract_tap_lines(undo_printk_replays(lines))
 	out = []
 	while stream:
 		out.append(stream.pop())

@@ -190,6 +190,31 @@ class FailureBlockConsoleTest(unittest.TestCase):
 				  'mm/tests/a.c:40: message line'])
 
 
+class PrintkReplayTest(unittest.TestCase):
+
+	def test_a_replayed_record_is_read_once(self):
+		"""A WARN that takes the console over mid-record: printk prints the
+		replay marker and the whole record again.  The partial line and the
+		marker go; the record is read once, whole, and the case is not lost
+		(seen: a mutant's case read as never run)."""
+		log = ['KTAP version 1\n', '1..1\n', '    KTAP version 1\n',
+		       '    # Subtest: s\n', '    1..2\n',
+		       '    # Subtest: p\n', '** replaying previous printk message **\n',
+		       '    # Subtest: p\n', '    KTAP version 1\n', '    1..1\n',
+		       '    ok 1 x\n', '    # p: pass:1 fail:0 sk\n',
+		       '[    1.5] ** replaying previous printk message **\n',
+		       '    # p: pass:1 fail:0 skip:0 total:1\n', '    ok 1 p\n',
+		       'WARNING: mm/x.c:1 at f\n', '    ok 2 q\n', 'ok 1 s\n']
+		ktap = results.extract_ktap(log)
+		self.assertNotIn(results.PRINTK_REPLAY, '\n'.join(ktap))
+		self.assertEqual(sum('# Subtest: p' in l for l in ktap), 1)
+		self.assertEqual([l for l in ktap if 'pass:1' in l], ['    # p: pass:1 fail:0 skip:0 total:1'])
+
+	def test_a_marker_after_an_unrelated_line_drops_only_the_marker(self):
+		self.assertEqual(results.undo_printk_replays(['a\n', results.PRINTK_REPLAY + '\n', 'b\n']),
+				 ['a\n', 'b\n'])
+
+
 class ExpectedCasesTest(unittest.TestCase):
 
 	def write(self, d, name, text):
