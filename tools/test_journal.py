@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import install  # noqa: E402
 import journal  # noqa: E402
 from common import ToolError  # noqa: E402
-from testutil import TOOLS, diff, scratch_tree, snapshot  # noqa: E402
+from testutil import TOOLS, Lines, diff, scratch_tree, snapshot  # noqa: E402
 
 # A fake kunit.py that kills its caller (run.py) with a signal, as a CI
 # cancel or kill -9 would, then itself.
@@ -137,7 +137,7 @@ class JournalTest(unittest.TestCase):
 		self.series_in_a_process_that_dies(patch)
 		self.assertTrue(os.path.exists(os.path.join(self.tree, 'mm/new.c')))
 		out = []
-		journal.recover('test', self.tree, out=Out(out))
+		journal.recover('test', self.tree, out=Lines(out))
 		self.assertRegex(out[0], r'put back 2 file\(s\) it had patched \(a test series, left by')
 		self.assertEqual(content(snapshot(self.tree)), before)
 		# Again, and the patched file edited by hand since: refused, kept.
@@ -147,13 +147,13 @@ class JournalTest(unittest.TestCase):
 		with self.assertRaisesRegex(ToolError, r"file\(s\) a run patched changed since "
 					    r"\(mm/Makefile first\): the originals are in .*; put them back "
 					    r"by hand, then delete the journal entry"):
-			journal.recover('test', self.tree, out=Out(out))
+			journal.recover('test', self.tree, out=Lines(out))
 		self.assertEqual(len(journal.dead_entries(self.tree)), 1)
 		# Another tree's run does not stop for it: a warning line.
 		other = os.path.join(self.d, 'other')
 		os.makedirs(other)
 		out.clear()
-		journal.recover('test', other, out=Out(out))
+		journal.recover('test', other, out=Lines(out))
 		self.assertIn("not this run's tree: going on", out[0])
 
 	def test_the_uml_series_a_dead_run_left_in_a_kdir_is_put_back(self):
@@ -181,7 +181,7 @@ class JournalTest(unittest.TestCase):
 			self.assertIn('SPARSEMEM', f.read())
 		self.assertFalse(os.path.exists(os.path.join(self.cache, 'uml-series')))
 		out = []
-		journal.recover('test', self.tree, out=Out(out))
+		journal.recover('test', self.tree, out=Lines(out))
 		self.assertIn('put back 1 file(s) it had patched (patches/uml applied for a UML run', out[0])
 		self.assertEqual(content(snapshot(self.tree)), before)
 		self.assertEqual(os.listdir(journal.journal_dir()), [])
@@ -204,7 +204,7 @@ class JournalTest(unittest.TestCase):
 		with open(e.path, 'w') as f:
 			json.dump(doc, f)
 		out = []
-		journal.recover('test', self.tree, out=Out(out))
+		journal.recover('test', self.tree, out=Lines(out))
 		self.assertIn(f'removed the worktree {wt} it had added', out[0])
 		self.assertEqual(git('worktree', 'list').count('\n'), 1)
 		self.assertFalse(os.path.exists(wt))
@@ -220,20 +220,6 @@ class JournalTest(unittest.TestCase):
 		with open(e.path, 'w') as f:
 			json.dump(doc, f)
 		self.assertEqual(len(journal.dead_entries()), 1)
-
-
-class Out:	# pylint: disable=too-few-public-methods
-	"""A file-like that collects print()ed lines."""
-
-	def __init__(self, lines):
-		self.lines = lines
-
-	def write(self, text):
-		if text.strip():
-			self.lines.append(text.strip())
-
-	def flush(self):
-		pass
 
 
 if __name__ == '__main__':

@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lock  # noqa: E402
-from testutil import TOOLS, scratch_tree  # noqa: E402
+from testutil import TOOLS, fake_612_tree, scratch_tree  # noqa: E402
 
 # A child that takes a lock and says so, then holds it for argv[3] seconds.
 HOLDER = textwrap.dedent('''\
@@ -142,14 +142,8 @@ FAKE_KUNIT = textwrap.dedent('''\
 
 
 def fake_tree(parent: str) -> str:
-	"""A scratch 6.12 tree (UML without patches/uml: only kunit.py runs)
-	with the fake kunit.py."""
-	t = scratch_tree(parent)
-	with open(os.path.join(t, 'Makefile'), 'w') as f:
-		f.write('VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\n')
-	with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
-		f.write(FAKE_KUNIT)
-	return t
+	"""A scratch 6.12 tree with the fake kunit.py."""
+	return fake_612_tree(parent, FAKE_KUNIT)
 
 
 class RunLockTest(unittest.TestCase):

@@ -21,7 +21,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutants  # noqa: E402
 from common import REPO  # noqa: E402
-from testutil import TOOLS, diff, scratch_tree  # noqa: E402
+from testutil import TOOLS, diff, fake_612_tree, scratch_tree  # noqa: E402
 
 # kunit.py of the scratch tree: notes which tree it runs in and whether that
 # tree, and the tree the gate was given, have the series; hangs in a patched
@@ -65,12 +65,7 @@ class GateSafetyTest(unittest.TestCase):
 	def make_tree(parent):
 		"""A 6.12 scratch tree (UML needs no patches/uml) with the fake
 		kunit.py."""
-		t = scratch_tree(parent)
-		with open(os.path.join(t, 'Makefile'), 'w') as f:
-			f.write('VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\n')
-		with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
-			f.write(FAKE_KUNIT)
-		return t
+		return fake_612_tree(parent, FAKE_KUNIT)
 
 	def make_git_tree(self):
 		"""The tree as a user's git checkout on branch 'work', with an

@@ -17,7 +17,7 @@ from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workspace  # noqa: E402
-from testutil import scratch_tree  # noqa: E402
+from testutil import Lines, scratch_tree  # noqa: E402
 
 
 def write(path, text, mtime=None):
@@ -190,24 +190,12 @@ class WorkspaceTest(unittest.TestCase):
 		os.makedirs(parent)
 		tree = scratch_tree(parent)
 		out = []
-		with workspace.Workspace(tree, 'test', out=Collect(out)) as ws:
+		with workspace.Workspace(tree, 'test', out=Lines(out)) as ws:
 			ws.prepare([])
 			self.assertNotIn(' ', ws.tree)
 			self.assertEqual(read(os.path.join(ws.tree, 'mm/Makefile')), 'obj-y += memory.o\n')
 		self.assertRegex(out[0], r'^test: a private copy of .*/my trees/linux: .*/cache/work/'
 				 r'linux-[0-9a-f]{12} \(\d+ files, \d+ s\)$')
-
-
-class Collect:	# pylint: disable=too-few-public-methods
-	def __init__(self, lines):
-		self.lines = lines
-
-	def write(self, text):
-		if text.strip():
-			self.lines.append(text.strip())
-
-	def flush(self):
-		pass
 
 
 if __name__ == '__main__':

@@ -70,6 +70,31 @@ def scratch_tree(parent: str, with_tests_dir: bool = False,
 	return t
 
 
+
+def fake_612_tree(parent: str, kunit_py: str) -> str:
+	"""A scratch 6.12 tree (UML without patches/uml: only kunit.py runs)
+	whose tools/testing/kunit/kunit.py is kunit_py."""
+	t = scratch_tree(parent)
+	with open(os.path.join(t, 'Makefile'), 'w') as f:
+		f.write('VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\n')
+	with open(os.path.join(t, 'tools/testing/kunit/kunit.py'), 'w') as f:
+		f.write(kunit_py)
+	return t
+
+
+class Lines:	# pylint: disable=too-few-public-methods
+	"""A file-like that collects the non-empty lines print()ed to it."""
+
+	def __init__(self, lines):
+		self.lines = lines
+
+	def write(self, text):
+		if text.strip():
+			self.lines.append(text.strip())
+
+	def flush(self):
+		pass
+
 class ScratchTreeCase(unittest.TestCase):
 	"""A test with a scratch kernel tree (self.tree) in a temporary dir (self.d)."""
 
