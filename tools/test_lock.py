@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lock  # noqa: E402
-from testutil import TOOLS, fake_612_tree, scratch_tree  # noqa: E402
+from testutil import TOOLS, fake_612_tree  # noqa: E402
 
 # A child that takes a lock and says so, then holds it for argv[3] seconds.
 HOLDER = textwrap.dedent('''\

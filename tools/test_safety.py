@@ -21,7 +21,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutants  # noqa: E402
 from common import REPO  # noqa: E402
-from testutil import TOOLS, diff, fake_612_tree, scratch_tree  # noqa: E402
+from testutil import TOOLS, diff, fake_612_tree  # noqa: E402
 
 # kunit.py of the scratch tree: notes which tree it runs in and whether that
 # tree, and the tree the gate was given, have the series; hangs in a patched
