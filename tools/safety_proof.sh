@@ -7,7 +7,7 @@
 #
 # Each case prints what it does, checks what it can and ends with
 # "CASE: ok" or "CASE: FAILED: why"; the exit status is the number of failed
-# cases.  Scratch trees and logs go to $PROOF (default /tmp/zdt-proof); the
+# cases.  Scratch trees and logs go to $PROOF (default results/proof); the
 # runs use the cache as they find it ($ZDT_CACHE or ~/.cache/zone-device-kunit):
 # run it when nobody else uses that cache, or give it a ZDT_CACHE of its own
 # (then the first build is cold).  Only processes it started are signalled,
@@ -16,7 +16,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 REPO=$PWD
-PROOF=${PROOF:-/tmp/zdt-proof}
+PROOF=${PROOF:-$REPO/results/proof}
 ARCH=${ARCH:-x86_64}
 PATCH=${PATCH:-$REPO/patches/regressions/0001-fsdax-p2pdma-start-at-refcount-one.patch}
 SUITE=${SUITE:-zone_device_pgmap}
