@@ -41,7 +41,7 @@ check: deps
 
 mutants: deps
 	@$(PYTHON) tools/mutants.py $(src_args) $(arch_args) --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD)) \
-		$(if $(MODULES),--modules) $(if $(AS_IS),--as-is)
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(MODULES),--modules) $(if $(AS_IS),--as-is)
 
 matrix: deps
 	@$(PYTHON) tools/matrix.py --accel $(ACCEL) $(if $(SHARD),--shard $(SHARD))
@@ -103,6 +103,7 @@ variables:
   INCREMENTAL  run, =1: rebuild with make alone when the .config is current
   MODULES      run, mutants, =1: the suites and KUnit as modules, from an initramfs
   SHARD        mutants, matrix, =K/N: only the K-th of N shares
+  JOBS         mutants, =N: N patches at once, each in a private copy of its own
   PATCHES      gate: a .patch, a directory of them or an mbox; flake: the mutants
   BASE         gate with KDIR=: the branch whose merge base with HEAD is the baseline
   OUT          series: the output directory (default results/series)

@@ -215,9 +215,14 @@ shard = cli.shard
 SUMMARY = 'summary.json'
 
 
-def print_table(rows: List[Tuple[str, str, List[str], List[str], float]]) -> int:
-	"""The table of every patch and the last line; 1 if one was missed or
-	is an error."""
+def print_table(rows: List[Tuple[str, str, List[str], List[str], float]],
+		show: bool = True) -> int:
+	"""The table of every patch and the last line (not with show False: a
+	job of --jobs, whose parent prints them); 1 if one was missed or is an
+	error."""
+	if not show:
+		caught = (CAUGHT, CAUGHT_CRASH)
+		return 1 if [r for r in rows if r[1] not in caught and not r[1].startswith(NA)] else 0
 	print('\n| patch | verdict | caught by | other failing cases | time |\n'
 	      '| --- | --- | --- | --- | --- |')
 	for name, verdict, cases, others, took in rows:
@@ -274,6 +279,46 @@ def merge(dirs: List[str]) -> int:
 	return print_table(sorted(rows))
 
 
+def run_jobs(args, argv: List[str]) -> int:
+	"""--jobs N: N shards of the patches at once, each a mutants.py of its
+	own with a private copy of its own (workspace slot K) and results in
+	<results>/job-K, then one table (merge()).  Each patch is still alone in
+	its kernel; what runs side by side is two kernels' incremental builds,
+	whose compile, link and boot are mostly one CPU each."""
+	n = args.jobs
+	dirs = [os.path.join(args.results, f'job-{k}') for k in range(1, n + 1)]
+	for d in dirs:
+		shutil.rmtree(d, ignore_errors=True)
+	own, skip = [], False
+	for a in argv:	# every argument but --jobs N
+		if skip or a.startswith('--jobs='):
+			skip = False
+			continue
+		skip = a == '--jobs'
+		if not skip:
+			own.append(a)
+	# --results and --jobs are given again, last, for each job.
+	kids = [subprocess.Popen([sys.executable, os.path.abspath(__file__), *own, '--jobs', '1',
+				  '--shard', f'{k}/{n}', '--slot', str(k), '--no-table',
+				  '--results', dirs[k - 1]], pass_fds=lock.held_fds())
+		for k in range(1, n + 1)]
+
+	def stop(*_):
+		for kid in kids:
+			if kid.poll() is None:
+				kid.terminate()
+		for kid in kids:
+			kid.wait()
+		sys.exit(130)
+	signal.signal(signal.SIGTERM, stop)
+	signal.signal(signal.SIGHUP, stop)
+	codes = [kid.wait() for kid in kids]
+	bad = [f'job {k} exit {c}' for k, c in enumerate(codes, 1) if c not in (0, 1)]
+	if bad:
+		raise ToolError(f'--jobs {n}: {", ".join(bad)} (no verdict from its patches)')
+	return merge(dirs)
+
+
 def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/regressions/*.patch')
@@ -291,6 +336,11 @@ def main() -> int:
 	ap.add_argument('--rejudge', nargs='+', metavar='DIR',
 			help='only judge again the recorded <DIR>/<patch>/*.ktap of earlier runs with '
 			'the current rules: nothing is built or run')
+	ap.add_argument('--jobs', type=int, default=1,
+			help='run N shares of the patches at once, each in a private copy of its '
+			'own (default 1; make test: 2); one table at the end')
+	ap.add_argument('--slot', type=int, default=1, help=argparse.SUPPRESS)
+	ap.add_argument('--no-table', action='store_true', help=argparse.SUPPRESS)
 	ap.add_argument('--merge', nargs='+', metavar='DIR',
 			help="only merge the shards' results dirs (each with its summary.json) "
 			'into one table: nothing is built or run')
@@ -311,11 +361,17 @@ def main() -> int:
 	if not patches:
 		raise ToolError(f'no patches in {PATCHES}')
 	k, n = args.shard
+	if args.jobs < 1:
+		raise ToolError(f'--jobs {args.jobs}: at least 1')
+	if args.jobs > 1:
+		if n > 1:
+			raise ToolError('--jobs with --shard: give one of them')
+		return run_jobs(args, sys.argv[1:])
 	split_from = [os.path.basename(p) for p in patches]
 	patches = cli.share(patches, k, n)
 	signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
 	rows = []
-	with workspace.Workspace(source, 'mutants') as ws:
+	with workspace.Workspace(source, 'mutants', slot=args.slot) as ws:
 		ws.prepare([args.arch], (args.modules,))
 		tree = ws.tree
 		if not args.as_is:
@@ -329,7 +385,7 @@ def main() -> int:
 			rows.append((os.path.basename(patch), verdict, cases, others, took))
 	write_summary(args.results, rows, args.shard, split_from, kernel_version(source),
 		      args.arch + ('-modules' if args.modules else ''))
-	return print_table(rows)
+	return print_table(rows, show=not args.no_table)
 
 
 if __name__ == '__main__':

@@ -90,6 +90,53 @@ class MutantsTest(unittest.TestCase):
 		with self.assertRaisesRegex(ToolError, 'no readable summary.json'):
 			mutants.merge([os.path.join(d, 'nowhere')])
 
+	def test_jobs_run_shards_side_by_side_in_copies_of_their_own(self):
+		"""--jobs N: N mutants.py at once, the K-th with --shard K/N, its own
+		private copy (--slot K) and results dir, the other arguments as
+		given (--jobs N gone); then one table; a job that gave no verdict
+		(exit 2) is an error of the whole run, never a table."""
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		names = ['0001-a.patch', '0002-b.patch', '0003-c.patch']
+		argvs = []
+
+		class Kid:
+			def __init__(self, argv, **_):
+				argvs.append(argv)
+				k = int(argv[argv.index('--slot') + 1])
+				out = argv[-1]
+				rows = [(n, 'caught', ['s.c'], [], 1.0) for n in mutants.cli.share(names, k, 2)]
+				mutants.write_summary(out, rows, (k, 2), names, '7.3.4', 'x86_64')
+				self.code = 0
+
+			def wait(self):
+				return self.code
+
+			def poll(self):
+				return self.code
+		args = mutants.argparse.Namespace(jobs=2, results=d)
+		buf = io.StringIO()
+		with mock.patch.object(mutants.subprocess, 'Popen', Kid), \
+		     contextlib.redirect_stdout(buf):
+			self.assertEqual(mutants.run_jobs(args, ['--kver', '7.3', '--jobs', '2',
+								 '--timeout', '2', 'x.patch']), 0)
+		self.assertIn('mutants: 3 caught, 0 missed', buf.getvalue())
+		for k, argv in enumerate(argvs, 1):
+			self.assertEqual(argv[2:7], ['--kver', '7.3', '--timeout', '2', 'x.patch'])
+			self.assertEqual(argv[argv.index('--shard') + 1], f'{k}/2')
+			self.assertEqual(argv[-1], os.path.join(d, f'job-{k}'))
+			self.assertIn('--no-table', argv)
+		self.assertNotEqual(mutants.workspace.copy_path(TREE, 2),
+				    mutants.workspace.copy_path(TREE))
+
+		class Broken(Kid):
+			def __init__(self, argv, **kw):
+				super().__init__(argv, **kw)
+				self.code = 2 if '2/2' in argv else 0
+		with mock.patch.object(mutants.subprocess, 'Popen', Broken), \
+		     self.assertRaisesRegex(ToolError, 'job 2 exit 2'):
+			mutants.run_jobs(args, ['--jobs', '2'])
+
 	def test_kernel_dying_before_the_named_case_is_missed(self):
 		"""The case before the named one hits a VM_BUG_ON and the kernel
 		panics; the named case never reports: the crash proves nothing

@@ -62,11 +62,14 @@ from series import git_env  # noqa: E402
 TEXT = re.compile(r'(\.cmd|\.d|^Makefile|^compile_commands\.json)$')
 
 
-def copy_path(source: str) -> str:
-	"""<cache>/work/<name>-<hash>: the private copy of source."""
+def copy_path(source: str, slot: int = 1) -> str:
+	"""<cache>/work/<name>-<hash>: the private copy of source; slot K > 1
+	(a tool's K-th parallel job, mutants --jobs) has a copy of its own,
+	<name>-<hash>-K."""
 	real = os.path.realpath(source)
 	name = re.sub(r'[^A-Za-z0-9._+-]', '_', os.path.basename(real)) or 'tree'
-	return os.path.join(cache_dir(), 'work', f'{name}-{tree_key(real)}')
+	return os.path.join(cache_dir(), 'work', f'{name}-{tree_key(real)}'
+			    + (f'-{slot}' if slot > 1 else ''))
 
 
 def is_git(tree: str) -> bool:
@@ -265,10 +268,10 @@ class Workspace:
 	"""The private copy of one source tree (module doc), locked for the
 	block; .tree is its path."""
 
-	def __init__(self, source: str, tool: str, out=None):
+	def __init__(self, source: str, tool: str, out=None, slot: int = 1):
 		self.source = os.path.realpath(source)
 		self.tool, self.out = tool, out or sys.stdout
-		self.tree = copy_path(self.source)
+		self.tree = copy_path(self.source, slot)
 		self.git = is_git(self.source)
 		self._lock: Optional[lock.Lock] = None
 
