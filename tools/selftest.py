@@ -36,7 +36,7 @@ import re
 import subprocess
 import sys
 import time
-from typing import List
+from typing import List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
@@ -57,8 +57,25 @@ STEPS = ('unit', 'checkpatch', 'kunit', 'modules', 'mutants', 'gate', 'verdicts'
 GATE_ARCHES = ('x86_64', 'arm64')
 
 
+# (step, seconds since the previous step began) of this run: where the time
+# of make test goes, printed at its end.
+STEP_TIMES: List[Tuple[str, float]] = []
+
+
 def step(name: str) -> None:
+	now = time.monotonic()
+	if STEP_TIMES:
+		STEP_TIMES[-1] = (STEP_TIMES[-1][0], now - STEP_TIMES[-1][1])
+	STEP_TIMES.append((name.split(':')[0], now))
 	print(f'\n### {name}', flush=True)
+
+
+def step_times() -> str:
+	"""One line: each step and its seconds (the last step's up to now)."""
+	now = time.monotonic()
+	done = STEP_TIMES[:-1] + ([(STEP_TIMES[-1][0], now - STEP_TIMES[-1][1])]
+				  if STEP_TIMES else [])
+	return ', '.join(f'{name} {secs:.0f} s' for name, secs in done)
 
 
 def unit_tests(tree: str) -> bool:
@@ -302,6 +319,7 @@ def main() -> int:
 	for st in args.skip:
 		print(f'selftest: step {st} left out (--skip)')
 	start = time.monotonic()
+	STEP_TIMES.append(('fetch', start))
 
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	failed_steps: List[str] = []
@@ -357,9 +375,12 @@ def main() -> int:
 				step(f'{s}: not run, patches/ is written against {DEFAULT_KVER}')
 		steps = [s for s in steps if s not in ('mutants', 'gate', 'verdicts')]
 	if 'mutants' in steps:
-		step('mutants: each regression patch must be caught')
+		# Two at a time: a mutant's incremental build and boot keep about
+		# one CPU busy (mutants.py --jobs).
+		jobs = min(2, os.cpu_count() or 1)
+		step(f'mutants: each regression patch must be caught ({jobs} at a time)')
 		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/mutants.py'),
-				    '--accel', args.accel] +
+				    '--accel', args.accel, '--jobs', str(jobs)] +
 				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 					   kernel_version(tree))]), check=False)
 		ok &= passed('mutants', p.returncode == 0)
@@ -414,7 +435,8 @@ def main() -> int:
 	if 'w1' in steps:
 		ok &= passed('w1', w1_sparse(tree))
 
-	print(f'\nselftest: {"OK" if ok else "FAILED"} in {time.monotonic() - start:.0f} s')
+	print(f'\nselftest: time per step: {step_times()}')
+	print(f'selftest: {"OK" if ok else "FAILED"} in {time.monotonic() - start:.0f} s')
 	if failed_steps:
 		print(f"failed steps, one failure each below: {', '.join(failed_steps)}")
 	if 'kunit' in steps or failed_steps:
