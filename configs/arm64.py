@@ -23,6 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The options both QEMU arches share, with their reasons.
 with open(os.path.join(HERE, 'common.kconfig'), encoding='utf-8') as f:
 	COMMON = f.read()
+# What a distribution kernel compiles of device-memory code (its reasons there).
+with open(os.path.join(HERE, 'distro.kconfig'), encoding='utf-8') as f:
+	COMMON += f.read()
 
 # The RAM kept for device-coherent memory, and the kernel arguments that say
 # so: configs/reserved_ram.py (loaded by path: kunit.py loads this file outside

@@ -20,6 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The options both QEMU arches share, with their reasons.
 with open(os.path.join(HERE, 'common.kconfig'), encoding='utf-8') as f:
 	COMMON = f.read()
+# What a distribution kernel compiles of device-memory code (its reasons there).
+with open(os.path.join(HERE, 'distro.kconfig'), encoding='utf-8') as f:
+	COMMON += f.read()
 
 # The RAM kept for device-coherent memory, and the kernel arguments that say
 # so: configs/reserved_ram.py (loaded by path: kunit.py loads this file outside
@@ -34,9 +37,16 @@ QEMU_ARCH = QemuArchParams(linux_arch='x86_64',
 # The console KTAP is read from (as upstream qemu_configs/x86_64.py).
 CONFIG_SERIAL_8250=y
 CONFIG_SERIAL_8250_CONSOLE=y
-''' + COMMON + '''# Off on x86_64 too: what olddefconfig turns on here and tinyconfig does not
+''' + COMMON + '''# memory_failure() is reached from machine checks: x86 offers MEMORY_FAILURE
+# (configs/distro.kconfig) only with X86_MCE, as every distribution has it.
+CONFIG_X86_MCE=y
+# The soft-dirty bit of device-private entries, and /proc/pid/pagemap's
+# reading of them (fs/proc/task_mmu.c): a distribution option that arm64
+# lacks (no HAVE_ARCH_SOFT_DIRTY), so it is here and not in distro.kconfig.
+CONFIG_CHECKPOINT_RESTORE=y
+CONFIG_MEM_SOFT_DIRTY=y
+# Off on x86_64 too: what olddefconfig turns on here and tinyconfig does not
 # (derived as for common.kconfig; none of it is reached by a case).
-# CONFIG_X86_MCE is not set
 # CONFIG_THERMAL is not set
 # CONFIG_POWER_SUPPLY is not set
 # CONFIG_VIRTUALIZATION is not set
