@@ -213,7 +213,69 @@ def page(rec: Dict[str, Any]) -> str:
 	       'difference in boot + every suite. Under TCG on a shared machine the same kernel '
 	       'can take twice as long from one run to the next: one run is an example, not a '
 	       'bound.')]
-	return '\n'.join(md) + '\n'
+	md += empty_cache_section(rec)
+	return '\n'.join(md).rstrip('\n') + '\n'
+
+
+# --- from an empty cache: what a new user waits for -------------------------
+
+VERDICT = re.compile(r'^== \S+: \d+ passed, ')
+
+
+def empty_cache(kind: str, cache: str, log_dir: str) -> Dict[str, Any]:
+	"""`make run` or `make test` of this checkout with ZDT_CACHE=cache,
+	which must be empty: no source, no build dir, no ccache (deps are the
+	host's).  Its output is streamed and kept in <log_dir>/empty-<kind>.log;
+	returns what the page shows: the seconds to the first verdict line (run)
+	or the end, the exit status, the last lines, make test's time per step."""
+	if os.path.exists(cache) and os.listdir(cache):
+		raise ToolError(f'--cache {cache}: not empty (it must hold nothing, so that '
+				'nothing is reused)')
+	os.makedirs(log_dir, exist_ok=True)
+	env = dict(os.environ, ZDT_CACHE=cache)
+	lines: List[str] = []
+	first = None
+	start = time.monotonic()
+	with open(os.path.join(log_dir, f'empty-{kind}.log'), 'w', encoding='utf-8') as log, \
+	     subprocess.Popen(['make', '-C', REPO, kind], env=env, stdout=subprocess.PIPE,
+			      stderr=subprocess.STDOUT, text=True) as p:
+		for line in p.stdout:
+			sys.stdout.write(line)
+			log.write(line)
+			lines.append(line.rstrip('\n'))
+			if first is None and VERDICT.match(line):
+				first = time.monotonic() - start
+		code = p.wait()
+	took = time.monotonic() - start
+	steps = [ln.split(': ', 2)[2] for ln in lines if ln.startswith('selftest: time per step: ')]
+	return {'date': datetime.date.today().isoformat(), **machine(),
+		'seconds': round(took), 'first verdict': round(first) if first else None,
+		'exit': code, 'last lines': lines[-3:], 'steps': steps[-1] if steps else None}
+
+
+def empty_cache_section(rec: Dict[str, Any]) -> List[str]:
+	"""The page's lines for rec['empty cache'], if measured."""
+	runs = rec.get('empty cache') or {}
+	if not runs:
+		return []
+	md = ['', '## From an empty cache', '',
+	      'What a new user waits for: `tools/bench.py --empty-cache run|test --cache DIR` runs '
+	      '`make run` or `make test` of the checkout with `ZDT_CACHE=DIR` empty (the kernel '
+	      'source fetched and unpacked, every kernel built with an empty ccache, the private '
+	      'copies made), nothing else running on the machine.', '']
+	for kind in ('run', 'test'):
+		r = runs.get(kind)
+		if not r:
+			continue
+		what = ('to the first verdict ' + fmt(r['first verdict']) + ', ' if kind == 'run'
+			and r.get('first verdict') else '')
+		md.append(f'- `make {kind}` ({r["date"]}, {r["cpus"]} CPUs): {what}to the end '
+			  f'{fmt(r["seconds"])}, exit {r["exit"]}. Its last lines:')
+		md += ['', '  ```'] + [f'  {ln}' for ln in r['last lines']] + ['  ```', '']
+		if r.get('steps'):
+			md.append(f'  Per step: {r["steps"]}.')
+			md.append('')
+	return md
 
 
 def write_page(rec: Dict[str, Any], path: str = PAGE) -> None:
@@ -249,6 +311,10 @@ def main() -> int:
 			help='run nothing: write the page from a recorded JSON')
 	# Accepted for the Makefile's README=1: the page is written anyway.
 	ap.add_argument('--readme', action='store_true', help=argparse.SUPPRESS)
+	ap.add_argument('--empty-cache', choices=('run', 'test'),
+			help='only this: time `make run` (to its first verdict) or `make test` from '
+			'the empty cache --cache, and add it to the recorded page')
+	ap.add_argument('--cache', help='--empty-cache: the ZDT_CACHE to use, empty or absent')
 	ap.add_argument('--skip-cold', action='store_true',
 			help='leave out the cold builds (the slow third of the run); the page is '
 			'then written only with --page')
@@ -257,6 +323,23 @@ def main() -> int:
 		render(args.render, args.page or PAGE)
 		print(f'bench: {args.page or PAGE} written from {args.render}')
 		return 0
+	if args.empty_cache:
+		if not args.cache:
+			raise ToolError('--empty-cache needs --cache DIR (empty or absent)')
+		page_path = args.page or PAGE
+		record_path = os.path.splitext(page_path)[0] + '.json'
+		try:
+			with open(record_path, encoding='utf-8') as f:
+				rec = json.load(f)
+		except (OSError, ValueError) as e:
+			raise ToolError(f'{record_path}: no bench record to add to ({e})') from e
+		got = empty_cache(args.empty_cache, os.path.abspath(args.cache),
+				  os.path.abspath(args.results))
+		rec.setdefault('empty cache', {})[args.empty_cache] = got
+		write_page(rec, page_path)
+		print(f'bench: make {args.empty_cache} from an empty cache: {got["seconds"]} s, exit '
+		      f'{got["exit"]}; written to {page_path}')
+		return 0 if got['exit'] == 0 else 1
 	tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 	version = kernel_version(tree)
 	if not shutil.which('qemu-system-x86_64'):

@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 import unittest
+import unittest.mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
@@ -34,6 +35,37 @@ class BenchTest(unittest.TestCase):
 		self.assertIn('- project cold: 119 passed', text)
 		self.assertNotIn('exit 0', text)		# only the runs that count cases
 		self.assertNotRegex(text.lower(), r'issue|goal')
+
+	def test_empty_cache_times_make_to_its_first_verdict_and_refuses_a_used_cache(self):
+		"""--empty-cache run: make with ZDT_CACHE set to the empty dir, the
+		seconds to the first '== <kver>-<arch>: N passed' line and to the
+		end, the last lines; a cache with anything in it is refused."""
+		bin_dir = os.path.join(self.tmp, 'bin')
+		os.makedirs(bin_dir)
+		with open(os.path.join(bin_dir, 'make'), 'w', encoding='utf-8') as f:
+			f.write('#!/bin/sh\necho "cache=$ZDT_CACHE goal=$3"\n'
+				'echo "== 7.3.4-x86_64: 3 passed, 0 failed, 0 crashed"\nsleep 1\n'
+				'echo "selftest: time per step: fetch 1 s, unit 2 s"\necho last\n')
+		os.chmod(os.path.join(bin_dir, 'make'), 0o755)
+		cache = os.path.join(self.tmp, 'cache')
+		path = os.environ['PATH']
+		os.environ['PATH'] = bin_dir + os.pathsep + path
+		self.addCleanup(os.environ.__setitem__, 'PATH', path)
+		with open(os.devnull, 'w', encoding='utf-8') as null, \
+		     unittest.mock.patch.object(bench.sys, 'stdout', null):
+			got = bench.empty_cache('run', cache, os.path.join(self.tmp, 'logs'))
+		self.assertEqual(got['exit'], 0)
+		self.assertLess(got['first verdict'], got['seconds'] + 1)
+		self.assertEqual(got['last lines'][-1], 'last')
+		self.assertEqual(got['steps'], 'fetch 1 s, unit 2 s')
+		with open(os.path.join(self.tmp, 'logs', 'empty-run.log'), encoding='utf-8') as f:
+			self.assertIn(f'cache={cache} goal=run', f.read())
+		rec = {'date': '2026-01-02', 'kernel': '7.3.4', 'cpus': 2, 'cpu': 'x', 'mem_gib': 8,
+		       'host': 'h', 'seconds': {}, 'counts': {}, 'empty cache': {'run': got}}
+		self.assertIn('## From an empty cache', bench.page(rec))
+		os.makedirs(os.path.join(cache, 'src'), exist_ok=True)
+		with self.assertRaisesRegex(ToolError, 'not empty'):
+			bench.empty_cache('run', cache, self.tmp)
 
 	def test_page_and_record_written_side_by_side(self):
 		rec = {'date': '2026-01-02', 'kernel': '7.3.4', 'cpus': 2, 'cpu': 'x', 'mem_gib': 8,
