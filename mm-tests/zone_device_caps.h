@@ -56,11 +56,21 @@
 
 /*
  * mm-internal functions the fixture calls only when built in:
- * lru_add_drain_all() (zdt_drain_lru() is a no-op in a module),
+ * lru_add_drain_all() (zdt_drain_lru(): ZDT_CAN_DRAIN_LRU below),
  * kernel_clone() (zdt_forked_reader_create()) and, with DEVICE_MIGRATION,
  * migrate_device_coherent_folio() (zdt_migrate_coherent_folio()).
  */
 #define ZDT_FIXTURE_BUILT_IN	IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
+/*
+ * lru_add_drain_all() is exported in no supported kernel; a module reaches it
+ * through shake_folio(), which memory-failure.c exports (for hwpoison-inject,
+ * as every distribution kernel builds it) and which drains for any folio
+ * that is neither slab nor hugetlb.
+ */
+#define ZDT_CAN_DRAIN_LRU \
+	(ZDT_FIXTURE_BUILT_IN || IS_ENABLED(CONFIG_MEMORY_FAILURE))
+#define ZDT_NO_DRAIN_LRU \
+	"needs the suites built in (=y) or CONFIG_MEMORY_FAILURE (shake_folio()): lru_add_drain_all() is not exported"
 #define ZDT_NO_KERNEL_CLONE \
 	"needs the suites built in (=y): kernel_clone() is not exported"
 #define ZDT_CAN_MIGRATE_COHERENT_FOLIO \

@@ -377,8 +377,8 @@ void zdt_expect_page_state(struct kunit *test, struct zdt_page_state now,
  * zdt_drain_lru() - empty the per-CPU LRU batches
  *
  * Each holds a reference on the system folios it carries, so that refcounts
- * compare exactly only after this.  Only with the fixture built in: neither
- * lru_add_drain_all() nor lru_add_drain() is exported.
+ * compare exactly only after this.  Where ZDT_CAN_DRAIN_LRU is 0 (a module
+ * without CONFIG_MEMORY_FAILURE) it does nothing.
  */
 void zdt_drain_lru(void);
 

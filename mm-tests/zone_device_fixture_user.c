@@ -16,6 +16,7 @@
 #include <kunit/test.h>
 
 #include "zone_device_fixture_priv.h"
+#include "../internal.h"	/* shake_folio() */
 
 struct zdt_mapping {
 	struct kunit *test;
@@ -160,6 +161,9 @@ void zdt_drain_lru(void)
 {
 #if ZDT_FIXTURE_BUILT_IN
 	lru_add_drain_all();
+#elif IS_ENABLED(CONFIG_MEMORY_FAILURE)
+	/* lru_add_drain_all() for any folio neither slab nor hugetlb. */
+	shake_folio(page_folio(ZERO_PAGE(0)));
 #endif
 }
 EXPORT_SYMBOL_GPL(zdt_drain_lru);
