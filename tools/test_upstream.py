@@ -208,6 +208,12 @@ class SeriesOutTest(ScratchTreeCase):
 				 ['lru_add_drain_all', 'migrate_device_coherent_folio',
 				  'do_mprotect_pkey', 'kernel_clone'])
 		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
+		with open(files[0]) as f:
+			cover = ' '.join(f.read().split())
+		self.assertIn(f'Patches 1-4 export the mm-internal functions the tests call for KUnit '
+			      f'only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run as '
+			      f'modules. Patch 5 is the fixture the suites share; patches 6-{len(files) - 1} '
+			      f'add one suite each', cover)
 		for e, patch in zip(exports, files[1:]):
 			with open(patch) as f:
 				text = f.read()

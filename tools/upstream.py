@@ -564,7 +564,9 @@ def fixture_message() -> str:
 		'header is the one place that knows kernel versions.\n')
 
 
-def cover_letter(n: int) -> Tuple[str, str]:
+def cover_letter(n: int, exports: int = 0) -> Tuple[str, str]:
+	"""Subject and blurb of the cover letter of n patches after exports
+	export patches."""
 	doc = os.path.join(REPO, 'docs', 'semantics.md')
 	with open(doc, encoding='utf-8') as f:
 		text = f.read()
@@ -572,13 +574,20 @@ def cover_letter(n: int) -> Tuple[str, str]:
 	arch = re.findall(r'^## (\S+ [\d.]+ against x86_64 [\d.]+)\n\n((?:- .*\n|Every .*\n)+)',
 			  text, re.M)
 	fixes = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, 'patches/fixes/*.patch')))
-	blurb = ['This series adds KUnit tests for what core mm promises to drivers of',
-		 'device memory (ZONE_DEVICE): dev_pagemap refcounts and lifecycle, GUP',
-		 'pins, CPU faults on device-private pages (PTE and PMD), migrate_vma_*()',
-		 'and migrate_device_*(), hmm_range_fault() with mmu interval notifiers,',
-		 'and make_device_exclusive().  Patch 1 is the fixture the suites share;',
-		 f'patches 2-{n} add one suite each, every case named after the rule it',
-		 'checks, with the commit that defines it.', '',
+	intro = ('This series adds KUnit tests for what core mm promises to drivers of device memory '
+		 '(ZONE_DEVICE): dev_pagemap refcounts and lifecycle, GUP pins, CPU faults on '
+		 'device-private pages (PTE and PMD), migrate_vma_*() and migrate_device_*(), '
+		 'hmm_range_fault() with mmu interval notifiers, and make_device_exclusive().  ')
+	if exports:
+		intro += (f'Patches 1-{exports} export the mm-internal functions the tests call for '
+			  'KUnit only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run '
+			  f'as modules.  Patch {exports + 1}')
+	else:
+		intro += 'Patch 1'
+	intro += (f' is the fixture the suites share; patches {exports + 2}-{exports + n} add '
+		  'one suite each, every case named after the rule it checks, with the commit that '
+		  'defines it.')
+	blurb = textwrap.wrap(intro, 72, break_on_hyphens=False, break_long_words=False) + ['',
 		 'Results (QEMU, TCG; from docs/semantics.md of the project):', '']
 	def wrap(line: str) -> str:
 		line = line.replace('fix: patches/fixes/', 'fix sent separately: ')
@@ -708,7 +717,7 @@ def make_series(tree: str, out: str) -> List[str]:
 		os.makedirs(out, exist_ok=True)
 		files_out = git(wt, 'format-patch', '--cover-letter', '-o', out,
 				f'{head}..HEAD').split()
-		subject, blurb = cover_letter(len(steps))
+		subject, blurb = cover_letter(len(steps), len(files_out) - 1 - len(steps))
 		cover = files_out[0] if files_out else None
 		if cover:
 			with open(cover, encoding='utf-8') as f:
