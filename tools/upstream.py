@@ -3,8 +3,11 @@
 """upstream: the suites as a patch series for linux-mm (make series).
 
 Writes a git format-patch series against a git kernel tree's HEAD that adds
-mm/tests/ files the way an upstream KUnit test sits in mm/: the fixture
-first (fixture, compat header, mm/tests/.kunitconfig with the suites, its
+mm/tests/ files the way an upstream KUnit test sits in mm/: first one patch
+per mm-internal function the fixture calls, exporting it for KUnit
+(EXPORT_SYMBOL_IF_KUNIT, from patches/kunit-exports/; none for one the tree
+exports), so that the modules call them as the built-in suites do; the
+fixture (fixture, compat header, mm/tests/.kunitconfig with the suites, its
 Kconfig symbol, its Makefile line and a MAINTAINERS section), then one patch per suite (its file, its Kconfig entry
 inside the Memory Management menu, after the existing mm/tests entries, its
 Makefile line after theirs, its MAINTAINERS F: line).  Each commit message
@@ -19,6 +22,8 @@ afterwards): the tree itself, its branch and its files are not touched.
 The compat header goes in resolved for the tree's version: each
 ZDT_KERNEL_AT_LEAST() decided, the dead #if branches removed (unifdef), no
 LINUX_VERSION_CODE left; the repository's header keeps every kernel's form.
+In a tree that exports the functions, every #if of ZDT_KUNIT_EXPORTS (the
+caps header) is resolved the same way: no built-in-only fallback is left.
 Every patch is then checked with the tree's scripts/checkpatch.pl --strict,
 nothing switched off but UNKNOWN_COMMIT_ID in a tree without the history;
 exit 1 if one is not clean, 2 bad input.  Prints the output directory."""
