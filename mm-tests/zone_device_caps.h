@@ -52,63 +52,52 @@
 #define ZDT_NO_GUP_FAST \
 	"needs CONFIG_HAVE_GUP_FAST (UML: no HAVE_GUP_FAST, the fast entry points are the slow path)"
 
-/* Build mode: what only a built-in fixture or suite can reach */
+/*
+ * Build mode: what a module can reach.  The mm-internal functions the
+ * fixture calls: kernel_clone() (zdt_forked_reader_create()),
+ * do_mprotect_pkey() (zdt_mprotect()), migrate_device_coherent_folio()
+ * (zdt_migrate_coherent_folio()) and lru_add_drain_all() (zdt_drain_lru()).
+ * ZDT_KUNIT_EXPORTS: whether the kernel exports them for KUnit
+ * (EXPORT_SYMBOL_IF_KUNIT, namespace EXPORTED_FOR_KUNIT_TESTING, which the
+ * fixture imports).  The kernels this repository runs on export none, so
+ * only a built-in fixture reaches them (mprotect_fixup() for the static
+ * do_mprotect_pkey()) and a module skips naming the symbol; make series
+ * (tools/upstream.py) adds the exports to the tree, one patch each
+ * (patches/kunit-exports/), and resolves every #if of ZDT_KUNIT_EXPORTS.
+ */
+#define ZDT_KUNIT_EXPORTS	0
 
-/*
- * mm-internal functions the fixture calls only when built in:
- * lru_add_drain_all() (zdt_drain_lru(): ZDT_CAN_DRAIN_LRU below),
- * kernel_clone() (zdt_forked_reader_create()) and, with DEVICE_MIGRATION,
- * migrate_device_coherent_folio() (zdt_migrate_coherent_folio()).
- */
+#if !ZDT_KUNIT_EXPORTS
 #define ZDT_FIXTURE_BUILT_IN	IS_BUILTIN(CONFIG_ZONE_DEVICE_KUNIT_FIXTURE)
-/*
- * lru_add_drain_all() is exported in no supported kernel; a module reaches it
- * through shake_folio(), which memory-failure.c exports (for hwpoison-inject,
- * as every distribution kernel builds it) and which drains for any folio
- * that is neither slab nor hugetlb.
- */
-#define ZDT_CAN_DRAIN_LRU \
-	(ZDT_FIXTURE_BUILT_IN || IS_ENABLED(CONFIG_MEMORY_FAILURE))
-#define ZDT_NO_DRAIN_LRU \
-	"needs the suites built in (=y) or CONFIG_MEMORY_FAILURE (shake_folio()): lru_add_drain_all() is not exported"
 #define ZDT_NO_KERNEL_CLONE \
 	"needs the suites built in (=y): kernel_clone() is not exported"
-#define ZDT_CAN_MIGRATE_COHERENT_FOLIO \
-	(ZDT_FIXTURE_BUILT_IN && IS_ENABLED(CONFIG_DEVICE_MIGRATION))
-#define ZDT_NO_COHERENT_FOLIO_MIGRATION \
-	"needs the suites built in (=y) with CONFIG_DEVICE_MIGRATION: migrate_device_coherent_folio() is mm-internal"
+#define ZDT_NO_MPROTECT_FIXUP \
+	"needs the suites built in (=y): do_mprotect_pkey() is static, mprotect_fixup() and tlb_gather_mmu() are not exported"
+#endif
 
 /*
- * A case mprotect()s its own mapping as do_mprotect_pkey() (static) does,
- * with mprotect_fixup() in an mmu_gather: declared in every supported
- * kernel, exported in none (nor is tlb_gather_mmu()), and x86's <asm/tlb.h>
- * cannot be included by a module, so the suite must be built in.
+ * Without the export a module still reaches lru_add_drain_all() through
+ * shake_folio(), which memory-failure.c exports (for hwpoison-inject; every
+ * distribution kernel has MEMORY_FAILURE) and which drains for any folio
+ * that is neither slab nor hugetlb.
  */
-#if IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST) && !defined(MODULE)
-#define ZDT_HAS_MPROTECT_FIXUP	1
-#include <asm/tlb.h>
+#if ZDT_KUNIT_EXPORTS
+#define ZDT_CAN_DRAIN_LRU	1
 #else
-#define ZDT_HAS_MPROTECT_FIXUP	0
+#define ZDT_CAN_DRAIN_LRU \
+	(ZDT_FIXTURE_BUILT_IN || IS_ENABLED(CONFIG_MEMORY_FAILURE))
 #endif
-#define ZDT_NO_MPROTECT_FIXUP \
-	"needs the suite built in: mprotect_fixup() and tlb_gather_mmu() are not exported"
+#define ZDT_NO_DRAIN_LRU \
+	"needs the suites built in (=y) or CONFIG_MEMORY_FAILURE (shake_folio()): lru_add_drain_all() is not exported"
 
-/* mprotect_fixup() of [@start, @end) of @vma to @newflags, in its own mmu_gather. */
-static inline int zdt_mprotect_fixup(struct vma_iterator *vmi, struct vm_area_struct *vma,
-				     struct vm_area_struct **pprev, unsigned long start,
-				     unsigned long end, vm_flags_t newflags)
-{
-#if ZDT_HAS_MPROTECT_FIXUP
-	struct mmu_gather tlb;
-	int ret;
-
-	tlb_gather_mmu(&tlb, vma->vm_mm);
-	ret = mprotect_fixup(vmi, &tlb, vma, pprev, start, end, newflags);
-	tlb_finish_mmu(&tlb);
-	return ret;
+#if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
+/* migrate_device_coherent_folio() is built with CONFIG_DEVICE_MIGRATION. */
+#define ZDT_CAN_MIGRATE_COHERENT_FOLIO	IS_ENABLED(CONFIG_DEVICE_MIGRATION)
+#define ZDT_NO_COHERENT_FOLIO_MIGRATION	ZDT_NO_DEVICE_MIGRATION
 #else
-	return -EOPNOTSUPP;
+#define ZDT_CAN_MIGRATE_COHERENT_FOLIO	0
+#define ZDT_NO_COHERENT_FOLIO_MIGRATION \
+	"needs the suites built in (=y) with CONFIG_DEVICE_MIGRATION: migrate_device_coherent_folio() is mm-internal"
 #endif
-}
 
 #endif /* _MM_TESTS_ZONE_DEVICE_CAPS_H */

@@ -24,6 +24,17 @@
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(major, minor, 0))
 
 /*
+ * MODULE_IMPORT_NS() takes the namespace as a string literal since 6.13
+ * (cdd30ebb1b9f "module: Convert symbol namespace to string literal"), a
+ * bare name before: ZDT_KUNIT_NS is KUnit's, EXPORTED_FOR_KUNIT_TESTING.
+ */
+#if ZDT_KERNEL_AT_LEAST(6, 13)
+#define ZDT_KUNIT_NS			"EXPORTED_FOR_KUNIT_TESTING"
+#else
+#define ZDT_KUNIT_NS			EXPORTED_FOR_KUNIT_TESTING
+#endif
+
+/*
  * The free callback: dev_pagemap_ops.page_free(struct page *) until 6.18,
  * .folio_free(struct folio *) since 6.19 (3a5a06554566 "mm/zone_device:
  * rename page_free callback to folio_free").  ZDT_FREE_OP names the member,

@@ -558,35 +558,6 @@ static void vma_locked_fault_retries_with_the_mmap_lock(struct kunit *test)
 }
 
 /*
- * mprotect(@addr, PAGE_SIZE, PROT_READ) from the test's own thread, as
- * do_mprotect_pkey() does it (static): the mmap lock, the VMA and the one
- * before, mprotect_fixup() (not exported: ZDT_HAS_MPROTECT_FIXUP).
- */
-static int mprotect_read_only(unsigned long addr)
-{
-	struct mm_struct *mm = current->mm;
-	unsigned long end = addr + PAGE_SIZE;
-	struct vm_area_struct *vma, *prev;
-	struct vma_iterator vmi;
-	int ret = -ENOMEM;
-
-	if (mmap_write_lock_killable(mm))
-		return -EINTR;
-	vma_iter_init(&vmi, mm, addr);
-	vma = vma_find(&vmi, end);
-	if (vma && vma->vm_start <= addr && end <= vma->vm_end) {
-		prev = vma_prev(&vmi);
-		if (addr > vma->vm_start)
-			prev = vma;
-		vma = vma_find(&vmi, end);
-		ret = zdt_mprotect_fixup(&vmi, vma, &prev, addr, end,
-					 vma->vm_flags & ~VM_WRITE);
-	}
-	mmap_write_unlock(mm);
-	return ret;
-}
-
-/*
  * mprotect(PROT_READ) makes a writable device-private entry read-only, as
  * it write-protects a present page (mm/mprotect.c: the
  * make_readable_device_private_entry() branch of change_pte_range(), in
@@ -607,9 +578,7 @@ static void mprotect_read_only_makes_the_device_private_entry_read_only(struct k
 	struct page *page;
 	int ret;
 
-	if (!ZDT_HAS_MPROTECT_FIXUP)
-		zdt_skip(test, "%s", ZDT_NO_MPROTECT_FIXUP);
-	ret = mprotect_read_only(ctx->addr);
+	ret = zdt_mprotect(test, ctx->addr, PAGE_SIZE, PROT_READ);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mprotect(PROT_READ)");
 
 	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,

@@ -383,6 +383,23 @@ void zdt_expect_page_state(struct kunit *test, struct zdt_page_state now,
 void zdt_drain_lru(void);
 
 /**
+ * zdt_mprotect() - mprotect(2) of the test's own mm
+ * @test: the case
+ * @addr: the start, page aligned
+ * @len: the length
+ * @prot: PROT_* as mprotect(2) takes it
+ *
+ * What mprotect(@addr, @len, @prot) does, from the test's thread:
+ * do_mprotect_pkey() where the kernel exports it for KUnit; otherwise, built
+ * in, its steps for a range inside one VMA (mprotect_fixup() in an
+ * mmu_gather), and in a module the case skips (zone_device_caps.h).
+ *
+ * Return: 0, or the error mprotect(2) would return.
+ */
+int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
+		 unsigned long prot);
+
+/**
  * struct zdt_thread - a task a case starts and waits for, bounded
  * @test: the case
  * @name: what it does, for messages
@@ -455,8 +472,8 @@ struct zdt_thread *zdt_reader_create(struct kunit *test, unsigned long addr);
  *
  * As zdt_reader_create(), but from a child the test forks (kernel_clone()
  * without CLONE_VM), so it faults in a copy of the test's mm, as fork() makes
- * it.  Skips the case unless the fixture is built in (kernel_clone() is not
- * exported).
+ * it.  Skips the case where the fixture cannot call kernel_clone(): a module
+ * on a kernel that does not export it for KUnit (zone_device_caps.h).
  *
  * Return: the thread, waiting for zdt_thread_start().
  */

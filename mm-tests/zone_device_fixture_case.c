@@ -247,3 +247,5 @@ module_exit(zdt_fixture_exit);
 
 MODULE_DESCRIPTION("What the zone-device KUnit suites share: fake ZONE_DEVICE devices, per-case data, a kernel-log watch");
 MODULE_LICENSE("GPL");
+/* The mm-internal functions it calls, where exported for KUnit (zone_device_caps.h). */
+MODULE_IMPORT_NS(ZDT_KUNIT_NS);

@@ -145,7 +145,7 @@ unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
 }
 EXPORT_SYMBOL_GPL(zdt_cpu_write);
 
-#if ZDT_FIXTURE_BUILT_IN
+#if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 static int zdt_forked_main(void *data)
 {
 	struct zdt_thread *t = data;

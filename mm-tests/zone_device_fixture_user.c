@@ -16,7 +16,11 @@
 #include <kunit/test.h>
 
 #include "zone_device_fixture_priv.h"
-#include "../internal.h"	/* shake_folio() */
+#include "../internal.h"	/* shake_folio(), do_mprotect_pkey() */
+
+#if !ZDT_KUNIT_EXPORTS && ZDT_FIXTURE_BUILT_IN
+#include <asm/tlb.h>		/* x86's cannot be included in a module */
+#endif
 
 struct zdt_mapping {
 	struct kunit *test;
@@ -159,7 +163,7 @@ EXPORT_SYMBOL_GPL(zdt_expect_page_state);
 
 void zdt_drain_lru(void)
 {
-#if ZDT_FIXTURE_BUILT_IN
+#if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 	lru_add_drain_all();
 #elif IS_ENABLED(CONFIG_MEMORY_FAILURE)
 	/* lru_add_drain_all() for any folio neither slab nor hugetlb. */
@@ -167,3 +171,50 @@ void zdt_drain_lru(void)
 #endif
 }
 EXPORT_SYMBOL_GPL(zdt_drain_lru);
+
+#if ZDT_KUNIT_EXPORTS
+int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
+		 unsigned long prot)
+{
+	return do_mprotect_pkey(addr, len, prot, -1);
+}
+#elif ZDT_FIXTURE_BUILT_IN
+/* do_mprotect_pkey() (static) for a range inside one VMA. */
+int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
+		 unsigned long prot)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long end = addr + PAGE_ALIGN(len);
+	struct vm_area_struct *vma, *prev;
+	struct vma_iterator vmi;
+	struct mmu_gather tlb;
+	vm_flags_t newflags;
+	int ret = -ENOMEM;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma_iter_init(&vmi, mm, addr);
+	vma = vma_find(&vmi, end);
+	if (vma && vma->vm_start <= addr && end <= vma->vm_end) {
+		prev = vma_prev(&vmi);
+		if (addr > vma->vm_start)
+			prev = vma;
+		vma = vma_find(&vmi, end);
+		newflags = calc_vm_prot_bits(prot, 0) |
+			   (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+		tlb_gather_mmu(&tlb, mm);
+		ret = mprotect_fixup(&vmi, &tlb, vma, &prev, addr, end, newflags);
+		tlb_finish_mmu(&tlb);
+	}
+	mmap_write_unlock(mm);
+	return ret;
+}
+#else
+int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
+		 unsigned long prot)
+{
+	zdt_skip(test, ZDT_NO_MPROTECT_FIXUP);
+	return -EOPNOTSUPP;
+}
+#endif
+EXPORT_SYMBOL_GPL(zdt_mprotect);

@@ -13,6 +13,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matrix  # noqa: E402
 import upstream  # noqa: E402
 from common import ToolError  # noqa: E402
 from testutil import ScratchTreeCase, snapshot  # noqa: E402
@@ -42,6 +43,31 @@ M:	C <c@d>
 '''
 
 
+# Where the functions the fixture calls are defined, as 7.3 has them.
+SOURCES = {
+	'kernel/fork.c': '#include <linux/sched.h>\n#include <kunit/visibility.h>\n\n'
+			 'pid_t kernel_clone(struct kernel_clone_args *args)\n{\n\treturn 0;\n}\n',
+	'mm/folio.c': '#include <linux/mm.h>\n#include <linux/swap.h>\n#include "internal.h"\n\n'
+		      '#ifdef CONFIG_SMP\nvoid lru_add_drain_all(void)\n{\n'
+		      '\t__lru_add_drain_all(false);\n}\n#else\nvoid lru_add_drain_all(void)\n{\n'
+		      '\tlru_add_drain();\n}\n#endif /* CONFIG_SMP */\n',
+	'mm/migrate_device.c': '#include <linux/export.h>\n#include <linux/mm.h>\n'
+			       '#include <asm/tlbflush.h>\n#include "internal.h"\n\n'
+			       'int migrate_device_coherent_folio(struct folio *folio)\n{\n'
+			       '\treturn -EBUSY;\n}\n',
+	'mm/mprotect.c': '#include <linux/mm.h>\n#include <uapi/linux/mman.h>\n#include "internal.h"\n\n'
+			 '/*\n * pkey==-1 when doing a legacy mprotect()\n */\n'
+			 'static int do_mprotect_pkey(unsigned long start, size_t len,\n'
+			 '\t\tunsigned long prot, int pkey)\n{\n\tif (!len)\n\t\treturn 0;\n'
+			 '\treturn -EINVAL;\n}\n\nSYSCALL_DEFINE3(mprotect, unsigned long, start, '
+			 'size_t, len,\n\t\tunsigned long, prot)\n{\n'
+			 '\treturn do_mprotect_pkey(start, len, prot, -1);\n}\n',
+	'mm/internal.h': '#ifndef __MM_INTERNAL_H\n#define __MM_INTERNAL_H\n\n'
+			 'int migrate_device_coherent_folio(struct folio *folio);\n\n'
+			 '#endif\t/* __MM_INTERNAL_H */\n',
+}
+
+
 class SeriesOutTest(ScratchTreeCase):
 
 	def git(self, tree, *args):
@@ -57,6 +83,10 @@ class SeriesOutTest(ScratchTreeCase):
 				'tests/lazy_mmu_mode_kunit.o\nobj-y += last.o\n')
 		with open(os.path.join(self.tree, 'MAINTAINERS'), 'w') as f:
 			f.write(MAINTAINERS)
+		for rel, text in SOURCES.items():
+			os.makedirs(os.path.join(self.tree, os.path.dirname(rel)), exist_ok=True)
+			with open(os.path.join(self.tree, rel), 'w') as f:
+				f.write(text)
 		self.git(self.tree, 'init', '-q', '-b', 'master')
 		self.git(self.tree, 'add', '-A')
 		self.git(self.tree, 'commit', '-qm', 'base')
@@ -70,18 +100,21 @@ class SeriesOutTest(ScratchTreeCase):
 		out = os.path.join(self.d, 'out')
 		files = upstream.make_series(self.tree, out)
 		suites = len(glob.glob(os.path.join(upstream.SRC, '*_kunit.c')))
-		self.assertEqual(len(files), 1 + 1 + suites)	# cover letter, fixture, suites
+		exports = len(upstream.kunit_exports())
+		# cover letter, the exports, fixture, suites
+		self.assertEqual(len(files), 1 + exports + 1 + suites)
 		self.assertEqual(tree_files(), before)	# the tree is not touched
 		self.assertNotIn('zdt-series', self.git(self.tree, 'worktree', 'list'))
 		with open(files[0]) as f:
 			cover = f.read()
 		self.assertRegex(cover, r'Subject: \[PATCH 0+/\d+\] mm/tests: KUnit tests for ZONE_DEVICE')
 		self.assertNotIn('*** ', cover)
-		with open(files[1]) as f:
+		with open(files[1 + exports]) as f:
 			self.assertIn('mm/tests: add a fixture for ZONE_DEVICE KUnit tests', f.read())
-		with open(files[2]) as f:
+		with open(files[2 + exports]) as f:
 			first = f.read()
-		self.assertRegex(first, r'Subject: \[PATCH 02/\d+\] mm/tests: add KUnit tests for ')
+		self.assertRegex(first, r'Subject: \[PATCH %02d/\d+\] mm/tests: add KUnit tests for '
+				 % (2 + exports))
 		self.assertIn('Signed-off-by: T <t@t>', first)
 		self.assertIn('Each case checks one rule:', first)
 		self.assertRegex(first, r'commit [0-9a-f]{12} \("')
@@ -128,12 +161,24 @@ class SeriesOutTest(ScratchTreeCase):
 		os.makedirs(os.path.join(self.tree, 'mm/tests'))
 		with open(os.path.join(self.tree, 'mm/tests/.kunitconfig'), 'w') as f:
 			f.write('CONFIG_KUNIT=y\nCONFIG_LAZY_MMU_MODE_KUNIT_TEST=y\n')
+		# 6.12's lru_add_drain_all() is in mm/swap.c; a fork.c without
+		# <kunit/visibility.h> gets it.
+		self.git(self.tree, 'mv', 'mm/folio.c', 'mm/swap.c')
+		with open(os.path.join(self.tree, 'kernel/fork.c'), 'w') as f:
+			f.write(SOURCES['kernel/fork.c'].replace('#include <kunit/visibility.h>\n', ''))
 		self.git(self.tree, 'add', '-A')
 		self.git(self.tree, 'commit', '-qm', '6.12')
 		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
 		with open(files[1]) as f:
+			self.assertIn('+++ b/mm/swap.c\n', f.read())
+		with open(files[4]) as f:
+			self.assertIn(' #include <linux/sched.h>\n+#include <kunit/visibility.h>\n', f.read())
+		fixture_patch, = [p for p in files if p.endswith('-a-fixture-for-ZONE_DEVICE-KUnit-tests.patch')]
+		with open(fixture_patch) as f:
 			fixture = f.read()
 		self.assertIn('+#define ZDT_FREE_OP\t\t\tpage_free\n', fixture)
+		# MODULE_IMPORT_NS() of 6.12 takes a bare name.
+		self.assertIn('+#define ZDT_KUNIT_NS\t\t\tEXPORTED_FOR_KUNIT_TESTING\n', fixture)
 		compat = fixture.split('+++ b/mm/tests/zone_device_compat.h')[1].split('diff --git')[0]
 		self.assertNotIn('\tfolio_free', compat)
 		self.assertIn('= make_device_exclusive_range(', compat)
@@ -141,6 +186,89 @@ class SeriesOutTest(ScratchTreeCase):
 			      'IS_BUILTIN(CONFIG_ZONE_DEVICE_FAULT_KUNIT_TEST)\n', fixture)
 		# Their .kunitconfig stays, ours comes after it.
 		self.assertRegex(fixture, r' CONFIG_LAZY_MMU_MODE_KUNIT_TEST=y\n\+\n\+# The ZONE_DEVICE')
+
+	def applied(self, files):
+		"""The tree on a branch with the series applied (git am)."""
+		self.git(self.tree, 'checkout', '-qb', 'applied')
+		for p in files[1:]:
+			self.git(self.tree, 'am', '-q', p)
+
+	def read(self, rel):
+		with open(os.path.join(self.tree, rel)) as f:
+			return f.read()
+
+	def test_exports_for_kunit_first_one_patch_per_function(self):
+		"""Before the fixture, one patch per function the fixture calls,
+		each its own message; applied, each function is exported for
+		KUnit after its definition (both of lru_add_drain_all()'s), the
+		static one VISIBLE_IF_KUNIT and declared for KUnit, and the
+		fixture calls them: no fallback, no skip for a module."""
+		exports = upstream.kunit_exports()
+		self.assertEqual([e.symbol for e in exports],
+				 ['lru_add_drain_all', 'migrate_device_coherent_folio',
+				  'do_mprotect_pkey', 'kernel_clone'])
+		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
+		with open(files[0]) as f:
+			cover = ' '.join(f.read().split())
+		self.assertIn(f'Patches 1-4 export the mm-internal functions the tests call for KUnit '
+			      f'only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run as '
+			      f'modules. Patch 5 is the fixture the suites share; patches 6-{len(files) - 1} '
+			      f'add one suite each', cover)
+		for e, patch in zip(exports, files[1:]):
+			with open(patch) as f:
+				text = f.read()
+			self.assertIn(e.message.splitlines()[0], text.replace('\n ', ' '))
+			self.assertIn(f'+EXPORT_SYMBOL_IF_KUNIT({e.symbol});\n', text)
+			self.assertIn('\n\nSigned-off-by: T <t@t>\n', text)
+		self.applied(files)
+		self.assertEqual(self.read('mm/folio.c').count(
+			'}\nEXPORT_SYMBOL_IF_KUNIT(lru_add_drain_all);\n'), 2)
+		self.assertIn('#include <linux/swap.h>\n#include <kunit/visibility.h>\n',
+			      self.read('mm/folio.c'))
+		self.assertIn('\t\treturn 0;\n\treturn -EINVAL;\n}\nEXPORT_SYMBOL_IF_KUNIT(do_mprotect_pkey);\n',
+			      self.read('mm/mprotect.c'))
+		self.assertIn('VISIBLE_IF_KUNIT int do_mprotect_pkey(unsigned long start, size_t len,\n'
+			      '\t\t\t\t      unsigned long prot, int pkey)\n{\n', self.read('mm/mprotect.c'))
+		self.assertIn('#if IS_ENABLED(CONFIG_KUNIT)\n/* mm/mprotect.c, for KUnit tests */\n'
+			      'int do_mprotect_pkey(unsigned long start, size_t len, unsigned long prot,\n'
+			      '\t\t     int pkey);\n#endif\n\n#endif\t/* __MM_INTERNAL_H */\n',
+			      self.read('mm/internal.h'))
+		self.assertEqual(self.read('kernel/fork.c').count('#include <kunit/visibility.h>'), 1)
+		self.assertTrue(upstream.exports_in(self.tree, exports))
+		# The fixture and suites as a tree with the exports has them.
+		tests = {f: self.read(f'mm/tests/{f}') for f in os.listdir(os.path.join(self.tree, 'mm/tests'))
+			 if f.startswith('zone_device_')}
+		for name, text in tests.items():
+			for word in upstream.NO_EXPORTS_WORDS:
+				self.assertNotIn(word, text, name)
+		self.assertIn('\treturn do_mprotect_pkey(addr, len, prot, -1);\n',
+			      tests['zone_device_fixture_user.c'])
+		self.assertIn('\tlru_add_drain_all();\n}\n', tests['zone_device_fixture_user.c'])
+		self.assertIn('\tnr = kernel_clone(&args);\n', tests['zone_device_fixture_thread.c'])
+		self.assertIn('MODULE_IMPORT_NS(ZDT_KUNIT_NS);\n', tests['zone_device_fixture_case.c'])
+		self.assertIn('#define ZDT_KUNIT_NS\t\t\t"EXPORTED_FOR_KUNIT_TESTING"\n',
+			      tests['zone_device_compat.h'])
+		self.assertIn('#define ZDT_CAN_MIGRATE_COHERENT_FOLIO\tIS_ENABLED(CONFIG_DEVICE_MIGRATION)\n',
+			      tests['zone_device_caps.h'])
+
+	def test_a_function_the_tree_exports_gets_no_patch(self):
+		with open(os.path.join(self.tree, 'kernel/fork.c'), 'a') as f:
+			f.write('EXPORT_SYMBOL_GPL(kernel_clone);\n')
+		self.git(self.tree, 'commit', '-qam', 'exported')
+		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
+		self.assertEqual(len([p for p in files if '-export-' in p or '-visible-' in p]),
+				 len(upstream.kunit_exports()) - 1)
+		self.assertFalse([p for p in files if 'kernel_clone' in p])
+		self.applied(files)
+		self.assertNotIn('EXPORT_SYMBOL_IF_KUNIT', self.read('kernel/fork.c'))
+		self.assertNotIn(upstream.KUNIT_EXPORTS, self.read('mm/tests/zone_device_caps.h'))
+
+	def test_a_tree_without_a_definition_is_refused(self):
+		self.git(self.tree, 'rm', '-q', 'mm/migrate_device.c')
+		self.git(self.tree, 'commit', '-qm', 'gone')
+		with self.assertRaisesRegex(ToolError, r'no definition of migrate_device_coherent_folio\(\)'):
+			upstream.make_series(self.tree, os.path.join(self.d, 'out'))
+		self.assertNotIn('zdt-series', self.git(self.tree, 'worktree', 'list'))
 
 	def test_checkpatch_switches_nothing_off_but_unknown_commit_id(self):
 		"""A fake scripts/checkpatch.pl records its arguments: in a tree
@@ -170,6 +298,64 @@ class SeriesOutTest(ScratchTreeCase):
 		open(os.path.join(self.tree, 'mm/tests/zone_device_fixture.c'), 'w').close()
 		with self.assertRaisesRegex(ToolError, 'zone_device_. already'):
 			upstream.make_series(self.tree, os.path.join(self.d, 'o'))
+
+
+class KunitExportsTest(unittest.TestCase):
+
+	def test_every_modular_skip_is_a_function_an_export_names(self):
+		"""Each case that skips as a module on a kernel without the
+		exports is Needed-by: an export; each Needed-by is a case."""
+		import selftest  # pylint: disable=import-outside-toplevel
+		needed = {c for e in upstream.kunit_exports() for c in e.needed_by}
+		self.assertLessEqual(set(selftest.MODULAR_SKIPS), needed)
+		self.assertLessEqual(needed, {c for c, _, _ in matrix.rules()})
+
+	def test_prototype_wraps_at_the_parenthesis(self):
+		self.assertEqual(upstream.prototype('pid_t', 'kernel_clone', 'struct kernel_clone_args *args'),
+				 'pid_t kernel_clone(struct kernel_clone_args *args);\n')
+		self.assertEqual(upstream.prototype('VISIBLE_IF_KUNIT int', 'do_mprotect_pkey',
+						    'unsigned long start, size_t len,\n\t\tunsigned long prot, '
+						    'int pkey', ')'),
+				 'VISIBLE_IF_KUNIT int do_mprotect_pkey(unsigned long start, size_t len,\n'
+				 '\t\t\t\t      unsigned long prot, int pkey)\n')
+
+
+@unittest.skipUnless(shutil.which('unifdef') and shutil.which('gcc'), 'no unifdef or gcc')
+class ResolveExportsTest(unittest.TestCase):
+	"""Each file resolved for a tree with the exports preprocesses to what
+	the repository's does with ZDT_KUNIT_EXPORTS 1, whatever the config."""
+
+	def cpp(self, text, defines):
+		text = re.sub(r'(?m)^#\s*include\b.*$', '', text)
+		p = subprocess.run(['gcc', '-E', '-P', '-nostdinc', '-x', 'c', '-',
+				    *(f'-D{d}' for d in defines)], input=text, capture_output=True,
+				   text=True, check=True)
+		return ' '.join(p.stdout.split())
+
+	def test_every_file_preprocesses_the_same(self):
+		names = [os.path.basename(p) for p in glob.glob(os.path.join(upstream.SRC, '*.[ch]'))]
+		with open(os.path.join(upstream.SRC, 'zone_device_caps.h')) as f:
+			caps = f.read()
+		done = 0
+		for name in names:
+			with open(os.path.join(upstream.SRC, name)) as f:
+				text = f.read()
+			if upstream.KUNIT_EXPORTS not in text:
+				continue
+			done += 1
+			resolved = upstream.resolve_exports(text, name)
+			# The caps header's macros, as the file sees them.
+			ours = text.replace('#define ZDT_KUNIT_EXPORTS\t0\n', '#define ZDT_KUNIT_EXPORTS\t1\n')
+			if name != 'zone_device_caps.h':
+				theirs_caps = upstream.resolve_exports(caps, 'caps')
+				ours = caps.replace('#define ZDT_KUNIT_EXPORTS\t0\n',
+						    '#define ZDT_KUNIT_EXPORTS\t1\n') + ours
+				resolved = theirs_caps + resolved
+			for builtin, migration in itertools.product((0, 1), repeat=2):
+				defs = [f'IS_BUILTIN(x)={builtin}', f'IS_ENABLED(x)={migration}']
+				with self.subTest(name=name, defines=defs):
+					self.assertEqual(self.cpp(resolved, defs), self.cpp(ours, defs))
+		self.assertGreaterEqual(done, 3)	# caps, the fixture's thread and user rooms
 
 
 @unittest.skipUnless(shutil.which('unifdef') and shutil.which('gcc'), 'no unifdef or gcc')

@@ -3,8 +3,11 @@
 """upstream: the suites as a patch series for linux-mm (make series).
 
 Writes a git format-patch series against a git kernel tree's HEAD that adds
-mm/tests/ files the way an upstream KUnit test sits in mm/: the fixture
-first (fixture, compat header, mm/tests/.kunitconfig with the suites, its
+mm/tests/ files the way an upstream KUnit test sits in mm/: first one patch
+per mm-internal function the fixture calls, exporting it for KUnit
+(EXPORT_SYMBOL_IF_KUNIT, from patches/kunit-exports/; none for one the tree
+exports), so that the modules call them as the built-in suites do; the
+fixture (fixture, compat header, mm/tests/.kunitconfig with the suites, its
 Kconfig symbol, its Makefile line and a MAINTAINERS section), then one patch per suite (its file, its Kconfig entry
 inside the Memory Management menu, after the existing mm/tests entries, its
 Makefile line after theirs, its MAINTAINERS F: line).  Each commit message
@@ -19,6 +22,8 @@ afterwards): the tree itself, its branch and its files are not touched.
 The compat header goes in resolved for the tree's version: each
 ZDT_KERNEL_AT_LEAST() decided, the dead #if branches removed (unifdef), no
 LINUX_VERSION_CODE left; the repository's header keeps every kernel's form.
+In a tree that exports the functions, every #if of ZDT_KUNIT_EXPORTS (the
+caps header) is resolved the same way: no built-in-only fallback is left.
 Every patch is then checked with the tree's scripts/checkpatch.pl --strict,
 nothing switched off but UNKNOWN_COMMIT_ID in a tree without the history;
 exit 1 if one is not clean, 2 bad input.  Prints the output directory."""
@@ -32,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import journal  # noqa: E402
@@ -188,8 +193,10 @@ def unifdef(text: str) -> str:
 
 def blank_after_functions(text: str) -> str:
 	"""A blank line after each function body that the removed branches
-	left followed by something else (checkpatch's LINE_SPACING)."""
-	return re.sub(r'^\}\n(?!\n|#\s*(?:endif|else|elif)\b)', '}\n\n', text, flags=re.M)
+	left followed by something else (checkpatch's LINE_SPACING) than its
+	EXPORT_SYMBOL."""
+	return re.sub(r'^\}\n(?!\n|#\s*(?:endif|else|elif)\b|EXPORT_SYMBOL)', '}\n\n', text,
+		      flags=re.M)
 
 
 def resolve_compat(text: str, version: Tuple[int, int]) -> str:
@@ -201,8 +208,19 @@ def resolve_compat(text: str, version: Tuple[int, int]) -> str:
 	text = re.sub(r'^#include <linux/version\.h>\n', '', text, flags=re.M)
 	text = AT_LEAST.sub(lambda m: str(int((int(m.group(1)), int(m.group(2))) <= version)), text)
 	text = re.sub(r'\b([01]) \? (\w+) : (\w+)', lambda m: m.group(3 - int(m.group(1))), text)
+	text = resolve_ifs(text, {})
+	for word in ('LINUX_VERSION_CODE', 'KERNEL_VERSION', 'ZDT_KERNEL_AT_LEAST'):
+		if word in text:
+			raise ToolError(f'{COMPAT} still has {word} for {version[0]}.{version[1]}')
+	return text
+
+
+def resolve_ifs(text: str, given: Dict[str, int]) -> str:
+	"""text with every #if whose value the given constants, or the ZDT_
+	flags text defines to 0 or 1, fix resolved and its dead branch removed
+	(unifdef -k); no run of blank lines left."""
 	while True:
-		consts = derived_constants(text)
+		consts = {**derived_constants(text), **given}
 
 		def one(m: 're.Match[str]') -> str:
 			e = parse_condition(m.group(2), consts)
@@ -217,10 +235,166 @@ def resolve_compat(text: str, version: Tuple[int, int]) -> str:
 		if new == text:
 			break
 		text = new
-	text = blank_after_functions(text)
-	for word in ('LINUX_VERSION_CODE', 'KERNEL_VERSION', 'ZDT_KERNEL_AT_LEAST'):
+	return re.sub(r'\n{3,}', '\n\n', blank_after_functions(text))
+
+
+# ---------------------------------------------------------------------------
+# The exports for KUnit: one patch per mm-internal function the fixture
+# calls, from patches/kunit-exports/ (headers, a blank line, the commit
+# message), made on the tree's own source, so the same text serves every
+# kernel (lru_add_drain_all() is in mm/swap.c up to 7.2, mm/folio.c from
+# 7.3).  A function the tree exports already gets no patch.  A tree that
+# exports them all gets the fixture and suites with ZDT_KUNIT_EXPORTS
+# resolved to 1 (the modules call them); otherwise the repository's form.
+
+EXPORTS_DIR = os.path.join(REPO, 'patches', 'kunit-exports')
+KUNIT_EXPORTS = 'ZDT_KUNIT_EXPORTS'
+# Its definition in zone_device_caps.h, with the comment above it.
+KUNIT_EXPORTS_DEF = re.compile(r'^(?:/\*(?:[^*]|\*(?!/))*\*/\n)?#define ZDT_KUNIT_EXPORTS\s+0\n\n?',
+			       re.M)
+# What is only there when the exports are not.
+NO_EXPORTS_WORDS = (KUNIT_EXPORTS, 'ZDT_FIXTURE_BUILT_IN', 'ZDT_NO_KERNEL_CLONE',
+		    'ZDT_NO_MPROTECT_FIXUP', 'asm/tlb.h')
+
+
+class Export(NamedTuple):
+	symbol: str
+	files: List[str]		# where it is defined: the first that exists
+	declare_in: Optional[str]	# for a static function: the header for KUnit
+	needed_by: List[str]		# the cases that call it, as suite.case
+	message: str			# the commit message
+
+
+def kunit_exports(directory: str = EXPORTS_DIR) -> List[Export]:
+	"""The exports of patches/kunit-exports/, in the order of their files."""
+	out = []
+	for path in sorted(glob.glob(os.path.join(directory, '*.txt'))):
+		with open(path, encoding='utf-8') as f:
+			head, _, message = f.read().partition('\n\n')
+		fields: Dict[str, List[str]] = {}
+		for line in head.splitlines():
+			key, _, value = line.partition(':')
+			fields.setdefault(key.strip(), []).append(value.strip())
+		try:
+			out.append(Export(fields['Symbol'][0], fields['File'][0].split(),
+					  (fields.get('Declare-in') or [None])[0],
+					  fields.get('Needed-by', []), message.strip() + '\n'))
+		except KeyError as e:
+			raise ToolError(f'{path}: no {e.args[0]}: header') from None
+	return out
+
+
+def exported(text: str, symbol: str) -> bool:
+	return re.search(rf'^EXPORT_SYMBOL\w*\(\s*{symbol}\s*[,)]', text, re.M) is not None
+
+
+def defining_file(tree: str, e: Export) -> Tuple[str, str]:
+	"""(path, text) of the first of e.files in the tree that defines it."""
+	for rel in e.files:
+		path = os.path.join(tree, rel)
+		if os.path.exists(path):
+			with open(path, encoding='utf-8') as f:
+				text = f.read()
+			if definitions(text, e.symbol):
+				return path, text
+	raise ToolError(f'no definition of {e.symbol}() in {" or ".join(e.files)}')
+
+
+def definitions(text: str, symbol: str) -> List['re.Match[str]']:
+	"""Each definition of the function (one per #if branch): its head
+	(return type on the same line), parameters, and body to the '}' in
+	column 0."""
+	return list(re.finditer(rf'^((?:static\s+)?[A-Za-z_][^\n;{{}}()]*[\s*]){symbol}'
+				rf'\(([^;{{}}]*)\)\n\{{\n(?:.*\n)*?\}}\n', text, re.M))
+
+
+def prototype(head: str, symbol: str, params: str, end: str = ');') -> str:
+	"""The declaration (or, with end=')', a definition's first lines),
+	wrapped as checkpatch wants it: aligned with the open parenthesis, 80
+	columns."""
+	start = f'{head.strip()} {symbol}('
+	col = len(start)
+	indent = '\t' * (col // 8) + ' ' * (col % 8)
+	lines, line = [], start
+	for i, p in enumerate(' '.join(params.split()).split(', ')):
+		word = p + (', ' if i < params.count(',') else end)
+		if line != start and len(line.expandtabs(8)) + len(word.rstrip()) > 80:
+			lines.append(line.rstrip())
+			line = indent
+		line += word
+	return '\n'.join(lines + [line]) + '\n'
+
+
+def add_export(tree: str, e: Export) -> List[str]:
+	"""EXPORT_SYMBOL_IF_KUNIT(e.symbol) after each of its definitions (a
+	static one made VISIBLE_IF_KUNIT and declared in e.declare_in for
+	KUnit), <kunit/visibility.h> included; the files changed, relative to
+	the tree."""
+	path, text = defining_file(tree, e)
+	changed = [os.path.relpath(path, tree)]
+	decl = None
+	for m in reversed(definitions(text, e.symbol)):
+		head = m.group(1)
+		if head.startswith('static'):
+			if not e.declare_in:
+				raise ToolError(f'{e.symbol}() is static in {changed[0]}: '
+						'its entry needs a Declare-in: header')
+			head = re.sub(r'^static\s+', '', head)
+			decl = prototype(head, e.symbol, m.group(2))
+			# The parameters aligned anew: VISIBLE_IF_KUNIT moves the parenthesis.
+			body = m.group(0)[m.group(0).index(')\n{\n') + 2:]
+			defn = prototype('VISIBLE_IF_KUNIT ' + head, e.symbol, m.group(2), ')') + body
+		else:
+			defn = m.group(0)
+		text = (text[:m.start()] + defn + f'EXPORT_SYMBOL_IF_KUNIT({e.symbol});\n' +
+			text[m.end():])
+	if '#include <kunit/visibility.h>' not in text:
+		includes = list(re.finditer(r'^#include <linux/[^>]+>.*\n', text, re.M))
+		if not includes:
+			raise ToolError(f'{changed[0]} has no #include <linux/...> to add '
+					'<kunit/visibility.h> after')
+		at = includes[-1].end()
+		text = text[:at] + '#include <kunit/visibility.h>\n' + text[at:]
+	with open(path, 'w', encoding='utf-8') as f:
+		f.write(text)
+	if decl:
+		hpath = os.path.join(tree, e.declare_in)
+		with open(hpath, encoding='utf-8') as f:
+			htext = f.read()
+		guard = list(re.finditer(r'^#endif.*\n?', htext, re.M))
+		if not guard:
+			raise ToolError(f'{e.declare_in} has no #endif (include guard) to declare before')
+		block = (f'#if IS_ENABLED(CONFIG_KUNIT)\n/* {changed[0]}, for KUnit tests */\n'
+			 f'{decl}#endif\n\n')
+		at = guard[-1].start()
+		with open(hpath, 'w', encoding='utf-8') as f:
+			f.write(htext[:at] + block + htext[at:])
+		changed.append(e.declare_in)
+	return changed
+
+
+def exports_in(tree: str, exports: List[Export]) -> bool:
+	"""Whether the tree exports every function of exports."""
+	for e in exports:
+		try:
+			_, text = defining_file(tree, e)
+		except ToolError:
+			return False
+		if not exported(text, e.symbol):
+			return False
+	return True
+
+
+def resolve_exports(text: str, name: str) -> str:
+	"""A fixture or suite file for a tree that exports the functions: every
+	#if of ZDT_KUNIT_EXPORTS resolved (its definition in the caps header
+	gone), and nothing left that only a tree without them needs."""
+	if KUNIT_EXPORTS not in text:
+		return text
+	text = resolve_ifs(KUNIT_EXPORTS_DEF.sub('', text, count=1), {KUNIT_EXPORTS: 1})
+	for word in NO_EXPORTS_WORDS:
 		if word in text:
-			raise ToolError(f'{COMPAT} still has {word} for {version[0]}.{version[1]}')
+			raise ToolError(f'{name} still has {word} with the exports')
 	return text
 
 
@@ -395,7 +569,9 @@ def fixture_message() -> str:
 		'header is the one place that knows kernel versions.\n')
 
 
-def cover_letter(n: int) -> Tuple[str, str]:
+def cover_letter(n: int, exports: int = 0) -> Tuple[str, str]:
+	"""Subject and blurb of the cover letter of n patches after exports
+	export patches."""
 	doc = os.path.join(REPO, 'docs', 'semantics.md')
 	with open(doc, encoding='utf-8') as f:
 		text = f.read()
@@ -403,13 +579,20 @@ def cover_letter(n: int) -> Tuple[str, str]:
 	arch = re.findall(r'^## (\S+ [\d.]+ against x86_64 [\d.]+)\n\n((?:- .*\n|Every .*\n)+)',
 			  text, re.M)
 	fixes = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, 'patches/fixes/*.patch')))
-	blurb = ['This series adds KUnit tests for what core mm promises to drivers of',
-		 'device memory (ZONE_DEVICE): dev_pagemap refcounts and lifecycle, GUP',
-		 'pins, CPU faults on device-private pages (PTE and PMD), migrate_vma_*()',
-		 'and migrate_device_*(), hmm_range_fault() with mmu interval notifiers,',
-		 'and make_device_exclusive().  Patch 1 is the fixture the suites share;',
-		 f'patches 2-{n} add one suite each, every case named after the rule it',
-		 'checks, with the commit that defines it.', '',
+	intro = ('This series adds KUnit tests for what core mm promises to drivers of device memory '
+		 '(ZONE_DEVICE): dev_pagemap refcounts and lifecycle, GUP pins, CPU faults on '
+		 'device-private pages (PTE and PMD), migrate_vma_*() and migrate_device_*(), '
+		 'hmm_range_fault() with mmu interval notifiers, and make_device_exclusive().  ')
+	if exports:
+		intro += (f'Patches 1-{exports} export the mm-internal functions the tests call for '
+			  'KUnit only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run '
+			  f'as modules.  Patch {exports + 1}')
+	else:
+		intro += 'Patch 1'
+	intro += (f' is the fixture the suites share; patches {exports + 2}-{exports + n} add '
+		  'one suite each, every case named after the rule it checks, with the commit that '
+		  'defines it.')
+	blurb = textwrap.wrap(intro, 72, break_on_hyphens=False, break_long_words=False) + ['',
 		 'Results (QEMU, TCG; from docs/semantics.md of the project):', '']
 	def wrap(line: str) -> str:
 		line = line.replace('fix: patches/fixes/', 'fix sent separately: ')
@@ -461,12 +644,15 @@ def checkpatch(tree: str, patches: List[str]) -> List[str]:
 	return bad
 
 
-def put(name: str, dest: str, version: Tuple[int, ...]) -> None:
+def put(name: str, dest: str, version: Tuple[int, ...], exports: bool = False) -> None:
 	"""mm-tests/<name> as the series has it at dest: the compat header
-	resolved for the tree's version; .kunitconfig after the lines of one the
-	tree has; every other file as it is."""
+	resolved for the tree's version; with exports (the tree exports the
+	functions for KUnit) ZDT_KUNIT_EXPORTS resolved; .kunitconfig after the
+	lines of one the tree has; every other file as it is."""
 	with open(os.path.join(SRC, name), encoding='utf-8') as f:
 		text = f.read()
+	if exports:
+		text = resolve_exports(text, name)
 	if name == COMPAT:
 		text = resolve_compat(text, (version[0], version[1]))
 	elif name == KUNITCONFIG and os.path.exists(dest):
@@ -500,6 +686,18 @@ def make_series(tree: str, out: str) -> List[str]:
 	wt_entry = journal.Entry('worktree', tree, 'a detached worktree for make series').open(path=wt)
 	git(tree, 'worktree', 'add', '--quiet', '--detach', wt, head)
 	try:
+		commit = ['git', '-C', wt, 'commit', '--quiet', '--signoff', '-F', '-']
+		for e in kunit_exports():
+			_, text = defining_file(wt, e)
+			if exported(text, e.symbol):
+				continue
+			files = add_export(wt, e)
+			git(wt, 'add', *files)
+			p = subprocess.run(commit, input=e.message, capture_output=True, text=True,
+					   check=False)
+			if p.returncode:
+				raise ToolError(f'git commit in {wt}: {p.stderr.strip()}')
+		exports = exports_in(wt, kunit_exports())
 		steps = []
 		for symbol, entry in entries:
 			if symbol == FIXTURE:
@@ -511,20 +709,20 @@ def make_series(tree: str, out: str) -> List[str]:
 		for symbol, entry, files, msg in steps:
 			os.makedirs(os.path.join(wt, 'mm/tests'), exist_ok=True)
 			for f in files:
-				put(f, os.path.join(wt, 'mm/tests', f), version)
+				put(f, os.path.join(wt, 'mm/tests', f), version, exports)
 			add_kconfig(os.path.join(wt, 'mm/Kconfig'), entry)
 			add_makefile(os.path.join(wt, 'mm/Makefile'), lines[symbol])
 			add_maintainers(os.path.join(wt, 'MAINTAINERS'), files, ident)
 			git(wt, 'add', 'MAINTAINERS', 'mm/Kconfig', 'mm/Makefile',
 			    *(f'mm/tests/{f}' for f in files))
-			p = subprocess.run(['git', '-C', wt, 'commit', '--quiet', '--signoff', '-F', '-'],
-					   input=msg, capture_output=True, text=True, check=False)
+			p = subprocess.run(commit, input=msg, capture_output=True, text=True,
+					   check=False)
 			if p.returncode:
 				raise ToolError(f'git commit in {wt}: {p.stderr.strip()}')
 		os.makedirs(out, exist_ok=True)
 		files_out = git(wt, 'format-patch', '--cover-letter', '-o', out,
 				f'{head}..HEAD').split()
-		subject, blurb = cover_letter(len(steps))
+		subject, blurb = cover_letter(len(steps), len(files_out) - 1 - len(steps))
 		cover = files_out[0] if files_out else None
 		if cover:
 			with open(cover, encoding='utf-8') as f:
