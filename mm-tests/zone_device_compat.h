@@ -17,11 +17,16 @@
 #include <linux/rmap.h>
 #include <linux/version.h>
 #include <linux/slab.h>
+#include <linux/swapops.h>
 #include <kunit/test.h>
 
 /* The only version test in the suites; checkpatch is told so (selftest.py). */
 #define ZDT_KERNEL_AT_LEAST(major, minor) \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(major, minor, 0))
+
+#if ZDT_KERNEL_AT_LEAST(6, 19)
+#include <linux/leafops.h>
+#endif
 
 /*
  * MODULE_IMPORT_NS() takes the namespace as a string literal since 6.13
@@ -150,6 +155,48 @@ static inline struct folio *zdt_vma_alloc_folio(unsigned int order,
 #endif
 #define ZDT_NO_LARGE_DEVICE_FOLIOS \
 	"needs large device-private folios (zone_device_folio_init(), MIGRATE_VMA_SELECT_COMPOUND: 6.19)"
+
+/*
+ * migrate_vma_setup() splits a PTE-mapped large folio it meets in the range
+ * and collects its pages one by one (022a12deda53 "mm/migrate_device: handle
+ * partially mapped folios during collection", 6.19, the series of
+ * zone_device_folio_init()); before, it left such a page out ("FIXME support
+ * THP").
+ */
+#define ZDT_HAS_COLLECT_SPLIT		ZDT_HAS_LARGE_DEVICE_FOLIOS
+#define ZDT_NO_COLLECT_SPLIT \
+	"needs migrate_vma_setup() to split a PTE-mapped large folio (022a12deda53, 6.19)"
+
+/*
+ * A non-present PTE's device-private page: the softleaf_*() helpers of
+ * <linux/leafops.h> since 6.19 (68aa2fdbf57f "mm: introduce leaf entry type
+ * and use to simplify leaf entry logic"), swp_entry_t ones before.
+ *
+ * Return: the page a device-private @pte points at, with its write
+ * permission in @write, or NULL for any other PTE (none, present, swap,
+ * migration).
+ */
+static inline struct page *zdt_pte_device_private_page(pte_t pte, bool *write)
+{
+#if ZDT_KERNEL_AT_LEAST(6, 19)
+	softleaf_t entry = softleaf_from_pte(pte);
+
+	if (!softleaf_is_device_private(entry))
+		return NULL;
+	*write = softleaf_is_device_private_write(entry);
+	return softleaf_to_page(entry);
+#else
+	swp_entry_t entry;
+
+	if (!is_swap_pte(pte))
+		return NULL;
+	entry = pte_to_swp_entry(pte);
+	if (!is_device_private_entry(entry))
+		return NULL;
+	*write = is_writable_device_private_entry(entry);
+	return pfn_swap_entry_to_page(entry);
+#endif
+}
 
 /*
  * Refcount of every page of a pgmap right after memremap_pages().

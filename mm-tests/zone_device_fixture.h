@@ -344,6 +344,19 @@ unsigned long zdt_user_pages(struct kunit *test, unsigned long npages);
 struct page *zdt_mapped_page(unsigned long addr);
 
 /**
+ * zdt_device_private_pte() - the device-private page a PTE at @addr points at
+ * @addr: a user address of the test's mm
+ * @write: out, may be NULL: whether that entry is writable
+ *
+ * Reads the PTE under the mmap read lock, without faulting.  A PMD-level
+ * entry (a device-private PMD too) is no PTE: a large device folio still
+ * mapped by one PMD gives NULL.
+ *
+ * Return: the page, or NULL where @addr has no device-private PTE.
+ */
+struct page *zdt_device_private_pte(unsigned long addr, bool *write);
+
+/**
  * struct zdt_page_state - what a page looks like from outside
  * @refcount: folio_ref_count()
  * @mapcount: folio_mapcount()

@@ -91,19 +91,19 @@ unsigned long zdt_user_pages(struct kunit *test, unsigned long npages)
 EXPORT_SYMBOL_GPL(zdt_user_pages);
 
 /*
- * Without GUP-fast (UML selects no HAVE_GUP_FAST) get_user_page_fast_only()
- * always fails: walk current->mm's page table under the mmap lock instead.
- * Like GUP-fast it never faults and sees a present PTE's page only.
+ * The PTE at @addr of current->mm, read under the mmap read lock and the PTE
+ * table's lock.  False where no PTE table maps @addr (nothing there yet, or
+ * a PMD-level entry, present or not: pte_offset_map_lock() finds no table).
  */
-static struct page *zdt_walk_mapped_page(unsigned long addr)
+static bool zdt_read_pte(unsigned long addr, pte_t *out)
 {
 	struct mm_struct *mm = current->mm;
-	struct page *page = NULL;
 	spinlock_t *ptl;	/* the PTE table's, from pte_offset_map_lock() */
+	bool found = false;
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud;
-	pte_t *ptep, pte;
+	pte_t *ptep;
 
 	mmap_read_lock(mm);
 	pgd = pgd_offset(mm, addr);
@@ -118,13 +118,26 @@ static struct page *zdt_walk_mapped_page(unsigned long addr)
 	ptep = pte_offset_map_lock(mm, pmd_offset(pud, addr), addr, &ptl);
 	if (!ptep)
 		goto out;
-	pte = ptep_get(ptep);
-	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
-		page = pte_page(pte);
+	*out = ptep_get(ptep);
+	found = true;
 	pte_unmap_unlock(ptep, ptl);
 out:
 	mmap_read_unlock(mm);
-	return page;
+	return found;
+}
+
+/*
+ * Without GUP-fast (UML selects no HAVE_GUP_FAST) get_user_page_fast_only()
+ * always fails: walk current->mm's page table under the mmap lock instead.
+ * Like GUP-fast it never faults and sees a present PTE's page only.
+ */
+static struct page *zdt_walk_mapped_page(unsigned long addr)
+{
+	pte_t pte;
+
+	if (!zdt_read_pte(addr, &pte) || !pte_present(pte) || !pfn_valid(pte_pfn(pte)))
+		return NULL;
+	return pte_page(pte);
 }
 
 struct page *zdt_mapped_page(unsigned long addr)
@@ -139,6 +152,19 @@ struct page *zdt_mapped_page(unsigned long addr)
 	return page;
 }
 EXPORT_SYMBOL_GPL(zdt_mapped_page);
+
+struct page *zdt_device_private_pte(unsigned long addr, bool *write)
+{
+	bool w = false;
+	struct page *page;
+	pte_t pte;
+
+	page = zdt_read_pte(addr, &pte) ? zdt_pte_device_private_page(pte, &w) : NULL;
+	if (write)
+		*write = page && w;
+	return page;
+}
+EXPORT_SYMBOL_GPL(zdt_device_private_pte);
 
 struct zdt_page_state zdt_page_state(struct page *page)
 {

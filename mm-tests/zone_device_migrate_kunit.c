@@ -192,6 +192,90 @@ static void extra_reference_keeps_the_page_on_the_device(struct kunit *test)
 			    "the CPU access did not go through the device page");
 }
 
+/* A range setup collects, one page of it held by someone else. */
+#define RESTORE_PAGES	4
+#define RESTORE_HELD	1
+
+/*
+ * migrate_vma_setup() restores a page it collected but cannot migrate: a
+ * system page someone else holds a reference on fails
+ * migrate_vma_check_page() in migrate_device_unmap(), which maps it again
+ * where it was (remove_migration_ptes()), unlocks it, drops the reference
+ * collection took and clears its src entry, so that the driver neither
+ * copies nor moves it, while the rest of the range migrates (8763cb45ab96
+ * "mm/migrate: new memory migration helper for use with device memory";
+ * migrate_vma_setup()'s kernel-doc: it "restores any pages that are
+ * pinned, by remapping and unlocking those pages").  Succeeds if, right
+ * after setup, the held page's src entry has no MIGRATE_PFN_MIGRATE, cpages
+ * counts only the others and the held page is mapped and unlocked; after
+ * finalize its refcount is as before, the same page is mapped at its
+ * address with its data (no device fault), and every other page moved.
+ */
+static void setup_restores_a_referenced_page_in_place(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE,
+						   ZDT_DEVICE_PAGES);
+	unsigned long addr = zdt_user_pages(test, RESTORE_PAGES);
+	unsigned long held_addr = addr + RESTORE_HELD * PAGE_SIZE;
+	unsigned long i, src_held = 0, others = 0, cpages = 0, moved = 0;
+	struct zdt_page_state before, setup = { }, after;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *held;
+
+	held = zdt_mapped_page(held_addr);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	zdt_get_page(test, held);
+	zdt_drain_lru();
+	before = zdt_page_state(held);
+
+	zdt_migration_init(test, &m, addr, RESTORE_PAGES, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		unsigned long *src = m.args.src, *dst = m.args.dst;
+
+		src_held = src[RESTORE_HELD];
+		cpages = m.args.cpages;
+		setup = zdt_page_state(held);
+		for (i = 0; i < RESTORE_PAGES; i++) {
+			struct page *spage = migrate_pfn_to_page(src[i]);
+			struct page *dpage;
+
+			if (i == RESTORE_HELD || !spage || !(src[i] & MIGRATE_PFN_MIGRATE))
+				continue;
+			others++;
+			dpage = zdt_device_alloc_page(dev, 0);
+			if (!dpage)
+				break;
+			memcpy(zdt_page_data(dpage), page_address(spage), PAGE_SIZE);
+			dst[i] = migrate_pfn(page_to_pfn(dpage)) | (src[i] & MIGRATE_PFN_WRITE);
+		}
+		zdt_migration_pages(&m);
+		for (i = 0; i < RESTORE_PAGES; i++)
+			moved += dst[i] && (src[i] & MIGRATE_PFN_MIGRATE);
+	}
+	zdt_migration_finalize(&m);
+	zdt_drain_lru();
+	after = zdt_page_state(held);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_FALSE_MSG(test, src_held & MIGRATE_PFN_MIGRATE,
+			       "the held page is left to migrate (src %#lx)", src_held);
+	KUNIT_EXPECT_EQ_MSG(test, others, RESTORE_PAGES - 1, "other pages collected");
+	KUNIT_EXPECT_EQ_MSG(test, cpages, RESTORE_PAGES - 1,
+			    "cpages counts the held page, or not the others");
+	KUNIT_EXPECT_EQ_MSG(test, setup.mapcount, 1, "the held page not mapped again by setup");
+	KUNIT_EXPECT_FALSE_MSG(test, setup.locked, "the held page still locked after setup");
+	zdt_expect_page_state(test, after, before, "of the held page after finalize");
+	KUNIT_EXPECT_EQ_MSG(test, moved, RESTORE_PAGES - 1, "other pages moved to the device");
+	KUNIT_ASSERT_PTR_EQ_MSG(test, zdt_mapped_page(held_addr), held,
+				"the held page's address does not map it again");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, held_addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, RESTORE_HELD));
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_migrate_to_ram), 0,
+			    "reading the held page faulted on the device");
+}
+
 /* Requests migrate_vma_setup() must refuse, one thing wrong in each. */
 
 enum refusal { EMPTY_RANGE, PAST_THE_VMA, NO_DST_ARRAY, SYSTEM_FAULT_PAGE };
@@ -568,6 +652,7 @@ static void range_leaves_a_referenced_neighbour_on_the_device(struct kunit *test
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
+	KUNIT_CASE(setup_restores_a_referenced_page_in_place),
 	KUNIT_CASE_PARAM(setup_refuses_a_malformed_request, refusal_gen_params),
 	KUNIT_CASE_PARAM(setup_follows_the_fault_page_lock_rule,
 			 fault_page_gen_params),

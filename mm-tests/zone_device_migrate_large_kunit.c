@@ -145,6 +145,294 @@ static void partial_range_splits_the_large_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 2);
 }
 
+/* The page of a PMD-mapped range a case munmap()s, which splits the PMD. */
+#define SPLIT_HOLE		0
+
+/*
+ * zdt_pmd_on_device() with page SPLIT_HOLE of its range munmap()ed, which
+ * splits the device-private PMD into PTEs and leaves the folio large: device
+ * page i holds the data of tag i.
+ */
+static struct page *device_pmd_split_by_munmap(struct kunit *test,
+					       struct zdt_device **devp,
+					       unsigned long *base)
+{
+	struct page *dpage = zdt_pmd_on_device(test, devp, base);
+	unsigned long i;
+
+	for (i = 0; i < PTRS_PER_PMD; i++)
+		zdt_put_data(test, zdt_page_data(dpage + i), i);
+	KUNIT_ASSERT_NULL_MSG(test,
+			      zdt_device_private_pte(*base + ZDT_PMD_MIDDLE * PAGE_SIZE, NULL),
+			      "a PTE, not the PMD, maps the folio before the munmap()");
+	KUNIT_ASSERT_EQ(test, vm_munmap(*base + SPLIT_HOLE * PAGE_SIZE, PAGE_SIZE), 0);
+	return dpage;
+}
+
+/*
+ * munmap() of part of a range one device-private PMD maps splits the PMD,
+ * not the folio: __split_huge_pmd_locked() gives every page a
+ * device-private PTE to that page of the folio, with the PMD's write
+ * permission, one folio reference and one mapping each, and zap drops those
+ * of the pages unmapped (368076f52ebe "mm/huge_memory: add device-private
+ * THP support to PMD operations").  The pages stay on the device and come
+ * back one by one, as a CPU access faults on each.  Succeeds if, after
+ * munmap() of one page, every other page of the range has a writable
+ * device-private PTE to its own device page, the folio is still PMD-sized
+ * with PTRS_PER_PMD - 1 references and mappings and nothing freed, and a
+ * CPU read of one page brings back its data, its neighbour staying on the
+ * device, and frees the device pages of the page read and of the page
+ * unmapped (the read splits the folio, migrate_vma_split_folio()).
+ */
+static void munmap_of_a_page_splits_the_device_pmd_into_ptes(struct kunit *test)
+{
+	unsigned long base, addr, i, bad = 0, bad_i = 0;
+	struct zdt_device *dev;
+	struct page *dpage, *page;
+	struct folio *folio;
+	u8 buf[ZDT_DATA_LEN];
+	bool write;
+
+	dpage = device_pmd_split_by_munmap(test, &dev, &base);
+	folio = page_folio(dpage);
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		if (i == SPLIT_HOLE)
+			continue;
+		page = zdt_device_private_pte(base + i * PAGE_SIZE, &write);
+		if (page != dpage + i || !write) {
+			if (!bad++)
+				bad_i = i;
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0,
+			    "pages without a writable device-private PTE to their own device page, the first %lu",
+			    bad_i);
+	KUNIT_EXPECT_NULL_MSG(test, zdt_device_private_pte(base + SPLIT_HOLE * PAGE_SIZE, NULL),
+			      "the page munmap()ed is still mapped");
+	KUNIT_EXPECT_EQ_MSG(test, folio_order(folio), PMD_SHIFT - PAGE_SHIFT,
+			    "the munmap() split the folio, not only the PMD");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), PTRS_PER_PMD - 1,
+			    "folio references: one for each PTE left");
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), PTRS_PER_PMD - 1,
+			    "folio mappings: one for each PTE left");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+	KUNIT_EXPECT_NOT_NULL_MSG(test, zdt_mapped_page(addr), "the page read is not back in RAM");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_free), 2,
+			    "device pages freed: the one read back and the one munmap()ed, once the read split the folio");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr + PAGE_SIZE, NULL),
+				dpage + ZDT_PMD_MIDDLE + 1, "the neighbour left the device too");
+}
+
+/* What backs the PTE-mapped large folio a migration covers part of. */
+struct pte_split_param {
+	const char *desc;
+	bool device;		/* a device-private folio, else a system THP */
+};
+
+static const struct pte_split_param pte_split_params[] = {
+	{ "device-private folio, to RAM", true },
+	{ "system THP, to the device", false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(pte_split, pte_split_params, desc);
+
+/*
+ * A system THP, PMD-mapped, its page i holding the data of tag i, then
+ * page SPLIT_HOLE munmap()ed: the PMD split into PTEs, the folio still
+ * large.  Skips where no THP backs the range.
+ */
+static struct page *system_thp_split_by_munmap(struct kunit *test, unsigned long *base)
+{
+	unsigned long i;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *head;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	*base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		zdt_fill(test, buf, sizeof(buf), i);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(*base + i * PAGE_SIZE),
+						   buf, sizeof(buf)), 0);
+	}
+	head = zdt_mapped_page(*base);
+	KUNIT_ASSERT_NOT_NULL(test, head);
+	if (folio_order(page_folio(head)) != PMD_SHIFT - PAGE_SHIFT)
+		zdt_skip(test, "no THP behind a PMD-aligned range: THP off or none free");
+	KUNIT_ASSERT_EQ(test, vm_munmap(*base + SPLIT_HOLE * PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_ASSERT_PTR_EQ(test, zdt_mapped_page(*base + ZDT_PMD_MIDDLE * PAGE_SIZE),
+			    head + ZDT_PMD_MIDDLE);
+	KUNIT_ASSERT_EQ_MSG(test, folio_order(page_folio(head)), PMD_SHIFT - PAGE_SHIFT,
+			    "the munmap() split the THP");
+	return head;
+}
+
+/*
+ * migrate_vma_setup() over part of a large folio mapped by PTEs splits it
+ * and collects only the pages in the range, each as an order-0 entry; the
+ * rest of the folio stays where it was, mapped as before, each page with
+ * its data (migrate_vma_collect_pmd() and migrate_vma_split_folio(),
+ * 022a12deda53 "mm/migrate_device: handle partially mapped folios during
+ * collection"; lib/test_hmm.c's partial munmap and mremap tests).  Whether
+ * the folio is a device-private one (after its PMD was split) a driver
+ * moves back to RAM, or a system THP it moves to the device.  Succeeds if
+ * the one page of the range is collected alone as an order-0 entry and
+ * moves, its neighbour is now a small folio still mapped where it was, and
+ * the data of both is read back from the CPU.
+ */
+static void migration_of_part_of_a_pte_mapped_folio_splits_it(struct kunit *test)
+{
+	const struct pte_split_param *p = test->param_value;
+	unsigned long base, addr, src0 = 0, src_pages = 0, cpages = 0;
+	struct page *head, *spage, *next, *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	if (!ZDT_HAS_COLLECT_SPLIT)
+		zdt_skip(test, ZDT_NO_COLLECT_SPLIT);
+	if (p->device) {
+		head = device_pmd_split_by_munmap(test, &dev, &base);
+	} else {
+		dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+		head = system_thp_split_by_munmap(test, &base);
+	}
+	spage = head + ZDT_PMD_MIDDLE;
+	next = spage + 1;
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, addr, 1, dev, p->device ?
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE : MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		cpages = m.args.cpages;
+		if ((src0 & MIGRATE_PFN_MIGRATE) && p->device) {
+			m.args.dst[0] = zdt_migration_ram_copy(&m, migrate_pfn_to_page(src0), 0);
+		} else if ((src0 & MIGRATE_PFN_MIGRATE) && migrate_pfn_to_page(src0)) {
+			dpage = zdt_device_alloc_page(dev, 0);
+			if (dpage) {
+				memcpy(zdt_page_data(dpage),
+				       page_address(migrate_pfn_to_page(src0)), PAGE_SIZE);
+				m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) |
+						(src0 & MIGRATE_PFN_WRITE);
+			}
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, src0, migrate_pfn(page_to_pfn(spage)) |
+			    MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE,
+			    "the page was not collected alone, as an order-0 entry");
+	KUNIT_EXPECT_EQ(test, cpages, 1);
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not move the page");
+	KUNIT_EXPECT_EQ_MSG(test, folio_order(page_folio(next)), 0,
+			    "the neighbour is still part of a large folio");
+	if (p->device) {
+		KUNIT_EXPECT_NOT_NULL_MSG(test, zdt_mapped_page(addr), "the page is not in RAM");
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr + PAGE_SIZE, NULL),
+					next, "the neighbour left the device too");
+	} else {
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr, NULL), dpage,
+					"the page does not map its device copy");
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(addr + PAGE_SIZE), next,
+					"the neighbour is not mapped where it was");
+	}
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr + PAGE_SIZE, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE + 1));
+}
+
+/*
+ * A driver that gets no large system folio for a large device folio it
+ * moves back gives small pages instead: a MIGRATE_PFN_COMPOUND src entry
+ * with an order-0 dst, and one dst for each page of the folio.
+ * migrate_vma_pages() then splits the source folio, still unmapped, and its
+ * PMD migration entry (migrate_vma_split_unmapped_folio(),
+ * folio_split_unmapped(): 4265d67e405a "mm/migrate_device: add THP splitting
+ * during migration"; lib/test_hmm.c dmirror_devmem_fault_alloc_and_copy()
+ * falls back so) and moves each page to the dst given for it.  Succeeds if
+ * every src entry of the range is then an order-0 one that migrated, every
+ * address maps the small page the driver copied its device page to, with
+ * its data, no CPU fault needed, and each of the PTRS_PER_PMD device pages
+ * is freed.
+ */
+static void large_folio_moves_to_small_pages_when_dst_is_small(struct kunit *test)
+{
+	unsigned long base, i, src0 = 0, migrated = 0, compound = 0, bad = 0, bad_i = 0;
+	unsigned long nr = PTRS_PER_PMD;
+	struct page **rpages;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	struct page *dpage;
+	bool no_page = false;
+	u8 buf[ZDT_DATA_LEN];
+
+	dpage = zdt_pmd_on_device(test, &dev, &base);
+	for (i = 0; i < nr; i++)
+		zdt_put_data(test, zdt_page_data(dpage + i), i);
+	rpages = kunit_kcalloc(test, nr, sizeof(*rpages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rpages);
+
+	zdt_migration_init(test, &m, base, nr, dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		for (i = 0; i < nr && (src0 & MIGRATE_PFN_MIGRATE); i++) {
+			m.args.dst[i] = zdt_migration_ram_copy(&m, dpage + i, 0);
+			if (!m.args.dst[i]) {
+				no_page = true;
+				break;
+			}
+			m.args.dst[i] |= src0 & MIGRATE_PFN_WRITE;
+			rpages[i] = migrate_pfn_to_page(m.args.dst[i]);
+		}
+		zdt_migration_pages(&m);
+		for (i = 0; i < nr; i++) {
+			migrated += !!(m.args.src[i] & MIGRATE_PFN_MIGRATE);
+			compound += !!(m.args.src[i] & ZDT_MIGRATE_PFN_COMPOUND);
+		}
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, (src0 & MIGRATE_PFN_MIGRATE) &&
+			      (src0 & ZDT_MIGRATE_PFN_COMPOUND),
+			      "the PMD entry was not collected as one compound entry (src %#lx)",
+			      src0);
+	if (no_page)
+		zdt_skip(test, "no free system page for the copy");
+	KUNIT_EXPECT_EQ_MSG(test, compound, 0, "src entries still compound after the split");
+	KUNIT_EXPECT_EQ_MSG(test, migrated, nr, "src entries migrated to small pages");
+	for (i = 0; i < nr; i++) {
+		unsigned long addr = base + i * PAGE_SIZE;
+		struct page *now = zdt_mapped_page(addr);
+
+		if (!now || now != rpages[i] || !zdt_has_data(test, page_address(now), i)) {
+			if (!bad++)
+				bad_i = i;
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0,
+			    "pages not mapped to their small system copy with their data, the first %lu",
+			    bad_i);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_free), (int)nr, "device pages freed");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base + ZDT_PMD_MIDDLE * PAGE_SIZE, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
+}
+
 /* Somebody else's pgmap owner: a device that is not ours. */
 static int other_owner;
 
@@ -387,6 +675,10 @@ static void eviction_moves_a_large_folio_and_small_pages_to_ram(struct kunit *te
 static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE(partial_range_splits_the_large_folio),
+	KUNIT_CASE(munmap_of_a_page_splits_the_device_pmd_into_ptes),
+	KUNIT_CASE_PARAM(migration_of_part_of_a_pte_mapped_folio_splits_it,
+			 pte_split_gen_params),
+	KUNIT_CASE(large_folio_moves_to_small_pages_when_dst_is_small),
 	KUNIT_CASE_PARAM(setup_selects_a_device_pmd_by_flags_and_owner,
 			 pmd_select_gen_params),
 	KUNIT_CASE_PARAM(eviction_moves_a_large_folio_and_small_pages_to_ram,
