@@ -53,6 +53,23 @@
 	"needs CONFIG_HAVE_GUP_FAST (UML: no HAVE_GUP_FAST, the fast entry points are the slow path)"
 
 /*
+ * A compound pgmap's memmap shares its tail struct pages (one memmap page
+ * for all but the first tails of a folio) where vmemmap_can_optimize():
+ * CONFIG_SPARSEMEM_VMEMMAP on an arch with ARCH_WANT_OPTIMIZE_DAX_VMEMMAP
+ * (x86_64, arm64, ...), no altmap, and a folio whose memmap takes more than
+ * VMEMMAP_RESERVE_NR pages.  A case sees the sharing by walking the kernel
+ * page tables (zdt_memmap_page()), which CONFIG_DEBUG_VIRTUAL forbids for
+ * addresses outside vmalloc.
+ */
+#define ZDT_NO_VMEMMAP_OPTIMIZE \
+	"needs vmemmap_can_optimize() (CONFIG_SPARSEMEM_VMEMMAP and ARCH_WANT_OPTIMIZE_DAX_VMEMMAP)"
+#define ZDT_NO_MEMMAP_WALK \
+	"needs a virtual memmap the fixture can walk (CONFIG_SPARSEMEM_VMEMMAP, no CONFIG_DEBUG_VIRTUAL)"
+/* Folios of PUD order need MAX_FOLIO_ORDER that large (64-bit, vmemmap). */
+#define ZDT_NO_PUD_FOLIOS \
+	"needs folios of PUD order (MAX_FOLIO_ORDER >= PUD_SHIFT - PAGE_SHIFT)"
+
+/*
  * Build mode: what a module can reach.  The mm-internal functions the
  * fixture calls: kernel_clone() (zdt_forked_reader_create()),
  * do_mprotect_pkey() (zdt_mprotect()), migrate_device_coherent_folio()

@@ -87,6 +87,20 @@ static inline void zdt_folio_set_pgmap(struct folio *folio,
 }
 
 /*
+ * The live pgmap of a pfn, a reference taken: get_dev_pagemap(pfn, NULL)
+ * until 6.17, get_dev_pagemap(pfn) since 6.18 ("mm/memremap: remove unused
+ * get_dev_pagemap() parameter").
+ */
+static inline struct dev_pagemap *zdt_get_dev_pagemap(unsigned long pfn)
+{
+#if ZDT_KERNEL_AT_LEAST(6, 18)
+	return get_dev_pagemap(pfn);
+#else
+	return get_dev_pagemap(pfn, NULL);
+#endif
+}
+
+/*
  * Hand out a free device page, as a driver's allocator does: refcount 1,
  * locked, one pgmap reference.  Until 6.18: zone_device_page_init(page),
  * order 0 only.  Since 6.19: zone_device_folio_init(folio, pgmap, order)
@@ -220,6 +234,17 @@ static inline int zdt_initial_refcount(enum memory_type type)
 		return 1;
 	}
 }
+
+/*
+ * Since 6.15 (the same commits) the final put of an FS_DAX or P2PDMA folio
+ * takes it to 0 and into free_zone_device_folio(), which wakes an FS_DAX
+ * folio's waiters (wake_up_var() on the page: fs/dax.c's wait_page_idle())
+ * and calls a P2PDMA pgmap's free callback.  Before, both were 1-based and
+ * the put to 1 took other paths (put_devmap_managed_folio_refs()).
+ */
+#define ZDT_HAS_ZERO_BASED_DAX_P2PDMA	ZDT_KERNEL_AT_LEAST(6, 15)
+#define ZDT_NO_ZERO_BASED_DAX_P2PDMA \
+	"FS_DAX and P2PDMA folios are freed at refcount 0 since 6.15 (38607c62b34b, b7e282378773)"
 
 /*
  * Whether do_swap_page() holds the device folio's lock across

@@ -729,10 +729,15 @@ static inline bool zdt_thread_returned(struct zdt_thread *t)
  * @fault_locked_after: the faulting folio was locked after its finalize
  * @others_collected: pages other than the faulting one collected, last call
  * @others_locked_after: ... still locked after finalize
+ * @owner: the struct device a devm pgmap is bound to
+ *	(zdt_device_create_devm()), or NULL
+ * @devm_kept: @owner went away and its pgmap was still mapped: the unmap
+ *	thread unmapped it itself
  *
  * Cases read these; what a case may change is set through
  * zdt_device_set_ops(), zdt_device_set_owner(), zdt_device_fail_faults(),
- * zdt_device_gate_faults() and zdt_device_set_fault_range().
+ * zdt_device_gate_faults(), zdt_device_set_fault_range() and
+ * zdt_device_set_vmemmap_shift().
  */
 struct zdt_device {
 	struct kunit *test;
@@ -754,6 +759,8 @@ struct zdt_device {
 	bool fault_locked_after;
 	int others_collected;
 	int others_locked_after;
+	struct device *owner;
+	bool devm_kept;
 
 	/* private: */
 	struct resource *res;		/* PRIVATE: the range we reserved */
@@ -788,6 +795,20 @@ static inline void zdt_device_set_owner(struct zdt_device *dev, void *owner)
 {
 	KUNIT_ASSERT_FALSE(dev->test, dev->mapped);
 	dev->pgmap.owner = owner;
+}
+
+/**
+ * zdt_device_set_vmemmap_shift() - make a device's pgmap compound before it is mapped
+ * @dev: the device, from zdt_device_prepare()
+ * @shift: pgmap->vmemmap_shift: memremap_pages() makes every 1 << @shift
+ *	pages of the device one folio (its size must be a multiple of that)
+ */
+static inline void zdt_device_set_vmemmap_shift(struct zdt_device *dev,
+						unsigned int shift)
+{
+	KUNIT_ASSERT_FALSE(dev->test, dev->mapped);
+	KUNIT_ASSERT_TRUE(dev->test, IS_ALIGNED(dev->nr_pages, 1UL << shift));
+	dev->pgmap.vmemmap_shift = shift;
 }
 
 /**
@@ -1024,6 +1045,26 @@ struct zdt_device *zdt_device_create(struct kunit *test, enum memory_type type,
 				     unsigned long nr_pages);
 
 /**
+ * zdt_device_create_devm() - a fake device whose pgmap is bound to a struct device
+ * @test: the case
+ * @type: its memory type
+ * @nr_pages: its size in pages
+ *
+ * As zdt_device_create(), but mapped with devm_memremap_pages() on a struct
+ * device of the case's own (kunit_device_register(), in @dev->owner), as a
+ * driver with a struct device maps its memory.  zdt_device_unmap_start()
+ * then unregisters that device instead of calling memunmap_pages(): its
+ * devres release is what must unmap the pgmap.  If the pgmap outlives the
+ * device, the unmap thread sets @dev->devm_kept and unmaps it itself, so
+ * that no later case meets a pgmap of a freed device.
+ *
+ * Return: the device.
+ */
+struct zdt_device *zdt_device_create_devm(struct kunit *test,
+					  enum memory_type type,
+					  unsigned long nr_pages);
+
+/**
  * zdt_device_unmap_start() - begin memunmap_pages() in a helper thread
  * @dev: the device
  *
@@ -1068,6 +1109,20 @@ static inline struct page *zdt_device_page(struct zdt_device *dev,
 {
 	return pfn_to_page(dev->pfn_first + i);
 }
+
+/**
+ * zdt_memmap_page() - the page that holds a struct page
+ * @page: a page with a memmap
+ *
+ * The page the kernel's virtual memmap (vmemmap) maps at @page's address,
+ * found by walking the kernel page tables (vmalloc_to_page()), so that a
+ * case can tell which struct pages share memory.
+ *
+ * Return: that page, or NULL where the memmap is not virtually mapped (no
+ * CONFIG_SPARSEMEM_VMEMMAP) or not walked so (CONFIG_DEBUG_VIRTUAL:
+ * vmalloc_to_page() takes vmalloc addresses only), or not mapped.
+ */
+struct page *zdt_memmap_page(const struct page *page);
 
 /**
  * zdt_device_alloc_page() - hand out a free page of @dev, as a driver does

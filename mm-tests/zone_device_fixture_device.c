@@ -25,6 +25,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/swait.h>
+#include <linux/vmalloc.h>
+#include <kunit/device.h>
 #include <kunit/test.h>
 
 #include "zone_device_fixture_priv.h"
@@ -403,17 +405,40 @@ EXPORT_SYMBOL_GPL(zdt_ops_without_migrate_to_ram);
 
 struct zdt_unmap {
 	struct dev_pagemap *pgmap;
+	struct zdt_device *dev;		/* devm: @dev->owner goes away instead */
 	struct task_struct *task;
 	bool entered;			/* about to call memunmap_pages() */
 	struct completion done;
 };
+
+/*
+ * A devm pgmap: its device's release must unmap it.  A pgmap still live
+ * afterwards would be freed mapped with the zdt_device: unmapped here.
+ */
+static void zdt_unmap_devm(struct zdt_unmap *u)
+{
+	struct zdt_device *dev = u->dev;
+	struct dev_pagemap *live;
+
+	kunit_device_unregister(dev->test, dev->owner);
+	live = zdt_get_dev_pagemap(dev->pfn_first);
+	if (live)
+		put_dev_pagemap(live);
+	if (live != u->pgmap)
+		return;
+	WRITE_ONCE(dev->devm_kept, true);
+	memunmap_pages(u->pgmap);
+}
 
 static int zdt_unmap_fn(void *data)
 {
 	struct zdt_unmap *u = data;
 
 	WRITE_ONCE(u->entered, true);
-	memunmap_pages(u->pgmap);
+	if (u->dev)
+		zdt_unmap_devm(u);
+	else
+		memunmap_pages(u->pgmap);
 	complete(&u->done);
 	return 0;
 }
@@ -435,6 +460,7 @@ void zdt_device_unmap_start(struct zdt_device *dev)
 	u = kzalloc_obj(*u);
 	KUNIT_ASSERT_NOT_NULL(dev->test, u);
 	u->pgmap = &dev->pgmap;
+	u->dev = dev->owner ? dev : NULL;
 	init_completion(&u->done);
 	t = kthread_create(zdt_unmap_fn, u, "zdt-unmap");
 	if (IS_ERR(t)) {
@@ -518,7 +544,9 @@ static void zdt_device_destroy(void *data)
 		KUNIT_FAIL(test, "a device page reached the free callback unclean: pfn %#lx: %s",
 			   dev->free_unclean_pfn, dev->free_unclean);
 	settle = jiffies + msecs_to_jiffies(ZDT_SETTLE_MS);
-	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages; i++) {
+	/* A compound pgmap's tail pages stay at 0: its heads tell. */
+	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages;
+	     i += pgmap_vmemmap_nr(&dev->pgmap)) {
 		struct page *page = zdt_device_page(dev, i);
 
 		while (page_ref_count(page) != want &&
@@ -649,6 +677,39 @@ struct zdt_device *zdt_device_create(struct kunit *test, enum memory_type type,
 	return dev;
 }
 EXPORT_SYMBOL_GPL(zdt_device_create);
+
+struct zdt_device *zdt_device_create_devm(struct kunit *test,
+					  enum memory_type type,
+					  unsigned long nr_pages)
+{
+	/*
+	 * Registered before the zdt_device, so that KUnit tears the device
+	 * down first: its teardown unregisters the owner (bounded), and
+	 * KUnit then has nothing left to unregister.
+	 */
+	struct device *owner = kunit_device_register(test, "zdt-devm");
+	struct zdt_device *dev;
+	void *addr;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, owner);
+	dev = zdt_device_prepare(test, type, nr_pages);
+	addr = devm_memremap_pages(owner, &dev->pgmap);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(addr), "devm_memremap_pages(type %d): %pe",
+			       type, addr);
+	dev->owner = owner;
+	dev->mapped = true;
+	return dev;
+}
+EXPORT_SYMBOL_GPL(zdt_device_create_devm);
+
+struct page *zdt_memmap_page(const struct page *page)
+{
+	if (!IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) ||
+	    IS_ENABLED(CONFIG_DEBUG_VIRTUAL))
+		return NULL;
+	return vmalloc_to_page(page);
+}
+EXPORT_SYMBOL_GPL(zdt_memmap_page);
 
 struct page *zdt_device_alloc_page(struct zdt_device *dev, unsigned int order)
 {

@@ -39,6 +39,21 @@ struct zdt_device *zdt_device_create(struct kunit *test, enum memory_type type,
 }
 EXPORT_SYMBOL_GPL(zdt_device_create);
 
+struct zdt_device *zdt_device_create_devm(struct kunit *test,
+					  enum memory_type type,
+					  unsigned long nr_pages)
+{
+	zdt_skip(test, ZDT_NO_ZONE_DEVICE);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(zdt_device_create_devm);
+
+struct page *zdt_memmap_page(const struct page *page)
+{
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(zdt_memmap_page);
+
 void zdt_device_unmap_start(struct zdt_device *dev)
 {
 }

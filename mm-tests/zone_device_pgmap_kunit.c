@@ -10,6 +10,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/wait_bit.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -420,6 +421,277 @@ static void memremap_pages_rejects_malformed_pgmap(struct kunit *test)
 #endif
 }
 
+struct compound_param {
+	const char *name;
+	enum memory_type type;
+	unsigned int order;
+	unsigned long nr_pages;
+};
+
+/* Folios of PUD order: a compound pgmap larger than a memory section. */
+#define PUD_ORDER_PAGES		(1UL << (PUD_SHIFT - PAGE_SHIFT))
+
+static const struct compound_param compound_pgmaps[] = {
+	/* Above RAM: its memmap is new, the tail struct pages shared. */
+	{ "private order 8", MEMORY_DEVICE_PRIVATE, 8, 512 },
+	/*
+	 * One folio over several sections: each section's memmap after the
+	 * first maps the folio's tail struct pages of the one before
+	 * (reuse_compound_section()).
+	 */
+	{ "private PUD order", MEMORY_DEVICE_PRIVATE, PUD_SHIFT - PAGE_SHIFT,
+	  PUD_ORDER_PAGES },
+	/*
+	 * device-dax's type, in reserved RAM: an early section, whose boot
+	 * memmap has every struct page of its own, all initialised.
+	 */
+	{ "generic order 9", MEMORY_DEVICE_GENERIC, 9, 1024 },
+};
+
+static void compound_desc(const struct compound_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(compound_pgmaps, compound_pgmaps, compound_desc);
+
+/* A device of @type, @nr_pages, mapped with pgmap->vmemmap_shift = @order. */
+static struct zdt_device *compound_device(struct kunit *test,
+					  enum memory_type type,
+					  unsigned int order,
+					  unsigned long nr_pages)
+{
+	struct zdt_device *dev;
+	int err;
+
+	if (order > MAX_FOLIO_ORDER)
+		zdt_skip(test, ZDT_NO_PUD_FOLIOS);
+	dev = zdt_device_prepare(test, type, nr_pages);
+	zdt_device_set_vmemmap_shift(dev, order);
+	err = zdt_device_map(dev);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "memremap_pages(type %d, vmemmap_shift %u): %d",
+			    type, order, err);
+	return dev;
+}
+
+/*
+ * A pgmap with vmemmap_shift is compound: memremap_pages() makes every
+ * 1 << vmemmap_shift pages one folio of that order, the tail pages pointing
+ * at its head, the head at the type's free refcount and every tail at 0
+ * (memmap_init_zone_device(), memmap_init_compound(); c4386bd8ee3a
+ * "mm/memremap: add ZONE_DEVICE support for compound pages").  Where the
+ * memmap shares tail struct pages, only those it does not share are
+ * initialised (6fd3620b3428 "mm/page_alloc: reuse tail struct pages for
+ * compound devmaps"); in an early section's boot memmap every one is
+ * ("mm/mm_init: fix uninitialized struct pages for ZONE_DEVICE", 2026).
+ * Succeeds if every page of the device is in the folio it must be in, each
+ * folio has the order, the pgmap and the refcounts above.
+ */
+static void compound_pgmap_pages_form_folios_of_its_order(struct kunit *test)
+{
+	const struct compound_param *p = test->param_value;
+	struct zdt_device *dev = compound_device(test, p->type, p->order,
+						 p->nr_pages);
+	unsigned long nr = 1UL << p->order, f, i;
+
+	for (f = 0; f < dev->nr_pages; f += nr) {
+		struct page *head = zdt_device_page(dev, f);
+		struct folio *folio = page_folio(head);
+
+		KUNIT_ASSERT_PTR_EQ_MSG(test, &folio->page, head,
+					"page %lu, a folio's first, is a tail page", f);
+		KUNIT_ASSERT_EQ_MSG(test, folio_order(folio), p->order,
+				    "folio at page %lu", f);
+		KUNIT_ASSERT_PTR_EQ_MSG(test, zdt_page_pgmap(head), &dev->pgmap,
+					"folio at page %lu", f);
+		KUNIT_ASSERT_EQ_MSG(test, folio_ref_count(folio),
+				    zdt_initial_refcount(p->type),
+				    "folio at page %lu", f);
+		for (i = 1; i < nr; i++) {
+			struct page *tail = head + i;
+
+			KUNIT_ASSERT_PTR_EQ_MSG(test, page_folio(tail), folio,
+						"page %lu is not in the folio at page %lu",
+						f + i, f);
+			KUNIT_ASSERT_EQ_MSG(test, page_ref_count(tail), 0,
+					    "tail page %lu", f + i);
+		}
+	}
+}
+
+/*
+ * With vmemmap_can_optimize(), a compound pgmap's memmap takes
+ * VMEMMAP_RESERVE_NR pages per folio: one for the head's struct page and
+ * the first tails, one for the next tails, which every later page of the
+ * folio's memmap maps again (4917f55b4ef9 "mm/sparse-vmemmap: improve
+ * memory savings for compound devmaps", Documentation/mm/vmemmap_dedup.rst).
+ * Succeeds if, in each of two PMD-order folios of a device-private pgmap,
+ * the first two memmap pages differ and every later one is the second,
+ * and no two folios share one.
+ */
+static void compound_pgmap_tail_struct_pages_share_a_memmap_page(struct kunit *test)
+{
+	const unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	const unsigned long per = PAGE_SIZE / sizeof(struct page);
+	unsigned long nr = 1UL << order, f, i;
+	struct page *tails[2] = { };
+	struct zdt_device *dev;
+
+	dev = compound_device(test, MEMORY_DEVICE_PRIVATE, order, 2 * nr);
+	if (!vmemmap_can_optimize(pgmap_altmap(&dev->pgmap), &dev->pgmap))
+		zdt_skip(test, ZDT_NO_VMEMMAP_OPTIMIZE);
+	if (!zdt_memmap_page(zdt_device_page(dev, 0)))
+		zdt_skip(test, ZDT_NO_MEMMAP_WALK);
+	for (f = 0; f < 2; f++) {
+		struct page *head = zdt_device_page(dev, f * nr);
+		struct page *first = zdt_memmap_page(head);
+
+		tails[f] = zdt_memmap_page(head + per);
+		KUNIT_ASSERT_NOT_NULL(test, tails[f]);
+		KUNIT_EXPECT_PTR_NE_MSG(test, first, tails[f],
+					"folio %lu: the head's memmap page holds the later tails",
+					f);
+		for (i = VMEMMAP_RESERVE_NR * per; i < nr; i += per)
+			KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_memmap_page(head + i), tails[f],
+						"folio %lu: memmap page %lu is one of its own, not the shared tail page",
+						f, i / per);
+	}
+	KUNIT_EXPECT_PTR_NE_MSG(test, tails[0], tails[1],
+				"two folios share their tail struct pages");
+}
+
+/* A wait on wake_up_var(@var), as wait_var_event() waits, that records its wake-up. */
+struct var_waiter {
+	struct wait_bit_queue_entry wbq;
+	bool woken;
+};
+
+static int var_waiter_wake(struct wait_queue_entry *wq_entry, unsigned int mode,
+			   int sync, void *arg)
+{
+	struct var_waiter *w = container_of(wq_entry, struct var_waiter,
+					    wbq.wq_entry);
+	struct wait_bit_key *key = arg;
+
+	if (key->flags != w->wbq.key.flags || key->bit_nr != w->wbq.key.bit_nr)
+		return 0;
+	w->woken = true;
+	list_del_init_careful(&wq_entry->entry);
+	return 1;
+}
+
+/* Queues @w on @var's wait queue, as prepare_to_wait_event() would. */
+static void var_waiter_add(struct var_waiter *w, void *var)
+{
+	init_wait_var_entry(&w->wbq, var, 0);
+	w->wbq.wq_entry.func = var_waiter_wake;
+	w->woken = false;
+	add_wait_queue(__var_waitqueue(var), &w->wbq.wq_entry);
+}
+
+/* Whether @w was woken; takes it off the queue if not. */
+static bool var_waiter_done(struct var_waiter *w, void *var)
+{
+	if (!w->woken)
+		remove_wait_queue(__var_waitqueue(var), &w->wbq.wq_entry);
+	return w->woken;
+}
+
+/*
+ * The final put of an FS_DAX folio wakes whoever waits for the page to go
+ * idle: free_zone_device_folio() calls wake_up_var() on it, which
+ * fs/dax.c's wait_page_idle() (truncate, layout breaks) sleeps on until
+ * the refcount is 0 (38607c62b34b "fs/dax: properly refcount fs dax
+ * pages").  The page is taken as a DAX fault takes it (folio_ref_inc()
+ * from 0).  Succeeds if a waiter queued on the page is woken by the put
+ * that takes it to 0.
+ */
+static void fsdax_final_put_wakes_idle_waiters(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct var_waiter w;
+	struct folio *folio;
+	struct page *page;
+
+	if (!ZDT_HAS_ZERO_BASED_DAX_P2PDMA)
+		zdt_skip(test, ZDT_NO_ZERO_BASED_DAX_P2PDMA);
+	dev = zdt_device_create(test, MEMORY_DEVICE_FS_DAX, ZDT_DEVICE_PAGES);
+	page = zdt_device_page(dev, 0);
+	folio = page_folio(page);
+	KUNIT_ASSERT_EQ(test, folio_ref_count(folio), 0);
+	folio_ref_inc(folio);
+	var_waiter_add(&w, page);
+	folio_put(folio);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, var_waiter_done(&w, page),
+			      "the final put did not wake the waiter for the idle page");
+}
+
+/*
+ * The final put of a P2PDMA page gives it back to its provider: the
+ * pgmap's free callback, once (free_zone_device_folio();
+ * drivers/pci/p2pdma.c's p2pdma_folio_free() returns the memory to the
+ * p2pmem pool and drops the pool's reference, 7e9c7ef83d78 "PCI/P2PDMA:
+ * Allow userspace VMA allocations through sysfs").  The page is handed
+ * out as p2pmem_alloc_mmap() does it, set_page_count(page, 1)
+ * (b7e282378773 "mm/mm_init: move p2pdma page refcount initialisation to
+ * p2pdma").  Succeeds if the callback ran once, at the last put and not
+ * before, and the page is at refcount 0 again.
+ */
+static void p2pdma_final_put_calls_free_callback_once(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page;
+
+	if (!ZDT_HAS_ZERO_BASED_DAX_P2PDMA)
+		zdt_skip(test, ZDT_NO_ZERO_BASED_DAX_P2PDMA);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PCI_P2PDMA, ZDT_DEVICE_PAGES);
+	page = zdt_device_page(dev, 0);
+	KUNIT_ASSERT_EQ(test, page_ref_count(page), 0);
+	set_page_count(page, 1);
+	get_page(page);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, dev->free_refcount, 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 0);
+}
+
+/*
+ * A pgmap mapped with devm_memremap_pages() lives as long as its device:
+ * the device's release unmaps it (devm_memremap_pages_release() calls
+ * memunmap_pages(), 41e94a851304 "add devm_memremap_pages"), which, as
+ * ever, waits for the pages still allocated.  Succeeds if the pgmap is
+ * found while the device is there, the device going away waits in
+ * memunmap_pages() for an allocated page, finishes once it is put, and
+ * leaves no pgmap behind.
+ */
+static void devm_pgmap_is_unmapped_when_its_device_goes_away(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create_devm(test, MEMORY_DEVICE_PRIVATE,
+							ZDT_DEVICE_PAGES);
+	struct dev_pagemap *found = zdt_get_dev_pagemap(dev->pfn_first);
+	enum zdt_unmap_state state;
+	struct page *page;
+
+	KUNIT_EXPECT_PTR_EQ(test, found, &dev->pgmap);
+	if (found)
+		put_dev_pagemap(found);
+	page = alloc_owned(test, dev, 0);
+	unlock_allocated(page);
+
+	zdt_device_unmap_start(dev);
+	state = zdt_device_unmap_blocked(dev, UNMAP_PROMPT_MS);
+	KUNIT_EXPECT_EQ_MSG(test, state, ZDT_UNMAP_BLOCKED,
+			    "the device went away without waiting in memunmap_pages() for the allocated page (%s)",
+			    state == ZDT_UNMAP_FINISHED ? "finished" : "never slept");
+	zdt_put_page(test, page);
+	KUNIT_ASSERT_EQ(test, zdt_device_unmap_wait(dev, UNMAP_PROMPT_MS), 0);
+	KUNIT_EXPECT_FALSE_MSG(test, READ_ONCE(dev->devm_kept),
+			       "the pgmap outlived its device (the fixture unmapped it)");
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -445,6 +717,12 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE(generic_page_refcount_returns_to_one),
 	KUNIT_CASE_PARAM(memremap_pages_rejects_malformed_pgmap,
 			 malformed_gen_params),
+	KUNIT_CASE_PARAM(compound_pgmap_pages_form_folios_of_its_order,
+			 compound_pgmaps_gen_params),
+	KUNIT_CASE(compound_pgmap_tail_struct_pages_share_a_memmap_page),
+	KUNIT_CASE(fsdax_final_put_wakes_idle_waiters),
+	KUNIT_CASE(p2pdma_final_put_calls_free_callback_once),
+	KUNIT_CASE(devm_pgmap_is_unmapped_when_its_device_goes_away),
 	{}
 };
 
