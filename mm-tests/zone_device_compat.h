@@ -17,6 +17,7 @@
 #include <linux/rmap.h>
 #include <linux/version.h>
 #include <linux/slab.h>
+#include <linux/swap.h>		/* before swapops.h: MAX_SWAPFILES_SHIFT (6.12, 7.2) */
 #include <linux/swapops.h>
 #include <kunit/test.h>
 
