@@ -1007,8 +1007,8 @@ static void exclusive_entry_restored_only_on_request(struct kunit *test)
 {
 	const struct excl_param *p = test->param_value;
 	struct hmm_ctx *ctx = test->priv;
-	struct mm_struct *mm = current->mm;
 	struct page *page, *excl;
+	struct mm_struct *mm;
 	struct mirror_view v;
 	struct mirror *mi;
 	unsigned int seen;
@@ -1017,6 +1017,7 @@ static void exclusive_entry_restored_only_on_request(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
 		zdt_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
 	ctx->addr = zdt_user_pages(test, 1);
+	mm = current->mm;	/* the test's, since its first mapping */
 	page = zdt_mapped_page(ctx->addr);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	mi = mirror_create(test);
