@@ -1236,9 +1236,10 @@ static struct dma_mirror *dma_mirror_create(struct kunit *test,
 
 /* What the DMA case saw of one entry in each step. */
 struct dma_view {
-	unsigned long pfn;		/* the entry */
+	unsigned long pfn;		/* the entry hmm_range_fault() left */
 	struct page *page;		/* behind it, if valid */
 	dma_addr_t dma;			/* what hmm_dma_map_pfn() returned */
+	unsigned long mapped;		/* the entry after that */
 };
 
 /*
@@ -1260,10 +1261,11 @@ static bool dma_mirror_view(struct mirror *mi, struct dma_mirror *dm, bool map,
 	for (i = 0; !stale && i < mi->npages; i++) {
 		if (!(pfns[i] & HMM_PFN_VALID))
 			continue;
+		v[i].pfn = pfns[i];
 		v[i].page = hmm_pfn_to_page(pfns[i]);
 		if (map)
 			v[i].dma = zdt_hmm_dma_map_pfn(dm->dev, &dm->map, i);
-		v[i].pfn = pfns[i];
+		v[i].mapped = pfns[i];
 	}
 	mutex_unlock(&mi->n->lock);
 	return !stale;
@@ -1310,11 +1312,15 @@ static void dma_mapped_mark_kept_by_hmm_until_unmapped(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, dma_mirror_view(mi, dm, true, again));
 
 	for (i = 0; i < RANGE_PAGES; i++) {
-		kunit_info(test, "entry %lu: %#lx dma %pad, then %#lx dma %pad", i,
-			   first[i].pfn, &first[i].dma, again[i].pfn, &again[i].dma);
+		kunit_info(test, "entry %lu: %#lx, mapped %#lx at %pad; then %#lx, mapped at %pad",
+			   i, first[i].pfn, first[i].mapped, &first[i].dma, again[i].pfn,
+			   &again[i].dma);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, first[i].page, "entry %lu not valid", i);
 		KUNIT_ASSERT_NE_MSG(test, first[i].dma, DMA_MAPPING_ERROR,
 				    "hmm_dma_map_pfn() of entry %lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, first[i].mapped & ZDT_HMM_PFN_DMA_MAPPED,
+				      "entry %lu mapped without HMM_PFN_DMA_MAPPED: %#lx",
+				      i, first[i].mapped);
 		if (!device_iommu_mapped(dm->dev))
 			KUNIT_EXPECT_EQ_MSG(test, dma_to_phys(dm->dev, first[i].dma),
 					    page_to_phys(first[i].page),
