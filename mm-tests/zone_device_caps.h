@@ -32,6 +32,16 @@
 #define ZDT_NO_RESERVED_RAM \
 	"needs reserved RAM: boot with memmap=SIZE!START (x86) or mem= below it (arm64) and zone_device_fixture.coherent=SIZE@START"
 
+/*
+ * The hmm DMA helpers map only for a device that needs no DMA syncs and no
+ * bounce buffers (hmm_dma_map_alloc() refuses others with -EOPNOTSUPP): a
+ * cache-coherent one.  A KUnit device is one where DMA is coherent by
+ * arch (x86); arm64 takes coherence from firmware, which a KUnit device has
+ * none of, and UML has no DMA.
+ */
+#define ZDT_NO_COHERENT_DMA \
+	"needs DMA and a cache-coherent DMA device (arm64: coherence comes from firmware, a KUnit device has none; UML: no DMA)"
+
 /* Arch */
 
 /*

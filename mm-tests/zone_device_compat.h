@@ -11,6 +11,8 @@
 #ifndef _MM_TESTS_ZONE_DEVICE_COMPAT_H
 #define _MM_TESTS_ZONE_DEVICE_COMPAT_H
 
+#include <linux/dma-mapping.h>
+#include <linux/hmm.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -344,19 +346,130 @@ static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
 /* hmm suite */
 
 /*
- * What zone_device_hmm uses is the same from 6.12 to 7.3, so it needs no
- * flag here: hmm_range_fault() under the mmap read lock, struct hmm_range,
- * HMM_PFN_VALID, _WRITE, _ERROR, _REQ_FAULT, HMM_PFN_FLAGS,
+ * What zone_device_hmm uses is the same from 6.12 to 7.3 but for what is
+ * named below: hmm_range_fault() under the mmap read lock, struct hmm_range,
+ * HMM_PFN_VALID, _WRITE, _ERROR, _REQ_FAULT, _REQ_WRITE, HMM_PFN_FLAGS,
  * hmm_pfn_to_page(), hmm_pfn_to_map_order(), mmu_interval_notifier_insert()
  * and _remove() with an .invalidate op, mmu_interval_read_begin(),
  * mmu_interval_read_retry() and mmu_interval_set_seq().
  * What differs, it leaves alone: HMM_PFN_ORDER_SHIFT is BITS_PER_LONG - 8 in
  * 6.12 and BITS_PER_LONG - 11 in 7.x, with the sticky HMM_PFN_DMA_MAPPED and
  * _P2PDMA bits in between (the suite takes a pfn as hmm_pfn & ~HMM_PFN_FLAGS,
- * right in both); 7.x adds the two-pass invalidate_start/_finish ops and 7.3
- * hmm_range_fault_unlocked_timeout().  HMM_MIRROR does not select
- * MMU_NOTIFIER in 6.12: the suite's Kconfig selects both.
+ * right in both); 7.x adds the two-pass invalidate_start/_finish ops.
+ * HMM_MIRROR does not select MMU_NOTIFIER in 6.12: the suite's Kconfig
+ * selects both.
  */
+
+/*
+ * hmm_range_fault_unlocked_timeout() (7.3; mm/hmm.c, Documentation/mm/hmm.rst
+ * calls it "the normal interface"): the caller does not hold the mmap lock;
+ * the call takes it, lets handle_mm_fault() drop it, and on an invalidation
+ * or a dropped lock takes a new range->notifier_seq and walks again itself,
+ * until @timeout jiffies of retries.  Before 7.3 only hmm_range_fault().
+ */
+#define ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED	ZDT_KERNEL_AT_LEAST(7, 3)
+#define ZDT_NO_HMM_RANGE_FAULT_UNLOCKED \
+	"needs hmm_range_fault_unlocked_timeout() (7.3)"
+
+/* Return: what it returned, -EOPNOTSUPP where the kernel has not got it. */
+static inline int zdt_hmm_range_fault_unlocked(struct hmm_range *range,
+					       unsigned long timeout)
+{
+#if ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED
+	return hmm_range_fault_unlocked_timeout(range, timeout);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * The hmm DMA helpers (include/linux/hmm-dma.h, mm/hmm.c: "mm/hmm: provide
+ * generic DMA managing logic", 6.16): a struct hmm_dma_map whose pfn_list a
+ * driver hands to hmm_range_fault() as range->hmm_pfns, hmm_dma_map_pfn()
+ * and hmm_dma_unmap_pfn() of one entry, marked HMM_PFN_DMA_MAPPED while
+ * mapped, a mark hmm_range_fault() carries from input to output
+ * ("mm/hmm: let users to tag specific PFN with DMA mapped bit").  6.12 has
+ * none of it.  struct zdt_hmm_dma is a driver's map; its pfn list is
+ * zdt_hmm_dma_pfns().
+ */
+#define ZDT_HAS_HMM_DMA_MAP		ZDT_KERNEL_AT_LEAST(6, 16)
+#define ZDT_NO_HMM_DMA_MAP \
+	"needs the hmm DMA helpers (hmm_dma_map_alloc(), HMM_PFN_DMA_MAPPED: 6.16)"
+
+#if ZDT_HAS_HMM_DMA_MAP
+#include <linux/hmm-dma.h>
+#include <linux/pci-p2pdma.h>
+
+#define ZDT_HMM_PFN_DMA_MAPPED		HMM_PFN_DMA_MAPPED
+
+struct zdt_hmm_dma {
+	struct hmm_dma_map map;
+};
+
+static inline int zdt_hmm_dma_alloc(struct device *dev, struct zdt_hmm_dma *d,
+				    size_t nr_entries)
+{
+	return hmm_dma_map_alloc(dev, &d->map, nr_entries, PAGE_SIZE);
+}
+
+static inline void zdt_hmm_dma_free(struct device *dev, struct zdt_hmm_dma *d)
+{
+	hmm_dma_map_free(dev, &d->map);
+}
+
+static inline unsigned long *zdt_hmm_dma_pfns(struct zdt_hmm_dma *d)
+{
+	return d->map.pfn_list;
+}
+
+/* hmm_dma_map_pfn() of entry @idx, a page of system RAM (no P2P state). */
+static inline dma_addr_t zdt_hmm_dma_map_pfn(struct device *dev,
+					     struct zdt_hmm_dma *d, size_t idx)
+{
+	struct pci_p2pdma_map_state p2pdma_state = { };
+
+	return hmm_dma_map_pfn(dev, &d->map, idx, &p2pdma_state);
+}
+
+static inline bool zdt_hmm_dma_unmap_pfn(struct device *dev,
+					 struct zdt_hmm_dma *d, size_t idx)
+{
+	return hmm_dma_unmap_pfn(dev, &d->map, idx);
+}
+#else
+#define ZDT_HMM_PFN_DMA_MAPPED		0UL
+
+struct zdt_hmm_dma {
+	unsigned long *pfn_list;
+};
+
+static inline int zdt_hmm_dma_alloc(struct device *dev, struct zdt_hmm_dma *d,
+				    size_t nr_entries)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void zdt_hmm_dma_free(struct device *dev, struct zdt_hmm_dma *d)
+{
+}
+
+static inline unsigned long *zdt_hmm_dma_pfns(struct zdt_hmm_dma *d)
+{
+	return d->pfn_list;
+}
+
+static inline dma_addr_t zdt_hmm_dma_map_pfn(struct device *dev,
+					     struct zdt_hmm_dma *d, size_t idx)
+{
+	return DMA_MAPPING_ERROR;
+}
+
+static inline bool zdt_hmm_dma_unmap_pfn(struct device *dev,
+					 struct zdt_hmm_dma *d, size_t idx)
+{
+	return false;
+}
+#endif /* ZDT_HAS_HMM_DMA_MAP */
 
 /* exclusive suite */
 

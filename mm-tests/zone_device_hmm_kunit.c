@@ -17,6 +17,9 @@
  * (zdt_thread_finish()): a fault that loops through migrate_to_ram() fails
  * the case instead of hanging it.
  */
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/ktime.h>
@@ -27,6 +30,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <kunit/device.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -45,6 +49,12 @@ static int other_owner;
 
 /* How long the driver loop may go round at most (it takes microseconds). */
 #define MIRROR_MS		ZDT_ACCESS_MS
+
+/*
+ * The retries one hmm_range_fault_unlocked_timeout() may take at most: well
+ * inside the bound on the thread that calls it (zdt_thread_finish()).
+ */
+#define UNLOCKED_TIMEOUT_MS	(ZDT_ACCESS_MS / 4)
 
 /*
  * A driver's mirror of npages pages of the test's mm: the range it asks
@@ -177,16 +187,23 @@ enum mirror_call {
 	MIRROR_FAULT,		/* one pass, a fresh sequence */
 	MIRROR_FAULT_STALE,	/* one pass, the range's sequence as it is */
 	MIRROR_POPULATE,	/* the driver loop */
+	MIRROR_UNLOCKED,	/* one hmm_range_fault_unlocked_timeout() */
 };
 
 static void mirror_thread_fn(struct zdt_thread *t)
 {
 	struct hmm_ctx *ctx = t->test->priv;
 
-	if (t->flags == MIRROR_POPULATE)
+	if (t->flags == MIRROR_POPULATE) {
 		t->ret = mirror_populate(ctx->mirror);
-	else
+	} else if (t->flags == MIRROR_UNLOCKED) {
+		memset(ctx->mirror->pfns, 0,
+		       ctx->mirror->npages * sizeof(ctx->mirror->pfns[0]));
+		t->ret = zdt_hmm_range_fault_unlocked(&ctx->mirror->range,
+						      msecs_to_jiffies(UNLOCKED_TIMEOUT_MS));
+	} else {
 		t->ret = mirror_fault(ctx->mirror, t->flags == MIRROR_FAULT);
+	}
 }
 
 /*
@@ -727,6 +744,603 @@ static void contended_hmm_fault_sleeps_instead_of_spinning(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrated_to_ram), 1);
 }
 
+/* Pages the range cases mirror: a few, each checked on its own. */
+#define RANGE_PAGES		3
+
+/* What a driver may use of the last hmm_range_fault() of a few pages. */
+struct range_view {
+	bool stale;			/* mmu_interval_read_retry() was true */
+	unsigned long pfn[RANGE_PAGES];	/* the entries reported */
+	struct page *page[RANGE_PAGES];	/* behind each valid one, if not stale */
+};
+
+/*
+ * mirror_view() for the first RANGE_PAGES entries of a mirror: the entries,
+ * and the page behind each valid one, taken under the update lock while the
+ * sequence holds.  With @write, the device writes: the case's data for tag i
+ * goes into the first bytes of the page behind entry i, through the pfn
+ * reported, as a device would through its own page table.
+ */
+static struct range_view range_view(struct kunit *test, struct mirror *mi,
+				    bool write)
+{
+	struct range_view v = { };
+	u8 data[ZDT_DATA_LEN];
+	unsigned long i;
+
+	mutex_lock(&mi->n->lock);
+	v.stale = mmu_interval_read_retry(&mi->n->notifier, mi->range.notifier_seq);
+	for (i = 0; i < RANGE_PAGES && i < mi->npages; i++) {
+		v.pfn[i] = mi->pfns[i];
+		if (v.stale || !(v.pfn[i] & HMM_PFN_VALID))
+			continue;
+		v.page[i] = hmm_pfn_to_page(v.pfn[i]);
+		if (write && !is_zone_device_page(v.page[i])) {
+			zdt_put_data(test, data, i);
+			memcpy_to_page(v.page[i], 0, (char *)data, sizeof(data));
+		}
+	}
+	mutex_unlock(&mi->n->lock);
+	return v;
+}
+
+/*
+ * A PMD-aligned range of private anonymous memory never touched, inside a
+ * mapping twice that size, so that no other mapping shares its PMD: no page
+ * table is under it yet, and hmm_range_fault() finds a hole there
+ * (hmm_vma_walk_hole(), from the walk's pte_hole or hmm_vma_walk_pmd()).
+ *
+ * Return: its user address.
+ */
+static unsigned long untouched_range(struct kunit *test)
+{
+	return ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+}
+
+/* A hole, with a fault asked for or not. */
+
+struct hole_param {
+	const char *desc;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct hole_param hole_params[] = {
+	{ "no fault requested", 0 },
+	{ "HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(hole, hole_params, desc);
+
+/*
+ * Memory of a vma that nothing maps yet, no page table under it (a hole,
+ * hmm_vma_walk_hole()), is faulted in only on request: without
+ * HMM_PFN_REQ_FAULT hmm_range_fault() succeeds with every entry 0, "the page
+ * is faultable and a future call with HMM_PFN_REQ_FAULT could succeed", and
+ * maps nothing; with HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE it faults every
+ * page in for writing through the generic fault path, "just like a CPU page
+ * fault", and reports it valid and writable, so that what the device writes
+ * through the pfn is what the process reads (include/linux/hmm.h, the output
+ * flags; Documentation/mm/hmm.rst, "Address space mirroring implementation
+ * and API").  Succeeds if the driver loop holds and, without a request,
+ * every entry is 0 and the CPU maps no page there; with one, every entry is
+ * valid and writable without an error, is the page the CPU maps there now,
+ * and data written through it is what a CPU read of the address returns.
+ */
+static void hole_faulted_in_only_on_request(struct kunit *test)
+{
+	const struct hole_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	bool fault = p->default_flags & HMM_PFN_REQ_FAULT;
+	u8 buf[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	ctx->addr = untouched_range(test);
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, p->default_flags, NULL);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, fault);
+	kunit_info(test, "driver loop: %d after %u passes; entry 0 %#lx", ret, mi->tries,
+		   v.pfn[0]);
+
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	for (i = 0; i < RANGE_PAGES; i++) {
+		unsigned long addr = ctx->addr + i * PAGE_SIZE;
+
+		if (!fault) {
+			KUNIT_EXPECT_EQ_MSG(test, v.pfn[i], 0,
+					    "entry %lu of a hole without a fault request", i);
+			KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(addr),
+					      "page %lu faulted in without a request", i);
+			continue;
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+				      "entry %lu %#lx not valid", i, v.pfn[i]);
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_WRITE,
+				      "entry %lu %#lx not writable", i, v.pfn[i]);
+		KUNIT_EXPECT_FALSE(test, v.pfn[i] & HMM_PFN_ERROR);
+		if (!v.page[i])
+			continue;
+		KUNIT_EXPECT_PTR_EQ_MSG(test, v.page[i], zdt_mapped_page(addr),
+					"entry %lu is not the page the CPU maps", i);
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, i),
+				      "the CPU does not read what went through entry %lu", i);
+	}
+}
+
+/* What makes the middle page of three unreadable. */
+enum unreadable {
+	UNREADABLE_NO_VMA,		/* unmapped: no vma */
+	UNREADABLE_PROT_NONE,		/* a vma without VM_READ */
+};
+
+struct unreadable_param {
+	const char *desc;
+	enum unreadable what;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct unreadable_param unreadable_params[] = {
+	{ "no vma, no fault requested", UNREADABLE_NO_VMA, 0 },
+	{ "no vma, HMM_PFN_REQ_FAULT", UNREADABLE_NO_VMA, HMM_PFN_REQ_FAULT },
+	{ "PROT_NONE vma, no fault requested", UNREADABLE_PROT_NONE, 0 },
+	{ "PROT_NONE vma, HMM_PFN_REQ_FAULT", UNREADABLE_PROT_NONE, HMM_PFN_REQ_FAULT },
+};
+
+KUNIT_ARRAY_PARAM_DESC(unreadable, unreadable_params, desc);
+
+/*
+ * Three pages of the test's mm, each with the case's data, the middle one
+ * then made unreadable @what way: unmapped, or mapped again PROT_NONE in
+ * place (MAP_FIXED).  The whole range stays the fixture's to unmap.
+ *
+ * Return: the user address of page 0.
+ */
+static unsigned long pages_with_unreadable_middle(struct kunit *test,
+						  enum unreadable what)
+{
+	unsigned long addr = zdt_user_pages(test, RANGE_PAGES);
+	unsigned long middle = addr + PAGE_SIZE;
+
+	if (what == UNREADABLE_NO_VMA) {
+		KUNIT_ASSERT_EQ(test, vm_munmap(middle, PAGE_SIZE), 0);
+	} else {
+		KUNIT_ASSERT_EQ(test, vm_mmap(NULL, middle, PAGE_SIZE, PROT_NONE,
+					      MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0),
+				middle);
+	}
+	return addr;
+}
+
+/*
+ * What the process cannot read, hmm_range_fault() never reports valid: an
+ * address with no vma (hmm_vma_walk_hole() without walk->vma) or in a vma
+ * without VM_READ (or VM_IO / VM_PFNMAP: hmm_vma_walk_test()) is
+ * HMM_PFN_ERROR, "accessing the pfn is impossible and the device should
+ * fail", and the rest of the range is still reported; with HMM_PFN_REQ_FAULT
+ * the call fails with -EFAULT, "a page was requested to be valid and could
+ * not be made valid ie it has no backing VMA or it is illegal to access"
+ * (9cee0e8c6f1e "mm/hmm: return error for non-vma snapshots"; d28c2c9a4877
+ * "mm/hmm: make full use of walk_page_range()"; include/linux/hmm.h and
+ * hmm_range_fault()'s kernel-doc).  Succeeds if, without a request, the
+ * driver loop holds with the middle entry HMM_PFN_ERROR and not valid and
+ * both others valid, each the page the CPU maps there, with its data; with
+ * one, the driver loop fails with -EFAULT.
+ */
+static void unreadable_range_reported_as_error_refused_on_request(struct kunit *test)
+{
+	const struct unreadable_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	u8 data[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	ctx->addr = pages_with_unreadable_middle(test, p->what);
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, p->default_flags, NULL);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	kunit_info(test, "driver loop: %d after %u passes; entries %#lx %#lx %#lx", ret,
+		   mi->tries, v.pfn[0], v.pfn[1], v.pfn[2]);
+
+	if (p->default_flags & HMM_PFN_REQ_FAULT) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT,
+				    "a fault requested on an unreadable page");
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	KUNIT_EXPECT_TRUE_MSG(test, v.pfn[1] & HMM_PFN_ERROR,
+			      "unreadable entry %#lx without HMM_PFN_ERROR", v.pfn[1]);
+	KUNIT_EXPECT_FALSE_MSG(test, v.pfn[1] & HMM_PFN_VALID,
+			       "unreadable entry %#lx valid", v.pfn[1]);
+	for (i = 0; i < RANGE_PAGES; i += 2) {
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+				      "entry %lu %#lx beside it not valid", i, v.pfn[i]);
+		if (!v.page[i])
+			continue;
+		KUNIT_EXPECT_PTR_EQ(test, v.page[i],
+				    zdt_mapped_page(ctx->addr + i * PAGE_SIZE));
+		memcpy_from_page((char *)data, v.page[i], 0, sizeof(data));
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, data, i),
+				      "entry %lu is not the page with its data", i);
+	}
+}
+
+/* A device-exclusive entry, with a fault asked for or not. */
+
+struct excl_param {
+	const char *desc;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct excl_param excl_params[] = {
+	{ "HMM_PFN_REQ_FAULT", HMM_PFN_REQ_FAULT },
+	{ "no fault requested", 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(excl, excl_params, desc);
+
+/*
+ * A device-exclusive entry (make_device_exclusive(), a driver's atomics) is
+ * faulted, never reported, by hmm_range_fault(): with HMM_PFN_REQ_FAULT it
+ * goes through the CPU fault path, which restores the original mapping and
+ * tells the notifiers, and the original page is reported valid; without it
+ * the entry is left alone and reported 0 (b756a3b5e7ea "mm: device
+ * exclusive memory access": hmm_vma_handle_pte() faults device-exclusive
+ * entries; Documentation/mm/hmm.rst, "Exclusive access memory").  Succeeds
+ * if the driver loop holds and, with a request, the entry is valid and is
+ * the page taken exclusive, with its data, which the CPU maps again, after
+ * at least one invalidation of the range; without one, the entry has
+ * neither HMM_PFN_VALID nor HMM_PFN_ERROR and the CPU still maps nothing
+ * there.
+ */
+static void exclusive_entry_restored_only_on_request(struct kunit *test)
+{
+	const struct excl_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	struct page *page, *excl;
+	struct mm_struct *mm;
+	struct mirror_view v;
+	struct mirror *mi;
+	unsigned int seen;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		zdt_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
+	ctx->addr = zdt_user_pages(test, 1);
+	mm = current->mm;	/* the test's, since its first mapping */
+	page = zdt_mapped_page(ctx->addr);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	mi = mirror_create(test);
+	mirror_request(mi, p->default_flags, &other_owner);
+
+	mmap_read_lock(mm);
+	excl = zdt_make_device_exclusive(mm, ctx->addr, &other_owner);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(excl), "make_device_exclusive: %pe", excl);
+	zdt_own_page(test, excl);
+	zdt_own_page_lock(test, excl);
+	KUNIT_ASSERT_PTR_EQ(test, excl, page);
+	zdt_unlock_page(test, excl);
+	zdt_put_page(test, excl);
+	KUNIT_ASSERT_NULL(test, zdt_mapped_page(ctx->addr));
+	seen = READ_ONCE(mi->n->nr_events);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = mirror_view(mi);
+	kunit_info(test, "driver loop: %d after %u passes; entry %#lx, %u invalidations",
+		   ret, mi->tries, v.pfn, READ_ONCE(mi->n->nr_events) - seen);
+
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	if (!(p->default_flags & HMM_PFN_REQ_FAULT)) {
+		KUNIT_EXPECT_FALSE_MSG(test, v.pfn & HMM_PFN_VALID,
+				       "device-exclusive entry reported valid: %#lx", v.pfn);
+		KUNIT_EXPECT_FALSE(test, v.pfn & HMM_PFN_ERROR);
+		KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr),
+				      "exclusive access ended without a fault request");
+		return;
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v.page, page, "the entry is not the page taken exclusive");
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(ctx->addr), page,
+				"the original mapping is not restored");
+	KUNIT_EXPECT_GT_MSG(test, READ_ONCE(mi->n->nr_events), seen,
+			    "exclusive access ended without an invalidation");
+}
+
+/*
+ * hmm_range_fault_unlocked_timeout(), "the normal interface" for a driver
+ * populating its mirror, takes the mmap lock itself, and when the range is
+ * invalidated under it (here by the fault it takes: another owner's
+ * device-private page migrated back to RAM) takes a new
+ * range->notifier_seq and walks again, so that it returns 0 only with a
+ * sequence that postdates every invalidation of what it reported: the one
+ * the driver then checks with mmu_interval_read_retry() under its update
+ * lock (its kernel-doc, mm/hmm.c; Documentation/mm/hmm.rst, "Address space
+ * mirroring implementation and API", 7.3).  Succeeds if one call, without
+ * the mmap lock, returns 0, the range was invalidated during it,
+ * migrate_to_ram() ran once, mmu_interval_read_retry() is false with the
+ * sequence the call left, and the entry is the system page the CPU maps,
+ * with the data.
+ */
+static void unlocked_fault_leaves_a_sequence_that_holds(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mirror_view v;
+	struct mirror *mi;
+	int ret;
+
+	if (!ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED)
+		zdt_skip(test, "%s", ZDT_NO_HMM_RANGE_FAULT_UNLOCKED);
+	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, &other_owner);
+
+	ret = mirror_call(test, MIRROR_UNLOCKED);
+	v = mirror_view(mi);
+	kunit_info(test, "hmm_range_fault_unlocked_timeout(): %d, %u invalidations, entry %#lx",
+		   ret, READ_ONCE(mi->n->nr_events), v.pfn);
+
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT_MSG(test, READ_ONCE(mi->n->nr_events), 0,
+			    "the fault back to RAM invalidated nothing");
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1);
+	KUNIT_ASSERT_FALSE_MSG(test, v.stale,
+			       "mmu_interval_read_retry() true with the sequence the call left");
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_FALSE_MSG(test, v.zone_device,
+			       "entry %#lx is a device page of another owner", v.pfn);
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+}
+
+/*
+ * How long the migrating case watches the mirroring thread at least while
+ * the page is mid-migration, and how many faults it may take meanwhile (it
+ * needs none: the walk waits on the migration entry itself; one spare).
+ */
+#define MIGRATING_WINDOW_MS	200
+#define MIGRATING_MAX_FAULTS	1
+
+/*
+ * hmm_range_fault() asked to fault a page under migration (a migration
+ * entry, here its driver evicting its device-private page to RAM) sleeps
+ * until the migration ends, in migration_entry_wait(), instead of
+ * re-walking in a loop or failing, and then reports the page the migration
+ * left there (mm/hmm.c, hmm_vma_handle_pte(): wait, then -EBUSY to walk
+ * again; the migration entries of 8763cb45ab96 "mm/migrate: new memory
+ * migration helper for use with device memory"; Documentation/mm/hmm.rst,
+ * "Migration to and from device memory").  Succeeds if, while the test
+ * holds the page mid-migration (at least MIGRATING_WINDOW_MS,
+ * zdt_thread_watch()), the mirroring thread has not returned, took at most
+ * MIGRATING_MAX_FAULTS faults and is asleep, still waits when the test
+ * finalizes, and the driver loop then holds with the new system page, which
+ * the CPU maps, with the data, migrate_to_ram() never having run.
+ */
+static void migrating_page_waited_for_then_reported_where_it_went(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct zdt_blocked b = { };
+	struct page *rpage = NULL;
+	struct zdt_migration m;
+	struct mirror_view v;
+	struct zdt_thread *t;
+	bool waiting = false;
+	struct mirror *mi;
+
+	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, ctx->dev);
+	t = zdt_thread_create(test, "hmm_range_fault", mirror_thread_fn);
+	t->flags = MIRROR_POPULATE;
+	zdt_migration_init(test, &m, ctx->addr, 1, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+
+	/* Nothing may assert until finalize: the mmap lock is held. */
+	zdt_migration_setup(&m);
+	zdt_thread_start(t);
+	if (!m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE)) {
+		b = zdt_thread_watch(t, MIGRATING_WINDOW_MS, MIGRATING_MAX_FAULTS);
+		m.args.dst[0] = zdt_migration_ram_copy(&m, zdt_device_page(ctx->dev, 0), 0);
+		rpage = migrate_pfn_to_page(m.args.dst[0]);
+		zdt_migration_pages(&m);
+		waiting = zdt_thread_waiting(t);
+	}
+	zdt_migration_finalize(&m);
+
+	zdt_thread_finish(test, t, ctx->dev, "after finalize");
+	v = mirror_view(mi);
+	kunit_info(test, "%lu faults in %u ms mid-migration, mirroring thread %s; driver loop: %ld after %u passes",
+		   b.faults, b.ms, b.done ? "done" : b.asleep ? "asleep" : "not asleep",
+		   t->ret, mi->tries);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, rpage, "page not collected or no system page");
+	KUNIT_EXPECT_TRUE_MSG(test, m.args.src[0] & MIGRATE_PFN_MIGRATE,
+			      "the waiting walk blocked the migration");
+	zdt_expect_asleep(test, b, MIGRATING_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault()");
+	if (b.asleep)
+		KUNIT_EXPECT_TRUE_MSG(test, waiting,
+				      "the mirroring thread no longer waited at finalize");
+	KUNIT_ASSERT_EQ(test, t->ret, 0);
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v.page, rpage,
+				"the entry is not the page the migration left");
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0);
+}
+
+/* A driver's DMA device and map, released in this order when the case ends. */
+struct dma_mirror {
+	struct device *dev;
+	struct zdt_hmm_dma map;
+	unsigned long npages;
+};
+
+/* Each page still mapped is unmapped, as a driver does before the free. */
+static void dma_mirror_release(void *data)
+{
+	struct dma_mirror *dm = data;
+	unsigned long i;
+
+	for (i = 0; i < dm->npages; i++)
+		zdt_hmm_dma_unmap_pfn(dm->dev, &dm->map, i);
+	zdt_hmm_dma_free(dm->dev, &dm->map);
+}
+
+/*
+ * A DMA-capable KUnit device (a 64-bit mask, as a device that reaches all
+ * RAM) and an hmm DMA map of @npages entries for it, both released by KUnit
+ * (the map first).  Skips where the kernel has no hmm DMA helpers or the
+ * device is not cache-coherent.
+ *
+ * Return: them.
+ */
+static struct dma_mirror *dma_mirror_create(struct kunit *test,
+					    unsigned long npages)
+{
+	struct dma_mirror *dm;
+	int ret;
+
+	if (!ZDT_HAS_HMM_DMA_MAP)
+		zdt_skip(test, "%s", ZDT_NO_HMM_DMA_MAP);
+	dm = kunit_kzalloc(test, sizeof(*dm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dm);
+	dm->dev = kunit_device_register(test, "zdt-hmm-dma");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(dm->dev), "kunit_device_register: %pe",
+			       dm->dev);
+	dm->dev->dma_mask = &dm->dev->coherent_dma_mask;
+	if (!IS_ENABLED(CONFIG_HAS_DMA) || !dev_is_dma_coherent(dm->dev))
+		zdt_skip(test, "%s", ZDT_NO_COHERENT_DMA);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dm->dev, DMA_BIT_MASK(64)), 0);
+	ret = zdt_hmm_dma_alloc(dm->dev, &dm->map, npages);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "hmm_dma_map_alloc() for a coherent 64-bit device");
+	dm->npages = npages;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dma_mirror_release, dm), 0);
+	return dm;
+}
+
+/* What the DMA case saw of one entry in each step. */
+struct dma_view {
+	unsigned long pfn;		/* the entry hmm_range_fault() left */
+	struct page *page;		/* behind it, if valid */
+	dma_addr_t dma;			/* what hmm_dma_map_pfn() returned */
+	unsigned long mapped;		/* the entry after that */
+};
+
+/*
+ * The mirror's entries, and each valid one DMA-mapped with
+ * hmm_dma_map_pfn() if @map, under the update lock while the sequence
+ * holds, as a driver programs its device.
+ *
+ * Return: false if the sequence no longer held.
+ */
+static bool dma_mirror_view(struct mirror *mi, struct dma_mirror *dm, bool map,
+			    struct dma_view *v)
+{
+	unsigned long *pfns = zdt_hmm_dma_pfns(&dm->map);
+	bool stale;
+	unsigned long i;
+
+	mutex_lock(&mi->n->lock);
+	stale = mmu_interval_read_retry(&mi->n->notifier, mi->range.notifier_seq);
+	for (i = 0; !stale && i < mi->npages; i++) {
+		if (!(pfns[i] & HMM_PFN_VALID))
+			continue;
+		v[i].pfn = pfns[i];
+		v[i].page = hmm_pfn_to_page(pfns[i]);
+		if (map)
+			v[i].dma = zdt_hmm_dma_map_pfn(dm->dev, &dm->map, i);
+		v[i].mapped = pfns[i];
+	}
+	mutex_unlock(&mi->n->lock);
+	return !stale;
+}
+
+/*
+ * What a driver mirroring memory for DMA (RDMA ODP, drm_gpusvm) relies on
+ * in the hmm DMA helpers (mm/hmm.c, include/linux/hmm-dma.h;
+ * include/linux/hmm.h: HMM_PFN_DMA_MAPPED, "flag preserved on
+ * input-to-output transformation to mark that page is already DMA
+ * mapped"): hmm_dma_map_pfn() of an entry hmm_range_fault() reported valid
+ * maps that page and marks the entry HMM_PFN_DMA_MAPPED; hmm_range_fault()
+ * over the same pfn_list keeps the mark on the page it reports again, so
+ * that the driver knows it is mapped and gets the same address back;
+ * hmm_dma_unmap_pfn() unmaps it once, true, and clears the mark, and a
+ * second unmap is false.  Succeeds if, for each page: the first map
+ * returns a DMA address (the page's physical address, without an IOMMU),
+ * the entry is then HMM_PFN_DMA_MAPPED, a second driver loop reports the
+ * same page still HMM_PFN_DMA_MAPPED and its map returns the same address,
+ * the first unmap is true and clears the mark, the second is false.
+ */
+static void dma_mapped_mark_kept_by_hmm_until_unmapped(struct kunit *test)
+{
+	struct dma_view first[RANGE_PAGES] = { }, again[RANGE_PAGES] = { };
+	struct hmm_ctx *ctx = test->priv;
+	struct dma_mirror *dm;
+	unsigned long *pfns;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	dm = dma_mirror_create(test, RANGE_PAGES);
+	pfns = zdt_hmm_dma_pfns(&dm->map);
+	ctx->addr = zdt_user_pages(test, RANGE_PAGES);
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, NULL);
+	mi->range.hmm_pfns = pfns;
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_TRUE(test, dma_mirror_view(mi, dm, true, first));
+	ret = mirror_call(test, MIRROR_POPULATE);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_TRUE(test, dma_mirror_view(mi, dm, true, again));
+
+	for (i = 0; i < RANGE_PAGES; i++) {
+		kunit_info(test, "entry %lu: %#lx, mapped %#lx at %pad; then %#lx, mapped at %pad",
+			   i, first[i].pfn, first[i].mapped, &first[i].dma, again[i].pfn,
+			   &again[i].dma);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, first[i].page, "entry %lu not valid", i);
+		KUNIT_ASSERT_NE_MSG(test, first[i].dma, DMA_MAPPING_ERROR,
+				    "hmm_dma_map_pfn() of entry %lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, first[i].mapped & ZDT_HMM_PFN_DMA_MAPPED,
+				      "entry %lu mapped without HMM_PFN_DMA_MAPPED: %#lx",
+				      i, first[i].mapped);
+		if (!device_iommu_mapped(dm->dev))
+			KUNIT_EXPECT_EQ_MSG(test, dma_to_phys(dm->dev, first[i].dma),
+					    page_to_phys(first[i].page),
+					    "entry %lu mapped at another page", i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, again[i].page, first[i].page,
+					"entry %lu reported at another page", i);
+		KUNIT_EXPECT_TRUE_MSG(test, again[i].pfn & ZDT_HMM_PFN_DMA_MAPPED,
+				      "hmm_range_fault() dropped HMM_PFN_DMA_MAPPED of entry %lu: %#lx",
+				      i, again[i].pfn);
+		KUNIT_EXPECT_EQ_MSG(test, again[i].dma, first[i].dma,
+				    "entry %lu mapped again at another address", i);
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_hmm_dma_unmap_pfn(dm->dev, &dm->map, i),
+				      "hmm_dma_unmap_pfn() of mapped entry %lu", i);
+		KUNIT_EXPECT_FALSE_MSG(test, pfns[i] & ZDT_HMM_PFN_DMA_MAPPED,
+				       "entry %lu still HMM_PFN_DMA_MAPPED after its unmap", i);
+		KUNIT_EXPECT_FALSE_MSG(test, zdt_hmm_dma_unmap_pfn(dm->dev, &dm->map, i),
+				       "entry %lu unmapped twice", i);
+	}
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -737,6 +1351,13 @@ static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(device_pmd_reported_whole_to_its_owner_faulted_back_for_others,
 			 pmd_gen_params),
 	KUNIT_CASE_SLOW(contended_hmm_fault_sleeps_instead_of_spinning),
+	KUNIT_CASE_PARAM(hole_faulted_in_only_on_request, hole_gen_params),
+	KUNIT_CASE_PARAM(unreadable_range_reported_as_error_refused_on_request,
+			 unreadable_gen_params),
+	KUNIT_CASE_PARAM(exclusive_entry_restored_only_on_request, excl_gen_params),
+	KUNIT_CASE(unlocked_fault_leaves_a_sequence_that_holds),
+	KUNIT_CASE_SLOW(migrating_page_waited_for_then_reported_where_it_went),
+	KUNIT_CASE(dma_mapped_mark_kept_by_hmm_until_unmapped),
 	{}
 };
 
