@@ -765,9 +765,16 @@ static struct range_view range_view(struct kunit *test, struct mirror *mi,
 				    bool write)
 {
 	struct range_view v = { };
-	u8 data[ZDT_DATA_LEN];
+	u8 data[RANGE_PAGES][ZDT_DATA_LEN];
 	unsigned long i;
 
+	/*
+	 * The data first: zdt_put_data() logs, and an allocation under the
+	 * notifier's lock, which invalidate_range_start() takes, is a lock
+	 * inversion with reclaim (lockdep, with MEMCG).
+	 */
+	for (i = 0; write && i < RANGE_PAGES; i++)
+		zdt_put_data(test, data[i], i);
 	mutex_lock(&mi->n->lock);
 	v.stale = mmu_interval_read_retry(&mi->n->notifier, mi->range.notifier_seq);
 	for (i = 0; i < RANGE_PAGES && i < mi->npages; i++) {
@@ -775,10 +782,8 @@ static struct range_view range_view(struct kunit *test, struct mirror *mi,
 		if (v.stale || !(v.pfn[i] & HMM_PFN_VALID))
 			continue;
 		v.page[i] = hmm_pfn_to_page(v.pfn[i]);
-		if (write && !is_zone_device_page(v.page[i])) {
-			zdt_put_data(test, data, i);
-			memcpy_to_page(v.page[i], 0, (char *)data, sizeof(data));
-		}
+		if (write && !is_zone_device_page(v.page[i]))
+			memcpy_to_page(v.page[i], 0, (char *)data[i], ZDT_DATA_LEN);
 	}
 	mutex_unlock(&mi->n->lock);
 	return v;
