@@ -91,19 +91,27 @@ unsigned long zdt_user_pages(struct kunit *test, unsigned long npages)
 EXPORT_SYMBOL_GPL(zdt_user_pages);
 
 /*
- * The PTE at @addr of current->mm, read under the mmap read lock and the PTE
- * table's lock.  False where no PTE table maps @addr (nothing there yet, or
- * a PMD-level entry, present or not: pte_offset_map_lock() finds no table).
+ * The PTE at @addr of current->mm, read under the mmap read lock and, built
+ * in, the PTE table's lock.  False where no PTE table maps @addr (nothing
+ * there yet, or a PMD-level entry, present or not).  A module cannot take
+ * the table's lock (pte_offset_map_lock() is mm-internal): it reads the
+ * entry under the mmap read lock alone, which keeps the table of an
+ * anonymous mapping in place, while the case's own thread is the only one
+ * changing the range; 64-bit page tables need no kmap (no HIGHPTE).
  */
 static bool zdt_read_pte(unsigned long addr, pte_t *out)
 {
 	struct mm_struct *mm = current->mm;
-	spinlock_t *ptl;	/* the PTE table's, from pte_offset_map_lock() */
 	bool found = false;
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud;
 	pte_t *ptep;
+#ifndef MODULE
+	spinlock_t *ptl;	/* the PTE table's, from pte_offset_map_lock() */
+#else
+	pmd_t pmd;
+#endif
 
 	mmap_read_lock(mm);
 	pgd = pgd_offset(mm, addr);
@@ -115,12 +123,21 @@ static bool zdt_read_pte(unsigned long addr, pte_t *out)
 	pud = pud_offset(p4d, addr);
 	if (pud_none(*pud) || pud_bad(*pud))
 		goto out;
+#ifndef MODULE
 	ptep = pte_offset_map_lock(mm, pmd_offset(pud, addr), addr, &ptl);
 	if (!ptep)
 		goto out;
 	*out = ptep_get(ptep);
 	found = true;
 	pte_unmap_unlock(ptep, ptl);
+#else
+	pmd = pmdp_get(pmd_offset(pud, addr));
+	if (IS_ENABLED(CONFIG_HIGHPTE) || !pmd_present(pmd) || pmd_leaf(pmd) || pmd_bad(pmd))
+		goto out;
+	ptep = pte_offset_kernel(pmd_offset(pud, addr), addr);
+	*out = ptep_get(ptep);
+	found = true;
+#endif
 out:
 	mmap_read_unlock(mm);
 	return found;
