@@ -72,7 +72,7 @@
  * addresses outside vmalloc.
  */
 #define ZDT_NO_VMEMMAP_OPTIMIZE \
-	"needs vmemmap_can_optimize() (CONFIG_SPARSEMEM_VMEMMAP and ARCH_WANT_OPTIMIZE_DAX_VMEMMAP)"
+	"needs vmemmap_can_optimize() (CONFIG_SPARSEMEM_VMEMMAP and ARCH_WANT_OPTIMIZE_DAX_VMEMMAP; UML: no ARCH_WANT_OPTIMIZE_DAX_VMEMMAP)"
 #define ZDT_NO_MEMMAP_WALK \
 	"needs a virtual memmap the fixture can walk (CONFIG_SPARSEMEM_VMEMMAP, no CONFIG_DEBUG_VIRTUAL)"
 /* Folios of PUD order need MAX_FOLIO_ORDER that large (64-bit, vmemmap). */
