@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for large device-private folios in migrate_vma_*() and
- * migrate_device_*() (mm/migrate_device.c, f26b0654d006 "mm/migrate_device:
+ * migrate_device_*() (mm/migrate_device.c, a30b48bf1b24 "mm/migrate_device:
  * implement THP migration of zone device pages", 6.19): a PMD-sized range
  * moves as one folio, a range covering part of one splits it, setup selects
  * a PMD by flags and owner as it does a page, and eviction moves a large
@@ -20,7 +20,7 @@
 
 /*
  * A PMD-sized range moves as one large device-private folio and back
- * (f26b0654d006 "mm/migrate_device: implement THP migration of zone device
+ * (a30b48bf1b24 "mm/migrate_device: implement THP migration of zone device
  * pages", 6.19): with MIGRATE_VMA_SELECT_COMPOUND setup collects the PMD
  * entry as one MIGRATE_PFN_COMPOUND src entry (the rest zero), and a
  * compound destination is mapped by one PMD.  Succeeds if the large device
@@ -83,7 +83,7 @@ static void pmd_range_moves_as_one_large_folio_and_back(struct kunit *test)
 /*
  * A range that covers only part of a PMD-mapped large device-private folio
  * splits it (migrate_vma_collect_huge_pmd(): a range not PMD-aligned falls
- * back to split_folio(), f26b0654d006 "mm/migrate_device: implement THP
+ * back to split_folio(), a30b48bf1b24 "mm/migrate_device: implement THP
  * migration of zone device pages"): setup collects just the pages in the
  * range, as order-0 entries, and the rest of the folio stays on the device
  * as small device-private pages, each with its data.  Succeeds if one page
@@ -462,7 +462,7 @@ KUNIT_ARRAY_PARAM_DESC(pmd_select, pmd_select_params, desc);
 /*
  * migrate_vma_setup() selects a PMD-mapped device-private folio as it does a
  * small page: only with MIGRATE_VMA_SELECT_DEVICE_PRIVATE and the owner of
- * its pgmap (migrate_vma_collect_huge_pmd(), f26b0654d006
+ * its pgmap (migrate_vma_collect_huge_pmd(), a30b48bf1b24
  * "mm/migrate_device: implement THP migration of zone device pages";
  * Documentation/mm/hmm.rst, "Migration to and from device memory", step 2).
  * Selected, with MIGRATE_VMA_SELECT_COMPOUND over the PMD range, it is one
@@ -564,7 +564,7 @@ static struct folio *mixed_evict_copy(unsigned long src)
  * migrate_device_pfns() collect a large folio as one MIGRATE_PFN_COMPOUND
  * entry at its head pfn, its tail entries zero, and migrate_device_pages()
  * moves it to a large system folio the driver gives as a compound
- * destination (f26b0654d006 "mm/migrate_device: implement THP migration of
+ * destination (a30b48bf1b24 "mm/migrate_device: implement THP migration of
  * zone device pages", 6.19; lib/test_hmm.c dmirror_device_evict_chunk()).
  * Succeeds if, over a pfn range holding a PMD-mapped large folio, then small
  * pages, then free ones, every used page is collected and migrated, each
