@@ -237,8 +237,8 @@ def empty_cache(kind: str, cache: str, log_dir: str) -> Dict[str, Any]:
 	first = None
 	start = time.monotonic()
 	with open(os.path.join(log_dir, f'empty-{kind}.log'), 'w', encoding='utf-8') as log, \
-	     subprocess.Popen(['make', '-C', REPO, kind], env=env, stdout=subprocess.PIPE,
-			      stderr=subprocess.STDOUT, text=True) as p:
+	     subprocess.Popen(['make', '--no-print-directory', '-C', REPO, kind], env=env,
+			      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p:
 		for line in p.stdout:
 			sys.stdout.write(line)
 			log.write(line)

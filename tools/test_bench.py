@@ -43,7 +43,7 @@ class BenchTest(unittest.TestCase):
 		bin_dir = os.path.join(self.tmp, 'bin')
 		os.makedirs(bin_dir)
 		with open(os.path.join(bin_dir, 'make'), 'w', encoding='utf-8') as f:
-			f.write('#!/bin/sh\necho "cache=$ZDT_CACHE goal=$3"\n'
+			f.write('#!/bin/sh\necho "cache=$ZDT_CACHE goal=$4"\n'
 				'echo "== 7.3.4-x86_64: 3 passed, 0 failed, 0 crashed"\nsleep 1\n'
 				'echo "selftest: time per step: fetch 1 s, unit 2 s"\necho last\n')
 		os.chmod(os.path.join(bin_dir, 'make'), 0o755)
