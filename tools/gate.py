@@ -68,10 +68,21 @@ Writes <results>/{baseline,patched}/<kver>-<arch>.{log,ktap,json,xml},
 <results>/gate.json, the same for programs (status, verdict, inconclusive
 reasons, verdict-chain paths, per arch the rows).  --compare BASELINE
 PATCHED only judges two such recorded dirs again (no build, no run) and
-rewrites both."""
+rewrites both.
+
+--baseline DIR takes the baseline from a recorded run instead of running
+it again: DIR/<kver>-<arch>.{ktap,log,verdicts.json} as run.py writes them
+(make run's results/, or an earlier gate's baseline/).  It is used only if
+it is a run of the same kernel: its verdicts.json names the same version
+and arch, its .config hash equals that of the build dir the patched run
+builds in, before the series goes on, and its suites' hash that of
+mm-tests/ (not with --as-is); otherwise one line says why and
+the baseline is run as usual.  make test gates several series on one tree
+and takes the baseline once."""
 
 import argparse
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -89,6 +100,7 @@ import lock  # noqa: E402
 import results  # noqa: E402
 from common import (DEFAULT_ARCHES, DEFAULT_KVER, REPO, ToolError, kernel_version,  # noqa: E402
 		    kver_series, main_wrapper)
+import run as zrun  # noqa: E402
 import workspace  # noqa: E402
 from fetch import fetch  # noqa: E402
 from series import Revisions, Series, applied, series_patches, verdict_chain  # noqa: E402
@@ -150,6 +162,40 @@ def compare(base: Dict[str, S], patched: Dict[str, S],
 	return rows
 
 
+RECORDED = ('ktap', 'log', 'json', 'xml', 'verdicts.json')
+
+
+def recorded_baseline(recorded: str, name: str, arch: str, version: str,
+		      build_dir: str) -> str:
+	"""'' if recorded/<name>.* is a run of the kernel build_dir holds
+	(--baseline), else why it cannot stand in for the baseline."""
+	try:
+		with open(os.path.join(recorded, f'{name}.verdicts.json'), encoding='utf-8') as f:
+			doc = json.load(f)
+		with open(os.path.join(build_dir, '.config'), 'rb') as f:
+			config = hashlib.sha256(f.read()).hexdigest()
+	except (OSError, ValueError) as e:
+		return f'no recorded run to read ({e})'
+	for ext in RECORDED[:2]:
+		if not os.path.isfile(os.path.join(recorded, f'{name}.{ext}')):
+			return f'{name}.{ext} is missing'
+	if (doc.get('kernel'), doc.get('arch')) != (version, arch):
+		return f'it is a run of {doc.get("kernel")} {doc.get("arch")}'
+	if doc.get('config_sha256') != config:
+		return f'its .config is not that of {build_dir}'
+	if doc.get('suites_sha256') != zinstall.suites_hash(zinstall.SRC):
+		return f'its suites are not those of {zinstall.SRC}'
+	return ''
+
+
+def take_baseline(recorded: str, name: str, base_dir: str) -> None:
+	os.makedirs(base_dir, exist_ok=True)
+	for ext in RECORDED:
+		path = os.path.join(recorded, f'{name}.{ext}')
+		if os.path.isfile(path):
+			shutil.copyfile(path, os.path.join(base_dir, f'{name}.{ext}'))
+
+
 def run_suites(src_args: List[str], arch: str, accel: str, results_dir: str,
 	       incremental: bool = True) -> Tuple[int, float]:
 	"""run.py on one arch; --incremental (make alone when kunit.py would
@@ -201,6 +247,7 @@ def summarize(out: str, title: str, intro: str, per_arch: Dict[str, dict]) -> st
 		md.append(f'## {name}')
 		md.append(f'baseline: {a["base_counts"]}' +
 			  (f' ({a["base_time"]:.0f} s)' if a.get('base_time') else '') +
+			  (f' (the recorded run {a["base_recorded"]})' if a.get('base_recorded') else '') +
 			  f'; patched: {a["patched_counts"]}' +
 			  (f' ({a["patched_time"]:.0f} s)' if a.get('patched_time') else ''))
 		md.append('')
@@ -415,6 +462,10 @@ def main() -> int:
 			help='accept a series that touches KUnit or the installed suites '
 			'(tools/testing/kunit/, lib/kunit/, include/kunit/, mm/tests/...): '
 			'without it such a series is inconclusive (exit 5)')
+	ap.add_argument('--baseline', metavar='DIR',
+			help='take the baseline from a recorded run of the same kernel and .config '
+			'(DIR/<kver>-<arch>.ktap, .log, .verdicts.json, as run.py writes them) '
+			'instead of running it; a run that does not match is run again')
 	ap.add_argument('--as-is', action='store_true',
 			help='run the suites the --kdir tree already has (committed, e.g. from make '
 			'series), installing nothing (run.py --as-is)')
@@ -422,6 +473,9 @@ def main() -> int:
 
 	if args.filter is not None and not results.expected_cases(args.filter):
 		raise ToolError(f'--filter {args.filter!r} selects no case of mm-tests/')
+	if args.baseline and (args.filter is not None or args.base or args.compare):
+		raise ToolError('--baseline is a recorded run of every case: not with --filter, '
+				'--base or --compare')
 	if args.compare:
 		if args.series:
 			raise ToolError('--compare takes two result dirs and no series')
@@ -447,7 +501,9 @@ def main() -> int:
 			ws.prepare(arches)
 			series = Series(ws.tree, patches, os.path.join(tmp, 'backup'), git_apply=ws.git)
 			return gate(ws.tree, version, series, run_source(ws, args.as_is), arches,
-				    args.accel, out, args.filter, args.allow_verdict_chain)
+				    args.accel, out, args.filter, args.allow_verdict_chain,
+				    os.path.abspath(args.baseline) if args.baseline and not args.as_is
+				    else None)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)
 
@@ -495,7 +551,8 @@ def gate_branch(args: argparse.Namespace) -> int:
 
 
 def gate(tree: str, version: str, series, src_args: List[str], arches: List[str],
-	 accel: str, out: str, filter_glob: Optional[str] = None, allow_chain: bool = False) -> int:
+	 accel: str, out: str, filter_glob: Optional[str] = None, allow_chain: bool = False,
+	 recorded: Optional[str] = None) -> int:
 	"""series: a Series (patch files) or a Revisions (BASE..HEAD of a git
 	tree, already at BASE): apply(), restore(), touched(), touches_kconfig(),
 	method and patches (names, for the report)."""
@@ -513,13 +570,25 @@ def gate(tree: str, version: str, series, src_args: List[str], arches: List[str]
 	if chain:
 		print(f'gate: {chain_note(chain, allow_chain)}', flush=True)
 	for arch in arches:
+		name = f'{version}-{arch}'
+		why = recorded_baseline(recorded, name, arch, version,
+					zrun.build_dir_of(tree, arch)) if recorded else None
+		if why == '':
+			take_baseline(recorded, name, base_dir)
+			print(f'gate: baseline {name}: the recorded run {recorded} (same kernel and '
+			      '.config), not run again', flush=True)
+			per_arch[name] = {'base_time': 0.0, 'base_rc': 0, 'base_recorded': recorded}
+			continue
+		if why:
+			print(f'gate: baseline {name}: {recorded} not taken ({why}); running it',
+			      flush=True)
 		rc, t = run_suites(run_args, arch, accel, base_dir)
 		if rc == 2:
 			return EXIT_BAD
 		if rc == 3:
 			print(f'gate: the baseline {version} {arch} does not build; nothing to compare')
 			return EXIT_BASE_BUILD
-		per_arch[f'{version}-{arch}'] = {'base_time': t, 'base_rc': rc}
+		per_arch[name] = {'base_time': t, 'base_rc': rc}
 	# The series goes onto the tree as its author has it: without the
 	# suites' block at the end of mm/Makefile and mm/Kconfig, which run.py
 	# puts back for the patched run (git apply, as git am, anchors a hunk

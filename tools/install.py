@@ -47,6 +47,21 @@ def suite_files() -> List[str]:
 		      glob.glob(os.path.join(SRC, '.kunitconfig')))
 
 
+def suites_hash(directory: str) -> Optional[str]:
+	"""sha256 over the names and bytes of the suite files (suite_files())
+	in directory: mm-tests/ itself, or a tree's mm/tests/ they were
+	installed into (verbatim); None if one is missing."""
+	h = hashlib.sha256()
+	for f in suite_files():
+		try:
+			with open(os.path.join(directory, f), 'rb') as fh:
+				data = fh.read()
+		except OSError:
+			return None
+		h.update(f.encode() + b'\0' + hashlib.sha256(data).digest())
+	return h.hexdigest()
+
+
 def _fragment(name: str) -> str:
 	"""mm-tests/Kconfig or Makefile without its leading comment header."""
 	with open(os.path.join(SRC, name), encoding='utf-8') as f:

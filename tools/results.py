@@ -670,7 +670,7 @@ VERDICTS_FORMAT = 'zone-device-kunit-verdicts/1'
 
 
 def verdicts_document(run: Run, version: str, arch: str, config: Optional[str] = None,
-		      commit: Optional[str] = None) -> Dict[str, object]:
+		      commit: Optional[str] = None, suites: Optional[str] = None) -> Dict[str, object]:
 	"""What a dashboard (KernelCI, NIPA, a CI summary) needs beside
 	kunit.py's own JSON (KernelCI's format, results/<name>.json) to tell a
 	regression from a known failure: the kernel, arch and a hash of its
@@ -699,6 +699,7 @@ def verdicts_document(run: Run, version: str, arch: str, config: Optional[str] =
 		'kernel': version, 'series': kver_series(version), 'arch': arch,
 		'kernel_commit': commit,
 		'config_sha256': config_hash,
+		'suites_sha256': suites,
 		'ok': run.ok,
 		'counts': {str(st).lower(): n for st, n in counts.items()},
 		'parse_errors': run.errors,

@@ -465,13 +465,14 @@ def _run_arch(tree: str, arch: str, results_dir: str, accel: str, timeout: int, 
 	took = time.monotonic() - start
 	return judge_run(name, log, ktap, results_dir, p.returncode, took, known,
 			 results.expected_cases(filter_glob), build_dir, version, arch,
-			 'make' if incremental else 'kunit.py', git_head(tree), modules)
+			 'make' if incremental else 'kunit.py', git_head(tree), modules,
+			 zinstall.suites_hash(os.path.join(tree, 'mm/tests')))
 
 
 def judge_run(name: str, log: str, ktap: str, results_dir: str, returncode: int, took: float,
 	      known: Dict[str, results.Known], expected: List[str], build_dir: str, version: str,
 	      arch: str, builder: str = 'kunit.py', commit: Optional[str] = None,
-	      modules: bool = False) -> int:
+	      modules: bool = False, suites: Optional[str] = None) -> int:
 	"""The verdict of a finished run from its console log (nothing run):
 	the KTAP, JSON, JUnit and verdicts files written, the report printed;
 	run.py's exit status."""
@@ -499,7 +500,7 @@ def judge_run(name: str, log: str, ktap: str, results_dir: str, returncode: int,
 	run = results.load(ktap, known, expected, log)
 	with open(os.path.join(results_dir, f'{name}.verdicts.json'), 'w', encoding='utf-8') as f:
 		json.dump(results.verdicts_document(run, version, arch, os.path.join(build_dir, '.config'),
-						    commit), f, indent=1)
+						    commit, suites), f, indent=1)
 		f.write('\n')
 	print(f'== {name}: {run.count_line()} in {took:.0f} s (build + boot + tests)', flush=True)
 	status = report(name, run)

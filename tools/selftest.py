@@ -395,6 +395,10 @@ def main() -> int:
 					   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 						   kernel_version(tree))]) + sample, check=False)
 			ok &= passed('mutants-um', p.returncode == 0)
+	# The KUnit step's runs, of this tree and these suites, are the
+	# baseline of every gate below (gate.py --baseline checks the kernel,
+	# .config and suites, and runs the baseline when one differs).
+	recorded = ['--baseline', os.path.join(REPO, 'results')] if 'kunit' in steps else []
 	if 'gate' in steps:
 		# x86_64: 0001 fixes the PMD spin; arm64: 0002 also the
 		# remove_migration_pmd() warning.
@@ -406,7 +410,7 @@ def main() -> int:
 						    else f'gate-{arch}')
 			p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/gate.py'),
 					    os.path.join(REPO, 'patches', 'fixes'), '--arch', arch,
-					    '--accel', args.accel, '--results', gate_results] +
+					    '--accel', args.accel, '--results', gate_results] + recorded +
 					   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 						   kernel_version(tree))]), check=False)
 			# The gate's machine-readable verdict, not its markdown.
@@ -429,7 +433,7 @@ def main() -> int:
 		step('verdict paths: every way a run can end gets the verdict its patch states')
 		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/verdict_paths.py'),
 				    '--accel', args.accel, '--results',
-				    os.path.join(REPO, 'results', 'verdict-paths')] +
+				    os.path.join(REPO, 'results', 'verdict-paths')] + recorded +
 				   (['--kdir', tree] if args.kdir else ['--kver', kver_series(
 					   kernel_version(tree))]), check=False)
 		ok &= passed('verdicts', p.returncode == 0)

@@ -2,6 +2,8 @@
 """Unit tests of tools/gate.py and its CI entry point .ci/gate: recorded runs
 judged, nothing built or run."""
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gate  # noqa: E402
+import install as zinstall  # noqa: E402
 import results  # noqa: E402
 import series as zseries  # noqa: E402
 from common import REPO  # noqa: E402
@@ -211,6 +214,45 @@ class GateVerdictTest(unittest.TestCase):
 		self.assertEqual(kinds['zone_device_fault.contended_fault_sleeps_instead_of_spinning'],
 				 'regressed')
 		self.assertIn('crashed or timed out', a['note'])
+
+	def test_a_recorded_baseline_stands_in_only_for_the_same_kernel_and_config(self):
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		rec, build, base = (os.path.join(d, n) for n in ('rec', 'build', 'base'))
+		for p in (rec, build):
+			os.makedirs(p)
+		with open(os.path.join(build, '.config'), 'w', encoding='utf-8') as f:
+			f.write('CONFIG_ZONE_DEVICE=y\n')
+		name = '7.3.4-x86_64'
+		self.assertIn('no recorded run', gate.recorded_baseline(rec, name, 'x86_64', '7.3.4', build))
+		for ext in ('ktap', 'log'):
+			with open(os.path.join(rec, f'{name}.{ext}'), 'w', encoding='utf-8') as f:
+				f.write('KTAP version 1\n')
+		doc = {'kernel': '7.3.4', 'arch': 'x86_64', 'config_sha256':
+		       hashlib.sha256(b'CONFIG_ZONE_DEVICE=y\n').hexdigest(),
+		       'suites_sha256': zinstall.suites_hash(zinstall.SRC)}
+
+		def record(**kw):
+			with open(os.path.join(rec, f'{name}.verdicts.json'), 'w', encoding='utf-8') as f:
+				json.dump(dict(doc, **kw), f)
+			return gate.recorded_baseline(rec, name, 'x86_64', '7.3.4', build)
+
+		self.assertEqual(record(), '')
+		self.assertIn('not that of', record(config_sha256='0' * 64))
+		self.assertIn('a run of 7.2.13 x86_64', record(kernel='7.2.13'))
+		self.assertIn('a run of 7.3.4 arm64', record(arch='arm64'))
+		self.assertIn('its suites are not', record(suites_sha256='0' * 64))
+		os.remove(os.path.join(rec, f'{name}.log'))
+		self.assertIn(f'{name}.log is missing', record())
+		gate.take_baseline(rec, name, base)
+		self.assertEqual(sorted(os.listdir(base)), [f'{name}.ktap', f'{name}.verdicts.json'])
+
+	def test_baseline_is_refused_with_filter(self):
+		p = subprocess.run([sys.executable, os.path.join(REPO, 'tools/gate.py'), 'x.patch',
+				    '--baseline', '/nonexistent', '--filter', 'zone_device_gup'],
+				   capture_output=True, text=True, check=False)
+		self.assertEqual(p.returncode, 2)
+		self.assertIn('--baseline', p.stderr + p.stdout)
 
 	def entry(self, *args):
 		"""The CI entry point, .ci/gate, with deps.sh satisfied by a fake

@@ -90,9 +90,11 @@ def check_run(want: str, rc: int, out: str, ktap: str) -> str:
 
 
 def one(tree: str, src_args: List[str], patch: str, out: str, accel: str,
-	git_apply: bool = False) -> List[Tuple[str, str, str]]:
+	git_apply: bool = False, baseline: str = '') -> List[Tuple[str, str, str]]:
 	"""(tool, wanted, problem or '') of one patch, each tool in turn: run.py
-	on tree (the private copy), the gate and mutants on src_args' tree."""
+	on tree (the private copy), the gate and mutants on src_args' tree.
+	baseline: a recorded run of the tree the gate may take as its baseline
+	(gate.py --baseline)."""
 	want = verdicts(patch)
 	name = os.path.basename(patch)[:-len('.patch')]
 	chain = verdict_chain(touched_files(patch))
@@ -115,7 +117,8 @@ def one(tree: str, src_args: List[str], patch: str, out: str, accel: str,
 	res = os.path.join(out, name, 'gate')
 	rc, text = tool([os.path.join(REPO, 'tools/gate.py'), patch, *src_args, '--arch',
 			 'x86_64', '--accel', accel, '--results', res] +
-			(['--allow-verdict-chain'] if chain else []))
+			(['--allow-verdict-chain'] if chain else []) +
+			(['--baseline', baseline] if baseline else []))
 	with open(os.path.join(out, name, 'gate.out'), 'w', encoding='utf-8') as f:
 		f.write(text)
 	code, _, what = want['gate'].partition(' ')
@@ -145,6 +148,10 @@ def main() -> int:
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	ap.add_argument('patches', nargs='*', help='default: patches/verdict-paths/*.patch')
 	cli.add_options(ap, source={}, accel={}, results={'under': 'verdict-paths'})
+	ap.add_argument('--baseline', metavar='DIR',
+			help="a recorded run of the tree (run.py's results) the gate rows take as "
+			'their baseline (gate.py --baseline); default: the first gate row runs it and '
+			'the others take its')
 	args = ap.parse_args()
 	patches = [os.path.abspath(p) for p in args.patches] or \
 		sorted(glob.glob(os.path.join(DIR, '*.patch')))
@@ -162,11 +169,16 @@ def main() -> int:
 			   else (False,))
 		zinstall.install(ws.tree)	# the copy keeps them, as the cached tree does
 		print('| patch | tool | verdict it must get | got |\n| --- | --- | --- | --- |')
+		baseline = os.path.abspath(args.baseline) if args.baseline else ''
 		for p in patches:
-			for t, want, problem in one(ws.tree, src_args, p, out, args.accel, ws.git):
+			for t, want, problem in one(ws.tree, src_args, p, out, args.accel, ws.git,
+						    baseline):
 				bad += bool(problem)
 				print(f'| {os.path.basename(p)} | {t} | {want} | {problem or "as stated"} |',
 				      flush=True)
+			# One baseline for every gate row: the tree is the same.
+			name = os.path.basename(p)[:-len('.patch')]
+			baseline = baseline or os.path.join(out, name, 'gate', 'baseline')
 	print(f'\nverdict paths: {len(patches)} patches, {bad} verdict(s) not as stated')
 	return 1 if bad else 0
 
