@@ -575,8 +575,8 @@ def gate(tree: str, version: str, series, src_args: List[str], arches: List[str]
 					zrun.build_dir_of(tree, arch)) if recorded else None
 		if why == '':
 			take_baseline(recorded, name, base_dir)
-			print(f'gate: baseline {name}: the recorded run {recorded} (same kernel and '
-			      '.config), not run again', flush=True)
+			print(f'gate: baseline {name}: the recorded run {recorded} (same kernel, '
+			      '.config and suites), not run again', flush=True)
 			per_arch[name] = {'base_time': 0.0, 'base_rc': 0, 'base_recorded': recorded}
 			continue
 		if why:
