@@ -25,7 +25,16 @@ docs/measurements.json beside it; --render JSON rewrites the page from a
 recorded JSON without running anything.  The cold builds use build dirs of
 their own under <cache>/bench/ and leave the project's build dirs alone;
 the edit is put back (the file's bytes and mtime) also on an error or an
-interrupt.  Takes about 15 minutes on 2 cores."""
+interrupt.  Takes about 15 minutes on 2 cores.
+
+--config-groups measures instead what each group of options of the
+project's x86_64 kernel costs a cold build: the .config kunit.py makes
+from configs/x86_64.py, then that .config without one group at a time
+(GROUPS: lockdep, DEBUG_VM, the distribution options), each built from
+nothing without ccache in a build dir of its own under <cache>/bench/;
+wall and CPU seconds (user + sys of make and everything it ran) and the
+objects built.  CPU seconds are what a group costs; the wall time depends
+on what else the machine does.  Adds a section to the recorded page."""
 
 import argparse
 import datetime
@@ -33,6 +42,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import textwrap
 import subprocess
@@ -214,6 +224,7 @@ def page(rec: Dict[str, Any]) -> str:
 	       'can take twice as long from one run to the next: one run is an example, not a '
 	       'bound.')]
 	md += empty_cache_section(rec)
+	md += groups_section(rec)
 	return '\n'.join(md).rstrip('\n') + '\n'
 
 
@@ -278,6 +289,115 @@ def empty_cache_section(rec: Dict[str, Any]) -> List[str]:
 	return md
 
 
+# --- what each group of options costs a cold build -------------------------
+
+# Each group: the options turned off (scripts/config -d; what they select
+# goes with them at olddefconfig), and why the kernel carries it.
+GROUPS = (
+	('lockdep', ['PROVE_LOCKING'],
+	 'PROVE_LOCKING and what it selects (LOCKDEP, DEBUG_*_ALLOC, TRACE_IRQFLAGS, the tracing '
+	 'core its irq-flag tracepoints pull in): a lock leaked or taken out of order is a splat'),
+	('DEBUG_VM', ['DEBUG_VM'], 'VM_BUG_ON / VM_WARN_ON on the paths under test'),
+	('distribution options', None,
+	 'configs/distro.kconfig and the x86_64 extras (X86_MCE, CHECKPOINT_RESTORE, '
+	 'MEM_SOFT_DIRTY): the device-memory code a distribution kernel compiles'),
+)
+X86_DISTRO_EXTRAS = ('X86_MCE', 'CHECKPOINT_RESTORE', 'MEM_SOFT_DIRTY')
+
+
+def distro_options() -> List[str]:
+	"""The options configs/distro.kconfig turns on, and x86_64's extras."""
+	with open(os.path.join(REPO, 'configs', 'distro.kconfig'), encoding='utf-8') as f:
+		opts = re.findall(r'^CONFIG_(\w+)=y$', f.read(), re.M)
+	return opts + list(X86_DISTRO_EXTRAS)
+
+
+def cold_build(tree: str, build_dir: str, log: str) -> Dict[str, Any]:
+	"""make of a configured build dir from nothing, without ccache: wall and
+	CPU seconds, objects, exit status."""
+	before = resource.getrusage(resource.RUSAGE_CHILDREN)
+	start = time.monotonic()
+	with open(log, 'w', encoding='utf-8') as out:
+		p = subprocess.run(['make', '-C', tree, f'O={build_dir}', 'ARCH=x86_64', 'CC=gcc',
+				    f'-j{os.cpu_count() or 2}'], stdout=out, stderr=subprocess.STDOUT,
+				   check=False)
+	wall = time.monotonic() - start
+	after = resource.getrusage(resource.RUSAGE_CHILDREN)
+	cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+	objects = sum(1 for _, _, files in os.walk(build_dir) for n in files
+		      if n.endswith('.o') and not n.endswith('.mod.o'))
+	return {'wall': round(wall), 'cpu': round(cpu), 'objects': objects, 'exit': p.returncode}
+
+
+def config_groups(tree: str, log_dir: str) -> Dict[str, Any]:
+	"""--config-groups: the full kernel and one without each group."""
+	root = os.path.join(cache_dir(), 'bench', 'groups')
+	shutil.rmtree(root, ignore_errors=True)
+	base = os.path.join(root, 'all')
+	os.makedirs(base)
+	args = zrun.build_args(zrun.kunit_args(tree, 'x86_64', TIMEOUT, []))
+	args[args.index('--build_dir') + 1] = base
+	p = subprocess.run(zrun.kunit_cmd(tree, 'config', *args), cwd=tree, capture_output=True,
+			   text=True, env=zrun.kunit_env('tcg'), check=False)
+	if p.returncode:
+		raise ToolError(f'kunit.py config failed: {(p.stdout + p.stderr).strip()[-300:]}')
+	with open(os.path.join(base, '.config'), encoding='utf-8') as f:
+		config = f.read()
+	out: Dict[str, Any] = {'date': datetime.date.today().isoformat(), **machine(), 'rows': []}
+	variants = [('all', [], 'the kernel configs/x86_64.py describes')] + \
+		[(f'without {name}', opts or distro_options(), why) for name, opts, why in GROUPS]
+	for name, opts, why in variants:
+		d = os.path.join(root, re.sub(r'\W+', '-', name))
+		if d != base:
+			os.makedirs(d)
+			with open(os.path.join(d, '.config'), 'w', encoding='utf-8') as f:
+				f.write(config)
+		cmd = [os.path.join(tree, 'scripts', 'config'), '--file', os.path.join(d, '.config')]
+		for o in opts:
+			cmd += ['-d', o]
+		if opts:
+			subprocess.run(cmd, check=True)
+		subprocess.run(['make', '-s', '-C', tree, f'O={d}', 'ARCH=x86_64', 'olddefconfig'],
+			       check=True, stdout=subprocess.DEVNULL)
+		with open(os.path.join(d, '.config'), encoding='utf-8') as f:
+			left = [o for o in opts if re.search(rf'^CONFIG_{o}=y$', f.read(), re.M)]
+		if left:	# selected by an option that stays: said beside the numbers
+			why += f' (still on, selected by what stays: {", ".join(left)})'
+		print(f'bench: cold build, {name} ...', flush=True)
+		got = cold_build(tree, d, os.path.join(log_dir, f'groups-{os.path.basename(d)}.log'))
+		print(f'bench: {name}: {got["wall"]} s wall, {got["cpu"]} CPU s, {got["objects"]} '
+		      f'objects, exit {got["exit"]}', flush=True)
+		out['rows'].append({'name': name, 'why': why, **got})
+		if d != base:
+			shutil.rmtree(d)
+	shutil.rmtree(root, ignore_errors=True)
+	return out
+
+
+def groups_section(rec: Dict[str, Any]) -> List[str]:
+	"""The page's lines for rec['config groups'], if measured."""
+	g = rec.get('config groups')
+	if not g:
+		return []
+	rows = g['rows']
+	full = rows[0]
+	wrap = lambda text: textwrap.fill(text, 100, break_long_words=False,  # noqa: E731
+					  break_on_hyphens=False)
+	md = ['', '## What each group of options costs a cold build', '',
+	      wrap(f'`tools/bench.py --config-groups` ({g["date"]}, {g["cpus"]} CPUs): the x86_64 '
+		   'kernel of `configs/x86_64.py` built from nothing without ccache, then the same '
+		   '`.config` without one group at a time. CPU seconds (user + sys of the build) are '
+		   'what a group costs; wall seconds depend on what else the machine ran.'), '',
+	      '| kernel | objects | CPU s | CPU s saved | wall s | what the group is for |',
+	      '| --- | --- | --- | --- | --- | --- |']
+	for r in rows:
+		saved = full['cpu'] - r['cpu']
+		share = f' ({100 * saved / full["cpu"]:.0f}%)' if r is not full and full['cpu'] else ''
+		md.append(f'| {r["name"]} | {r["objects"]} | {r["cpu"]} | '
+			  f'{"-" if r is full else str(saved) + share} | {r["wall"]} | {r["why"]} |')
+	return md
+
+
 def write_page(rec: Dict[str, Any], path: str = PAGE) -> None:
 	"""The page and, beside it, the record it was made from."""
 	with open(os.path.splitext(path)[0] + '.json', 'w', encoding='utf-8') as f:
@@ -315,6 +435,10 @@ def main() -> int:
 			help='only this: time `make run` (to its first verdict) or `make test` from '
 			'the empty cache --cache, and add it to the recorded page')
 	ap.add_argument('--cache', help='--empty-cache: the ZDT_CACHE to use, empty or absent')
+	ap.add_argument('--config-groups', action='store_true',
+			help='only this: the cold build of the x86_64 kernel with all its options and '
+			'without each group (lockdep, DEBUG_VM, the distribution options), CPU and '
+			'wall seconds, added to the recorded page')
 	ap.add_argument('--skip-cold', action='store_true',
 			help='leave out the cold builds (the slow third of the run); the page is '
 			'then written only with --page')
@@ -322,6 +446,26 @@ def main() -> int:
 	if args.render:
 		render(args.render, args.page or PAGE)
 		print(f'bench: {args.page or PAGE} written from {args.render}')
+		return 0
+	if args.config_groups:
+		page_path = args.page or PAGE
+		record_path = os.path.splitext(page_path)[0] + '.json'
+		try:
+			with open(record_path, encoding='utf-8') as f:
+				rec = json.load(f)
+		except (OSError, ValueError) as e:
+			raise ToolError(f'{record_path}: no bench record to add to ({e})') from e
+		tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
+		os.makedirs(os.path.abspath(args.results), exist_ok=True)
+		was_installed = zinstall.status(tree) is not None
+		zinstall.install(tree)
+		try:
+			rec['config groups'] = config_groups(tree, os.path.abspath(args.results))
+		finally:
+			if args.kdir and not was_installed:
+				zinstall.uninstall(tree)
+		write_page(rec, page_path)
+		print(f'bench: config groups written to {page_path}')
 		return 0
 	if args.empty_cache:
 		if not args.cache:

@@ -67,6 +67,22 @@ class BenchTest(unittest.TestCase):
 		with self.assertRaisesRegex(ToolError, 'not empty'):
 			bench.empty_cache('run', cache, self.tmp)
 
+	def test_config_groups_section_shows_what_each_group_saves(self):
+		b = bench.Bench(self.tmp, os.path.join(self.tmp, 'logs'))
+		rec = bench.record(b, '7.3.4')
+		self.assertNotIn('What each group', bench.page(rec))
+		rec['config groups'] = {'date': '2026-12-07', 'cpus': 2, 'rows': [
+			{'name': 'all', 'why': 'the kernel', 'wall': 600, 'cpu': 1000, 'objects': 900,
+			 'exit': 0},
+			{'name': 'without lockdep', 'why': 'splats', 'wall': 500, 'cpu': 800,
+			 'objects': 860, 'exit': 0}]}
+		text = bench.page(rec)
+		self.assertIn('| all | 900 | 1000 | - | 600 | the kernel |', text)
+		self.assertIn('| without lockdep | 860 | 800 | 200 (20%) | 500 | splats |', text)
+		opts = bench.distro_options()
+		self.assertIn('MEMCG', opts)
+		self.assertIn('MEM_SOFT_DIRTY', opts)
+
 	def test_page_and_record_written_side_by_side(self):
 		rec = {'date': '2026-01-02', 'kernel': '7.3.4', 'cpus': 2, 'cpu': 'x', 'mem_gib': 8,
 		       'host': 'h', 'seconds': {'gate': 84.2}, 'counts': {}}
