@@ -322,6 +322,12 @@ class ReportTest(unittest.TestCase):
 		self.assertEqual(r.reason([4]), 'not yet')
 		self.assertEqual(r.reason([9]), 'needs FS DAX (a DAX filesystem on pmem)')
 
+	def test_a_function_no_vm_can_run_gets_its_reason_by_name(self):
+		text = 'static int hmm_vma_walk_pud(void)\n{\n\treturn a();\n}\n'
+		picks = {3: coverage.Pick('hmm_vma_walk_pud', 'whole file')}
+		r = coverage.FileResult('mm/hmm.c', picks, {3: 0}, text.splitlines())
+		self.assertIn('PUD-mapped leaf', r.reason([3]))
+
 	def test_summary_and_document(self):
 		r = self.result({3: 4, 4: 0, 5: 0, 6: 1, 7: 0, 12: 1, 13: 0})
 		unbuilt = coverage.FileResult('mm/ksm.c', coverage.select_text(self.TEXT), None,
