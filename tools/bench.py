@@ -297,10 +297,10 @@ GROUPS = (
 	('lockdep', ['PROVE_LOCKING'],
 	 'PROVE_LOCKING and what it selects (LOCKDEP, DEBUG_*_ALLOC, TRACE_IRQFLAGS, the tracing '
 	 'core its irq-flag tracepoints pull in): a lock leaked or taken out of order is a splat'),
-	('DEBUG_VM', ['DEBUG_VM'], 'VM_BUG_ON / VM_WARN_ON on the paths under test'),
 	('distribution options', None,
 	 'configs/distro.kconfig and the x86_64 extras (X86_MCE, CHECKPOINT_RESTORE, '
 	 'MEM_SOFT_DIRTY): the device-memory code a distribution kernel compiles'),
+	('DEBUG_VM', ['DEBUG_VM'], 'VM_BUG_ON / VM_WARN_ON on the paths under test'),
 )
 X86_DISTRO_EXTRAS = ('X86_MCE', 'CHECKPOINT_RESTORE', 'MEM_SOFT_DIRTY')
 
@@ -329,8 +329,9 @@ def cold_build(tree: str, build_dir: str, log: str) -> Dict[str, Any]:
 	return {'wall': round(wall), 'cpu': round(cpu), 'objects': objects, 'exit': p.returncode}
 
 
-def config_groups(tree: str, log_dir: str) -> Dict[str, Any]:
-	"""--config-groups: the full kernel and one without each group."""
+def config_groups(tree: str, log_dir: str, save=None) -> Dict[str, Any]:
+	"""--config-groups: the full kernel and one without each group; save(out)
+	after each row, so that an interrupted run keeps the rows it made."""
 	root = os.path.join(cache_dir(), 'bench', 'groups')
 	shutil.rmtree(root, ignore_errors=True)
 	base = os.path.join(root, 'all')
@@ -368,6 +369,8 @@ def config_groups(tree: str, log_dir: str) -> Dict[str, Any]:
 		print(f'bench: {name}: {got["wall"]} s wall, {got["cpu"]} CPU s, {got["objects"]} '
 		      f'objects, exit {got["exit"]}', flush=True)
 		out['rows'].append({'name': name, 'why': why, **got})
+		if save:
+			save(out)
 		if d != base:
 			shutil.rmtree(d)
 	shutil.rmtree(root, ignore_errors=True)
@@ -459,12 +462,14 @@ def main() -> int:
 		os.makedirs(os.path.abspath(args.results), exist_ok=True)
 		was_installed = zinstall.status(tree) is not None
 		zinstall.install(tree)
+		def save(got: Dict[str, Any]) -> None:
+			rec['config groups'] = got
+			write_page(rec, page_path)
 		try:
-			rec['config groups'] = config_groups(tree, os.path.abspath(args.results))
+			config_groups(tree, os.path.abspath(args.results), save)
 		finally:
 			if args.kdir and not was_installed:
 				zinstall.uninstall(tree)
-		write_page(rec, page_path)
 		print(f'bench: config groups written to {page_path}')
 		return 0
 	if args.empty_cache:
