@@ -53,6 +53,7 @@ from typing import Any, Dict, List, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli  # noqa: E402
 import install as zinstall  # noqa: E402
+import lock  # noqa: E402
 import run as zrun  # noqa: E402
 from common import DEFAULT_KVER, REPO, ToolError, cache_dir, kernel_version, main_wrapper  # noqa: E402
 from common import reserved_ram  # noqa: E402
@@ -98,6 +99,13 @@ class Bench:
 			self.t[key + ' build'] = building
 			self.t[key + ' run'] = running
 		return p.stdout
+
+
+def locked(what, tree: str) -> None:
+	"""install or uninstall the suites under the tree's lock (tools/lock.py):
+	never beside another tool's build or run in the same tree."""
+	with lock.Lock(tree, f'the kernel tree {tree}', 'bench'):
+		what(tree)
 
 
 def stock_cmd(tree: str, build_dir: str, *extra: str) -> List[str]:
@@ -461,7 +469,7 @@ def main() -> int:
 		tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 		os.makedirs(os.path.abspath(args.results), exist_ok=True)
 		was_installed = zinstall.status(tree) is not None
-		zinstall.install(tree)
+		locked(zinstall.install, tree)
 		def save(got: Dict[str, Any]) -> None:
 			rec['config groups'] = got
 			write_page(rec, page_path)
@@ -469,7 +477,7 @@ def main() -> int:
 			config_groups(tree, os.path.abspath(args.results), save)
 		finally:
 			if args.kdir and not was_installed:
-				zinstall.uninstall(tree)
+				locked(zinstall.uninstall, tree)
 		print(f'bench: config groups written to {page_path}')
 		return 0
 	if args.empty_cache:
@@ -500,7 +508,7 @@ def main() -> int:
 	env = zrun.kunit_env('tcg')
 	nocache = dict(env, CCACHE_DISABLE='1')
 	was_installed = zinstall.status(tree) is not None
-	zinstall.install(tree)
+	locked(zinstall.install, tree)
 	try:
 		if not args.skip_cold:
 			for d in (stock_dir, cold_dir):
@@ -522,9 +530,9 @@ def main() -> int:
 			b.timed('project edit', run, env, REPO)
 		if not args.skip_cold:
 			with Edit(os.path.join(REPO, 'mm-tests', EDITED)):
-				zinstall.install(tree)
+				locked(zinstall.install, tree)
 				b.timed('stock edit', stock_cmd(tree, stock_dir), env)
-		zinstall.install(tree)		# the edit out of the tree again
+		locked(zinstall.install, tree)		# the edit out of the tree again
 		b.timed('gate', [sys.executable, os.path.join(REPO, 'tools/gate.py'),
 				 os.path.join(REPO, PATCH), '--kdir', tree, '--arch', 'x86_64',
 				 '--results', os.path.join(b.log_dir, 'gate')], env, REPO)
@@ -533,9 +541,9 @@ def main() -> int:
 				   '--results', os.path.join(b.log_dir, 'mutants')], env, REPO)
 	finally:
 		if args.kdir and not was_installed:
-			zinstall.uninstall(tree)
+			locked(zinstall.uninstall, tree)
 		else:
-			zinstall.install(tree)
+			locked(zinstall.install, tree)
 	rec = record(b, version)
 	text = page(rec)
 	with open(os.path.join(b.log_dir, 'bench.md'), 'w', encoding='utf-8') as f:
