@@ -42,6 +42,15 @@
 #define ZDT_NO_COHERENT_DMA \
 	"needs DMA and a cache-coherent DMA device (arm64: coherence comes from firmware, a KUnit device has none; UML: no DMA)"
 
+/*
+ * memory_failure() (the machine-check and hwpoison-injection entry point)
+ * is built with CONFIG_MEMORY_FAILURE, which needs the arch's
+ * ARCH_SUPPORTS_MEMORY_FAILURE (x86_64 and arm64 have it, UML not).
+ */
+#define ZDT_HAS_MEMORY_FAILURE	IS_ENABLED(CONFIG_MEMORY_FAILURE)
+#define ZDT_NO_MEMORY_FAILURE \
+	"needs CONFIG_MEMORY_FAILURE (UML: no ARCH_SUPPORTS_MEMORY_FAILURE)"
+
 /* Arch */
 
 /*

@@ -2,10 +2,11 @@
 /*
  * KUnit tests for the life of a ZONE_DEVICE page: the refcount memremap_pages()
  * gives it per pgmap type, what zone_device_page_init() hands a driver, what
- * the final put does, and which malformed pgmaps memremap_pages() refuses.
+ * the final put does, which malformed pgmaps memremap_pages() refuses, and
+ * what memory_failure() does with a pfn of a pgmap.
  *
- * The rules are those of mm/memremap.c and mm/mm_init.c; the version that has
- * each form is in zone_device_compat.h.
+ * The rules are those of mm/memremap.c, mm/mm_init.c and mm/memory-failure.c;
+ * the version that has each form is in zone_device_compat.h.
  */
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -692,6 +693,183 @@ static void devm_pgmap_is_unmapped_when_its_device_goes_away(struct kunit *test)
 			       "the pgmap outlived its device (the fixture unmapped it)");
 }
 
+/*
+ * memory_failure() of a pfn: MF_SW_SIMULATED, as hwpoison injection
+ * (mm/hwpoison-inject.c) calls it, so that no hardware failure is recorded.
+ * Without CONFIG_MEMORY_FAILURE the case skips first.
+ */
+static int fail_pfn(struct kunit *test, unsigned long pfn, int flags)
+{
+#if ZDT_HAS_MEMORY_FAILURE
+	return memory_failure(pfn, flags | MF_SW_SIMULATED);
+#else
+	zdt_skip(test, ZDT_NO_MEMORY_FAILURE);
+	return 0;
+#endif
+}
+
+/* What the pgmap's memory_failure op saw, and what it answers. */
+static struct {
+	atomic_t calls;
+	struct dev_pagemap *pgmap;
+	unsigned long pfn;
+	unsigned long nr_pages;
+	int flags;
+	int ret;
+} mf_op;
+
+static int mf_op_record(struct dev_pagemap *pgmap, unsigned long pfn,
+			unsigned long nr_pages, int mf_flags)
+{
+	mf_op.pgmap = pgmap;
+	mf_op.pfn = pfn;
+	mf_op.nr_pages = nr_pages;
+	mf_op.flags = mf_flags;
+	atomic_inc(&mf_op.calls);
+	return READ_ONCE(mf_op.ret);
+}
+
+/* The device is never allocated from: neither runs (counted if one did). */
+static void mf_op_free(ZDT_FREE_ARG *arg)
+{
+	atomic_inc(&mf_op.calls);
+}
+
+static vm_fault_t mf_op_migrate_to_ram(struct vm_fault *vmf)
+{
+	atomic_inc(&mf_op.calls);
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct dev_pagemap_ops mf_ops = {
+	.ZDT_FREE_OP	= mf_op_free,
+	.migrate_to_ram	= mf_op_migrate_to_ram,
+	.memory_failure	= mf_op_record,
+};
+
+/*
+ * A device of the case's type whose pgmap has a memory_failure op that
+ * answers @ret; returns the pfn of a page in its middle, never allocated.
+ */
+static unsigned long mf_op_device(struct kunit *test, int ret,
+				  struct zdt_device **devp)
+{
+	struct zdt_device *dev;
+
+	if (!ZDT_HAS_MEMORY_FAILURE)
+		zdt_skip(test, ZDT_NO_MEMORY_FAILURE);
+	dev = zdt_device_prepare(test, param_type(test), ZDT_DEVICE_PAGES);
+	zdt_device_set_ops(dev, &mf_ops);
+	memset(&mf_op, 0, sizeof(mf_op));
+	mf_op.ret = ret;
+	KUNIT_ASSERT_EQ(test, zdt_device_map(dev), 0);
+	*devp = dev;
+	return dev->pfn_first + dev->nr_pages / 2 + 1;
+}
+
+/*
+ * memory_failure() of a device pfn is the driver's to handle: the core
+ * calls the pgmap's memory_failure op with the pfn and one page, and
+ * returns its verdict (memory_failure_dev_pagemap(); 33a8f7f2b3a3
+ * "pagemap,pmem: Introduce ->memory_failure()", as pmem hands a failure to
+ * the filesystem).  Succeeds if the op ran once, for the pgmap, the pfn,
+ * one page and the caller's flags, memory_failure() returned the op's
+ * verdict (0: handled), and the core did not poison the page itself.
+ */
+static void memory_failure_hands_a_device_pfn_to_its_pgmap_op(struct kunit *test)
+{
+	struct zdt_device *dev;
+	unsigned long pfn = mf_op_device(test, 0, &dev);
+	int ret = fail_pfn(test, pfn, 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&mf_op.calls), 1);
+	KUNIT_EXPECT_PTR_EQ(test, mf_op.pgmap, &dev->pgmap);
+	KUNIT_EXPECT_EQ(test, mf_op.pfn, pfn);
+	KUNIT_EXPECT_EQ(test, mf_op.nr_pages, 1);
+	KUNIT_EXPECT_TRUE(test, mf_op.flags & MF_SW_SIMULATED);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "memory_failure() did not return the op's verdict");
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(pfn_to_page(pfn)));
+}
+
+/*
+ * A pgmap's memory_failure op that answers -EOPNOTSUPP declines: the
+ * generic handler decides then (memory_failure_dev_pagemap(), "Fall back
+ * to generic handler too if operation is not supported", 33a8f7f2b3a3).
+ * For a device page that no DAX mapping holds, mf_generic_kill_procs()
+ * locks no DAX entry and gives up with -EBUSY, poisoning nothing.
+ * Succeeds if the op ran once and memory_failure() returned the generic
+ * handler's -EBUSY, not the op's -EOPNOTSUPP, the page not poisoned.
+ */
+static void memory_failure_falls_back_when_the_pgmap_op_declines(struct kunit *test)
+{
+	struct zdt_device *dev;
+	unsigned long pfn = mf_op_device(test, -EOPNOTSUPP, &dev);
+	int ret = fail_pfn(test, pfn, 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&mf_op.calls), 1);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
+			    "memory_failure() returned %d, not the generic handler's verdict",
+			    ret);
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(pfn_to_page(pfn)));
+}
+
+/*
+ * memory_failure() of a device pfn looks its pgmap up with a reference
+ * (get_dev_pagemap()) and drops it again whatever the verdict
+ * (memory_failure_dev_pagemap(), "drop pgmap ref acquired in caller";
+ * 6100e34b2526 "mm, memory_failure: Teach memory_failure() about
+ * dev_pagemap pages"), so the driver can still unmap its memory.
+ * Succeeds if, after memory_failure() of a free page of the pgmap (the
+ * fixture's ops: no memory_failure op, the generic handler), the page is
+ * not poisoned and memunmap_pages() completes promptly.
+ */
+static void memory_failure_drops_the_pgmap_reference(struct kunit *test)
+{
+	struct zdt_device *dev;
+	unsigned long pfn;
+	int ret;
+
+	if (!ZDT_HAS_MEMORY_FAILURE)
+		zdt_skip(test, ZDT_NO_MEMORY_FAILURE);
+	dev = zdt_device_create(test, param_type(test), ZDT_DEVICE_PAGES);
+	pfn = dev->pfn_first + dev->nr_pages / 2;
+	ret = fail_pfn(test, pfn, 0);
+	KUNIT_EXPECT_NE(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(pfn_to_page(pfn)));
+	zdt_device_unmap_start(dev);
+	KUNIT_EXPECT_EQ_MSG(test, zdt_device_unmap_wait(dev, UNMAP_PROMPT_MS), 0,
+			    "memunmap_pages() still waits after memory_failure() of a pfn of its pgmap");
+}
+
+/*
+ * memory_failure(MF_COUNT_INCREASED) takes over a page reference its
+ * caller took (madvise(MADV_HWPOISON) takes it with get_user_pages) and
+ * drops it for a device page it leaves in use (put_ref_page(); 23e7b5c2e271
+ * "mm, madvise_inject_error: Let memory_failure() optionally take a page
+ * reference").  Succeeds if an allocated device page, given a second
+ * reference, is back at its one after memory_failure(), not freed (the
+ * free callback did not run) and not poisoned.
+ */
+static void memory_failure_drops_the_callers_page_reference(struct kunit *test)
+{
+	struct zdt_device *dev;
+	struct page *page;
+	int ref;
+
+	if (!ZDT_HAS_MEMORY_FAILURE)
+		zdt_skip(test, ZDT_NO_MEMORY_FAILURE);
+	page = alloc_unlocked(test, &dev);
+	get_page(page);
+	fail_pfn(test, page_to_pfn(page), MF_COUNT_INCREASED);
+	ref = page_ref_count(page);
+	KUNIT_EXPECT_EQ_MSG(test, ref, 1, "the caller's reference was %s",
+			    ref > 1 ? "kept" : "dropped more than once");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(page));
+	if (ref > 1)
+		put_page(page);
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -723,6 +901,14 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE(fsdax_final_put_wakes_idle_waiters),
 	KUNIT_CASE(p2pdma_final_put_calls_free_callback_once),
 	KUNIT_CASE(devm_pgmap_is_unmapped_when_its_device_goes_away),
+	KUNIT_CASE_PARAM(memory_failure_hands_a_device_pfn_to_its_pgmap_op,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(memory_failure_falls_back_when_the_pgmap_op_declines,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(memory_failure_drops_the_pgmap_reference,
+			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(memory_failure_drops_the_callers_page_reference,
+			 alloc_types_gen_params),
 	{}
 };
 
