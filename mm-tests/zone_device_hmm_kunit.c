@@ -1417,10 +1417,12 @@ static unsigned long zero_pages(struct kunit *test, unsigned long prot)
 
 /*
  * Every entry of @v is the shared zero page, valid and read-only: what the
- * CPU maps after a read of memory never written.
+ * CPU maps after a read of memory never written.  With @huge, the huge zero
+ * page of a PMD: entries at PMD order, each page in a PMD-order folio that
+ * is no anonymous page of the process.
  */
 static void expect_zero_page_entries(struct kunit *test, const struct range_view *v,
-				     const char *when)
+				     bool huge, const char *when)
 {
 	unsigned long i;
 
@@ -1434,22 +1436,44 @@ static void expect_zero_page_entries(struct kunit *test, const struct range_view
 		KUNIT_EXPECT_FALSE_MSG(test, v->pfn[i] & HMM_PFN_WRITE,
 				       "%s: zero-page entry %lu %#lx writable", when, i,
 				       v->pfn[i]);
-		KUNIT_EXPECT_TRUE_MSG(test, is_zero_pfn(entry_pfn(v->pfn[i])),
-				      "%s: entry %lu %#lx is not the zero page", when, i,
-				      v->pfn[i]);
+		if (!huge) {
+			KUNIT_EXPECT_TRUE_MSG(test, is_zero_pfn(entry_pfn(v->pfn[i])),
+					      "%s: entry %lu %#lx is not the zero page", when, i,
+					      v->pfn[i]);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, hmm_pfn_to_map_order(v->pfn[i]), PMD_SHIFT - PAGE_SHIFT,
+				    "%s: map order of huge zero-page entry %lu %#lx", when, i,
+				    v->pfn[i]);
+		if (!v->page[i])
+			continue;
+		KUNIT_EXPECT_FALSE_MSG(test, PageAnon(v->page[i]) ||
+				       folio_order(page_folio(v->page[i])) !=
+				       PMD_SHIFT - PAGE_SHIFT,
+				       "%s: entry %lu %#lx is not the huge zero page", when, i,
+				       v->pfn[i]);
 	}
 }
+
+/* Why a PMD-aligned range a CPU read may not map the huge zero page. */
+#define NO_HUGE_ZERO_PAGE \
+	"needs the huge zero page after a CPU read of a PMD-aligned range (THP enabled for the vma, not transparent_hugepage=madvise; use_zero_page on)"
 
 /* The zero page, with a read or a write fault asked for. */
 
 struct zero_param {
 	const char *desc;
+	bool huge;			/* a PMD-aligned range: the huge zero page */
 	unsigned long default_flags;	/* range->default_flags */
 };
 
 static const struct zero_param zero_params[] = {
-	{ "HMM_PFN_REQ_FAULT", HMM_PFN_REQ_FAULT },
-	{ "HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+	{ "HMM_PFN_REQ_FAULT", false, HMM_PFN_REQ_FAULT },
+	{ "HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", false,
+	  HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+	{ "huge zero page, HMM_PFN_REQ_FAULT", true, HMM_PFN_REQ_FAULT },
+	{ "huge zero page, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", true,
+	  HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
 };
 
 KUNIT_ARRAY_PARAM_DESC(zero, zero_params, desc);
@@ -1464,13 +1488,15 @@ KUNIT_ARRAY_PARAM_DESC(zero, zero_params, desc);
  * hmm_range_fault() failed with -EFAULT on the zero page and nouveau killed
  * the process; hmm_vma_handle_pte(): each architecture defines a struct
  * page for the zero page, so it is treated like a normal page;
- * include/linux/hmm.h, HMM_PFN_REQ_WRITE).  Succeeds
- * if a snapshot (no fault requested) holds with every entry the zero pfn,
- * valid, read-only and without HMM_PFN_ERROR, and then the driver loop
- * holds and: with a read request the entries are the same; with a write
- * request each is valid and writable, not the zero page, is the page the
- * CPU maps there now, and data written through it is what a CPU read of
- * the address returns.
+ * include/linux/hmm.h, HMM_PFN_REQ_WRITE).  The same for the huge zero
+ * page a PMD maps in a PMD-aligned range (hmm_vma_handle_pmd()), reported
+ * at PMD order.  Succeeds if a snapshot (no fault requested) holds with
+ * every entry the zero page (huge: at PMD order, in a PMD-order folio that
+ * is no anonymous page), valid, read-only and without HMM_PFN_ERROR, and
+ * then the driver loop holds and: with a read request the entries are the
+ * same; with a write request each is valid and writable, an anonymous page
+ * that is not the zero page, the page the CPU maps there now, and data
+ * written through it is what a CPU read of the address returns.
  */
 static void zero_page_reported_read_only_copied_on_write_request(struct kunit *test)
 {
@@ -1483,7 +1509,14 @@ static void zero_page_reported_read_only_copied_on_write_request(struct kunit *t
 	unsigned long i;
 	int ret;
 
-	ctx->addr = zero_pages(test, PROT_READ | PROT_WRITE);
+	if (p->huge) {
+		if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+			zdt_skip(test, "%s", ZDT_NO_THP);
+		ctx->addr = untouched_range(test);
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	} else {
+		ctx->addr = zero_pages(test, PROT_READ | PROT_WRITE);
+	}
 	mi = mirror_create_pages(test, RANGE_PAGES);
 
 	mirror_request(mi, 0, NULL);
@@ -1491,7 +1524,9 @@ static void zero_page_reported_read_only_copied_on_write_request(struct kunit *t
 	v = range_view(test, mi, false);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "snapshot of zero pages");
 	KUNIT_ASSERT_FALSE(test, v.stale);
-	expect_zero_page_entries(test, &v, "snapshot");
+	if (p->huge && hmm_pfn_to_map_order(v.pfn[0]) != PMD_SHIFT - PAGE_SHIFT)
+		zdt_skip(test, "%s (entry %#lx)", NO_HUGE_ZERO_PAGE, v.pfn[0]);
+	expect_zero_page_entries(test, &v, p->huge, "snapshot");
 
 	mirror_request(mi, p->default_flags, NULL);
 	ret = mirror_call(test, MIRROR_POPULATE);
@@ -1501,7 +1536,7 @@ static void zero_page_reported_read_only_copied_on_write_request(struct kunit *t
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_ASSERT_FALSE(test, v.stale);
 	if (!write) {
-		expect_zero_page_entries(test, &v, "read request");
+		expect_zero_page_entries(test, &v, p->huge, "read request");
 		return;
 	}
 	for (i = 0; i < RANGE_PAGES; i++) {
@@ -1515,8 +1550,11 @@ static void zero_page_reported_read_only_copied_on_write_request(struct kunit *t
 		KUNIT_EXPECT_FALSE_MSG(test, is_zero_pfn(entry_pfn(v.pfn[i])),
 				       "entry %lu %#lx still the zero page after a write request",
 				       i, v.pfn[i]);
-		if (!v.page[i] || is_zero_pfn(entry_pfn(v.pfn[i])))
+		if (!v.page[i] || !(v.pfn[i] & HMM_PFN_WRITE))
 			continue;
+		KUNIT_EXPECT_TRUE_MSG(test, PageAnon(v.page[i]),
+				      "entry %lu %#lx is no anonymous page of the process", i,
+				      v.pfn[i]);
 		KUNIT_EXPECT_PTR_EQ_MSG(test, v.page[i], zdt_mapped_page(addr),
 					"entry %lu is not the page the CPU maps", i);
 		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
@@ -1588,7 +1626,7 @@ static void write_request_on_read_only_vma_refused_with_eperm(struct kunit *test
 				      "page %lu faulted in by a refused write request", i);
 	}
 	if (p->read)
-		expect_zero_page_entries(test, &v, "after the refused write request");
+		expect_zero_page_entries(test, &v, false, "after the refused write request");
 
 	mirror_request(mi, HMM_PFN_REQ_FAULT, NULL);
 	ret = mirror_call(test, MIRROR_POPULATE);
