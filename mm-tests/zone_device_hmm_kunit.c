@@ -759,7 +759,8 @@ struct range_view {
  * and the page behind each valid one, taken under the update lock while the
  * sequence holds.  With @write, the device writes: the case's data for tag i
  * goes into the first bytes of the page behind entry i, through the pfn
- * reported, as a device would through its own page table.
+ * reported, as a device would through its own page table: only through an
+ * entry reported writable (never into the shared zero page).
  */
 static struct range_view range_view(struct kunit *test, struct mirror *mi,
 				    bool write)
@@ -782,7 +783,7 @@ static struct range_view range_view(struct kunit *test, struct mirror *mi,
 		if (v.stale || !(v.pfn[i] & HMM_PFN_VALID))
 			continue;
 		v.page[i] = hmm_pfn_to_page(v.pfn[i]);
-		if (write && !is_zone_device_page(v.page[i]))
+		if (write && (v.pfn[i] & HMM_PFN_WRITE) && !is_zone_device_page(v.page[i]))
 			memcpy_to_page(v.page[i], 0, (char *)data[i], ZDT_DATA_LEN);
 	}
 	mutex_unlock(&mi->n->lock);
@@ -1346,6 +1347,489 @@ static void dma_mapped_mark_kept_by_hmm_until_unmapped(struct kunit *test)
 	}
 }
 
+/*
+ * A fault hmm_range_fault() takes on request and that fails (here the
+ * owner's migrate_to_ram() returns VM_FAULT_SIGBUS, as a driver does when
+ * it cannot copy the page back) fails the call with -EFAULT, "a page was
+ * requested to be valid and could not be made valid", after that one
+ * attempt, instead of reporting the page, retrying it or returning 0 with
+ * an entry that is not valid (hmm_range_fault()'s kernel-doc and
+ * hmm_do_fault(), mm/hmm.c; include/linux/hmm.h: with HMM_PFN_REQ_FAULT
+ * "the output must have HMM_PFN_VALID or hmm_range_fault() will fail").
+ * The page stays on the device, and once faults work again the driver loop
+ * holds.  Succeeds if the driver loop returns -EFAULT after one pass,
+ * migrate_to_ram() ran once, the page is still on the device with only the
+ * mapping's reference and unlocked, and, migrate_to_ram() working again,
+ * a second driver loop holds with the system page the CPU maps, with the
+ * data.
+ */
+static void failed_fault_fails_the_call_with_efault(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mirror_view v;
+	struct page *dpage;
+	struct mirror *mi;
+	int ret;
+
+	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
+	dpage = zdt_device_page(ctx->dev, 0);
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, &other_owner);
+
+	zdt_device_fail_faults(ctx->dev, VM_FAULT_SIGBUS);
+	ret = mirror_call(test, MIRROR_POPULATE);
+	zdt_device_fail_faults(ctx->dev, 0);
+	kunit_info(test, "driver loop with a failing fault: %d after %u passes, entry %#lx",
+		   ret, mi->tries, mi->pfns[0]);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT, "hmm_range_fault() after a failed fault");
+	KUNIT_EXPECT_EQ(test, mi->tries, 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1,
+			    "migrate_to_ram() calls for one failed fault");
+	KUNIT_ASSERT_EQ_MSG(test, page_ref_count(dpage), 1,
+			    "the failed fault leaked a device page reference");
+	KUNIT_ASSERT_FALSE_MSG(test, PageLocked(dpage),
+			       "the failed fault left the device page locked");
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr),
+			      "the page left the device although its fault failed");
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = mirror_view(mi);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "driver loop once faults work again");
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_FALSE(test, v.zone_device);
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+}
+
+/* Pages a CPU read mapped the shared zero page at, in a vma of @prot. */
+static unsigned long zero_pages(struct kunit *test, unsigned long prot)
+{
+	unsigned long addr = zdt_user_map_prot(test, RANGE_PAGES * PAGE_SIZE, prot);
+	u8 buf[ZDT_DATA_LEN];
+	unsigned long i;
+
+	for (i = 0; i < RANGE_PAGES; i++)
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr + i * PAGE_SIZE, buf), 0);
+	return addr;
+}
+
+/*
+ * Every entry of @v is the shared zero page, valid and read-only: what the
+ * CPU maps after a read of memory never written.  With @huge, the huge zero
+ * page of a PMD: entries at PMD order, each page in a PMD-order folio that
+ * is no anonymous page of the process.
+ */
+static void expect_zero_page_entries(struct kunit *test, const struct range_view *v,
+				     bool huge, const char *when)
+{
+	unsigned long i;
+
+	for (i = 0; i < RANGE_PAGES; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, v->pfn[i] & HMM_PFN_VALID,
+				      "%s: zero-page entry %lu %#lx not valid", when, i,
+				      v->pfn[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, v->pfn[i] & HMM_PFN_ERROR,
+				       "%s: zero-page entry %lu %#lx reported HMM_PFN_ERROR",
+				       when, i, v->pfn[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, v->pfn[i] & HMM_PFN_WRITE,
+				       "%s: zero-page entry %lu %#lx writable", when, i,
+				       v->pfn[i]);
+		if (!huge) {
+			KUNIT_EXPECT_TRUE_MSG(test, is_zero_pfn(entry_pfn(v->pfn[i])),
+					      "%s: entry %lu %#lx is not the zero page", when, i,
+					      v->pfn[i]);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, hmm_pfn_to_map_order(v->pfn[i]), PMD_SHIFT - PAGE_SHIFT,
+				    "%s: map order of huge zero-page entry %lu %#lx", when, i,
+				    v->pfn[i]);
+		if (!v->page[i])
+			continue;
+		KUNIT_EXPECT_FALSE_MSG(test, PageAnon(v->page[i]) ||
+				       folio_order(page_folio(v->page[i])) !=
+				       PMD_SHIFT - PAGE_SHIFT,
+				       "%s: entry %lu %#lx is not the huge zero page", when, i,
+				       v->pfn[i]);
+	}
+}
+
+/* Why a PMD-aligned range a CPU read may not map the huge zero page. */
+#define NO_HUGE_ZERO_PAGE \
+	"needs the huge zero page after a CPU read of a PMD-aligned range (THP enabled for the vma, not transparent_hugepage=madvise; use_zero_page on)"
+
+/* The zero page, with a read or a write fault asked for. */
+
+struct zero_param {
+	const char *desc;
+	bool huge;			/* a PMD-aligned range: the huge zero page */
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct zero_param zero_params[] = {
+	{ "HMM_PFN_REQ_FAULT", false, HMM_PFN_REQ_FAULT },
+	{ "HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", false,
+	  HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+	{ "huge zero page, HMM_PFN_REQ_FAULT", true, HMM_PFN_REQ_FAULT },
+	{ "huge zero page, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", true,
+	  HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(zero, zero_params, desc);
+
+/*
+ * The shared zero page a CPU read maps is reported as a page like any
+ * other, valid and read-only, with its pfn, not as an error, and a read
+ * request faults nothing; a write request breaks it into a private page of
+ * the process through the write fault, reported writable, so that what the
+ * device writes through it is what the process reads ("mm/hmm: allow
+ * snapshot of the special zero page", Ralph Campbell, 2019: before it,
+ * hmm_range_fault() failed with -EFAULT on the zero page and nouveau killed
+ * the process; hmm_vma_handle_pte(): each architecture defines a struct
+ * page for the zero page, so it is treated like a normal page;
+ * include/linux/hmm.h, HMM_PFN_REQ_WRITE).  The same for the huge zero
+ * page a PMD maps in a PMD-aligned range (hmm_vma_handle_pmd()), reported
+ * at PMD order.  Succeeds if a snapshot (no fault requested) holds with
+ * every entry the zero page (huge: at PMD order, in a PMD-order folio that
+ * is no anonymous page), valid, read-only and without HMM_PFN_ERROR, and
+ * then the driver loop holds and: with a read request the entries are the
+ * same; with a write request each is valid and writable, an anonymous page
+ * that is not the zero page, the page the CPU maps there now, and data
+ * written through it is what a CPU read of the address returns.
+ */
+static void zero_page_reported_read_only_copied_on_write_request(struct kunit *test)
+{
+	const struct zero_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	bool write = p->default_flags & HMM_PFN_REQ_WRITE;
+	u8 buf[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	if (p->huge) {
+		if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+			zdt_skip(test, "%s", ZDT_NO_THP);
+		ctx->addr = untouched_range(test);
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	} else {
+		ctx->addr = zero_pages(test, PROT_READ | PROT_WRITE);
+	}
+	mi = mirror_create_pages(test, RANGE_PAGES);
+
+	mirror_request(mi, 0, NULL);
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "snapshot of zero pages");
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	if (p->huge && hmm_pfn_to_map_order(v.pfn[0]) != PMD_SHIFT - PAGE_SHIFT)
+		zdt_skip(test, "%s (entry %#lx)", NO_HUGE_ZERO_PAGE, v.pfn[0]);
+	expect_zero_page_entries(test, &v, p->huge, "snapshot");
+
+	mirror_request(mi, p->default_flags, NULL);
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, write);
+	kunit_info(test, "driver loop: %d after %u passes; entry 0 %#lx", ret, mi->tries,
+		   v.pfn[0]);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	if (!write) {
+		expect_zero_page_entries(test, &v, p->huge, "read request");
+		return;
+	}
+	for (i = 0; i < RANGE_PAGES; i++) {
+		unsigned long addr = ctx->addr + i * PAGE_SIZE;
+
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+				      "entry %lu %#lx not valid", i, v.pfn[i]);
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_WRITE,
+				      "entry %lu %#lx not writable after a write request", i,
+				      v.pfn[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, is_zero_pfn(entry_pfn(v.pfn[i])),
+				       "entry %lu %#lx still the zero page after a write request",
+				       i, v.pfn[i]);
+		if (!v.page[i] || !(v.pfn[i] & HMM_PFN_WRITE))
+			continue;
+		KUNIT_EXPECT_TRUE_MSG(test, PageAnon(v.page[i]),
+				      "entry %lu %#lx is no anonymous page of the process", i,
+				      v.pfn[i]);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, v.page[i], zdt_mapped_page(addr),
+					"entry %lu is not the page the CPU maps", i);
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, i),
+				      "the CPU does not read what went through entry %lu", i);
+	}
+}
+
+/* A read-only vma: what a CPU read left there. */
+
+struct readonly_param {
+	const char *desc;
+	bool read;			/* the CPU read it: the zero page, else a hole */
+};
+
+static const struct readonly_param readonly_params[] = {
+	{ "never touched, its page table there (none PTEs)", false },
+	{ "read by the CPU (the zero page)", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(readonly, readonly_params, desc);
+
+/*
+ * A write request (HMM_PFN_REQ_WRITE) on memory of a vma the process may
+ * not write (no VM_WRITE) is refused with -EPERM, "Invalid permission (e.g.,
+ * asking for write and range is read only)", before anything is faulted,
+ * whatever the CPU maps there (none PTEs, the zero page); a read request on
+ * the same memory is served read-only (hmm_range_fault()'s kernel-doc;
+ * hmm_do_fault(), mm/hmm.c; include/linux/hmm.h, HMM_PFN_REQ_WRITE).
+ * Succeeds if the write request fails with -EPERM and a snapshot then
+ * finds what was there before (0 entries and no page the CPU maps for none
+ * PTEs; the zero page, read-only, where the CPU read), and a read request
+ * then holds with every entry valid and not writable.
+ */
+static void write_request_on_read_only_vma_refused_with_eperm(struct kunit *test)
+{
+	const struct readonly_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	u8 buf[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	if (p->read) {
+		ctx->addr = zero_pages(test, PROT_READ);
+	} else {
+		/* The CPU reads the page after them: a page table, none PTEs. */
+		ctx->addr = zdt_user_map_prot(test, (RANGE_PAGES + 1) * PAGE_SIZE, PROT_READ);
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr + RANGE_PAGES * PAGE_SIZE,
+						   buf), 0);
+	}
+	mi = mirror_create_pages(test, RANGE_PAGES);
+
+	mirror_request(mi, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE, NULL);
+	ret = mirror_call(test, MIRROR_POPULATE);
+	kunit_info(test, "write request: %d after %u passes", ret, mi->tries);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EPERM, "write request on a read-only vma");
+
+	mirror_request(mi, 0, NULL);
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "snapshot after the refused write request");
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	for (i = 0; i < RANGE_PAGES && !p->read; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, v.pfn[i], 0,
+				    "entry %lu of a none PTE after a refused write request", i);
+		KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr + i * PAGE_SIZE),
+				      "page %lu faulted in by a refused write request", i);
+	}
+	if (p->read)
+		expect_zero_page_entries(test, &v, false, "after the refused write request");
+
+	mirror_request(mi, HMM_PFN_REQ_FAULT, NULL);
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "read request on a read-only vma");
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	for (i = 0; i < RANGE_PAGES; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+				      "entry %lu %#lx not valid after a read request", i,
+				      v.pfn[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, v.pfn[i] & HMM_PFN_WRITE,
+				       "entry %lu %#lx of a read-only vma writable", i,
+				       v.pfn[i]);
+	}
+}
+
+/* A PMD-mapped device folio under migration, with a fault asked for or not. */
+
+struct pmd_migrating_param {
+	const char *desc;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct pmd_migrating_param pmd_migrating_params[] = {
+	{ "HMM_PFN_REQ_FAULT", HMM_PFN_REQ_FAULT },
+	{ "no fault requested", 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(pmd_migrating, pmd_migrating_params, desc);
+
+/*
+ * A large folio under migration as a whole is mapped by one PMD-level
+ * migration entry (its driver evicting a PMD-mapped device-private folio to
+ * RAM with MIGRATE_VMA_SELECT_COMPOUND, a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages").  hmm_range_fault() asked
+ * to fault it sleeps until the migration ends, in
+ * pmd_migration_entry_wait(), and then reports the folio the migration left
+ * there; not asked to fault, it does not wait and reports every entry 0,
+ * neither valid nor an error: "a future call with HMM_PFN_REQ_FAULT could
+ * succeed" (hmm_vma_walk_pmd(), mm/hmm.c; include/linux/hmm.h, the output
+ * flags; Documentation/mm/hmm.rst, "Migration to and from device memory").
+ * Succeeds if, asked to fault, the mirroring thread was asleep while the
+ * test held the folio mid-migration (at least MIGRATING_WINDOW_MS), still
+ * waited at finalize, and the driver loop then held with all PTRS_PER_PMD
+ * entries valid at PMD order and none a ZONE_DEVICE page, the middle one
+ * the page the CPU maps, with the data, migrate_to_ram() never having run;
+ * not asked, if the thread returned 0 while the folio was still
+ * mid-migration, with every entry 0.
+ */
+static void device_pmd_under_migration_waited_for_only_on_request(struct kunit *test)
+{
+	const struct pmd_migrating_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long n = PTRS_PER_PMD, nonzero = 0, i;
+	bool fault = p->default_flags & HMM_PFN_REQ_FAULT;
+	bool waiting = false, returned = false, migrating = false;
+	struct zdt_blocked b = { };
+	struct folio *rfolio = NULL;
+	struct zdt_migration m;
+	struct zdt_thread *t;
+	struct page *dpage;
+	struct pmd_view v;
+	struct mirror *mi;
+
+	dpage = zdt_pmd_on_device(test, &ctx->dev, &ctx->addr);
+	zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE), ZDT_PMD_MIDDLE);
+	mi = mirror_create_pages(test, n);
+	mirror_request(mi, p->default_flags, ctx->dev);
+	t = zdt_thread_create(test, "hmm_range_fault", mirror_thread_fn);
+	t->flags = MIRROR_POPULATE;
+	zdt_migration_init(test, &m, ctx->addr, n, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+
+	/* Nothing may assert until finalize: the mmap lock is held. */
+	zdt_migration_setup(&m);
+	migrating = !m.ret && (m.args.src[0] & MIGRATE_PFN_MIGRATE) &&
+		    (m.args.src[0] & ZDT_MIGRATE_PFN_COMPOUND);
+	zdt_thread_start(t);
+	if (migrating) {
+		if (fault)
+			b = zdt_thread_watch(t, MIGRATING_WINDOW_MS, MIGRATING_MAX_FAULTS);
+		else
+			returned = zdt_thread_wait(t, ZDT_ACCESS_MS);
+		m.args.dst[0] = zdt_migration_ram_copy(&m, dpage, order);
+		if (m.args.dst[0]) {
+			rfolio = page_folio(migrate_pfn_to_page(m.args.dst[0]));
+			zdt_migration_pages(&m);
+		}
+		if (fault)
+			waiting = zdt_thread_waiting(t);
+	}
+	zdt_migration_finalize(&m);
+
+	zdt_thread_finish(test, t, ctx->dev, "after finalize");
+	for (i = 0; i < n; i++)
+		nonzero += !!mi->pfns[i];
+	v = pmd_view(mi);
+	kunit_info(test, "%lu faults in %u ms mid-migration, mirroring thread %s; driver loop: %ld after %u passes, %lu/%lu entries not 0",
+		   b.faults, b.ms, returned ? "returned" : b.done ? "done" :
+		   b.asleep ? "asleep" : "not asleep", t->ret, mi->tries, nonzero, n);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, migrating,
+			      "the PMD was not collected as one compound entry: %#lx",
+			      m.args.src[0]);
+	if (!fault) {
+		KUNIT_EXPECT_TRUE_MSG(test, returned,
+				      "hmm_range_fault() without a fault request waited for the migration");
+		KUNIT_EXPECT_EQ(test, t->ret, 0);
+		KUNIT_EXPECT_EQ_MSG(test, nonzero, 0,
+				    "entries of a PMD under migration not 0 without a fault request (entry 0 %#lx)",
+				    mi->pfns[0]);
+		return;
+	}
+	zdt_expect_asleep(test, b, MIGRATING_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault()");
+	if (b.asleep)
+		KUNIT_EXPECT_TRUE_MSG(test, waiting,
+				      "the mirroring thread no longer waited at finalize");
+	KUNIT_ASSERT_EQ(test, t->ret, 0);
+	/* Without a large system folio the migration failed: nothing went anywhere. */
+	if (!rfolio)
+		zdt_skip(test, "no free order-%u system folio", order);
+	KUNIT_EXPECT_TRUE_MSG(test, m.args.src[0] & MIGRATE_PFN_MIGRATE,
+			      "the mirroring thread blocked the migration");
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	KUNIT_EXPECT_EQ(test, v.valid, n);
+	KUNIT_EXPECT_EQ(test, v.error, 0);
+	KUNIT_EXPECT_EQ_MSG(test, v.zone_device, 0, "entries still at the device folio");
+	KUNIT_EXPECT_EQ_MSG(test, v.pmd_order, n, "entries of map order %u (entry 0 has %u)",
+			    order, hmm_pfn_to_map_order(v.first));
+	KUNIT_EXPECT_PTR_EQ_MSG(test, v.middle,
+				zdt_mapped_page(ctx->addr + ZDT_PMD_MIDDLE * PAGE_SIZE),
+				"the middle entry is not the page the CPU maps");
+	if (v.middle)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, page_folio(v.middle), rfolio,
+					"the middle entry is not in the folio the migration left");
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, ZDT_PMD_MIDDLE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0);
+}
+
+/* Whether a DMA device reaches all RAM, and so whether hmm_dma_map_alloc() accepts it. */
+
+struct dma_reach_param {
+	const char *desc;
+	bool bus_limited;		/* behind a bus that reaches half of RAM */
+};
+
+static const struct dma_reach_param dma_reach_params[] = {
+	{ "64-bit mask, reaches all RAM", false },
+	{ "64-bit mask behind a bus that reaches half of RAM", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(dma_reach, dma_reach_params, desc);
+
+/*
+ * hmm_dma_map_alloc() refuses, with -EOPNOTSUPP, a device that cannot reach
+ * all of RAM (dma_addressing_limited(): its mask, or the bus it sits
+ * behind, dev->bus_dma_limit as firmware describes it) or needs DMA syncs:
+ * its mappings would go through swiotlb bounce buffers, and the hmm DMA
+ * API, which maps pages for as long as the mirror holds and never syncs,
+ * cannot hand a bounce buffer back and forth, so what the device wrote
+ * would never reach the process ("mm/hmm: provide generic DMA managing
+ * logic", 6.16: "The HMM API violates our normal DMA buffer ownership
+ * rules and can't transfer buffer ownership.  The dma_addressing_limited()
+ * check is a best approximation to ensure no swiotlb buffering happens").
+ * Succeeds if, for a cache-coherent KUnit device with a 64-bit mask, the
+ * allocation succeeds, and fails with -EOPNOTSUPP once the device sits
+ * behind a bus that reaches only half of RAM, which dma_addressing_limited()
+ * reports.
+ */
+static void dma_map_refused_for_a_device_that_would_bounce(struct kunit *test)
+{
+	const struct dma_reach_param *p = test->param_value;
+	struct zdt_hmm_dma map = { };
+	struct device *dev;
+	int ret;
+
+	if (!ZDT_HAS_HMM_DMA_MAP)
+		zdt_skip(test, "%s", ZDT_NO_HMM_DMA_MAP);
+	dev = kunit_device_register(test, "zdt-hmm-dma-reach");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(dev), "kunit_device_register: %pe", dev);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	if (!IS_ENABLED(CONFIG_HAS_DMA) || !dev_is_dma_coherent(dev))
+		zdt_skip(test, "%s", ZDT_NO_COHERENT_DMA);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	if (p->bus_limited)
+		dev->bus_dma_limit = dma_get_required_mask(dev) >> 1;
+	KUNIT_ASSERT_EQ_MSG(test, dma_addressing_limited(dev), p->bus_limited,
+			    "dma_addressing_limited() with a bus limit of %#llx, all RAM %#llx",
+			    (unsigned long long)dev->bus_dma_limit,
+			    (unsigned long long)dma_get_required_mask(dev));
+
+	ret = zdt_hmm_dma_alloc(dev, &map, RANGE_PAGES);
+	if (!ret)
+		zdt_hmm_dma_free(dev, &map);
+	kunit_info(test, "hmm_dma_map_alloc(): %d", ret);
+	KUNIT_EXPECT_EQ_MSG(test, ret, p->bus_limited ? -EOPNOTSUPP : 0,
+			    "hmm_dma_map_alloc() for a device that %s",
+			    p->bus_limited ? "cannot reach all RAM" : "reaches all RAM");
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -1363,6 +1847,15 @@ static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE(unlocked_fault_leaves_a_sequence_that_holds),
 	KUNIT_CASE_SLOW(migrating_page_waited_for_then_reported_where_it_went),
 	KUNIT_CASE(dma_mapped_mark_kept_by_hmm_until_unmapped),
+	KUNIT_CASE(failed_fault_fails_the_call_with_efault),
+	KUNIT_CASE_PARAM(zero_page_reported_read_only_copied_on_write_request,
+			 zero_gen_params),
+	KUNIT_CASE_PARAM(write_request_on_read_only_vma_refused_with_eperm,
+			 readonly_gen_params),
+	KUNIT_CASE_PARAM_ATTR(device_pmd_under_migration_waited_for_only_on_request,
+			      pmd_migrating_gen_params, { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM(dma_map_refused_for_a_device_that_would_bounce,
+			 dma_reach_gen_params),
 	{}
 };
 
