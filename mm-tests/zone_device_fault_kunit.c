@@ -798,6 +798,60 @@ static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
 	expect_parent_write_is_its_own(test, ctx, child);
 }
 
+/*
+ * mprotect(PROT_READ) of the whole range of a PMD-mapped device-private
+ * folio makes its PMD-level entry read-only and leaves it one PMD:
+ * change_huge_pmd() hands the non-present PMD to
+ * change_non_present_huge_pmd(), whose make_readable_device_private_entry()
+ * branch write-protects it as change_softleaf_pte() does a PTE (368076f52ebe
+ * "mm/huge_memory: add device-private THP support to PMD operations"), so
+ * neither a driver nor the CPU can write through it any more.  Succeeds if,
+ * after mprotect(), migrate_vma_setup() of the PMD range still collects the
+ * folio as one compound entry but without MIGRATE_PFN_WRITE, and a CPU read
+ * then brings back the data into a page mapped read-only (GUP-fast for
+ * writing finds nothing; without GUP-fast that last check skips,
+ * ZDT_NO_GUP_FAST, once the rest has passed).
+ */
+static void mprotect_read_only_makes_the_device_private_pmd_read_only(struct kunit *test)
+{
+	struct fault_ctx *ctx = test->priv;
+	unsigned long base = ctx->addr - ZDT_PMD_MIDDLE * PAGE_SIZE;
+	unsigned long src = 0;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *page;
+	int ret;
+
+	ret = zdt_mprotect(test, base, PMD_SIZE, PROT_READ);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mprotect(PROT_READ)");
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+			   ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		src = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, (src & MIGRATE_PFN_MIGRATE) &&
+			      (src & ZDT_MIGRATE_PFN_COMPOUND),
+			      "the PMD not collected as one compound entry after mprotect() (src %#lx)",
+			      src);
+	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
+			       "the PMD entry is still writable after mprotect(PROT_READ)");
+
+	KUNIT_ASSERT_EQ(test, cpu_read(test, buf), 0);
+	KUNIT_EXPECT_MEMEQ(test, buf, ctx->pattern, sizeof(buf));
+	KUNIT_ASSERT_NOT_NULL_MSG(test, zdt_mapped_page(ctx->addr), "the page is not back");
+	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		zdt_skip(test, "read-only mapping unchecked: " ZDT_NO_GUP_FAST);
+	ret = get_user_pages_fast_only(ctx->addr, 1, FOLL_WRITE, &page);
+	if (ret == 1)
+		put_page(page);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "the page back from the device is mapped writable");
+}
+
 static struct kunit_case zone_device_fault_pmd_cases[] = {
 	KUNIT_CASE(pmd_fault_calls_migrate_to_ram_once_locked_and_referenced),
 	KUNIT_CASE(pmd_fault_brings_the_data_back_and_frees_the_folio_once),
@@ -805,6 +859,7 @@ static struct kunit_case zone_device_fault_pmd_cases[] = {
 	KUNIT_CASE_SLOW(contended_pmd_fault_waits_without_a_reference),
 	KUNIT_CASE(vma_locked_pmd_fault_retries_with_the_mmap_lock),
 	KUNIT_CASE(fork_keeps_device_private_pmd_copy_on_write),
+	KUNIT_CASE(mprotect_read_only_makes_the_device_private_pmd_read_only),
 	{}
 };
 

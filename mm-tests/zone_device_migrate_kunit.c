@@ -649,6 +649,112 @@ static void range_leaves_a_referenced_neighbour_on_the_device(struct kunit *test
 			    "device pages freed");
 }
 
+/* How large an empty range a driver fills with device-coherent memory. */
+struct coherent_hole_param {
+	const char *desc;
+	bool pmd;		/* a PMD-sized folio, else one page */
+};
+
+static const struct coherent_hole_param coherent_hole_params[] = {
+	{ "one page", false },
+	{ "PMD-sized folio", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(coherent_hole, coherent_hole_params, desc);
+
+/*
+ * A device-coherent page is ordinary CPU-addressable memory: when a driver
+ * fills an empty anonymous range with one, migrate_vma_pages() maps it
+ * present, writable as the VMA is, so the CPU then reads and writes device
+ * memory in place with no fault and no migrate_to_ram()
+ * (migrate_vma_insert_page(), f25cbb7a95a2 "mm: add zone device coherent
+ * type memory support"; a PMD-sized one by one PMD,
+ * migrate_vma_insert_huge_pmd_page(), a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages").  Succeeds if setup
+ * collects the never-touched range as one entry without a page, the
+ * migration keeps MIGRATE_PFN_MIGRATE, the address then maps that very
+ * device page, writable (GUP-fast for writing finds it), the CPU reads the
+ * data the driver put there and a CPU write lands in the device page, and
+ * the folio holds just the mapping's reference and is mapped once (by one
+ * PTE, or by one PMD).
+ */
+static void hole_filled_with_coherent_memory_is_mapped_writable(struct kunit *test)
+{
+	const struct coherent_hole_param *p = test->param_value;
+	unsigned int order = p->pmd ? PMD_SHIFT - PAGE_SHIFT : 0;
+	unsigned long nr = 1UL << order, off = p->pmd ? ZDT_PMD_MIDDLE : 0;
+	unsigned long flags = MIGRATE_VMA_SELECT_SYSTEM;
+	unsigned long want = MIGRATE_PFN_MIGRATE;
+	unsigned long base, addr, src0 = 0, src_pages = 0;
+	struct page *dpage = NULL, *now, *wpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	int got;
+
+	if (p->pmd) {
+		if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+			zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+		if (!thp_migration_supported())
+			zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+		flags |= ZDT_MIGRATE_VMA_SELECT_COMPOUND;
+		want |= ZDT_MIGRATE_PFN_COMPOUND;
+	}
+	dev = zdt_device_create(test, MEMORY_DEVICE_COHERENT, ZDT_DEVICE_PAGES);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	addr = base + off * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, nr, dev, flags);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == want)
+			dpage = zdt_device_alloc_page(dev, order);
+		if (dpage) {
+			zdt_put_data(test, zdt_page_data(dpage + off), off);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE |
+					(p->pmd ? ZDT_MIGRATE_PFN_COMPOUND : 0);
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, want,
+			    "the empty range not collected as one entry without a page");
+	if (!dpage)
+		zdt_skip(test, "no free order-%u device-coherent folio", order);
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the device-coherent page");
+	now = zdt_mapped_page(addr);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, now, dpage + off,
+				"the range does not map the device-coherent page");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(page_folio(dpage)), 1,
+			    "references besides the mapping's");
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(page_folio(dpage)), 1,
+			    "mapped once: by one PTE, or by one PMD");
+	KUNIT_EXPECT_FALSE(test, folio_test_locked(page_folio(dpage)));
+	if (IS_ENABLED(CONFIG_HAVE_GUP_FAST)) {
+		got = get_user_pages_fast_only(addr, 1, FOLL_WRITE, &wpage);
+		if (got == 1)
+			put_page(wpage);
+		KUNIT_EXPECT_EQ_MSG(test, got, 1,
+				    "the device-coherent page is mapped read-only in a writable VMA");
+		KUNIT_EXPECT_PTR_EQ(test, wpage, dpage + off);
+	}
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, off));
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, addr, off + 1), 0);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(addr), dpage + off,
+				"a CPU write moved the page off the device");
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, zdt_page_data(dpage + off), off + 1),
+			      "the CPU write did not land in the device-coherent page");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -661,6 +767,8 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(range_fault_brings_every_page_back_once),
 	KUNIT_CASE(range_finalize_unlocks_every_page_but_the_fault_page),
 	KUNIT_CASE(range_leaves_a_referenced_neighbour_on_the_device),
+	KUNIT_CASE_PARAM(hole_filled_with_coherent_memory_is_mapped_writable,
+			 coherent_hole_gen_params),
 	{}
 };
 

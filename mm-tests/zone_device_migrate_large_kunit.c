@@ -433,6 +433,124 @@ static void large_folio_moves_to_small_pages_when_dst_is_small(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
 }
 
+/* Which selection a migration of a PMD-mapped system THP asks for. */
+struct thp_to_device_param {
+	const char *desc;
+	unsigned long flags;		/* args->flags, with SELECT_COMPOUND */
+	bool selected;			/* what setup must do with the THP */
+};
+
+static const struct thp_to_device_param thp_to_device_params[] = {
+	{ "SELECT_SYSTEM", MIGRATE_VMA_SELECT_SYSTEM, true },
+	{ "SELECT_DEVICE_PRIVATE", MIGRATE_VMA_SELECT_DEVICE_PRIVATE, false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(thp_to_device, thp_to_device_params, desc);
+
+/*
+ * A PMD-mapped system THP moves to device memory as one folio: with
+ * MIGRATE_VMA_SELECT_SYSTEM and MIGRATE_VMA_SELECT_COMPOUND over its PMD
+ * range, migrate_vma_setup() collects it as one MIGRATE_PFN_COMPOUND src
+ * entry at its head pfn, writable as its PMD is, and a compound
+ * device-private destination replaces the PMD by one PMD-level
+ * device-private entry; without MIGRATE_VMA_SELECT_SYSTEM the THP is left
+ * alone (migrate_vma_collect_huge_pmd(), a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages"; lib/test_hmm.c's THP
+ * migration tests).  Succeeds if, selected, the THP is one compound entry
+ * with MIGRATE_PFN_WRITE, counted once, the rest of src zero, it migrates,
+ * the range is no longer mapped present, the device folio is still
+ * PMD-sized, mapped once, and a CPU read of a page in the middle brings
+ * its data back with one migrate_to_ram(); and, not selected, no src entry
+ * is to migrate and the THP still maps the range.
+ */
+static void pmd_mapped_thp_moves_to_the_device_as_one_folio(struct kunit *test)
+{
+	const struct thp_to_device_param *p = test->param_value;
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long base, addr, i, src0 = 0, src_pages = 0, cpages = 0, others = 0;
+	struct page *head, *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		zdt_fill(test, buf, sizeof(buf), i);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(base + i * PAGE_SIZE),
+						   buf, sizeof(buf)), 0);
+	}
+	head = zdt_mapped_page(base);
+	KUNIT_ASSERT_NOT_NULL(test, head);
+	if (folio_order(page_folio(head)) != order)
+		zdt_skip(test, "no THP behind a PMD-aligned range: THP off or none free");
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, dev,
+			   p->flags | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		cpages = m.args.cpages;
+		for (i = 1; i < PTRS_PER_PMD; i++)
+			others |= m.args.src[i];
+		if ((src0 & MIGRATE_PFN_MIGRATE) && (src0 & ZDT_MIGRATE_PFN_COMPOUND) &&
+		    migrate_pfn_to_page(src0) == head)
+			dpage = zdt_device_alloc_page(dev, order);
+		if (dpage) {
+			for (i = 0; i < PTRS_PER_PMD; i++)
+				memcpy(zdt_page_data(dpage + i), page_address(head + i),
+				       PAGE_SIZE);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) |
+					ZDT_MIGRATE_PFN_COMPOUND |
+					(src0 & MIGRATE_PFN_WRITE);
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	if (!p->selected) {
+		KUNIT_EXPECT_FALSE_MSG(test, (src0 | others) & MIGRATE_PFN_MIGRATE,
+				       "a src entry of an unselected THP is to migrate (src[0] %#lx)",
+				       src0);
+		KUNIT_EXPECT_EQ(test, cpages, 0);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(addr), head + ZDT_PMD_MIDDLE,
+					"the unselected THP no longer maps the range");
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+		KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, src0, migrate_pfn(page_to_pfn(head)) |
+			    MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE |
+			    ZDT_MIGRATE_PFN_COMPOUND,
+			    "the THP was not collected as one writable compound entry");
+	KUNIT_EXPECT_EQ(test, cpages, 1);
+	KUNIT_EXPECT_EQ_MSG(test, others, 0, "src entries after the compound one");
+	if (!dpage && (src0 & ZDT_MIGRATE_PFN_COMPOUND))
+		zdt_skip(test, "no free order-%u device folio", order);
+	KUNIT_ASSERT_NOT_NULL(test, dpage);
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not move the THP");
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(addr),
+			      "the range still maps a present page");
+	KUNIT_EXPECT_EQ(test, folio_order(page_folio(dpage)), order);
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(page_folio(dpage)), 1,
+			    "the device folio is not mapped once, by one PMD");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+}
+
 /* Somebody else's pgmap owner: a device that is not ours. */
 static int other_owner;
 
@@ -683,6 +801,8 @@ static struct kunit_case zone_device_migrate_large_cases[] = {
 			 pmd_select_gen_params),
 	KUNIT_CASE_PARAM(eviction_moves_a_large_folio_and_small_pages_to_ram,
 			 mixed_evict_gen_params),
+	KUNIT_CASE_PARAM(pmd_mapped_thp_moves_to_the_device_as_one_folio,
+			 thp_to_device_gen_params),
 	{}
 };
 
