@@ -971,6 +971,25 @@ FUNCTION_REASONS = {
 }
 
 
+# Never-run blocks no case can order, by file, function and what their lines
+# say: (file, function, regex searched in the block's lines, why).
+TEXT_REASONS = (
+	('mm/hmm.c', 'hmm_vma_walk_pmd', re.compile(r'goto again|pmd_none|walk_hole\(start, end, -1'),
+	 'only if the PMD changes between the page walk\'s look and this one: a race no case can '
+	 'order'),
+	('mm/hmm.c', 'hmm_vma_walk_pmd', re.compile(r'HMM_PFN_ERROR|return -EFAULT'),
+	 'only for a corrupt page table (pmd_bad())'),
+	('mm/hmm.c', 'hmm_do_fault', re.compile(r'WARN_ON'),
+	 'asserts that a fault handler is not broken: unreachable by design'),
+	('mm/hmm.c', 'hmm_range_fault_unlocked_timeout', re.compile(r'^\s*return ret;'),
+	 'needs a fatal signal while the call waits for the mmap lock'),
+	('mm/hmm.c', 'hmm_range_fault_unlocked_timeout', re.compile(r'return -EFAULT'),
+	 'needs an mm the OOM reaper has torn down (check_stable_address_space())'),
+	('mm/hmm.c', 'hmm_dma_map_pfn', re.compile(r'PCI_P2PDMA_MAP'),
+	 'needs PCI P2PDMA (real hardware)'),
+)
+
+
 class FileResult:  # pylint: disable=too-few-public-methods
 	"""The denominator of one file against the counters."""
 
@@ -1017,6 +1036,10 @@ class FileResult:  # pylint: disable=too-few-public-methods
 		p = self.picks[block[0]]
 		if p.function in FUNCTION_REASONS:
 			return FUNCTION_REASONS[p.function]
+		lines = [self.text[n - 1] for n in block if 0 < n <= len(self.text)]
+		for rel, func, rx, why in TEXT_REASONS:
+			if rel == self.rel and func == p.function and any(rx.search(ln) for ln in lines):
+				return why
 		said = {'device-only function': p.function,
 			'guarded block': self.text[p.at - 1] if 0 < p.at <= len(self.text) else ''
 			}.get(p.reason, '')

@@ -212,6 +212,7 @@ MODULAR_SKIPS = (
 	'zone_device_fault.forked_mappings_share_one_migration',
 	'zone_device_fault.mprotect_read_only_makes_the_device_private_entry_read_only',
 	'zone_device_fault_pmd.fork_keeps_device_private_pmd_copy_on_write',
+	'zone_device_fault_pmd.mprotect_read_only_makes_the_device_private_pmd_read_only',
 )
 
 

@@ -328,6 +328,16 @@ class ReportTest(unittest.TestCase):
 		r = coverage.FileResult('mm/hmm.c', picks, {3: 0}, text.splitlines())
 		self.assertIn('PUD-mapped leaf', r.reason([3]))
 
+	def test_a_race_no_case_can_order_gets_its_reason_by_what_the_lines_say(self):
+		text = ('static int hmm_vma_walk_pmd(void)\n{\nagain:\n\tif (x)\n\t\tgoto again;\n'
+			'\treturn 0;\n}\n')
+		picks = {n: coverage.Pick('hmm_vma_walk_pmd', 'whole file') for n in (4, 5, 6)}
+		r = coverage.FileResult('mm/hmm.c', picks, {4: 1, 5: 0, 6: 0}, text.splitlines())
+		self.assertIn('a race no case can order', r.reason([5]))
+		self.assertEqual(r.reason([6]), 'not yet')
+		other = coverage.FileResult('mm/other.c', picks, {4: 1, 5: 0}, text.splitlines())
+		self.assertEqual(other.reason([5]), 'not yet')
+
 	def test_summary_and_document(self):
 		r = self.result({3: 4, 4: 0, 5: 0, 6: 1, 7: 0, 12: 1, 13: 0})
 		unbuilt = coverage.FileResult('mm/ksm.c', coverage.select_text(self.TEXT), None,

@@ -4,6 +4,7 @@
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,9 +27,9 @@ def complete_leak_ktap() -> str:
 	PMD contended case failing with a leak instead of the known spin."""
 	with open(os.path.join(DATA, 'arm64', f'{NAME}.ktap'), encoding='utf-8') as f:
 		text = f.read()
-	spin = '27210 faults in 304 ms while the folio was locked: the fault spins'
-	assert spin in text
-	return text.replace(spin, 'device leaked: 1 page still referenced')
+	spin = r'\d+ faults in \d+ ms while the folio was locked: the fault spins'
+	assert re.search(spin, text)
+	return re.sub(spin, 'device leaked: 1 page still referenced', text)
 
 
 class MutantsTest(unittest.TestCase):
