@@ -418,6 +418,16 @@ def write_page(rec: Dict[str, Any], path: str = PAGE) -> None:
 		f.write(page(rec))
 
 
+def recorded(page_path: str) -> Dict[str, Any]:
+	"""The record beside page_path, which a partial measurement adds to."""
+	record_path = os.path.splitext(page_path)[0] + '.json'
+	try:
+		with open(record_path, encoding='utf-8') as f:
+			return json.load(f)
+	except (OSError, ValueError) as e:
+		raise ToolError(f'{record_path}: no bench record to add to ({e})') from e
+
+
 def render(json_path: str, path: str = PAGE) -> None:
 	"""The page from a recorded JSON; nothing is run."""
 	try:
@@ -460,16 +470,12 @@ def main() -> int:
 		return 0
 	if args.config_groups:
 		page_path = args.page or PAGE
-		record_path = os.path.splitext(page_path)[0] + '.json'
-		try:
-			with open(record_path, encoding='utf-8') as f:
-				rec = json.load(f)
-		except (OSError, ValueError) as e:
-			raise ToolError(f'{record_path}: no bench record to add to ({e})') from e
+		rec = recorded(page_path)
 		tree = os.path.abspath(args.kdir) if args.kdir else fetch(args.kver or DEFAULT_KVER)
 		os.makedirs(os.path.abspath(args.results), exist_ok=True)
 		was_installed = zinstall.status(tree) is not None
 		locked(zinstall.install, tree)
+
 		def save(got: Dict[str, Any]) -> None:
 			rec['config groups'] = got
 			write_page(rec, page_path)
@@ -484,12 +490,7 @@ def main() -> int:
 		if not args.cache:
 			raise ToolError('--empty-cache needs --cache DIR (empty or absent)')
 		page_path = args.page or PAGE
-		record_path = os.path.splitext(page_path)[0] + '.json'
-		try:
-			with open(record_path, encoding='utf-8') as f:
-				rec = json.load(f)
-		except (OSError, ValueError) as e:
-			raise ToolError(f'{record_path}: no bench record to add to ({e})') from e
+		rec = recorded(page_path)
 		got = empty_cache(args.empty_cache, os.path.abspath(args.cache),
 				  os.path.abspath(args.results))
 		rec.setdefault('empty cache', {})[args.empty_cache] = got
