@@ -752,6 +752,35 @@ static void vma_locked_pmd_fault_retries_with_the_mmap_lock(struct kunit *test)
 }
 
 /*
+ * Collects the PMD range around ctx->addr with migrate_vma_setup() and
+ * finalizes it at once, as a driver that only looks: asserts the folio came
+ * as one compound entry.
+ *
+ * Return: the source entry's flags.
+ */
+static unsigned long collected_pmd_flags(struct kunit *test,
+					 struct fault_ctx *ctx)
+{
+	unsigned long src = 0;
+	struct zdt_migration m;
+
+	zdt_migration_init(test, &m, ctx->addr - ZDT_PMD_MIDDLE * PAGE_SIZE,
+			   PTRS_PER_PMD, ctx->dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+			   ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		src = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_TRUE_MSG(test, (src & MIGRATE_PFN_MIGRATE) &&
+			      (src & ZDT_MIGRATE_PFN_COMPOUND),
+			      "the PMD not collected as one compound entry (src %#lx)",
+			      src);
+	return src;
+}
+
+/*
  * fork() of a private writable mapping shares a PMD-mapped device-private
  * folio copy-on-write, as it does a small one: copy_huge_non_present_pmd()
  * makes the parent's writable PMD-level device-private entry read-only,
@@ -768,11 +797,9 @@ static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
 {
 	struct fault_ctx *ctx = test->priv;
 	struct folio *folio = page_folio(ctx->dpage);
-	unsigned long base = ctx->addr - ZDT_PMD_MIDDLE * PAGE_SIZE;
 	int refs = folio_ref_count(folio), maps = folio_entire_mapcount(folio);
-	unsigned long src = 0;
 	struct zdt_thread *child;
-	struct zdt_migration m;
+	unsigned long src;
 
 	child = zdt_forked_reader_create(test, ctx->addr);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + 1,
@@ -780,18 +807,7 @@ static void fork_keeps_device_private_pmd_copy_on_write(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, folio_entire_mapcount(folio), maps + 1,
 			    "fork() added no entire mapcount for the child's PMD");
 
-	zdt_migration_init(test, &m, base, PTRS_PER_PMD, ctx->dev,
-			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
-			   ZDT_MIGRATE_VMA_SELECT_COMPOUND);
-	zdt_migration_setup(&m);
-	if (!m.ret)
-		src = m.args.src[0];
-	zdt_migration_finalize(&m);
-	KUNIT_ASSERT_EQ(test, m.ret, 0);
-	KUNIT_ASSERT_TRUE_MSG(test, (src & MIGRATE_PFN_MIGRATE) &&
-			      (src & ZDT_MIGRATE_PFN_COMPOUND),
-			      "the parent's PMD not collected as one compound entry (src %#lx)",
-			      src);
+	src = collected_pmd_flags(test, ctx);
 	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
 			       "the parent's PMD entry is still writable after fork()");
 
@@ -816,27 +832,15 @@ static void mprotect_read_only_makes_the_device_private_pmd_read_only(struct kun
 {
 	struct fault_ctx *ctx = test->priv;
 	unsigned long base = ctx->addr - ZDT_PMD_MIDDLE * PAGE_SIZE;
-	unsigned long src = 0;
-	struct zdt_migration m;
 	u8 buf[ZDT_DATA_LEN];
+	unsigned long src;
 	struct page *page;
 	int ret;
 
 	ret = zdt_mprotect(test, base, PMD_SIZE, PROT_READ);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mprotect(PROT_READ)");
 
-	zdt_migration_init(test, &m, base, PTRS_PER_PMD, ctx->dev,
-			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
-			   ZDT_MIGRATE_VMA_SELECT_COMPOUND);
-	zdt_migration_setup(&m);
-	if (!m.ret)
-		src = m.args.src[0];
-	zdt_migration_finalize(&m);
-	KUNIT_ASSERT_EQ(test, m.ret, 0);
-	KUNIT_ASSERT_TRUE_MSG(test, (src & MIGRATE_PFN_MIGRATE) &&
-			      (src & ZDT_MIGRATE_PFN_COMPOUND),
-			      "the PMD not collected as one compound entry after mprotect() (src %#lx)",
-			      src);
+	src = collected_pmd_flags(test, ctx);
 	KUNIT_EXPECT_FALSE_MSG(test, src & MIGRATE_PFN_WRITE,
 			       "the PMD entry is still writable after mprotect(PROT_READ)");
 
