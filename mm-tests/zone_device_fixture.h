@@ -812,6 +812,33 @@ static inline void zdt_device_set_vmemmap_shift(struct zdt_device *dev,
 }
 
 /**
+ * zdt_device_set_altmap() - keep a device's first pfns for its own memmap
+ * @dev: the device, from zdt_device_prepare(), of a type with RAM behind it
+ * @reserve: pfns at its start left to the driver (an info block)
+ * @free: pfns after those that vmemmap_populate() may take for the memmap
+ *
+ * As an NVDIMM pfn device with its memmap on the device
+ * (nd_pfn_init()): pgmap->altmap from the device's first pfn,
+ * PGMAP_ALTMAP_VALID.  The pgmap's own pages start @reserve + @free pfns in.
+ */
+static inline void zdt_device_set_altmap(struct zdt_device *dev,
+					 unsigned long reserve,
+					 unsigned long free)
+{
+	struct vmem_altmap altmap = {
+		.base_pfn = dev->pfn_first,
+		.end_pfn = dev->pfn_first + dev->nr_pages - 1,
+		.reserve = reserve,
+		.free = free,
+	};
+
+	KUNIT_ASSERT_FALSE(dev->test, dev->mapped);
+	KUNIT_ASSERT_LE(dev->test, reserve + free, dev->nr_pages);
+	memcpy(&dev->pgmap.altmap, &altmap, sizeof(altmap));
+	dev->pgmap.flags |= PGMAP_ALTMAP_VALID;
+}
+
+/**
  * zdt_device_fail_faults() - make migrate_to_ram() fail, or work again
  * @dev: the device
  * @ret: what migrate_to_ram() returns, once counted, without migrating

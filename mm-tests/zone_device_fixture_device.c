@@ -544,8 +544,12 @@ static void zdt_device_destroy(void *data)
 		KUNIT_FAIL(test, "a device page reached the free callback unclean: pfn %#lx: %s",
 			   dev->free_unclean_pfn, dev->free_unclean);
 	settle = jiffies + msecs_to_jiffies(ZDT_SETTLE_MS);
-	/* A compound pgmap's tail pages stay at 0: its heads tell. */
-	for (i = 0; dev->mapped && !dev->unmap && i < dev->nr_pages;
+	/*
+	 * A compound pgmap's tail pages stay at 0: its heads tell.  An
+	 * altmap's pfns are not the pgmap's pages.
+	 */
+	for (i = vmem_altmap_offset(pgmap_altmap(&dev->pgmap));
+	     dev->mapped && !dev->unmap && i < dev->nr_pages;
 	     i += pgmap_vmemmap_nr(&dev->pgmap)) {
 		struct page *page = zdt_device_page(dev, i);
 

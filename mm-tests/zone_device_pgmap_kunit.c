@@ -368,6 +368,59 @@ static void generic_page_refcount_returns_to_one(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
 }
 
+/*
+ * A pgmap with an altmap keeps the first pfns of its range for the range's
+ * own memmap: memremap_pages() initializes the pfns that hold it (from
+ * altmap->reserve up to vmem_altmap_offset()) as reserved ZONE_DEVICE pages
+ * of no pgmap (memmap_init_range()), and the pgmap's pages start after them
+ * (memmap_init_zone_device(); 966cf44f637e "mm: defer ZONE_DEVICE page
+ * initialization to the point where we init pgmap", the altmap from
+ * 4b94ffdc4163 "x86, mm: introduce vmem_altmap to augment
+ * vmemmap_populate()").  A memmap pfn taken for the pgmap's would be handed
+ * out, as device memory, the memory the struct pages live in.
+ * Succeeds if every pfn from the reserve to the offset is a reserved
+ * ZONE_DEVICE page that is not the pgmap's, and every pfn from the offset
+ * on is the pgmap's ZONE_DEVICE page at the type's start refcount.
+ */
+static void altmap_pfns_are_kept_out_of_the_pgmap(struct kunit *test)
+{
+	/* Room for a PMD-mapped vmemmap block where one must be populated. */
+	const unsigned long reserve = 8, free = PAGES_PER_SUBSECTION;
+	struct zdt_device *dev;
+	unsigned long i, offset;
+	int err;
+
+	dev = zdt_device_prepare(test, MEMORY_DEVICE_GENERIC,
+				 2 * PAGES_PER_SUBSECTION);
+	zdt_device_set_altmap(dev, reserve, free);
+	err = zdt_device_map(dev);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "memremap_pages() with an altmap: %d", err);
+	offset = vmem_altmap_offset(pgmap_altmap(&dev->pgmap));
+	KUNIT_ASSERT_EQ(test, offset, reserve + free);
+
+	for (i = reserve; i < offset; i++) {
+		struct page *page = pfn_to_page(dev->pfn_first + i);
+
+		KUNIT_ASSERT_EQ_MSG(test, page_zonenum(page), ZONE_DEVICE,
+				    "memmap pfn %lu is not a ZONE_DEVICE page", i);
+		KUNIT_ASSERT_TRUE_MSG(test, PageReserved(page),
+				      "memmap pfn %lu is not reserved", i);
+		KUNIT_ASSERT_PTR_NE_MSG(test, zdt_page_pgmap(page), &dev->pgmap,
+					"memmap pfn %lu is a page of the pgmap", i);
+	}
+	for (; i < dev->nr_pages; i++) {
+		struct page *page = pfn_to_page(dev->pfn_first + i);
+
+		KUNIT_ASSERT_EQ_MSG(test, page_zonenum(page), ZONE_DEVICE,
+				    "pfn %lu is not a ZONE_DEVICE page", i);
+		KUNIT_ASSERT_PTR_EQ_MSG(test, zdt_page_pgmap(page), &dev->pgmap,
+					"pfn %lu, after the memmap, is not the pgmap's", i);
+		KUNIT_ASSERT_EQ_MSG(test, page_ref_count(page),
+				    zdt_initial_refcount(MEMORY_DEVICE_GENERIC),
+				    "pfn %lu", i);
+	}
+}
+
 struct malformed_param {
 	const char *name;
 	enum memory_type type;
@@ -893,6 +946,7 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(freed_large_folio_comes_back_at_the_order_asked,
 			 alloc_types_gen_params),
 	KUNIT_CASE(generic_page_refcount_returns_to_one),
+	KUNIT_CASE(altmap_pfns_are_kept_out_of_the_pgmap),
 	KUNIT_CASE_PARAM(memremap_pages_rejects_malformed_pgmap,
 			 malformed_gen_params),
 	KUNIT_CASE_PARAM(compound_pgmap_pages_form_folios_of_its_order,
