@@ -378,9 +378,10 @@ static void generic_page_refcount_returns_to_one(struct kunit *test)
  * 4b94ffdc4163 "x86, mm: introduce vmem_altmap to augment
  * vmemmap_populate()").  A memmap pfn taken for the pgmap's would be handed
  * out, as device memory, the memory the struct pages live in.
- * Succeeds if every pfn from the reserve to the offset is a reserved
- * ZONE_DEVICE page that is not the pgmap's, and every pfn from the offset
- * on is the pgmap's ZONE_DEVICE page at the type's start refcount.
+ * Succeeds if, with their struct pages cleared beforehand, every pfn from
+ * the reserve to the offset is a reserved ZONE_DEVICE page that is not the
+ * pgmap's, and every pfn from the offset on is the pgmap's ZONE_DEVICE page
+ * at the type's start refcount.
  */
 static void altmap_pfns_are_kept_out_of_the_pgmap(struct kunit *test)
 {
@@ -393,6 +394,15 @@ static void altmap_pfns_are_kept_out_of_the_pgmap(struct kunit *test)
 	dev = zdt_device_prepare(test, MEMORY_DEVICE_GENERIC,
 				 2 * PAGES_PER_SUBSECTION);
 	zdt_device_set_altmap(dev, reserve, free);
+	/*
+	 * The memmap of pfns no pgmap covers keeps what an earlier device
+	 * left there (ZONE_DEVICE, reserved): clear it first, as a new
+	 * section's memmap would be, where the range has one already (an
+	 * early section's).
+	 */
+	for (i = reserve; i < reserve + free; i++)
+		if (pfn_valid(dev->pfn_first + i))
+			mm_zero_struct_page(pfn_to_page(dev->pfn_first + i));
 	err = zdt_device_map(dev);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "memremap_pages() with an altmap: %d", err);
 	offset = vmem_altmap_offset(pgmap_altmap(&dev->pgmap));
