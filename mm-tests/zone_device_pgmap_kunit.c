@@ -379,9 +379,10 @@ static void generic_page_refcount_returns_to_one(struct kunit *test)
  * vmemmap_populate()").  A memmap pfn taken for the pgmap's would be handed
  * out, as device memory, the memory the struct pages live in.
  * Succeeds if, with their struct pages cleared beforehand, every pfn from
- * the reserve to the offset is a reserved ZONE_DEVICE page that is not the
- * pgmap's, and every pfn from the offset on is the pgmap's ZONE_DEVICE page
- * at the type's start refcount.
+ * the reserve to the offset is a reserved ZONE_DEVICE page with one
+ * reference (initialized: not left cleared, nor as sparse_add_section()
+ * poisons it) that is not the pgmap's, and every pfn from the offset on is
+ * the pgmap's ZONE_DEVICE page at the type's start refcount.
  */
 static void altmap_pfns_are_kept_out_of_the_pgmap(struct kunit *test)
 {
@@ -415,6 +416,9 @@ static void altmap_pfns_are_kept_out_of_the_pgmap(struct kunit *test)
 				    "memmap pfn %lu is not a ZONE_DEVICE page", i);
 		KUNIT_ASSERT_TRUE_MSG(test, PageReserved(page),
 				      "memmap pfn %lu is not reserved", i);
+		/* __init_single_page(): neither cleared (0) nor poisoned (-1). */
+		KUNIT_ASSERT_EQ_MSG(test, page_ref_count(page), 1,
+				    "memmap pfn %lu was never initialized", i);
 		KUNIT_ASSERT_PTR_NE_MSG(test, zdt_page_pgmap(page), &dev->pgmap,
 					"memmap pfn %lu is a page of the pgmap", i);
 	}
