@@ -859,6 +859,44 @@ static void memory_failure_hands_a_device_pfn_to_its_pgmap_op(struct kunit *test
 }
 
 /*
+ * A pfn that holds the device's own memmap (below an altmap's
+ * vmem_altmap_offset()) is device metadata: memory_failure() neither
+ * recovers it nor hands it to the pgmap's memory_failure op, and fails
+ * -ENXIO (memory_failure_dev_pagemap(), pgmap_pfn_valid(); 34dc45be4563
+ * "mm: fix memory_failure() handling of dax-namespace metadata").
+ * Succeeds if memory_failure() of the first memmap pfn returns -ENXIO
+ * without running the op or poisoning the page, and the same call on the
+ * first pfn after the memmap reaches the op.
+ */
+static void memory_failure_leaves_the_devices_memmap_pfns_alone(struct kunit *test)
+{
+	struct zdt_device *dev;
+	unsigned long offset;
+	int ret;
+
+	if (!ZDT_HAS_MEMORY_FAILURE)
+		zdt_skip(test, ZDT_NO_MEMORY_FAILURE);
+	dev = zdt_device_prepare(test, MEMORY_DEVICE_GENERIC,
+				 2 * PAGES_PER_SUBSECTION);
+	zdt_device_set_ops(dev, &mf_ops);
+	zdt_device_set_altmap(dev, 0, PAGES_PER_SUBSECTION);
+	memset(&mf_op, 0, sizeof(mf_op));
+	KUNIT_ASSERT_EQ(test, zdt_device_map(dev), 0);
+	offset = vmem_altmap_offset(pgmap_altmap(&dev->pgmap));
+
+	ret = fail_pfn(test, dev->pfn_first, 0);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENXIO, "memory_failure() of a memmap pfn");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&mf_op.calls), 0,
+			    "the pgmap's op was handed a pfn of the device's memmap");
+	KUNIT_EXPECT_FALSE(test, PageHWPoison(pfn_to_page(dev->pfn_first)));
+
+	ret = fail_pfn(test, dev->pfn_first + offset, 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&mf_op.calls), 1,
+			    "the first pfn after the memmap did not reach the op");
+	KUNIT_EXPECT_EQ(test, ret, 0);
+}
+
+/*
  * A pgmap's memory_failure op that answers -EOPNOTSUPP declines: the
  * generic handler decides then (memory_failure_dev_pagemap(), "Fall back
  * to generic handler too if operation is not supported", 33a8f7f2b3a3).
@@ -971,6 +1009,7 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE(devm_pgmap_is_unmapped_when_its_device_goes_away),
 	KUNIT_CASE_PARAM(memory_failure_hands_a_device_pfn_to_its_pgmap_op,
 			 alloc_types_gen_params),
+	KUNIT_CASE(memory_failure_leaves_the_devices_memmap_pfns_alone),
 	KUNIT_CASE_PARAM(memory_failure_falls_back_when_the_pgmap_op_declines,
 			 alloc_types_gen_params),
 	KUNIT_CASE_PARAM(memory_failure_drops_the_pgmap_reference,
