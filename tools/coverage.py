@@ -962,9 +962,17 @@ REASONS = (
 )
 
 
+# memory_failure() goes past dax_lock_folio() only for a page of a DAX file
+# mapping; a process mapping a device-private or device-coherent page makes
+# dax_lock_folio() read the anonymous folio's mapping as an address_space.
+MF_DAX_REASON = ('needs a poisoned page in a DAX file mapping (FS DAX on pmem, or device DAX): '
+		 'dax_lock_folio() finds no other; on a mapped device-private or device-coherent '
+		 'page 7.3.4 oopses in dax_lock_folio() first')
+
 # Functions of the denominator no case can run in the suites' VM, by name,
 # with why (the file is selected whole, so nothing guards them but that).
 FUNCTION_REASONS = {
+	'dev_pagemap_mapping_shift': MF_DAX_REASON,
 	# pud_trans_huge_lock() finds a leaf only in a PUD-sized DAX mapping.
 	'hmm_vma_walk_pud': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
 	'pud_to_hmm_pfn_flags': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
@@ -987,6 +995,10 @@ TEXT_REASONS = (
 	 'needs an mm the OOM reaper has torn down (check_stable_address_space())'),
 	('mm/hmm.c', 'hmm_dma_map_pfn', re.compile(r'PCI_P2PDMA_MAP'),
 	 'needs PCI P2PDMA (real hardware)'),
+	('mm/memory-failure.c', 'mf_generic_kill_procs',
+	 re.compile(r'hwpoison_filter|collect_procs|unmap_and_kill'), MF_DAX_REASON),
+	('mm/memory-failure.c', '__add_to_kill', re.compile(r'dev_pagemap_mapping_shift'),
+	 MF_DAX_REASON),
 )
 
 

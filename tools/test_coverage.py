@@ -328,6 +328,16 @@ class ReportTest(unittest.TestCase):
 		r = coverage.FileResult('mm/hmm.c', picks, {3: 0}, text.splitlines())
 		self.assertIn('PUD-mapped leaf', r.reason([3]))
 
+	def test_memory_failure_past_the_dax_lock_needs_a_dax_mapping(self):
+		text = ('static int mf_generic_kill_procs(void)\n{\n\tcookie = dax_lock_folio(f);\n'
+			'\tif (hwpoison_filter(p))\n\t\treturn 1;\n\treturn 0;\n}\n')
+		picks = {n: coverage.Pick('mf_generic_kill_procs', 'device-only function')
+			 for n in (3, 4, 5, 6)}
+		r = coverage.FileResult('mm/memory-failure.c', picks, {3: 1, 4: 0, 5: 0, 6: 0},
+					text.splitlines())
+		self.assertIn('DAX file mapping', r.reason([4, 5, 6]))
+		self.assertIn('DAX file mapping', coverage.FUNCTION_REASONS['dev_pagemap_mapping_shift'])
+
 	def test_a_race_no_case_can_order_gets_its_reason_by_what_the_lines_say(self):
 		text = ('static int hmm_vma_walk_pmd(void)\n{\nagain:\n\tif (x)\n\t\tgoto again;\n'
 			'\treturn 0;\n}\n')
