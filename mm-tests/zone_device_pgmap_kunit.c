@@ -883,6 +883,9 @@ static void memory_failure_leaves_the_devices_memmap_pfns_alone(struct kunit *te
 	memset(&mf_op, 0, sizeof(mf_op));
 	KUNIT_ASSERT_EQ(test, zdt_device_map(dev), 0);
 	offset = vmem_altmap_offset(pgmap_altmap(&dev->pgmap));
+	/* memory_failure() takes the node from the page: an initialized one. */
+	KUNIT_ASSERT_EQ_MSG(test, page_ref_count(pfn_to_page(dev->pfn_first)), 1,
+			    "the memmap pfn's struct page was never initialized");
 
 	ret = fail_pfn(test, dev->pfn_first, 0);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -ENXIO, "memory_failure() of a memmap pfn");
