@@ -2043,6 +2043,112 @@ static void hugetlb_page_reported_at_its_order_faulted_only_on_request(struct ku
 	}
 }
 
+/* A guard region, with a fault asked for or not. */
+
+struct guard_param {
+	const char *desc;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct guard_param guard_params[] = {
+	{ "no fault requested", 0 },
+	{ "HMM_PFN_REQ_FAULT", HMM_PFN_REQ_FAULT },
+};
+
+KUNIT_ARRAY_PARAM_DESC(guard, guard_params, desc);
+
+/*
+ * MADV_GUARD_INSTALL (6.13) through do_madvise(), which is not exported;
+ * 6.12 has no guard regions.
+ */
+#if defined(MADV_GUARD_INSTALL) && IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
+#define CAN_INSTALL_GUARD	1
+#else
+#define CAN_INSTALL_GUARD	0
+#endif
+#define NO_INSTALL_GUARD \
+	"needs MADV_GUARD_INSTALL (6.13) and the suite built in (=y): do_madvise() is not exported"
+
+/*
+ * Installs a guard region (MADV_GUARD_INSTALL) over the page at @addr of the
+ * test's mm: its page is zapped and a guard PTE marker takes its place.
+ */
+static void install_guard(struct kunit *test, unsigned long addr)
+{
+#if CAN_INSTALL_GUARD
+	KUNIT_ASSERT_EQ_MSG(test, do_madvise(current->mm, addr, PAGE_SIZE, MADV_GUARD_INSTALL),
+			    0, "madvise(MADV_GUARD_INSTALL)");
+#else
+	zdt_skip(test, "%s", NO_INSTALL_GUARD);
+#endif
+}
+
+/*
+ * A guard region (MADV_GUARD_INSTALL: "fatal signal on access to range")
+ * is no memory a device may reach: hmm_range_fault() never reports it
+ * valid, and asked to fault it in fails the call with -EFAULT, "a page was
+ * requested to be valid and could not be made valid", instead of returning
+ * 0 with an entry that is not valid or faulting a page in behind the
+ * guard (hmm_vma_handle_pte(): a non-present entry that is no swap,
+ * device-private, device-exclusive or migration entry is an error;
+ * "mm: correctly handle UFFD PTE markers", Lorenzo Stoakes, 2025: only the
+ * uffd-wp marker is treated as none; include/linux/hmm.h, with
+ * HMM_PFN_REQ_FAULT "the output must have HMM_PFN_VALID or
+ * hmm_range_fault() will fail").  Succeeds if, with the middle page of
+ * three guarded: without a request the driver loop holds, the middle entry
+ * is not valid and both others are valid, each the page the CPU maps
+ * there, with its data; with a request, the driver loop fails with
+ * -EFAULT; and in both, the guard stays: the CPU maps no page there and a
+ * CPU read of it fails.
+ */
+static void guard_region_never_reported_valid_refused_on_request(struct kunit *test)
+{
+	const struct guard_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	unsigned long middle;
+	u8 buf[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	ctx->addr = zdt_user_pages(test, RANGE_PAGES);
+	middle = ctx->addr + PAGE_SIZE;
+	install_guard(test, middle);
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, p->default_flags, NULL);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	kunit_info(test, "driver loop: %d after %u passes; entries %#lx %#lx %#lx", ret,
+		   mi->tries, v.pfn[0], v.pfn[1], v.pfn[2]);
+
+	if (p->default_flags & HMM_PFN_REQ_FAULT) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT, "a fault requested on a guard region");
+	} else {
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		KUNIT_ASSERT_FALSE(test, v.stale);
+		KUNIT_EXPECT_FALSE_MSG(test, v.pfn[1] & HMM_PFN_VALID,
+				       "guard entry %#lx valid", v.pfn[1]);
+		for (i = 0; i < RANGE_PAGES; i += 2) {
+			KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+					      "entry %lu %#lx beside the guard not valid", i,
+					      v.pfn[i]);
+			if (!v.page[i])
+				continue;
+			KUNIT_EXPECT_PTR_EQ(test, v.page[i],
+					    zdt_mapped_page(ctx->addr + i * PAGE_SIZE));
+			memcpy_from_page((char *)buf, v.page[i], 0, sizeof(buf));
+			KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, i),
+					      "entry %lu is not the page with its data", i);
+		}
+	}
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(middle),
+			      "a page mapped behind the guard");
+	KUNIT_EXPECT_NE_MSG(test, zdt_cpu_read(test, NULL, middle, buf), 0,
+			    "a CPU read of the guard region succeeded");
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -2071,6 +2177,8 @@ static struct kunit_case zone_device_hmm_cases[] = {
 			 dma_reach_gen_params),
 	KUNIT_CASE_PARAM(hugetlb_page_reported_at_its_order_faulted_only_on_request,
 			 huge_gen_params),
+	KUNIT_CASE_PARAM(guard_region_never_reported_valid_refused_on_request,
+			 guard_gen_params),
 	{}
 };
 
