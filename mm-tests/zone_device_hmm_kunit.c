@@ -1930,7 +1930,7 @@ static unsigned long huge_map(struct kunit *test)
 #endif
 	if (IS_ERR_VALUE(addr))
 		zdt_skip(test, "%s (mmap(MAP_HUGETLB): %ld)", NO_HUGETLB_POOL, (long)addr);
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc_obj(*m);
 	if (!m)
 		vm_munmap(addr, PMD_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, m);
