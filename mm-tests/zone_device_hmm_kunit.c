@@ -2058,16 +2058,17 @@ static const struct guard_param guard_params[] = {
 KUNIT_ARRAY_PARAM_DESC(guard, guard_params, desc);
 
 /*
- * MADV_GUARD_INSTALL (6.13) through do_madvise(), which is not exported;
- * 6.12 has no guard regions.
+ * MADV_GUARD_INSTALL (6.13) through do_madvise() (ADVISE_SYSCALLS), which is
+ * not exported; 6.12 has no guard regions.
  */
-#if defined(MADV_GUARD_INSTALL) && IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
+#if defined(MADV_GUARD_INSTALL) && IS_ENABLED(CONFIG_ADVISE_SYSCALLS) && \
+	IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
 #define CAN_INSTALL_GUARD	1
 #else
 #define CAN_INSTALL_GUARD	0
 #endif
 #define NO_INSTALL_GUARD \
-	"needs MADV_GUARD_INSTALL (6.13) and the suite built in (=y): do_madvise() is not exported"
+	"needs MADV_GUARD_INSTALL (6.13), CONFIG_ADVISE_SYSCALLS and the suite built in (=y): do_madvise() is not exported"
 
 /*
  * Installs a guard region (MADV_GUARD_INSTALL) over the page at @addr of the
