@@ -50,8 +50,11 @@ CONFIG_SERIAL_AMBA_PL011_CONSOLE=y
 			   qemu_arch='aarch64',
 			   kernel_path='arch/arm64/boot/Image.gz',
 			   # panic=-1 oops=panic: a crash ends QEMU at once, as on
-			   # x86_64.  Then the reserved RAM (configs/reserved_ram.py).
-			   kernel_command_line=' '.join(['console=ttyAMA0', 'panic=-1', 'oops=panic'] +
+			   # x86_64.  hugepages=4: the hugetlb pool, as on x86_64
+			   # (2 MiB pages with 4K pages).  Then the reserved RAM
+			   # (configs/reserved_ram.py).
+			   kernel_command_line=' '.join(['console=ttyAMA0', 'panic=-1', 'oops=panic',
+							 'hugepages=4'] +
 							reserved_ram.kernel_args('arm64')),
 			   # pauth-impdef: QEMU's own pointer-authentication
 			   # algorithm, far cheaper under TCG than the

@@ -87,12 +87,15 @@ CONFIG_MEM_SOFT_DIRTY=y
 			   # otherwise leaves the rest of the run waiting on it:
 			   # mutant 0020 took 133 s, the 120 s timeout).
 			   # Then the reserved RAM (configs/reserved_ram.py).
+			   # hugepages=4: a pool of four default-size (2 MiB)
+			   # hugetlb pages, for the hmm suite's MAP_HUGETLB case
+			   # (hmm_vma_walk_hugetlb_entry()); without a pool it skips.
 			   # no_timer_check: the boot's check that the timer
 			   # interrupt arrives within a few ticks fails under TCG on
 			   # a loaded host ("IO-APIC + timer doesn't work!", a
 			   # panic before the first case: mutants at load 11).
 			   kernel_command_line=' '.join(['console=ttyS0', 'tsc=unstable', 'panic=-1',
-							 'oops=panic', 'no_timer_check'] +
+							 'oops=panic', 'no_timer_check', 'hugepages=4'] +
 							reserved_ram.kernel_args('x86_64')),
 			   # qboot as upstream; two CPUs (see CONFIG_SMP above).
 			   extra_qemu_params=['-bios', 'qboot.rom', '-smp', '2'])

@@ -22,14 +22,19 @@
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
+#include <linux/hugetlb.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/syscalls.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
 
@@ -1830,6 +1835,324 @@ static void dma_map_refused_for_a_device_that_would_bounce(struct kunit *test)
 			    p->bus_limited ? "cannot reach all RAM" : "reaches all RAM");
 }
 
+/* A hugetlb mapping of one huge page, and how the CPU left it. */
+
+enum huge_touch {
+	HUGE_UNTOUCHED,			/* nothing mapped yet */
+	HUGE_READ,			/* a CPU read: mapped read-only (private) */
+	HUGE_WRITTEN,			/* a CPU write of the case's data: writable */
+};
+
+struct huge_param {
+	const char *desc;
+	enum huge_touch touch;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct huge_param huge_params[] = {
+	{ "never touched, no fault requested", HUGE_UNTOUCHED, 0 },
+	{ "never touched, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", HUGE_UNTOUCHED,
+	  HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+	{ "read by the CPU, no fault requested", HUGE_READ, 0 },
+	{ "read by the CPU, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE", HUGE_READ,
+	  HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE },
+	{ "written by the CPU, no fault requested", HUGE_WRITTEN, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(huge, huge_params, desc);
+
+/* Why a case has no hugetlb page to map. */
+#define NO_HUGETLB_POOL \
+	"needs a pool of PMD-size hugetlb pages (CONFIG_HUGETLB_PAGE, hugepages=N on the kernel command line: configs/x86_64.py)"
+
+/*
+ * vm_mmap() ignores MAP_HUGETLB: only the mmap() system call's
+ * ksys_mmap_pgoff() sets up the hugetlbfs file of an anonymous hugetlb
+ * mapping (hugetlb_file_setup()), and neither is exported.
+ */
+#define CAN_MAP_HUGETLB		IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
+#define NO_MAP_HUGETLB \
+	"needs the suite built in (=y): ksys_mmap_pgoff() and hugetlb_file_setup(), which make a MAP_HUGETLB mapping, are not exported"
+
+/* Where in the huge page the mirrored range starts, in pages: not at its head. */
+#define HUGE_FIRST		ZDT_PMD_MIDDLE
+
+struct huge_mapping {
+	struct kunit *test;
+	struct mm_struct *mm;
+	unsigned long addr;
+};
+
+/*
+ * The huge page goes back to the pool when the case ends, not when the
+ * test's mm does: in the case's thread or KUnit's cleanup kthread, which
+ * borrows the mm (as the fixture's zdt_user_map() does).
+ */
+static void huge_unmap_action(void *data)
+{
+	struct huge_mapping *m = data;
+	bool borrow = !current->mm && (current->flags & PF_KTHREAD);
+
+	if (borrow)
+		kthread_use_mm(m->mm);
+	if (current->mm == m->mm && vm_munmap(m->addr, PMD_SIZE))
+		KUNIT_FAIL(m->test, "vm_munmap(%#lx) of the hugetlb mapping failed", m->addr);
+	if (borrow)
+		kthread_unuse_mm(m->mm);
+	mmput(m->mm);
+	kfree(m);
+}
+
+/*
+ * A private anonymous MAP_HUGETLB mapping of one PMD-size huge page of the
+ * test's mm (the default hstate: 2 MiB with 4K pages), made as the mmap()
+ * system call makes it, unmapped when the
+ * case ends (after the mirror's notifier, which is held later).  Skips if
+ * there is no hugetlb pool.
+ *
+ * Return: its user address, aligned to PMD_SIZE.
+ */
+static unsigned long huge_map(struct kunit *test)
+{
+	struct huge_mapping *m;
+	unsigned long addr;
+
+	if (!IS_ENABLED(CONFIG_HUGETLB_PAGE))
+		zdt_skip(test, "%s", NO_HUGETLB_POOL);
+	if (!CAN_MAP_HUGETLB)
+		zdt_skip(test, "%s", NO_MAP_HUGETLB);
+	/* The test's mm: kunit_vm_mmap() attaches it (6.12 has no kunit_attach_mm()). */
+	if (!current->mm)
+		zdt_user_map(test, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, current->mm);
+#if CAN_MAP_HUGETLB
+	addr = ksys_mmap_pgoff(0, PMD_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+#else
+	addr = -EOPNOTSUPP;
+#endif
+	if (IS_ERR_VALUE(addr))
+		zdt_skip(test, "%s (mmap(MAP_HUGETLB): %ld)", NO_HUGETLB_POOL, (long)addr);
+	m = kzalloc_obj(*m);
+	if (!m)
+		vm_munmap(addr, PMD_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->test = test;
+	m->mm = current->mm;
+	m->addr = addr;
+	mmget(m->mm);
+	zdt_hold(test, ZDT_HELD_MAPPING, huge_unmap_action, m);
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(addr, PMD_SIZE),
+			      "hugetlb mapping at %#lx", addr);
+	return addr;
+}
+
+/*
+ * hmm_range_fault() mirrors a hugetlb page as the CPU maps it, as a THP
+ * PMD: every page of the range is reported with the pfn of that very
+ * subpage of the huge page (the range may start inside it), HMM_PFN_VALID,
+ * HMM_PFN_WRITE exactly when the CPU may write it, and the map order of
+ * the huge page, so that a driver may map it with one large device PTE;
+ * memory nothing maps yet is faulted in only on request, and a write
+ * request on a huge page the CPU maps read-only (a private mapping after a
+ * read) takes the write fault, which makes it writable
+ * (hmm_vma_walk_hugetlb_entry(), mm/hmm.c: "mm/hmm: mirror hugetlbfs
+ * (snapshoting, faulting and DMA mapping)", Jerome Glisse, 2019, with
+ * "mm/hmm: Fix initial PFN for hugetlbfs pages" squashed in;
+ * 3b50a6e536d2 "mm/hmm: provide the page mapping order in
+ * hmm_range_fault()"; include/linux/hmm.h, hmm_pfn_to_map_order()).
+ * Succeeds if the
+ * driver loop holds and: never touched and without a request, every entry
+ * is 0 and the CPU maps nothing; otherwise every entry is valid without an
+ * error, at the huge page's order, the page the CPU maps at its address,
+ * subpage HUGE_FIRST + i of a hugetlb folio; writable after a write
+ * request or a CPU write, read-only after a CPU read; what the CPU wrote is
+ * read through each entry, and what is written through an entry a write
+ * request made writable is what the CPU reads.
+ */
+static void hugetlb_page_reported_at_its_order_faulted_only_on_request(struct kunit *test)
+{
+	const struct huge_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	bool write = p->default_flags & HMM_PFN_REQ_WRITE;
+	bool writable = write || p->touch == HUGE_WRITTEN;
+	u8 buf[ZDT_DATA_LEN];
+	unsigned long huge, i;
+	struct range_view v;
+	struct mirror *mi;
+	int ret;
+
+	huge = huge_map(test);
+	ctx->addr = huge + HUGE_FIRST * PAGE_SIZE;
+	for (i = 0; i < RANGE_PAGES; i++) {
+		unsigned long addr = ctx->addr + i * PAGE_SIZE;
+
+		if (p->touch == HUGE_READ)
+			KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+		else if (p->touch == HUGE_WRITTEN)
+			KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, NULL, addr, i), 0);
+	}
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, p->default_flags, NULL);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, write);
+	kunit_info(test, "driver loop: %d after %u passes; entries %#lx %#lx %#lx", ret,
+		   mi->tries, v.pfn[0], v.pfn[1], v.pfn[2]);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+
+	for (i = 0; i < RANGE_PAGES; i++) {
+		unsigned long addr = ctx->addr + i * PAGE_SIZE;
+		struct folio *folio;
+
+		if (p->touch == HUGE_UNTOUCHED && !p->default_flags) {
+			KUNIT_EXPECT_EQ_MSG(test, v.pfn[i], 0,
+					    "entry %lu of an untouched hugetlb page", i);
+			KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(addr),
+					      "page %lu faulted in without a request", i);
+			continue;
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+				      "entry %lu %#lx not valid", i, v.pfn[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, v.pfn[i] & HMM_PFN_ERROR,
+				       "entry %lu %#lx HMM_PFN_ERROR", i, v.pfn[i]);
+		KUNIT_EXPECT_EQ_MSG(test, !!(v.pfn[i] & HMM_PFN_WRITE), writable,
+				    "HMM_PFN_WRITE of entry %lu %#lx", i, v.pfn[i]);
+		if (!v.page[i])
+			continue;
+		folio = page_folio(v.page[i]);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, v.page[i], zdt_mapped_page(addr),
+					"entry %lu is not the page the CPU maps", i);
+		KUNIT_EXPECT_TRUE_MSG(test, folio_test_hugetlb(folio),
+				      "entry %lu %#lx is no hugetlb page", i, v.pfn[i]);
+		KUNIT_EXPECT_EQ_MSG(test, hmm_pfn_to_map_order(v.pfn[i]), folio_order(folio),
+				    "map order of entry %lu %#lx", i, v.pfn[i]);
+		KUNIT_EXPECT_EQ_MSG(test, folio_order(folio), PMD_SHIFT - PAGE_SHIFT,
+				    "order of the hugetlb folio behind entry %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, folio_page_idx(folio, v.page[i]), HUGE_FIRST + i,
+				    "entry %lu %#lx is another subpage of the huge page", i,
+				    v.pfn[i]);
+		if (p->touch == HUGE_WRITTEN) {
+			memcpy_from_page((char *)buf, v.page[i], 0, sizeof(buf));
+			KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, i),
+					      "entry %lu is not the page the CPU wrote", i);
+		} else if (write && (v.pfn[i] & HMM_PFN_WRITE)) {
+			KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+			KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, i),
+					      "the CPU does not read what went through entry %lu",
+					      i);
+		}
+	}
+}
+
+/* A guard region, with a fault asked for or not. */
+
+struct guard_param {
+	const char *desc;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct guard_param guard_params[] = {
+	{ "no fault requested", 0 },
+	{ "HMM_PFN_REQ_FAULT", HMM_PFN_REQ_FAULT },
+};
+
+KUNIT_ARRAY_PARAM_DESC(guard, guard_params, desc);
+
+/*
+ * MADV_GUARD_INSTALL (6.13) through do_madvise() (ADVISE_SYSCALLS), which is
+ * not exported; 6.12 has no guard regions.
+ */
+#if defined(MADV_GUARD_INSTALL) && IS_ENABLED(CONFIG_ADVISE_SYSCALLS) && \
+	IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
+#define CAN_INSTALL_GUARD	1
+#else
+#define CAN_INSTALL_GUARD	0
+#endif
+#define NO_INSTALL_GUARD \
+	"needs MADV_GUARD_INSTALL (6.13), CONFIG_ADVISE_SYSCALLS and the suite built in (=y): do_madvise() is not exported"
+
+/*
+ * Installs a guard region (MADV_GUARD_INSTALL) over the page at @addr of the
+ * test's mm: its page is zapped and a guard PTE marker takes its place.
+ */
+static void install_guard(struct kunit *test, unsigned long addr)
+{
+#if CAN_INSTALL_GUARD
+	KUNIT_ASSERT_EQ_MSG(test, do_madvise(current->mm, addr, PAGE_SIZE, MADV_GUARD_INSTALL),
+			    0, "madvise(MADV_GUARD_INSTALL)");
+#else
+	zdt_skip(test, "%s", NO_INSTALL_GUARD);
+#endif
+}
+
+/*
+ * A guard region (MADV_GUARD_INSTALL: "fatal signal on access to range")
+ * is no memory a device may reach: hmm_range_fault() never reports it
+ * valid, and asked to fault it in fails the call with -EFAULT, "a page was
+ * requested to be valid and could not be made valid", instead of returning
+ * 0 with an entry that is not valid or faulting a page in behind the
+ * guard (hmm_vma_handle_pte(): a non-present entry that is no swap,
+ * device-private, device-exclusive or migration entry is an error;
+ * "mm: correctly handle UFFD PTE markers", Lorenzo Stoakes, 2025: only the
+ * uffd-wp marker is treated as none; include/linux/hmm.h, with
+ * HMM_PFN_REQ_FAULT "the output must have HMM_PFN_VALID or
+ * hmm_range_fault() will fail").  Succeeds if, with the middle page of
+ * three guarded: without a request the driver loop holds, the middle entry
+ * is not valid and both others are valid, each the page the CPU maps
+ * there, with its data; with a request, the driver loop fails with
+ * -EFAULT; and in both, the guard stays: the CPU maps no page there and a
+ * CPU read of it fails.
+ */
+static void guard_region_never_reported_valid_refused_on_request(struct kunit *test)
+{
+	const struct guard_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	unsigned long middle;
+	u8 buf[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	ctx->addr = zdt_user_pages(test, RANGE_PAGES);
+	middle = ctx->addr + PAGE_SIZE;
+	install_guard(test, middle);
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, p->default_flags, NULL);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	kunit_info(test, "driver loop: %d after %u passes; entries %#lx %#lx %#lx", ret,
+		   mi->tries, v.pfn[0], v.pfn[1], v.pfn[2]);
+
+	if (p->default_flags & HMM_PFN_REQ_FAULT) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT, "a fault requested on a guard region");
+	} else {
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		KUNIT_ASSERT_FALSE(test, v.stale);
+		KUNIT_EXPECT_FALSE_MSG(test, v.pfn[1] & HMM_PFN_VALID,
+				       "guard entry %#lx valid", v.pfn[1]);
+		for (i = 0; i < RANGE_PAGES; i += 2) {
+			KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+					      "entry %lu %#lx beside the guard not valid", i,
+					      v.pfn[i]);
+			if (!v.page[i])
+				continue;
+			KUNIT_EXPECT_PTR_EQ(test, v.page[i],
+					    zdt_mapped_page(ctx->addr + i * PAGE_SIZE));
+			memcpy_from_page((char *)buf, v.page[i], 0, sizeof(buf));
+			KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, i),
+					      "entry %lu is not the page with its data", i);
+		}
+	}
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(middle),
+			      "a page mapped behind the guard");
+	KUNIT_EXPECT_NE_MSG(test, zdt_cpu_read(test, NULL, middle, buf), 0,
+			    "a CPU read of the guard region succeeded");
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -1856,6 +2179,10 @@ static struct kunit_case zone_device_hmm_cases[] = {
 			      pmd_migrating_gen_params, { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(dma_map_refused_for_a_device_that_would_bounce,
 			 dma_reach_gen_params),
+	KUNIT_CASE_PARAM(hugetlb_page_reported_at_its_order_faulted_only_on_request,
+			 huge_gen_params),
+	KUNIT_CASE_PARAM(guard_region_never_reported_valid_refused_on_request,
+			 guard_gen_params),
 	{}
 };
 

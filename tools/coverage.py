@@ -995,6 +995,21 @@ TEXT_REASONS = (
 	 'needs an mm the OOM reaper has torn down (check_stable_address_space())'),
 	('mm/hmm.c', 'hmm_dma_map_pfn', re.compile(r'PCI_P2PDMA_MAP'),
 	 'needs PCI P2PDMA (real hardware)'),
+	# dma_need_unmap() without an IOVA: a dma-direct device hmm_dma_map_alloc()
+	# accepts skips syncs, so it needs no unmap (without DMA_API_DEBUG).
+	('mm/hmm.c', 'hmm_dma_map_alloc', re.compile(r'dma_list|err_dma|kvfree\(map->pfn_list\)'),
+	 'needs a device that must be DMA-unmapped without an IOMMU: dma_map_ops of its own '
+	 '(ARCH_HAS_DMA_OPS: GART_IOMMU or XEN) or DMA_API_DEBUG, none in the suites\' kernel'),
+	('mm/hmm.c', 'hmm_dma_map_pfn', re.compile(r'dma_addrs\[idx\]'),
+	 'needs a device that must be DMA-unmapped without an IOMMU: dma_map_ops of its own '
+	 '(ARCH_HAS_DMA_OPS: GART_IOMMU or XEN) or DMA_API_DEBUG, none in the suites\' kernel'),
+	('mm/hmm.c', 'hmm_dma_unmap_pfn', re.compile(r'dma_unmap_phys'),
+	 'needs a device that must be DMA-unmapped without an IOMMU: dma_map_ops of its own '
+	 '(ARCH_HAS_DMA_OPS: GART_IOMMU or XEN) or DMA_API_DEBUG, none in the suites\' kernel'),
+	('mm/hmm.c', 'hmm_dma_map_pfn', re.compile(r'goto error|~HMM_PFN_P2PDMA;'),
+	 'needs a DMA mapping that fails for a device hmm_dma_map_alloc() accepted (an IOMMU, or a '
+	 'swiotlb bounce forced in a confidential guest, refused for DMA_ATTR_REQUIRE_COHERENT), '
+	 'or asserts (WARN_ON_ONCE) that the map has its dma_list'),
 	('mm/memory-failure.c', 'mf_generic_kill_procs',
 	 re.compile(r'hwpoison_filter|collect_procs|unmap_and_kill'), MF_DAX_REASON),
 	('mm/memory-failure.c', '__add_to_kill', re.compile(r'dev_pagemap_mapping_shift'),

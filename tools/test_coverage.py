@@ -348,6 +348,20 @@ class ReportTest(unittest.TestCase):
 		other = coverage.FileResult('mm/other.c', picks, {4: 1, 5: 0}, text.splitlines())
 		self.assertEqual(other.reason([5]), 'not yet')
 
+	def test_a_dma_path_no_vm_device_takes_gets_its_reason_by_what_the_lines_say(self):
+		text = ('static int hmm_dma_map_pfn(void)\n{\n\tif (dma_need_unmap(dev))\n'
+			'\t\treturn dma_addrs[idx];\n\tif (x)\n\t\tgoto error;\n\treturn 0;\n}\n')
+		picks = {n: coverage.Pick('hmm_dma_map_pfn', 'whole file') for n in (3, 4, 5, 6, 7)}
+		r = coverage.FileResult('mm/hmm.c', picks, {3: 1, 4: 0, 5: 1, 6: 0, 7: 1},
+					text.splitlines())
+		self.assertIn('DMA-unmapped without an IOMMU', r.reason([4]))
+		self.assertIn('DMA_ATTR_REQUIRE_COHERENT', r.reason([6]))
+		self.assertEqual(r.reason([7]), 'not yet')
+		alloc = {3: coverage.Pick('hmm_dma_map_alloc', 'whole file')}
+		text = 'int hmm_dma_map_alloc(void)\n{\n\tmap->dma_list = kvzalloc(n);\n}\n'
+		r = coverage.FileResult('mm/hmm.c', alloc, {3: 0}, text.splitlines())
+		self.assertIn('GART_IOMMU or XEN', r.reason([3]))
+
 	def test_summary_and_document(self):
 		r = self.result({3: 4, 4: 0, 5: 0, 6: 1, 7: 0, 12: 1, 13: 0})
 		unbuilt = coverage.FileResult('mm/ksm.c', coverage.select_text(self.TEXT), None,
