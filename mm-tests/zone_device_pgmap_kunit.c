@@ -870,6 +870,142 @@ static void memory_failure_drops_the_callers_page_reference(struct kunit *test)
 		put_page(page);
 }
 
+/*
+ * memremap_pages() of a second pgmap over [@start, @end], as a second driver
+ * would map it: @dev's type, ops and owner.  A pgmap it maps after all is
+ * unmapped again at once (none of its pages is handed out).
+ *
+ * Return: 0, or the error memremap_pages() returned; *@warnings: the WARNs
+ * it raised (-1: not known, zdt_expect_warning()).
+ */
+static int map_second_pgmap(struct kunit *test, struct zdt_device *dev,
+			    u64 start, u64 end, int *warnings)
+{
+	struct dev_pagemap *pgmap = kunit_kzalloc(test, sizeof(*pgmap),
+						  GFP_KERNEL);
+	void *addr;
+	int nr;
+
+	KUNIT_ASSERT_NOT_NULL(test, pgmap);
+	pgmap->type = dev->pgmap.type;
+	pgmap->ops = dev->pgmap.ops;
+	pgmap->owner = dev->pgmap.owner;
+	pgmap->range.start = start;
+	pgmap->range.end = end;
+	pgmap->nr_range = 1;
+	zdt_expect_warning(test, "memremap_pages",
+			   addr = memremap_pages(pgmap, numa_node_id()), nr);
+	*warnings = nr;
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	memunmap_pages(pgmap);
+	return 0;
+}
+
+/* get_dev_pagemap() of @pfn is @want (NULL: no pgmap there). */
+static void expect_pgmap_at(struct kunit *test, unsigned long pfn,
+			    struct dev_pagemap *want)
+{
+	struct dev_pagemap *found = zdt_get_dev_pagemap(pfn);
+
+	KUNIT_EXPECT_PTR_EQ_MSG(test, found, want, "get_dev_pagemap(%#lx)", pfn);
+	if (found)
+		put_dev_pagemap(found);
+}
+
+struct conflict_param {
+	const char *name;
+	bool ends_inside;
+};
+
+static const struct conflict_param conflicts[] = {
+	{ "same range", false },
+	{ "ends inside", true },
+};
+
+static void conflict_desc(const struct conflict_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(conflicts, conflicts, conflict_desc);
+
+/*
+ * memremap_pages() refuses a range whose first or last pfn already belongs
+ * to a pgmap, with -ENOMEM and one WARN, and leaves the pgmap there as it
+ * was (mm/memremap.c pagemap_range(), since Dave Jiang's "mm: disallow
+ * mapping that conflict for devm_memremap_pages()", 4.18): without the
+ * check the second pgmap overwrites the first in the pfn-to-pgmap table and
+ * its failed hotplug then erases the range from it, so that the first
+ * device's pages no longer find their pgmap.  "same range" conflicts at the
+ * start, "ends inside" only at the end: it starts half a
+ * memremap_compat_align() below the device, off that alignment, so that a
+ * kernel without the check fails it in add_pages() before adding a section.
+ * Succeeds if the error is -ENOMEM, one WARN came, get_dev_pagemap() still
+ * finds the device's pgmap at its first and last pfn and none below it.
+ */
+static void memremap_pages_refuses_a_range_of_another_pgmap(struct kunit *test)
+{
+	const struct conflict_param *p = test->param_value;
+	struct zdt_device *dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE,
+						   ZDT_DEVICE_PAGES);
+	u64 start = dev->pgmap.range.start, end = dev->pgmap.range.end;
+	int err, warnings;
+
+	if (p->ends_inside) {
+		u64 half = memremap_compat_align() / 2;
+
+		KUNIT_ASSERT_LT(test, half, end - start);
+		start -= half;
+		end = dev->pgmap.range.start + half - 1;
+	}
+	err = map_second_pgmap(test, dev, start, end, &warnings);
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
+	expect_pgmap_at(test, dev->pfn_first + dev->nr_pages - 1, &dev->pgmap);
+	if (p->ends_inside)
+		expect_pgmap_at(test, PHYS_PFN(start), NULL);
+#if ZDT_HAS_WARN_SUPPRESS
+	KUNIT_EXPECT_EQ_MSG(test, warnings, 1, "WARNs suppressed");
+#else
+	(void)warnings;
+	zdt_skip(test, ZDT_NO_WARN_SUPPRESS);
+#endif
+}
+
+/*
+ * memremap_pages() refuses a range of System RAM with -ENXIO before it
+ * touches it: the RAM keeps its memmap and no pgmap takes its pfns
+ * (mm/memremap.c pagemap_range(): region_intersects() with
+ * IORESOURCE_SYSTEM_RAM; the kernel-doc of devm_memremap_pages() asks for
+ * a range that "could feasibly be treated as System RAM", never RAM
+ * itself).  The range: the memremap_compat_align() block around a slab
+ * object of the case.  Its WARN is a WARN_ONCE: counted only as at most
+ * one.  Succeeds if the error is -ENXIO, no pgmap is found at the object's
+ * pfn and its page is no ZONE_DEVICE page.
+ */
+static void memremap_pages_refuses_system_ram(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_prepare(test, MEMORY_DEVICE_PRIVATE,
+						    ZDT_DEVICE_PAGES);
+	void *ram = kunit_kzalloc(test, sizeof(long), GFP_KERNEL);
+	u64 align = memremap_compat_align();
+	u64 start;
+	int err, warnings;
+
+	KUNIT_ASSERT_NOT_NULL(test, ram);
+	start = ALIGN_DOWN(virt_to_phys(ram), align);
+	err = map_second_pgmap(test, dev, start, start + align - 1, &warnings);
+	KUNIT_EXPECT_EQ(test, err, -ENXIO);
+	expect_pgmap_at(test, PHYS_PFN(virt_to_phys(ram)), NULL);
+	KUNIT_EXPECT_FALSE(test, is_zone_device_page(virt_to_page(ram)));
+#if ZDT_HAS_WARN_SUPPRESS
+	KUNIT_EXPECT_LE_MSG(test, warnings, 1, "WARNs suppressed");
+#else
+	(void)warnings;
+#endif
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -909,6 +1045,9 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 			 alloc_types_gen_params),
 	KUNIT_CASE_PARAM(memory_failure_drops_the_callers_page_reference,
 			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(memremap_pages_refuses_a_range_of_another_pgmap,
+			 conflicts_gen_params),
+	KUNIT_CASE(memremap_pages_refuses_system_ram),
 	{}
 };
 
