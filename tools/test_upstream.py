@@ -62,6 +62,9 @@ SOURCES = {
 			 '\treturn -EINVAL;\n}\n\nSYSCALL_DEFINE3(mprotect, unsigned long, start, '
 			 'size_t, len,\n\t\tunsigned long, prot)\n{\n'
 			 '\treturn do_mprotect_pkey(start, len, prot, -1);\n}\n',
+	'mm/madvise.c': '#include <linux/mman.h>\n#include <linux/mm.h>\n\n'
+			'int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in, int behavior)\n'
+			'{\n\treturn 0;\n}\n',
 	'mm/internal.h': '#ifndef __MM_INTERNAL_H\n#define __MM_INTERNAL_H\n\n'
 			 'int migrate_device_coherent_folio(struct folio *folio);\n\n'
 			 '#endif\t/* __MM_INTERNAL_H */\n',
