@@ -421,7 +421,7 @@ int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
  *
  * do_madvise() on current->mm, from the test's thread, where the kernel
  * exports it for KUnit or the fixture is built in; in a module otherwise
- * the case skips (ZDT_NO_MADVISE).
+ * the case skips (zone_device_caps.h).
  *
  * Return: 0, or the error madvise(2) would return.
  */

@@ -209,13 +209,13 @@ class SeriesOutTest(ScratchTreeCase):
 		exports = upstream.kunit_exports()
 		self.assertEqual([e.symbol for e in exports],
 				 ['lru_add_drain_all', 'migrate_device_coherent_folio',
-				  'do_mprotect_pkey', 'kernel_clone'])
+				  'do_mprotect_pkey', 'kernel_clone', 'do_madvise'])
 		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
 		with open(files[0]) as f:
 			cover = ' '.join(f.read().split())
-		self.assertIn(f'Patches 1-4 export the mm-internal functions the tests call for KUnit '
+		self.assertIn(f'Patches 1-5 export the mm-internal functions the tests call for KUnit '
 			      f'only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run as '
-			      f'modules. Patch 5 is the fixture the suites share; patches 6-{len(files) - 1} '
+			      f'modules. Patch 6 is the fixture the suites share; patches 7-{len(files) - 1} '
 			      f'add one suite each', cover)
 		for e, patch in zip(exports, files[1:]):
 			with open(patch) as f:
