@@ -214,6 +214,7 @@ MODULAR_SKIPS = (
 	'zone_device_fault_pmd.fork_keeps_device_private_pmd_copy_on_write',
 	'zone_device_fault_pmd.mprotect_read_only_makes_the_device_private_pmd_read_only',
 	'zone_device_madvise.madvise_leaves_device_coherent_page_as_it_was',
+	'zone_device_madvise.madvise_leaves_device_coherent_pmd_as_it_was',
 )
 
 
