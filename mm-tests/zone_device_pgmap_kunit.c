@@ -1006,6 +1006,41 @@ static void memremap_pages_refuses_system_ram(struct kunit *test)
 #endif
 }
 
+/*
+ * devm_memunmap_pages() unmaps a pgmap devm_memremap_pages() mapped at
+ * once, while its device stays, and takes the unmap off the device's
+ * release (devm_release_action()), so that a driver can give its memory
+ * back before it goes away (Dan Williams' "mm/devm_memremap_pages:
+ * Introduce devm_memunmap_pages", 5.3), and can map it again on the same
+ * device.  Succeeds if get_dev_pagemap() finds the pgmap before, nothing
+ * after, at its first and last pfn, and the pgmap again once
+ * devm_memremap_pages() mapped it anew; the device going away at the
+ * case's end then unmaps that mapping once (the fixture's teardown).
+ */
+static void devm_memunmap_pages_unmaps_before_the_device_goes(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create_devm(test, MEMORY_DEVICE_PRIVATE,
+							ZDT_DEVICE_PAGES);
+	unsigned long last = dev->pfn_first + dev->nr_pages - 1;
+	struct dev_pagemap *found;
+	void *addr;
+
+	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
+	devm_memunmap_pages(dev->owner, &dev->pgmap);
+	found = zdt_get_dev_pagemap(dev->pfn_first);
+	if (found) {
+		/* Still mapped, by the device's release: the fixture's to undo. */
+		put_dev_pagemap(found);
+		KUNIT_FAIL(test, "devm_memunmap_pages() left the pgmap mapped");
+		return;
+	}
+	expect_pgmap_at(test, last, NULL);
+	addr = devm_memremap_pages(dev->owner, &dev->pgmap);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(addr),
+			       "devm_memremap_pages() again: %pe", addr);
+	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -1048,6 +1083,7 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(memremap_pages_refuses_a_range_of_another_pgmap,
 			 conflicts_gen_params),
 	KUNIT_CASE(memremap_pages_refuses_system_ram),
+	KUNIT_CASE(devm_memunmap_pages_unmaps_before_the_device_goes),
 	{}
 };
 
