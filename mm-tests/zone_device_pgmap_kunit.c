@@ -1041,6 +1041,59 @@ static void devm_memunmap_pages_unmaps_before_the_device_goes(struct kunit *test
 	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
 }
 
+/*
+ * A range memremap_pages() cannot hot-add is refused with nothing left
+ * behind, and the driver's dev_pagemap comes back as the driver gave it:
+ * memremap_pages() counts in pgmap->nr_range the ranges it has mapped while
+ * it works and puts the caller's count back when it fails (b7b3c01b1915
+ * "mm/memremap_pages: support multiple ranges per invocation"), so that
+ * the driver can retry with the same struct once it has fixed the range.
+ * The range here starts a page past the memremap_compat_align() boundary,
+ * which add_pages() refuses (-EINVAL, one WARN).  Succeeds if the refusal
+ * is -EINVAL, nr_range is 1 again, no pgmap is found in the range, and the
+ * same struct with the range aligned then maps (found by get_dev_pagemap())
+ * and unmaps.
+ */
+static void refused_pgmap_can_be_mapped_again_once_fixed(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_prepare(test, MEMORY_DEVICE_PRIVATE,
+						    ZDT_DEVICE_PAGES);
+	struct dev_pagemap *pgmap = kunit_kzalloc(test, sizeof(*pgmap),
+						  GFP_KERNEL);
+	void *addr;
+	int warnings;
+
+	KUNIT_ASSERT_NOT_NULL(test, pgmap);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(dev->pgmap.range.start,
+					   memremap_compat_align()));
+	pgmap->type = dev->pgmap.type;
+	pgmap->ops = dev->pgmap.ops;
+	pgmap->owner = dev->pgmap.owner;
+	pgmap->range.start = dev->pgmap.range.start + PAGE_SIZE;
+	pgmap->range.end = dev->pgmap.range.end;
+	pgmap->nr_range = 1;
+	zdt_expect_warning(test, "__add_pages",
+			   addr = memremap_pages(pgmap, numa_node_id()), warnings);
+	(void)warnings;
+	if (!IS_ERR(addr)) {
+		memunmap_pages(pgmap);
+		KUNIT_FAIL(test, "memremap_pages() mapped a misaligned range");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(addr), -EINVAL);
+	KUNIT_EXPECT_EQ_MSG(test, pgmap->nr_range, 1,
+			    "the refused pgmap's nr_range");
+	expect_pgmap_at(test, PHYS_PFN(pgmap->range.start), NULL);
+
+	pgmap->range.start = dev->pgmap.range.start;
+	addr = memremap_pages(pgmap, numa_node_id());
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(addr),
+			       "memremap_pages() of the fixed pgmap: %pe", addr);
+	expect_pgmap_at(test, dev->pfn_first, pgmap);
+	memunmap_pages(pgmap);
+	expect_pgmap_at(test, dev->pfn_first, NULL);
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -1084,6 +1137,7 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 			 conflicts_gen_params),
 	KUNIT_CASE(memremap_pages_refuses_system_ram),
 	KUNIT_CASE(devm_memunmap_pages_unmaps_before_the_device_goes),
+	KUNIT_CASE(refused_pgmap_can_be_mapped_again_once_fixed),
 	{}
 };
 
