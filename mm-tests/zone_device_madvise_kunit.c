@@ -47,9 +47,10 @@ KUNIT_ARRAY_PARAM(advices, advices, advice_desc);
  * data (3218f8712d6b "mm: handling Non-LRU pages returned by
  * vm_normal_pages", which added the zone-device test to both PTE walks for
  * the device-coherent pages that vm_normal_folio() returns since).
- * Without the test MADV_COLD clears the young bit (the page looks idle)
- * and MADV_FREE clears the dirty bits: the written data would be
- * discardable.  Succeeds if madvise() returns 0, the PTE still maps the
+ * Without the test MADV_FREE clears the dirty bits: the written data would
+ * be discardable.  (MADV_COLD and MADV_PAGEOUT skip an order-0 device folio
+ * a second time, as not on the LRU; a kernel without both tests would age
+ * the page.)  Succeeds if madvise() returns 0, the PTE still maps the
  * coherent page, young and dirty, the folio's dirty flag is what it was,
  * the device freed nothing and a CPU read sees the data written.
  */
