@@ -91,8 +91,9 @@
 /*
  * Build mode: what a module can reach.  The mm-internal functions the
  * fixture calls: kernel_clone() (zdt_forked_reader_create()),
- * do_mprotect_pkey() (zdt_mprotect()), migrate_device_coherent_folio()
- * (zdt_migrate_coherent_folio()) and lru_add_drain_all() (zdt_drain_lru()).
+ * do_mprotect_pkey() (zdt_mprotect()), do_madvise() (zdt_madvise()),
+ * migrate_device_coherent_folio() (zdt_migrate_coherent_folio()) and
+ * lru_add_drain_all() (zdt_drain_lru()).
  * ZDT_KUNIT_EXPORTS: whether the kernel exports them for KUnit
  * (EXPORT_SYMBOL_IF_KUNIT, namespace EXPORTED_FOR_KUNIT_TESTING, which the
  * fixture imports).  The kernels this repository runs on export none, so
@@ -109,6 +110,8 @@
 	"needs the suites built in (=y): kernel_clone() is not exported"
 #define ZDT_NO_MPROTECT_FIXUP \
 	"needs the suites built in (=y): do_mprotect_pkey() is static, mprotect_fixup() and tlb_gather_mmu() are not exported"
+#define ZDT_NO_MADVISE \
+	"needs the suites built in (=y): do_madvise() is not exported"
 #endif
 
 /*

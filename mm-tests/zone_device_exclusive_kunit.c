@@ -15,6 +15,7 @@
  * make_device_exclusive() exists only with CONFIG_DEVICE_PRIVATE.
  */
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
 #include <kunit/test.h>
@@ -24,6 +25,14 @@
 
 /* The driver taking the page exclusive: MMU_NOTIFY_EXCLUSIVE's owner. */
 static int excl_owner;
+
+/*
+ * A CPU access that finds the folio locked is watched this long at least,
+ * and may take the fault that finds it locked and one spare; a kernel that
+ * re-faults in a loop takes thousands.
+ */
+#define LOCKED_WINDOW_MS	300
+#define LOCKED_MAX_FAULTS	2
 
 struct excl_ctx {
 	unsigned long addr;		/* the page taken exclusive */
@@ -201,10 +210,111 @@ static void fork_restores_the_exclusive_entry_first(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
 }
 
+/*
+ * make_device_exclusive() takes only anonymous pages: a page of a shared
+ * mapping (shmem here) is refused with -EOPNOTSUPP and left as it was,
+ * mapped, unlocked, with no reference more (the kernel-doc of
+ * make_device_exclusive(): "Only anonymous non-hugetlb folios are
+ * supported"; Documentation/mm/hmm.rst, "Exclusive access memory").
+ * A refusal that keeps the GUP reference pins the page for good.  The
+ * LRU batches, which hold references of their own, are drained around the
+ * call.  Succeeds if the call fails (-EOPNOTSUPP where the kernel has
+ * make_device_exclusive()), the same page stays mapped, unlocked, at the
+ * refcount it had, and a CPU read still sees the case's data.
+ */
+static void make_device_exclusive_refuses_a_shared_page(struct kunit *test)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long addr;
+	struct page *page, *ret;
+	u8 buf[ZDT_DATA_LEN];
+	int before, after;
+
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr) || !addr,
+			       "kunit_vm_mmap: %ld", (long)addr);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, NULL, addr, 1), 0);
+	page = zdt_mapped_page(addr);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, page, "the shared page is not mapped");
+	KUNIT_ASSERT_FALSE(test, PageAnon(page));
+
+	zdt_drain_lru();
+	before = page_ref_count(page);
+	mmap_read_lock(mm);
+	ret = zdt_make_device_exclusive(mm, addr, &excl_owner);
+	mmap_read_unlock(mm);
+	zdt_drain_lru();
+	after = page_ref_count(page);
+
+	if (!IS_ERR_OR_NULL(ret)) {
+		KUNIT_FAIL(test, "make_device_exclusive() took a shared page");
+		unlock_page(ret);
+		put_page(ret);
+		return;
+	}
+	if (ZDT_HAS_MAKE_DEVICE_EXCLUSIVE)
+		KUNIT_EXPECT_EQ(test, PTR_ERR(ret), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ_MSG(test, after, before, "refcount after the refusal");
+	KUNIT_EXPECT_FALSE(test, PageLocked(page));
+	KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(addr), page);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
+}
+
+/*
+ * While the driver still holds the folio lock make_device_exclusive()
+ * returned (it is programming its device), a CPU access to the page waits
+ * for it; once the driver unlocks and puts the folio the access restores
+ * the mapping and sees the data, and the wait keeps no reference to the
+ * folio (the kernel-doc of make_device_exclusive(): "Once programming is
+ * complete it should drop the folio lock and reference after which point
+ * CPU access to the page will revoke the exclusive access";
+ * remove_device_exclusive_entry() waits in folio_lock_or_retry() and puts
+ * its reference before the retry).  Succeeds if the access sleeps with at
+ * most LOCKED_MAX_FAULTS faults and the page still unmapped, then
+ * finishes with the data, the original page is mapped again and its
+ * refcount is what it was before make_device_exclusive().
+ */
+static void cpu_access_waits_for_the_exclusive_owner_to_unlock(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	struct page *page;
+	int before, after;
+
+	zdt_drain_lru();
+	before = page_ref_count(ctx->page);
+	page = excl_take(test);
+	t = zdt_reader_create(test, ctx->addr);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, LOCKED_WINDOW_MS, LOCKED_MAX_FAULTS);
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr),
+			      "a CPU access restored the mapping while the driver held the folio lock");
+	excl_give_back(test, page);
+	kunit_info(test, "%lu faults in %u ms with the folio locked, reader %s",
+		   b.faults, b.ms, b.done ? "done" : b.asleep ? "asleep" : "not asleep");
+
+	zdt_expect_asleep(test, b, LOCKED_MAX_FAULTS, "reading thread", "it");
+	zdt_thread_finish(test, t, NULL, "after the driver unlocked");
+	KUNIT_EXPECT_EQ(test, t->left, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, t->buf, 0),
+			      "the CPU read lost the page's data");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(ctx->addr), ctx->page,
+				"the CPU access did not restore the original mapping");
+	zdt_drain_lru();
+	after = page_ref_count(ctx->page);
+	KUNIT_EXPECT_EQ_MSG(test, after, before,
+			    "refcount after the exclusive access ended");
+}
+
 static struct kunit_case zone_device_exclusive_cases[] = {
 	KUNIT_CASE(exclusive_entry_unmaps_the_page_until_a_cpu_access),
 	KUNIT_CASE(cpu_access_notifies_the_exclusive_owner),
 	KUNIT_CASE(fork_restores_the_exclusive_entry_first),
+	KUNIT_CASE(make_device_exclusive_refuses_a_shared_page),
+	KUNIT_CASE(cpu_access_waits_for_the_exclusive_owner_to_unlock),
 	{}
 };
 

@@ -413,6 +413,35 @@ int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
 		 unsigned long prot);
 
 /**
+ * zdt_madvise() - madvise(2) of the test's own mm
+ * @test: the case
+ * @addr: the start, page aligned
+ * @len: the length
+ * @advice: MADV_* as madvise(2) takes it
+ *
+ * do_madvise() on current->mm, from the test's thread, where the kernel
+ * exports it for KUnit or the fixture is built in; in a module otherwise
+ * the case skips (zone_device_caps.h).
+ *
+ * Return: 0, or the error madvise(2) would return.
+ */
+int zdt_madvise(struct kunit *test, unsigned long addr, size_t len,
+		int advice);
+
+/**
+ * zdt_user_pte() - the PTE that maps @addr, as it is
+ * @addr: a user address of the test's mm
+ * @pte: out: the entry
+ *
+ * Read under the mmap read lock (built in, under the PTE table's lock too),
+ * without faulting: its young and dirty bits as the CPU left them.
+ *
+ * Return: false where no PTE table maps @addr (nothing there yet, or a
+ * PMD-level entry).
+ */
+bool zdt_user_pte(unsigned long addr, pte_t *pte);
+
+/**
  * struct zdt_thread - a task a case starts and waits for, bounded
  * @test: the case
  * @name: what it does, for messages

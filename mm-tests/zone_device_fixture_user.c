@@ -183,6 +183,12 @@ struct page *zdt_device_private_pte(unsigned long addr, bool *write)
 }
 EXPORT_SYMBOL_GPL(zdt_device_private_pte);
 
+bool zdt_user_pte(unsigned long addr, pte_t *pte)
+{
+	return zdt_read_pte(addr, pte);
+}
+EXPORT_SYMBOL_GPL(zdt_user_pte);
+
 struct zdt_page_state zdt_page_state(struct page *page)
 {
 	struct folio *folio = page_folio(page);
@@ -261,3 +267,19 @@ int zdt_mprotect(struct kunit *test, unsigned long addr, size_t len,
 }
 #endif
 EXPORT_SYMBOL_GPL(zdt_mprotect);
+
+#if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
+int zdt_madvise(struct kunit *test, unsigned long addr, size_t len,
+		int advice)
+{
+	return do_madvise(current->mm, addr, len, advice);
+}
+#else
+int zdt_madvise(struct kunit *test, unsigned long addr, size_t len,
+		int advice)
+{
+	zdt_skip(test, ZDT_NO_MADVISE);
+	return -EOPNOTSUPP;
+}
+#endif
+EXPORT_SYMBOL_GPL(zdt_madvise);

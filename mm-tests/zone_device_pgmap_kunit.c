@@ -978,6 +978,230 @@ static void memory_failure_drops_the_callers_page_reference(struct kunit *test)
 		put_page(page);
 }
 
+/*
+ * memremap_pages() of a second pgmap over [@start, @end], as a second driver
+ * would map it: @dev's type, ops and owner.  A pgmap it maps after all is
+ * unmapped again at once (none of its pages is handed out).
+ *
+ * Return: 0, or the error memremap_pages() returned; *@warnings: the WARNs
+ * it raised (-1: not known, zdt_expect_warning()).
+ */
+static int map_second_pgmap(struct kunit *test, struct zdt_device *dev,
+			    u64 start, u64 end, int *warnings)
+{
+	struct dev_pagemap *pgmap = kunit_kzalloc(test, sizeof(*pgmap),
+						  GFP_KERNEL);
+	void *addr;
+	int nr;
+
+	KUNIT_ASSERT_NOT_NULL(test, pgmap);
+	pgmap->type = dev->pgmap.type;
+	pgmap->ops = dev->pgmap.ops;
+	pgmap->owner = dev->pgmap.owner;
+	pgmap->range.start = start;
+	pgmap->range.end = end;
+	pgmap->nr_range = 1;
+	zdt_expect_warning(test, "memremap_pages",
+			   addr = memremap_pages(pgmap, numa_node_id()), nr);
+	*warnings = nr;
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	memunmap_pages(pgmap);
+	return 0;
+}
+
+/* get_dev_pagemap() of @pfn is @want (NULL: no pgmap there). */
+static void expect_pgmap_at(struct kunit *test, unsigned long pfn,
+			    struct dev_pagemap *want)
+{
+	struct dev_pagemap *found = zdt_get_dev_pagemap(pfn);
+
+	KUNIT_EXPECT_PTR_EQ_MSG(test, found, want, "get_dev_pagemap(%#lx)", pfn);
+	if (found)
+		put_dev_pagemap(found);
+}
+
+struct conflict_param {
+	const char *name;
+	bool ends_inside;
+};
+
+static const struct conflict_param conflicts[] = {
+	{ "same range", false },
+	{ "ends inside", true },
+};
+
+static void conflict_desc(const struct conflict_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(conflicts, conflicts, conflict_desc);
+
+/*
+ * memremap_pages() refuses a range whose first or last pfn already belongs
+ * to a pgmap, with -ENOMEM and one WARN, and leaves the pgmap there as it
+ * was (mm/memremap.c pagemap_range(), since Dave Jiang's "mm: disallow
+ * mapping that conflict for devm_memremap_pages()", 4.18): without the
+ * check the second pgmap overwrites the first in the pfn-to-pgmap table and
+ * its failed hotplug then erases the range from it, so that the first
+ * device's pages no longer find their pgmap.  "same range" conflicts at the
+ * start, "ends inside" only at the end: it starts half a
+ * memremap_compat_align() below the device, off that alignment, so that a
+ * kernel without the check fails it in add_pages() before adding a section.
+ * Succeeds if the error is -ENOMEM, one WARN came, get_dev_pagemap() still
+ * finds the device's pgmap at its first and last pfn and none below it.
+ */
+static void memremap_pages_refuses_a_range_of_another_pgmap(struct kunit *test)
+{
+	const struct conflict_param *p = test->param_value;
+	struct zdt_device *dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE,
+						   ZDT_DEVICE_PAGES);
+	u64 start = dev->pgmap.range.start, end = dev->pgmap.range.end;
+	int err, warnings;
+
+	if (p->ends_inside) {
+		u64 half = memremap_compat_align() / 2;
+
+		KUNIT_ASSERT_LT(test, half, end - start);
+		start -= half;
+		end = dev->pgmap.range.start + half - 1;
+	}
+	err = map_second_pgmap(test, dev, start, end, &warnings);
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
+	expect_pgmap_at(test, dev->pfn_first + dev->nr_pages - 1, &dev->pgmap);
+	if (p->ends_inside)
+		expect_pgmap_at(test, PHYS_PFN(start), NULL);
+#if ZDT_HAS_WARN_SUPPRESS
+	KUNIT_EXPECT_EQ_MSG(test, warnings, 1, "WARNs suppressed");
+#else
+	(void)warnings;
+	zdt_skip(test, ZDT_NO_WARN_SUPPRESS);
+#endif
+}
+
+/*
+ * memremap_pages() refuses a range of System RAM with -ENXIO before it
+ * touches it: the RAM keeps its memmap and no pgmap takes its pfns
+ * (mm/memremap.c pagemap_range(): region_intersects() with
+ * IORESOURCE_SYSTEM_RAM; the kernel-doc of devm_memremap_pages() asks for
+ * a range that "could feasibly be treated as System RAM", never RAM
+ * itself).  The range: the memremap_compat_align() block around a slab
+ * object of the case.  Its WARN is a WARN_ONCE: counted only as at most
+ * one.  Succeeds if the error is -ENXIO, no pgmap is found at the object's
+ * pfn and its page is no ZONE_DEVICE page.
+ */
+static void memremap_pages_refuses_system_ram(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_prepare(test, MEMORY_DEVICE_PRIVATE,
+						    ZDT_DEVICE_PAGES);
+	void *ram = kunit_kzalloc(test, sizeof(long), GFP_KERNEL);
+	u64 align = memremap_compat_align();
+	u64 start;
+	int err, warnings;
+
+	KUNIT_ASSERT_NOT_NULL(test, ram);
+	start = ALIGN_DOWN(virt_to_phys(ram), align);
+	err = map_second_pgmap(test, dev, start, start + align - 1, &warnings);
+	KUNIT_EXPECT_EQ(test, err, -ENXIO);
+	expect_pgmap_at(test, PHYS_PFN(virt_to_phys(ram)), NULL);
+	KUNIT_EXPECT_FALSE(test, is_zone_device_page(virt_to_page(ram)));
+#if ZDT_HAS_WARN_SUPPRESS
+	KUNIT_EXPECT_LE_MSG(test, warnings, 1, "WARNs suppressed");
+#else
+	(void)warnings;
+#endif
+}
+
+/*
+ * devm_memunmap_pages() unmaps a pgmap devm_memremap_pages() mapped at
+ * once, while its device stays, and takes the unmap off the device's
+ * release (devm_release_action()), so that a driver can give its memory
+ * back before it goes away (Dan Williams' "mm/devm_memremap_pages:
+ * Introduce devm_memunmap_pages", 5.3), and can map it again on the same
+ * device.  Succeeds if get_dev_pagemap() finds the pgmap before, nothing
+ * after, at its first and last pfn, and the pgmap again once
+ * devm_memremap_pages() mapped it anew; the device going away at the
+ * case's end then unmaps that mapping once (the fixture's teardown).
+ */
+static void devm_memunmap_pages_unmaps_before_the_device_goes(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_create_devm(test, MEMORY_DEVICE_PRIVATE,
+							ZDT_DEVICE_PAGES);
+	unsigned long last = dev->pfn_first + dev->nr_pages - 1;
+	struct dev_pagemap *found;
+	void *addr;
+
+	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
+	devm_memunmap_pages(dev->owner, &dev->pgmap);
+	found = zdt_get_dev_pagemap(dev->pfn_first);
+	if (found) {
+		/* Still mapped, by the device's release: the fixture's to undo. */
+		put_dev_pagemap(found);
+		KUNIT_FAIL(test, "devm_memunmap_pages() left the pgmap mapped");
+		return;
+	}
+	expect_pgmap_at(test, last, NULL);
+	addr = devm_memremap_pages(dev->owner, &dev->pgmap);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(addr),
+			       "devm_memremap_pages() again: %pe", addr);
+	expect_pgmap_at(test, dev->pfn_first, &dev->pgmap);
+}
+
+/*
+ * A range memremap_pages() cannot hot-add is refused with nothing left
+ * behind, and the driver's dev_pagemap comes back as the driver gave it:
+ * memremap_pages() counts in pgmap->nr_range the ranges it has mapped while
+ * it works and puts the caller's count back when it fails (b7b3c01b1915
+ * "mm/memremap_pages: support multiple ranges per invocation"), so that
+ * the driver can retry with the same struct once it has fixed the range.
+ * The range here starts a page past the memremap_compat_align() boundary,
+ * which add_pages() refuses (-EINVAL, one WARN).  Succeeds if the refusal
+ * is -EINVAL, nr_range is 1 again, no pgmap is found in the range, and the
+ * same struct with the range aligned then maps (found by get_dev_pagemap())
+ * and unmaps.
+ */
+static void refused_pgmap_can_be_mapped_again_once_fixed(struct kunit *test)
+{
+	struct zdt_device *dev = zdt_device_prepare(test, MEMORY_DEVICE_PRIVATE,
+						    ZDT_DEVICE_PAGES);
+	struct dev_pagemap *pgmap = kunit_kzalloc(test, sizeof(*pgmap),
+						  GFP_KERNEL);
+	void *addr;
+	int warnings;
+
+	KUNIT_ASSERT_NOT_NULL(test, pgmap);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(dev->pgmap.range.start,
+					   memremap_compat_align()));
+	pgmap->type = dev->pgmap.type;
+	pgmap->ops = dev->pgmap.ops;
+	pgmap->owner = dev->pgmap.owner;
+	pgmap->range.start = dev->pgmap.range.start + PAGE_SIZE;
+	pgmap->range.end = dev->pgmap.range.end;
+	pgmap->nr_range = 1;
+	zdt_expect_warning(test, "__add_pages",
+			   addr = memremap_pages(pgmap, numa_node_id()), warnings);
+	(void)warnings;
+	if (!IS_ERR(addr)) {
+		memunmap_pages(pgmap);
+		KUNIT_FAIL(test, "memremap_pages() mapped a misaligned range");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(addr), -EINVAL);
+	KUNIT_EXPECT_EQ_MSG(test, pgmap->nr_range, 1,
+			    "the refused pgmap's nr_range");
+	expect_pgmap_at(test, PHYS_PFN(pgmap->range.start), NULL);
+
+	pgmap->range.start = dev->pgmap.range.start;
+	addr = memremap_pages(pgmap, numa_node_id());
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(addr),
+			       "memremap_pages() of the fixed pgmap: %pe", addr);
+	expect_pgmap_at(test, dev->pfn_first, pgmap);
+	memunmap_pages(pgmap);
+	expect_pgmap_at(test, dev->pfn_first, NULL);
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -1019,6 +1243,11 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 			 alloc_types_gen_params),
 	KUNIT_CASE_PARAM(memory_failure_drops_the_callers_page_reference,
 			 alloc_types_gen_params),
+	KUNIT_CASE_PARAM(memremap_pages_refuses_a_range_of_another_pgmap,
+			 conflicts_gen_params),
+	KUNIT_CASE(memremap_pages_refuses_system_ram),
+	KUNIT_CASE(devm_memunmap_pages_unmaps_before_the_device_goes),
+	KUNIT_CASE(refused_pgmap_can_be_mapped_again_once_fixed),
 	{}
 };
 

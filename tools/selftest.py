@@ -200,7 +200,7 @@ def w1_sparse(tree: str) -> bool:
 # (the compat header's and the fixture's "built in" skip reasons).
 MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
 # On the default kernel, exactly these cases skip as modules (and pass built
-# in): kernel_clone(), migrate_device_coherent_folio() and do_mprotect_pkey()
+# in): kernel_clone(), migrate_device_coherent_folio(), do_madvise() and do_mprotect_pkey()
 # (static; mprotect_fixup() and tlb_gather_mmu()) are not exported; the
 # upstream series exports them (patches/kunit-exports/, docs/upstream.md).  A modular skip not listed, or a listed
 # case that runs as a module, fails the step: the list is kept true.
@@ -213,6 +213,8 @@ MODULAR_SKIPS = (
 	'zone_device_fault.mprotect_read_only_makes_the_device_private_entry_read_only',
 	'zone_device_fault_pmd.fork_keeps_device_private_pmd_copy_on_write',
 	'zone_device_fault_pmd.mprotect_read_only_makes_the_device_private_pmd_read_only',
+	'zone_device_madvise.madvise_leaves_device_coherent_page_as_it_was',
+	'zone_device_madvise.madvise_leaves_device_coherent_pmd_as_it_was',
 )
 
 

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for what madvise(2) does with device memory mapped in a
+ * process: MADV_COLD, MADV_PAGEOUT and MADV_FREE skip every ZONE_DEVICE
+ * folio (mm/madvise.c madvise_cold_or_pageout_pte_range() and
+ * madvise_free_pte_range()).  Device memory is not on the LRU and not
+ * reclaimed; the driver owns its pages.  A device-coherent page is mapped
+ * present like system RAM, so a walk that forgot the test would age it,
+ * clean it and mark it lazy-free.
+ *
+ * Each case maps device-coherent memory into the test's mm (one page
+ * moved there, or a PMD-sized folio filling an empty range; the device
+ * needs the reserved RAM, zone_device_fixture.coherent=), writes it from
+ * the CPU, and calls madvise() from the test's thread (zdt_madvise():
+ * do_madvise() is not exported, a module skips).
+ */
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <kunit/test.h>
+
+#include "zone_device_compat.h"
+#include "zone_device_fixture.h"
+
+struct advice_param {
+	const char *name;
+	int advice;
+};
+
+static const struct advice_param advices[] = {
+	{ "MADV_COLD", MADV_COLD },
+	{ "MADV_PAGEOUT", MADV_PAGEOUT },
+	{ "MADV_FREE", MADV_FREE },
+};
+
+static void advice_desc(const struct advice_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(advices, advices, advice_desc);
+
+/*
+ * madvise() never deactivates, reclaims or marks lazy-free device memory:
+ * MADV_COLD, MADV_PAGEOUT and MADV_FREE leave the PTE of a device-coherent
+ * page as the CPU left it, young and dirty, and the page mapped with its
+ * data (3218f8712d6b "mm: handling Non-LRU pages returned by
+ * vm_normal_pages", which added the zone-device test to both PTE walks for
+ * the device-coherent pages that vm_normal_folio() returns since).
+ * Without the test MADV_FREE clears the dirty bits: the written data would
+ * be discardable.  (MADV_COLD and MADV_PAGEOUT skip an order-0 device folio
+ * a second time, as not on the LRU; a kernel without both tests would age
+ * the page.)  Succeeds if madvise() returns 0, the PTE still maps the
+ * coherent page, young and dirty, the folio's dirty flag is what it was,
+ * the device freed nothing and a CPU read sees the data written.
+ */
+static void madvise_leaves_device_coherent_page_as_it_was(struct kunit *test)
+{
+	const struct advice_param *p = test->param_value;
+	struct zdt_device *dev;
+	struct page *cpage;
+	u8 buf[ZDT_DATA_LEN];
+	unsigned long addr;
+	bool folio_dirty;
+	pte_t pte;
+
+	addr = zdt_page_on_device(test, MEMORY_DEVICE_COHERENT, &dev);
+	cpage = zdt_device_page(dev, 0);
+	KUNIT_ASSERT_PTR_EQ(test, zdt_mapped_page(addr), cpage);
+	/* A CPU write through the present PTE: young and dirty. */
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, addr, 1), 0);
+	KUNIT_ASSERT_TRUE(test, zdt_user_pte(addr, &pte));
+	KUNIT_ASSERT_TRUE(test, pte_present(pte));
+	KUNIT_ASSERT_EQ(test, pte_pfn(pte), page_to_pfn(cpage));
+	KUNIT_ASSERT_TRUE_MSG(test, pte_young(pte) && pte_dirty(pte),
+			      "the CPU write left the PTE%s%s",
+			      pte_young(pte) ? "" : " old", pte_dirty(pte) ? "" : " clean");
+	folio_dirty = folio_test_dirty(page_folio(cpage));
+
+	KUNIT_ASSERT_EQ(test, zdt_madvise(test, addr, PAGE_SIZE, p->advice), 0);
+
+	KUNIT_ASSERT_TRUE_MSG(test, zdt_user_pte(addr, &pte),
+			      "%s left no PTE table", p->name);
+	KUNIT_ASSERT_TRUE_MSG(test, pte_present(pte), "%s unmapped the page", p->name);
+	KUNIT_EXPECT_EQ(test, pte_pfn(pte), page_to_pfn(cpage));
+	KUNIT_EXPECT_TRUE_MSG(test, pte_young(pte), "%s aged the PTE", p->name);
+	KUNIT_EXPECT_TRUE_MSG(test, pte_dirty(pte), "%s cleaned the PTE", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(page_folio(cpage)), folio_dirty,
+			    "%s changed the folio's dirty flag", p->name);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
+	KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(addr), cpage);
+}
+
+/* The PMD that maps @addr in the test's mm, read under the mmap read lock. */
+static bool read_pmd(unsigned long addr, pmd_t *out)
+{
+	struct mm_struct *mm = current->mm;
+	bool found = false;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		goto out;
+	*out = pmdp_get_lockless(pmd_offset(pud, addr));
+	found = true;
+out:
+	mmap_read_unlock(mm);
+	return found;
+}
+
+/*
+ * A PMD-sized device-coherent folio filling an empty PMD-aligned range of
+ * the test's mm, as a driver fills a hole (migrate_vma_insert_huge_pmd_page()),
+ * the case's data for tag ZDT_PMD_MIDDLE in its middle page.
+ *
+ * Return: the folio's head page; *@devp its device, *@basep the range.
+ */
+static struct page *coherent_pmd(struct kunit *test, struct zdt_device **devp,
+				 unsigned long *basep)
+{
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long want = MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND;
+	unsigned long base, src = 0;
+	struct page *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	dev = zdt_device_create(test, MEMORY_DEVICE_COHERENT, ZDT_DEVICE_PAGES);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+
+	zdt_migration_init(test, &m, base, 1UL << order, dev,
+			   MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		if (m.args.src[0] == want)
+			dpage = zdt_device_alloc_page(dev, order);
+		if (dpage) {
+			zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE),
+				     ZDT_PMD_MIDDLE);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) |
+					MIGRATE_PFN_WRITE | ZDT_MIGRATE_PFN_COMPOUND;
+		}
+		zdt_migration_pages(&m);
+		src = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	if (!dpage)
+		zdt_skip(test, "no free order-%u device-coherent folio", order);
+	KUNIT_ASSERT_TRUE_MSG(test, src & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the device-coherent folio");
+	*devp = dev;
+	*basep = base;
+	return dpage;
+}
+
+/*
+ * As madvise_leaves_device_coherent_page_as_it_was, for a PMD-sized
+ * device-coherent folio mapped by one PMD and a range of the whole PMD:
+ * the PMD branches of the same walks skip ZONE_DEVICE folios
+ * (madvise_cold_or_pageout_pte_range() and madvise_free_huge_pmd(), since
+ * a30b48bf1b24 "mm/migrate_device: implement THP migration of zone device
+ * pages" maps such folios by a PMD).  Without the test MADV_COLD clears the
+ * PMD's young bit and MADV_FREE its young and dirty bits.  Succeeds if
+ * madvise() returns 0, the PMD still maps the folio, young and dirty, the
+ * folio's dirty flag, references and mappings are what they were, the
+ * device freed nothing and a CPU read sees the data written.
+ */
+static void madvise_leaves_device_coherent_pmd_as_it_was(struct kunit *test)
+{
+	const struct advice_param *p = test->param_value;
+	struct zdt_page_state before;
+	struct zdt_device *dev;
+	unsigned long base, addr;
+	struct page *dpage;
+	u8 buf[ZDT_DATA_LEN];
+	bool folio_dirty;
+	pmd_t pmd;
+
+	dpage = coherent_pmd(test, &dev, &base);
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	/* A CPU write through the present PMD: young and dirty. */
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, addr, ZDT_PMD_MIDDLE + 1), 0);
+	KUNIT_ASSERT_TRUE(test, read_pmd(addr, &pmd));
+	KUNIT_ASSERT_TRUE_MSG(test, pmd_present(pmd) && pmd_leaf(pmd),
+			      "the folio is not mapped by one PMD");
+	KUNIT_ASSERT_EQ(test, pmd_pfn(pmd), page_to_pfn(dpage));
+	KUNIT_ASSERT_TRUE_MSG(test, pmd_young(pmd) && pmd_dirty(pmd),
+			      "the CPU write left the PMD%s%s",
+			      pmd_young(pmd) ? "" : " old", pmd_dirty(pmd) ? "" : " clean");
+	folio_dirty = folio_test_dirty(page_folio(dpage));
+	before = zdt_page_state(dpage);
+
+	KUNIT_ASSERT_EQ(test, zdt_madvise(test, base, PMD_SIZE, p->advice), 0);
+
+	KUNIT_ASSERT_TRUE(test, read_pmd(addr, &pmd));
+	KUNIT_ASSERT_TRUE_MSG(test, pmd_present(pmd) && pmd_leaf(pmd),
+			      "%s left no PMD mapping of the folio", p->name);
+	KUNIT_EXPECT_EQ(test, pmd_pfn(pmd), page_to_pfn(dpage));
+	KUNIT_EXPECT_TRUE_MSG(test, pmd_young(pmd), "%s aged the PMD", p->name);
+	KUNIT_EXPECT_TRUE_MSG(test, pmd_dirty(pmd), "%s cleaned the PMD", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(page_folio(dpage)), folio_dirty,
+			    "%s changed the folio's dirty flag", p->name);
+	zdt_expect_page_state(test, zdt_page_state(dpage), before, "after madvise()");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE + 1));
+	KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(addr), dpage + ZDT_PMD_MIDDLE);
+}
+
+static struct kunit_case zone_device_madvise_cases[] = {
+	KUNIT_CASE_PARAM(madvise_leaves_device_coherent_page_as_it_was,
+			 advices_gen_params),
+	KUNIT_CASE_PARAM(madvise_leaves_device_coherent_pmd_as_it_was,
+			 advices_gen_params),
+	{}
+};
+
+static struct kunit_suite zone_device_madvise_suite = {
+	.name = "zone_device_madvise",
+	.init = zdt_migrate_case_begin,
+	.test_cases = zone_device_madvise_cases,
+};
+
+kunit_test_suite(zone_device_madvise_suite);
+
+MODULE_DESCRIPTION("KUnit tests for madvise() over device memory");
+MODULE_LICENSE("GPL");
