@@ -1000,6 +1000,97 @@ static void pmd_hole_written_by_the_cpu_keeps_the_process_memory(struct kunit *t
 	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(r.dpage)), 0);
 }
 
+/*
+ * A PMD-sized hole collected as one compound entry may be filled with small
+ * pages: a driver without a free large device folio gives an order-0 page
+ * for each of the range's PTRS_PER_PMD entries, and migrate_vma_pages()
+ * maps each by a PTE of its own (__migrate_device_pages(): a compound src
+ * entry without a page and a destination that is not compound are split
+ * into PTRS_PER_PMD page entries; a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages"; lib/test_hmm.c falls back
+ * so).  Succeeds if every src entry is then MIGRATE_PFN_MIGRATE alone (no
+ * MIGRATE_PFN_COMPOUND left), every address holds a writable
+ * device-private PTE of the page given for it, each page holds just the
+ * mapping's reference, none is freed, and a CPU read of the middle page
+ * brings back the data the driver put there with one migrate_to_ram().
+ */
+static void pmd_hole_fills_with_small_pages_when_dst_is_small(struct kunit *test)
+{
+	unsigned long base, addr, i, src0 = 0, bad_src = 0, bad_map = 0, bad_ref = 0;
+	unsigned long first_bad = 0, nr_given = 0;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page **dpages;
+	bool w;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	dpages = kunit_kcalloc(test, PTRS_PER_PMD, sizeof(*dpages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dpages);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, dev,
+			   MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		for (i = 0; i < PTRS_PER_PMD &&
+		     src0 == (MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND); i++) {
+			dpages[i] = zdt_device_alloc_page(dev, 0);
+			if (!dpages[i])
+				break;
+			nr_given++;
+		}
+		/* All or none: a compound hole is filled whole. */
+		for (i = 0; i < nr_given && nr_given == PTRS_PER_PMD; i++)
+			m.args.dst[i] = migrate_pfn(page_to_pfn(dpages[i]));
+		if (nr_given == PTRS_PER_PMD)
+			zdt_put_data(test, zdt_page_data(dpages[ZDT_PMD_MIDDLE]),
+				     ZDT_PMD_MIDDLE);
+		zdt_migration_pages(&m);
+		for (i = 0; i < PTRS_PER_PMD; i++) {
+			if (m.args.src[i] != MIGRATE_PFN_MIGRATE && !bad_src++)
+				first_bad = i;
+		}
+	}
+	/* Pages never given as dst are the case's to put back. */
+	for (i = 0; i < nr_given && nr_given < PTRS_PER_PMD; i++) {
+		unlock_page(dpages[i]);
+		put_page(dpages[i]);
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND,
+			    "the PMD-sized hole not collected as one compound entry");
+	if (nr_given < PTRS_PER_PMD)
+		zdt_skip(test, "only %lu free device-private pages", nr_given);
+	KUNIT_EXPECT_EQ_MSG(test, bad_src, 0,
+			    "src entries not MIGRATE_PFN_MIGRATE alone, the first %lu", first_bad);
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		w = false;
+		if ((zdt_device_private_pte(base + i * PAGE_SIZE, &w) != dpages[i] || !w) &&
+		    !bad_map++)
+			first_bad = i;
+		if (folio_ref_count(page_folio(dpages[i])) != 1)
+			bad_ref++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad_map, 0,
+			    "addresses without a writable device-private PTE of their page, the first %lu",
+			    first_bad);
+	KUNIT_EXPECT_EQ_MSG(test, bad_ref, 0, "pages with other than the mapping's reference");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+}
+
 static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE(partial_range_splits_the_large_folio),
@@ -1015,6 +1106,7 @@ static struct kunit_case zone_device_migrate_large_cases[] = {
 			 thp_to_device_gen_params),
 	KUNIT_CASE(pmd_hole_read_by_the_cpu_is_still_filled_from_the_device),
 	KUNIT_CASE(pmd_hole_written_by_the_cpu_keeps_the_process_memory),
+	KUNIT_CASE(pmd_hole_fills_with_small_pages_when_dst_is_small),
 	{}
 };
 
