@@ -766,6 +766,10 @@ static void hole_filled_with_coherent_memory_is_mapped_writable(struct kunit *te
 #define RACED_DEVICE_TAG	1
 #define RACED_CPU_TAG		2
 
+/* Why a PMD-aligned range a CPU read may not map the huge zero page. */
+#define RACED_NO_HUGE_ZERO_PAGE \
+	"no huge zero page after a CPU read of a PMD-aligned range (THP off for the vma, or use_zero_page off)"
+
 struct raced_hole_param {
 	const char *desc;
 	bool huge;		/* in a PMD-aligned range: the CPU maps a PMD */
@@ -928,8 +932,7 @@ static void hole_read_by_the_cpu_is_still_filled_from_the_device(struct kunit *t
 
 	raced_hole_migrate(test, &r, p->huge, false);
 	if (p->huge && !r.pmd_leaf)
-		zdt_skip(test, "no huge zero page after a CPU read of a PMD-aligned range (THP off for the vma, or use_zero_page off); pfn %#lx",
-			 r.pfn);
+		zdt_skip(test, "%s; pfn %#lx", RACED_NO_HUGE_ZERO_PAGE, r.pfn);
 	if (!p->huge)
 		KUNIT_ASSERT_TRUE_MSG(test, r.present && is_zero_pfn(r.pfn),
 				      "the CPU read did not map the zero page (pfn %#lx)", r.pfn);

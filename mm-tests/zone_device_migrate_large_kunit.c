@@ -801,6 +801,10 @@ static void eviction_moves_a_large_folio_and_small_pages_to_ram(struct kunit *te
 #define RACED_PMD_DEVICE_TAG	1
 #define RACED_PMD_CPU_TAG	2
 
+/* Why a PMD-aligned range a CPU read may not map the huge zero page. */
+#define RACED_PMD_NO_HUGE_ZERO_PAGE \
+	"no huge zero page after a CPU read of a PMD-aligned range (THP off for the vma, or use_zero_page off)"
+
 /* What one raced PMD hole migration saw, for the checks after finalize. */
 struct raced_pmd_hole {
 	struct zdt_device *dev;
@@ -943,7 +947,7 @@ static void pmd_hole_read_by_the_cpu_is_still_filled_from_the_device(struct kuni
 
 	raced_pmd_hole_migrate(test, &r, false);
 	if (!r.pmd_leaf)
-		zdt_skip(test, "no huge zero page after a CPU read of a PMD-aligned range (THP off for the vma, or use_zero_page off)");
+		zdt_skip(test, "%s", RACED_PMD_NO_HUGE_ZERO_PAGE);
 	KUNIT_ASSERT_TRUE_MSG(test, r.src_after & MIGRATE_PFN_MIGRATE,
 			      "migrate_vma_pages() did not replace the huge zero page by the device folio");
 	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(r.addr, NULL), NULL,
