@@ -994,6 +994,76 @@ static void hole_written_by_the_cpu_keeps_the_process_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(r.dpage)), 0);
 }
 
+/*
+ * A hole a driver fills with a system page (as a migrate_to_ram() that
+ * moves a whole range does for the holes in it, drm_pagemap's) becomes an
+ * ordinary anonymous page of the process: migrate_vma_pages() maps it
+ * present, writable as the VMA is, and puts it on the LRU, so that reclaim
+ * and compaction find it (migrate_vma_insert_page(): folio_add_lru_vma()
+ * for a page that is no device page; 8315ada7f095 "mm/migrate: allow
+ * migrate_vma() to alloc new page on empty entry").  Succeeds if src keeps
+ * MIGRATE_PFN_MIGRATE, the address maps that very page, anonymous and
+ * writable (GUP-fast for writing finds it), on the LRU once the per-CPU
+ * batches are drained, with just the mapping's reference, mapped once, and
+ * the CPU reads the data the driver put there.
+ */
+static void hole_filled_with_a_system_page_is_on_the_lru(struct kunit *test)
+{
+	unsigned long addr, src0 = 0, src_pages = 0;
+	struct page *page = NULL, *wpage = NULL;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct folio *folio;
+	int got;
+
+	if (!ZDT_CAN_DRAIN_LRU)
+		zdt_skip(test, ZDT_NO_DRAIN_LRU);
+	addr = zdt_user_map(test, PAGE_SIZE);
+
+	zdt_migration_init(test, &m, addr, 1, &other_owner,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == MIGRATE_PFN_MIGRATE)
+			page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, m.args.vma, addr);
+		if (page) {
+			lock_page(page);
+			zdt_put_data(test, page_address(page), 0);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(page));
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE,
+			    "the hole not collected as an entry without a page");
+	if (!page)
+		zdt_skip(test, "no free system page");
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the system page");
+	KUNIT_ASSERT_PTR_EQ_MSG(test, zdt_mapped_page(addr), page,
+				"the hole does not map the system page");
+	folio = page_folio(page);
+	KUNIT_EXPECT_TRUE(test, folio_test_anon(folio));
+	zdt_drain_lru();
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_lru(folio),
+			      "the page is on no LRU: reclaim never finds it");
+	zdt_expect_page_state(test, zdt_page_state(page),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the system page");
+	if (IS_ENABLED(CONFIG_HAVE_GUP_FAST)) {
+		got = get_user_pages_fast_only(addr, 1, FOLL_WRITE, &wpage);
+		if (got == 1)
+			put_page(wpage);
+		KUNIT_EXPECT_EQ_MSG(test, got, 1, "the page is mapped read-only in a writable VMA");
+	}
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -1012,6 +1082,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 			 raced_read_gen_params),
 	KUNIT_CASE_PARAM(hole_written_by_the_cpu_keeps_the_process_page,
 			 raced_write_gen_params),
+	KUNIT_CASE(hole_filled_with_a_system_page_is_on_the_lru),
 	{}
 };
 

@@ -1095,6 +1095,79 @@ static void pmd_hole_fills_with_small_pages_when_dst_is_small(struct kunit *test
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
 }
 
+/*
+ * A PMD-sized hole a driver fills with a system THP (a migrate_to_ram()
+ * that moves a whole range over a hole with MIGRATE_VMA_SELECT_COMPOUND)
+ * becomes an ordinary anonymous THP of the process: migrate_vma_pages()
+ * maps it by one PMD, writable as the VMA is, and puts it on the LRU, so
+ * that reclaim and compaction find it
+ * (migrate_vma_insert_huge_pmd_page(): folio_add_lru_vma() for a folio
+ * that is no device folio; a30b48bf1b24 "mm/migrate_device: implement THP
+ * migration of zone device pages").  Succeeds if src[0] keeps
+ * MIGRATE_PFN_MIGRATE, the middle address maps that very folio's page,
+ * the folio is anonymous, mapped once (by one PMD), on the LRU once the
+ * per-CPU batches are drained, with just the mapping's reference, and the
+ * CPU reads the data the driver put there.
+ */
+static void pmd_hole_filled_with_a_system_thp_is_on_the_lru(struct kunit *test)
+{
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long base, addr, src0 = 0, src_pages = 0;
+	struct folio *folio = NULL;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *now;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	if (!ZDT_CAN_DRAIN_LRU)
+		zdt_skip(test, ZDT_NO_DRAIN_LRU);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, test,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == (MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND))
+			folio = zdt_vma_alloc_folio(order, m.args.vma, base);
+		if (folio) {
+			folio_lock(folio);
+			zdt_put_data(test, page_address(folio_page(folio, ZDT_PMD_MIDDLE)),
+				     ZDT_PMD_MIDDLE);
+			m.args.dst[0] = migrate_pfn(folio_pfn(folio)) | ZDT_MIGRATE_PFN_COMPOUND;
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND,
+			    "the PMD-sized hole not collected as one compound entry");
+	if (!folio)
+		zdt_skip(test, "no free order-%u system folio", order);
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the system THP");
+	now = zdt_mapped_page(addr);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, now, folio_page(folio, ZDT_PMD_MIDDLE),
+				"the hole does not map the system THP");
+	KUNIT_EXPECT_TRUE(test, folio_test_anon(folio));
+	zdt_drain_lru();
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_lru(folio),
+			      "the THP is on no LRU: reclaim never finds it");
+	zdt_expect_page_state(test, zdt_page_state(now),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the system THP");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+}
+
 static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE(partial_range_splits_the_large_folio),
@@ -1111,6 +1184,7 @@ static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_hole_read_by_the_cpu_is_still_filled_from_the_device),
 	KUNIT_CASE(pmd_hole_written_by_the_cpu_keeps_the_process_memory),
 	KUNIT_CASE(pmd_hole_fills_with_small_pages_when_dst_is_small),
+	KUNIT_CASE(pmd_hole_filled_with_a_system_thp_is_on_the_lru),
 	{}
 };
 
