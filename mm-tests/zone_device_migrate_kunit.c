@@ -755,6 +755,315 @@ static void hole_filled_with_coherent_memory_is_mapped_writable(struct kunit *te
 	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
 }
 
+/*
+ * A hole a driver is filling that the CPU faults in before
+ * migrate_vma_pages(): setup collects a never-touched address as an entry
+ * without a page and installs nothing there, so the process may read or
+ * write it until the driver's device page is mapped.
+ */
+
+/* Tags of the data the device page and the CPU put there. */
+#define RACED_DEVICE_TAG	1
+#define RACED_CPU_TAG		2
+
+/* Why a PMD-aligned range a CPU read may not map the huge zero page. */
+#define RACED_NO_HUGE_ZERO_PAGE \
+	"no huge zero page after a CPU read of a PMD-aligned range (THP off for the vma, or use_zero_page off)"
+
+struct raced_hole_param {
+	const char *desc;
+	bool huge;		/* in a PMD-aligned range: the CPU maps a PMD */
+};
+
+static const struct raced_hole_param raced_read_params[] = {
+	{ "zero page", false },
+	{ "huge zero page, split", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(raced_read, raced_read_params, desc);
+
+static const struct raced_hole_param raced_write_params[] = {
+	{ "page", false },
+	{ "PMD-aligned range (THP if enabled)", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(raced_write, raced_write_params, desc);
+
+/* What one raced hole migration saw, for the checks after finalize. */
+struct raced_hole {
+	struct zdt_device *dev;
+	unsigned long addr;
+	struct page *dpage;	/* the device page given as dst */
+	unsigned long src0;	/* src[0] after setup */
+	unsigned long src_after;	/* src[0] after migrate_vma_pages() */
+	bool cpu_done;		/* the CPU access returned before pages */
+	bool pmd_leaf;		/* then a leaf PMD mapped the address */
+	bool present;		/* ... or a present PTE */
+	unsigned long pfn;	/* the pfn mapped there then */
+};
+
+static void raced_write_fn(struct zdt_thread *t)
+{
+	t->left = copy_to_user((void __user *)t->addr, t->buf, sizeof(t->buf));
+}
+
+/*
+ * What maps @addr of the test's mm, read under the mmap read lock the
+ * migration holds (so without taking it again) and no PTE lock: only the
+ * case's own threads touch the range, and the one that faulted has returned.
+ */
+static void raced_hole_peek(struct raced_hole *r)
+{
+	struct mm_struct *mm = current->mm;
+	pgd_t *pgd = pgd_offset(mm, r->addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t pmd;
+	pte_t pte;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return;
+	p4d = p4d_offset(pgd, r->addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return;
+	pud = pud_offset(p4d, r->addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return;
+	pmd = pmdp_get(pmd_offset(pud, r->addr));
+	if (pmd_present(pmd) && pmd_leaf(pmd)) {
+		r->pmd_leaf = true;
+		r->pfn = pmd_pfn(pmd) + ((r->addr & ~PMD_MASK) >> PAGE_SHIFT);
+		return;
+	}
+	if (IS_ENABLED(CONFIG_HIGHPTE) || !pmd_present(pmd) || pmd_bad(pmd))
+		return;
+	pte = ptep_get(pte_offset_kernel(pmd_offset(pud, r->addr), r->addr));
+	r->present = pte_present(pte);
+	if (r->present)
+		r->pfn = pte_pfn(pte);
+}
+
+/*
+ * One page of a hole migrated to a new device-private device, with a CPU
+ * read (or, @write, a write of RACED_CPU_TAG data) of it run to its end
+ * between migrate_vma_setup() and migrate_vma_pages(); the device page
+ * holds RACED_DEVICE_TAG data.  @huge: the page is in the middle of a
+ * PMD-aligned range of a vma twice that size, so that the fault may map a
+ * PMD (the huge zero page, a THP); else the vma is that one page.
+ */
+static void raced_hole_migrate(struct kunit *test, struct raced_hole *r,
+			       bool huge, bool write)
+{
+	struct zdt_thread *t;
+	struct zdt_migration m;
+
+	if (huge && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	r->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	if (huge)
+		r->addr = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE) +
+			  ZDT_PMD_MIDDLE * PAGE_SIZE;
+	else
+		r->addr = zdt_user_map(test, PAGE_SIZE);
+	if (write) {
+		t = zdt_thread_create(test, "CPU write", raced_write_fn);
+		t->addr = r->addr;
+		zdt_put_data(test, t->buf, RACED_CPU_TAG);
+	} else {
+		t = zdt_reader_create(test, r->addr);
+	}
+
+	zdt_migration_init(test, &m, r->addr, 1, r->dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		r->src0 = m.args.src[0];
+		if (r->src0 == MIGRATE_PFN_MIGRATE)
+			r->dpage = zdt_device_alloc_page(r->dev, 0);
+		if (r->dpage) {
+			zdt_put_data(test, zdt_page_data(r->dpage), RACED_DEVICE_TAG);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(r->dpage));
+			zdt_thread_start(t);
+			r->cpu_done = zdt_thread_wait(t, ZDT_ACCESS_MS);
+			if (r->cpu_done)
+				raced_hole_peek(r);
+		}
+		zdt_migration_pages(&m);
+		r->src_after = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, r->src0, MIGRATE_PFN_MIGRATE,
+			    "the hole not collected as an entry without a page");
+	if (!r->dpage)
+		zdt_skip(test, "no free device-private page");
+	KUNIT_ASSERT_TRUE_MSG(test, r->cpu_done,
+			      "the CPU access of a collected hole did not return in %d ms",
+			      ZDT_ACCESS_MS);
+	KUNIT_ASSERT_EQ_MSG(test, t->left, 0, "the CPU access of the hole faulted");
+	kunit_info(test, "the CPU %s mapped %s pfn %#lx; src[0] after pages %#lx",
+		   write ? "write" : "read", r->pmd_leaf ? "a PMD of" : "a PTE of",
+		   r->pfn, r->src_after);
+}
+
+/*
+ * The zero page a CPU read maps in a hole is no data of the process: when
+ * the CPU reads a hole after migrate_vma_setup() collected it and before
+ * migrate_vma_pages(), the driver's device page still replaces the zero
+ * page, and so does it a huge zero page, which is split first so that one
+ * page of it can be replaced (migrate_vma_insert_page(): a present PTE of
+ * the zero pfn is cleared and flushed, any other present page aborts;
+ * 8315ada7f095 "mm/migrate: allow migrate_vma() to alloc new page on empty
+ * entry"; the huge zero PMD, a30b48bf1b24 "mm/migrate_device: implement THP
+ * migration of zone device pages").  Succeeds if the read mapped the zero
+ * page (a PTE of the zero pfn, or a leaf PMD), src keeps
+ * MIGRATE_PFN_MIGRATE, the address then holds a writable device-private
+ * entry of the driver's page, which holds just the mapping's reference, is
+ * mapped once and unlocked, and a CPU read brings back the data the driver
+ * put there with one migrate_to_ram().
+ */
+static void hole_read_by_the_cpu_is_still_filled_from_the_device(struct kunit *test)
+{
+	const struct raced_hole_param *p = test->param_value;
+	struct raced_hole r = { };
+	u8 buf[ZDT_DATA_LEN];
+	struct page *now;
+	bool w = false;
+
+	raced_hole_migrate(test, &r, p->huge, false);
+	if (p->huge && !r.pmd_leaf)
+		zdt_skip(test, "%s; pfn %#lx", RACED_NO_HUGE_ZERO_PAGE, r.pfn);
+	if (!p->huge)
+		KUNIT_ASSERT_TRUE_MSG(test, r.present && is_zero_pfn(r.pfn),
+				      "the CPU read did not map the zero page (pfn %#lx)", r.pfn);
+	KUNIT_ASSERT_TRUE_MSG(test, r.src_after & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not replace the zero page by the device page");
+	now = zdt_device_private_pte(r.addr, &w);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, now, r.dpage,
+				"the address does not map the device page");
+	KUNIT_EXPECT_TRUE(test, w);
+	zdt_expect_page_state(test, zdt_page_state(r.dpage),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the device page");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_free), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, RACED_DEVICE_TAG),
+			      "the CPU does not read what the driver put in the device page");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 1);
+}
+
+/*
+ * A page the process wrote into a hole is its data: when the CPU writes a
+ * hole after migrate_vma_setup() collected it and before
+ * migrate_vma_pages(), the driver's device page must not replace it
+ * (migrate_vma_insert_page(): a present PTE of a page other than the zero
+ * page, a PMD mapping a THP, abort), and the driver learns it from
+ * MIGRATE_PFN_MIGRATE cleared in src, so that migrate_vma_finalize() gives
+ * the device page back (8315ada7f095 "mm/migrate: allow migrate_vma() to
+ * alloc new page on empty entry"; Documentation/mm/hmm.rst, "migrate_vma_pages()").
+ * Succeeds if the write mapped a page that is not the zero page, src has
+ * lost MIGRATE_PFN_MIGRATE, the process still maps that very page and
+ * reads what it wrote, no device-private entry is there, no migrate_to_ram()
+ * ran, and the device page is freed once, at refcount 0.
+ */
+static void hole_written_by_the_cpu_keeps_the_process_page(struct kunit *test)
+{
+	const struct raced_hole_param *p = test->param_value;
+	struct raced_hole r = { };
+	u8 buf[ZDT_DATA_LEN];
+	struct page *now;
+
+	raced_hole_migrate(test, &r, p->huge, true);
+	KUNIT_ASSERT_TRUE_MSG(test, (r.pmd_leaf || r.present) && !is_zero_pfn(r.pfn),
+			      "the CPU write did not map a page of the process (pfn %#lx)",
+			      r.pfn);
+	KUNIT_EXPECT_FALSE_MSG(test, r.src_after & MIGRATE_PFN_MIGRATE,
+			       "src[0] %#lx: the device page is reported migrated over the process's page",
+			       r.src_after);
+	KUNIT_EXPECT_PTR_EQ(test, zdt_device_private_pte(r.addr, NULL), NULL);
+	now = zdt_mapped_page(r.addr);
+	KUNIT_EXPECT_TRUE_MSG(test, now && page_to_pfn(now) == r.pfn,
+			      "the process no longer maps the page it wrote");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, RACED_CPU_TAG),
+			      "the process does not read what it wrote");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&r.dev->nr_free), 1,
+			    "the device page not given back");
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(r.dpage)), 0);
+}
+
+/*
+ * A hole a driver fills with a system page (as a migrate_to_ram() that
+ * moves a whole range does for the holes in it, drm_pagemap's) becomes an
+ * ordinary anonymous page of the process: migrate_vma_pages() maps it
+ * present, writable as the VMA is, and puts it on the LRU, so that reclaim
+ * and compaction find it (migrate_vma_insert_page(): folio_add_lru_vma()
+ * for a page that is no device page; 8315ada7f095 "mm/migrate: allow
+ * migrate_vma() to alloc new page on empty entry").  Succeeds if src keeps
+ * MIGRATE_PFN_MIGRATE, the address maps that very page, anonymous and
+ * writable (GUP-fast for writing finds it), on the LRU once the per-CPU
+ * batches are drained, with just the mapping's reference, mapped once, and
+ * the CPU reads the data the driver put there.
+ */
+static void hole_filled_with_a_system_page_is_on_the_lru(struct kunit *test)
+{
+	unsigned long addr, src0 = 0, src_pages = 0;
+	struct page *page = NULL, *wpage = NULL;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct folio *folio;
+	int got;
+
+	if (!ZDT_CAN_DRAIN_LRU)
+		zdt_skip(test, ZDT_NO_DRAIN_LRU);
+	addr = zdt_user_map(test, PAGE_SIZE);
+
+	zdt_migration_init(test, &m, addr, 1, &other_owner,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == MIGRATE_PFN_MIGRATE)
+			page = alloc_page_vma(GFP_HIGHUSER_MOVABLE, m.args.vma, addr);
+		if (page) {
+			lock_page(page);
+			zdt_put_data(test, page_address(page), 0);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(page));
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE,
+			    "the hole not collected as an entry without a page");
+	if (!page)
+		zdt_skip(test, "no free system page");
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the system page");
+	KUNIT_ASSERT_PTR_EQ_MSG(test, zdt_mapped_page(addr), page,
+				"the hole does not map the system page");
+	folio = page_folio(page);
+	KUNIT_EXPECT_TRUE(test, folio_test_anon(folio));
+	zdt_drain_lru();
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_lru(folio),
+			      "the page is on no LRU: reclaim never finds it");
+	zdt_expect_page_state(test, zdt_page_state(page),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the system page");
+	if (IS_ENABLED(CONFIG_HAVE_GUP_FAST)) {
+		got = get_user_pages_fast_only(addr, 1, FOLL_WRITE, &wpage);
+		if (got == 1)
+			put_page(wpage);
+		KUNIT_EXPECT_EQ_MSG(test, got, 1, "the page is mapped read-only in a writable VMA");
+	}
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -769,6 +1078,11 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE(range_leaves_a_referenced_neighbour_on_the_device),
 	KUNIT_CASE_PARAM(hole_filled_with_coherent_memory_is_mapped_writable,
 			 coherent_hole_gen_params),
+	KUNIT_CASE_PARAM(hole_read_by_the_cpu_is_still_filled_from_the_device,
+			 raced_read_gen_params),
+	KUNIT_CASE_PARAM(hole_written_by_the_cpu_keeps_the_process_page,
+			 raced_write_gen_params),
+	KUNIT_CASE(hole_filled_with_a_system_page_is_on_the_lru),
 	{}
 };
 

@@ -790,6 +790,384 @@ static void eviction_moves_a_large_folio_and_small_pages_to_ram(struct kunit *te
 			    "a CPU access still found a device-private page");
 }
 
+/*
+ * A PMD-sized hole a driver is filling with one compound device folio that
+ * the CPU faults in before migrate_vma_pages(): setup collects the
+ * never-touched PMD range as one compound entry without a page and installs
+ * nothing there, so the process may read or write it meanwhile.
+ */
+
+/* Tags of the data the device folio and the CPU put in its middle page. */
+#define RACED_PMD_DEVICE_TAG	1
+#define RACED_PMD_CPU_TAG	2
+
+/* Why a PMD-aligned range a CPU read may not map the huge zero page. */
+#define RACED_PMD_NO_HUGE_ZERO_PAGE \
+	"no huge zero page after a CPU read of a PMD-aligned range (THP off for the vma, or use_zero_page off)"
+
+/* What one raced PMD hole migration saw, for the checks after finalize. */
+struct raced_pmd_hole {
+	struct zdt_device *dev;
+	unsigned long base;	/* PMD-aligned start of the hole */
+	unsigned long addr;	/* its middle page, which the CPU touches */
+	struct page *dpage;	/* head of the device folio given as dst */
+	unsigned long src0;	/* src[0] after setup */
+	unsigned long src_after;	/* src[0] after migrate_vma_pages() */
+	unsigned long others;	/* src[1..] after migrate_vma_pages(), or-ed */
+	bool cpu_done;		/* the CPU access returned before pages */
+	bool pmd_leaf;		/* then a leaf PMD mapped the range */
+	bool table;		/* ... or a PTE table */
+	unsigned long pfn;	/* the pfn of the middle page, for a leaf */
+};
+
+static void raced_pmd_write_fn(struct zdt_thread *t)
+{
+	t->left = copy_to_user((void __user *)t->addr, t->buf, sizeof(t->buf));
+}
+
+/*
+ * What the PMD of @r->addr holds, read under the mmap read lock the
+ * migration holds (so without taking it again): only the case's own
+ * threads touch the range, and the one that faulted has returned.
+ */
+static void raced_pmd_hole_peek(struct raced_pmd_hole *r)
+{
+	struct mm_struct *mm = current->mm;
+	pgd_t *pgd = pgd_offset(mm, r->addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t pmd;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return;
+	p4d = p4d_offset(pgd, r->addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return;
+	pud = pud_offset(p4d, r->addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return;
+	pmd = pmdp_get(pmd_offset(pud, r->addr));
+	if (pmd_present(pmd) && pmd_leaf(pmd)) {
+		r->pmd_leaf = true;
+		r->pfn = pmd_pfn(pmd) + ZDT_PMD_MIDDLE;
+	} else if (pmd_present(pmd) && !pmd_bad(pmd)) {
+		r->table = true;
+	}
+}
+
+/*
+ * A PMD-sized hole migrated to one compound folio of a new device-private
+ * device, with a CPU read (or, @write, a write of RACED_PMD_CPU_TAG data) of
+ * its middle page run to its end between migrate_vma_setup() and
+ * migrate_vma_pages(); the device folio's middle page holds
+ * RACED_PMD_DEVICE_TAG data.
+ */
+static void raced_pmd_hole_migrate(struct kunit *test, struct raced_pmd_hole *r,
+				   bool write)
+{
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	struct zdt_thread *t;
+	struct zdt_migration m;
+	unsigned long i;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	r->dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	r->base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	r->addr = r->base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	if (write) {
+		t = zdt_thread_create(test, "CPU write", raced_pmd_write_fn);
+		t->addr = r->addr;
+		zdt_put_data(test, t->buf, RACED_PMD_CPU_TAG);
+	} else {
+		t = zdt_reader_create(test, r->addr);
+	}
+
+	zdt_migration_init(test, &m, r->base, PTRS_PER_PMD, r->dev,
+			   MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		r->src0 = m.args.src[0];
+		if (r->src0 == (MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND))
+			r->dpage = zdt_device_alloc_page(r->dev, order);
+		if (r->dpage) {
+			zdt_put_data(test, zdt_page_data(r->dpage + ZDT_PMD_MIDDLE),
+				     RACED_PMD_DEVICE_TAG);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(r->dpage)) |
+					ZDT_MIGRATE_PFN_COMPOUND;
+			zdt_thread_start(t);
+			r->cpu_done = zdt_thread_wait(t, ZDT_ACCESS_MS);
+			if (r->cpu_done)
+				raced_pmd_hole_peek(r);
+		}
+		zdt_migration_pages(&m);
+		r->src_after = m.args.src[0];
+		for (i = 1; i < PTRS_PER_PMD; i++)
+			r->others |= m.args.src[i];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, r->src0, MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND,
+			    "the PMD-sized hole not collected as one compound entry");
+	if (!r->dpage)
+		zdt_skip(test, "no free order-%u device-private folio", order);
+	KUNIT_ASSERT_TRUE_MSG(test, r->cpu_done,
+			      "the CPU access of a collected hole did not return in %d ms",
+			      ZDT_ACCESS_MS);
+	KUNIT_ASSERT_EQ_MSG(test, t->left, 0, "the CPU access of the hole faulted");
+	kunit_info(test, "the CPU %s mapped %s (pfn %#lx); src[0] after pages %#lx",
+		   write ? "write" : "read",
+		   r->pmd_leaf ? "a leaf PMD" : r->table ? "a PTE table" : "nothing",
+		   r->pfn, r->src_after);
+}
+
+/*
+ * The huge zero page a CPU read maps over a PMD-sized hole is no data of
+ * the process: when the CPU reads the hole after migrate_vma_setup()
+ * collected it and before migrate_vma_pages(), the driver's compound device
+ * folio still replaces the huge zero PMD with one PMD-level device-private
+ * entry (migrate_vma_insert_huge_pmd_page(): a huge zero PMD is invalidated
+ * and flushed, any other PMD aborts; a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages").  Succeeds if the read
+ * mapped a leaf PMD (the huge zero page), src[0] keeps MIGRATE_PFN_MIGRATE,
+ * the device folio then holds just the mapping's reference, is mapped
+ * once, by one PMD-level entry (no device-private PTE), and unlocked, and
+ * a CPU read of the middle page brings back the data the driver put there
+ * with one migrate_to_ram().
+ */
+static void pmd_hole_read_by_the_cpu_is_still_filled_from_the_device(struct kunit *test)
+{
+	struct raced_pmd_hole r = { };
+	u8 buf[ZDT_DATA_LEN];
+
+	raced_pmd_hole_migrate(test, &r, false);
+	if (!r.pmd_leaf)
+		zdt_skip(test, "%s", RACED_PMD_NO_HUGE_ZERO_PAGE);
+	KUNIT_ASSERT_TRUE_MSG(test, r.src_after & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not replace the huge zero page by the device folio");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(r.addr, NULL), NULL,
+				"the device folio is mapped by PTEs, not by one PMD");
+	zdt_expect_page_state(test, zdt_page_state(r.dpage),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the device folio");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_free), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, RACED_PMD_DEVICE_TAG),
+			      "the CPU does not read what the driver put in the device folio");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 1);
+}
+
+/*
+ * Memory the process wrote into a PMD-sized hole is its data: when the CPU
+ * writes the hole after migrate_vma_setup() collected it and before
+ * migrate_vma_pages(), the driver's compound device folio must not replace
+ * what the write mapped (a THP, or a PTE table), and every src entry of the
+ * range loses MIGRATE_PFN_MIGRATE, so that migrate_vma_finalize() gives
+ * the device folio back (migrate_vma_insert_huge_pmd_page(): a PMD that is
+ * neither none nor the huge zero page aborts; a30b48bf1b24
+ * "mm/migrate_device: implement THP migration of zone device pages").
+ * Succeeds if the write mapped a leaf PMD or a PTE table, src[0] has lost
+ * MIGRATE_PFN_MIGRATE and no other entry has it, the process still maps
+ * the page it wrote (that very page, for a THP) and reads what it wrote, no
+ * migrate_to_ram() ran, and the device folio is freed once, at refcount 0.
+ */
+static void pmd_hole_written_by_the_cpu_keeps_the_process_memory(struct kunit *test)
+{
+	struct raced_pmd_hole r = { };
+	u8 buf[ZDT_DATA_LEN];
+	struct page *now;
+
+	raced_pmd_hole_migrate(test, &r, true);
+	KUNIT_ASSERT_TRUE_MSG(test, r.pmd_leaf || r.table,
+			      "the CPU write mapped nothing at the PMD");
+	KUNIT_EXPECT_FALSE_MSG(test, (r.src_after | r.others) & MIGRATE_PFN_MIGRATE,
+			       "src[0] %#lx: the device folio is reported migrated over the process's memory",
+			       r.src_after);
+	now = zdt_mapped_page(r.addr);
+	KUNIT_EXPECT_TRUE_MSG(test, now && !folio_is_zone_device(page_folio(now)),
+			      "the process no longer maps a system page where it wrote");
+	if (r.pmd_leaf)
+		KUNIT_EXPECT_TRUE_MSG(test, now && page_to_pfn(now) == r.pfn,
+				      "the process no longer maps the THP it wrote");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, r.dev, r.addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, RACED_PMD_CPU_TAG),
+			      "the process does not read what it wrote");
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_migrate_to_ram), 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&r.dev->nr_free), 1,
+			    "the device folio not given back");
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(r.dpage)), 0);
+}
+
+/*
+ * A PMD-sized hole collected as one compound entry may be filled with small
+ * pages: a driver without a free large device folio gives an order-0 page
+ * for each of the range's PTRS_PER_PMD entries, and migrate_vma_pages()
+ * maps each by a PTE of its own (__migrate_device_pages(): a compound src
+ * entry without a page and a destination that is not compound are split
+ * into PTRS_PER_PMD page entries; a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages"; lib/test_hmm.c falls back
+ * so).  Succeeds if every src entry is then MIGRATE_PFN_MIGRATE alone (no
+ * MIGRATE_PFN_COMPOUND left), every address holds a writable
+ * device-private PTE of the page given for it, each page holds just the
+ * mapping's reference, none is freed, and a CPU read of the middle page
+ * brings back the data the driver put there with one migrate_to_ram().
+ */
+static void pmd_hole_fills_with_small_pages_when_dst_is_small(struct kunit *test)
+{
+	unsigned long base, addr, i, src0 = 0, bad_src = 0, bad_map = 0, bad_ref = 0;
+	unsigned long first_bad = 0, nr_given = 0;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page **dpages;
+	bool w;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	dpages = kunit_kcalloc(test, PTRS_PER_PMD, sizeof(*dpages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dpages);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, dev,
+			   MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		for (i = 0; i < PTRS_PER_PMD &&
+		     src0 == (MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND); i++) {
+			dpages[i] = zdt_device_alloc_page(dev, 0);
+			if (!dpages[i])
+				break;
+			nr_given++;
+		}
+		/* All or none: a compound hole is filled whole. */
+		for (i = 0; i < nr_given && nr_given == PTRS_PER_PMD; i++)
+			m.args.dst[i] = migrate_pfn(page_to_pfn(dpages[i]));
+		if (nr_given == PTRS_PER_PMD)
+			zdt_put_data(test, zdt_page_data(dpages[ZDT_PMD_MIDDLE]),
+				     ZDT_PMD_MIDDLE);
+		zdt_migration_pages(&m);
+		for (i = 0; i < PTRS_PER_PMD; i++) {
+			if (m.args.src[i] != MIGRATE_PFN_MIGRATE && !bad_src++)
+				first_bad = i;
+		}
+	}
+	/* Pages never given as dst are the case's to put back. */
+	for (i = 0; i < nr_given && nr_given < PTRS_PER_PMD; i++) {
+		unlock_page(dpages[i]);
+		put_page(dpages[i]);
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND,
+			    "the PMD-sized hole not collected as one compound entry");
+	if (nr_given < PTRS_PER_PMD)
+		zdt_skip(test, "only %lu free device-private pages", nr_given);
+	KUNIT_EXPECT_EQ_MSG(test, bad_src, 0,
+			    "src entries not MIGRATE_PFN_MIGRATE alone, the first %lu", first_bad);
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		w = false;
+		if ((zdt_device_private_pte(base + i * PAGE_SIZE, &w) != dpages[i] || !w) &&
+		    !bad_map++)
+			first_bad = i;
+		if (folio_ref_count(page_folio(dpages[i])) != 1)
+			bad_ref++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad_map, 0,
+			    "addresses without a writable device-private PTE of their page, the first %lu",
+			    first_bad);
+	KUNIT_EXPECT_EQ_MSG(test, bad_ref, 0, "pages with other than the mapping's reference");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+}
+
+/*
+ * A PMD-sized hole a driver fills with a system THP (a migrate_to_ram()
+ * that moves a whole range over a hole with MIGRATE_VMA_SELECT_COMPOUND)
+ * becomes an ordinary anonymous THP of the process: migrate_vma_pages()
+ * maps it by one PMD, writable as the VMA is, and puts it on the LRU, so
+ * that reclaim and compaction find it
+ * (migrate_vma_insert_huge_pmd_page(): folio_add_lru_vma() for a folio
+ * that is no device folio; a30b48bf1b24 "mm/migrate_device: implement THP
+ * migration of zone device pages").  Succeeds if src[0] keeps
+ * MIGRATE_PFN_MIGRATE, the middle address maps that very folio's page,
+ * the folio is anonymous, mapped once (by one PMD), on the LRU once the
+ * per-CPU batches are drained, with just the mapping's reference, and the
+ * CPU reads the data the driver put there.
+ */
+static void pmd_hole_filled_with_a_system_thp_is_on_the_lru(struct kunit *test)
+{
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long base, addr, src0 = 0, src_pages = 0;
+	struct folio *folio = NULL;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	struct page *now;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	if (!ZDT_CAN_DRAIN_LRU)
+		zdt_skip(test, ZDT_NO_DRAIN_LRU);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, test,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == (MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND))
+			folio = zdt_vma_alloc_folio(order, m.args.vma, base);
+		if (folio) {
+			folio_lock(folio);
+			zdt_put_data(test, page_address(folio_page(folio, ZDT_PMD_MIDDLE)),
+				     ZDT_PMD_MIDDLE);
+			m.args.dst[0] = migrate_pfn(folio_pfn(folio)) | ZDT_MIGRATE_PFN_COMPOUND;
+		}
+		zdt_migration_pages(&m);
+		src_pages = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND,
+			    "the PMD-sized hole not collected as one compound entry");
+	if (!folio)
+		zdt_skip(test, "no free order-%u system folio", order);
+	KUNIT_ASSERT_TRUE_MSG(test, src_pages & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the system THP");
+	now = zdt_mapped_page(addr);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, now, folio_page(folio, ZDT_PMD_MIDDLE),
+				"the hole does not map the system THP");
+	KUNIT_EXPECT_TRUE(test, folio_test_anon(folio));
+	zdt_drain_lru();
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_lru(folio),
+			      "the THP is on no LRU: reclaim never finds it");
+	zdt_expect_page_state(test, zdt_page_state(now),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the system THP");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+}
+
 static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE(partial_range_splits_the_large_folio),
@@ -803,6 +1181,10 @@ static struct kunit_case zone_device_migrate_large_cases[] = {
 			 mixed_evict_gen_params),
 	KUNIT_CASE_PARAM(pmd_mapped_thp_moves_to_the_device_as_one_folio,
 			 thp_to_device_gen_params),
+	KUNIT_CASE(pmd_hole_read_by_the_cpu_is_still_filled_from_the_device),
+	KUNIT_CASE(pmd_hole_written_by_the_cpu_keeps_the_process_memory),
+	KUNIT_CASE(pmd_hole_fills_with_small_pages_when_dst_is_small),
+	KUNIT_CASE(pmd_hole_filled_with_a_system_thp_is_on_the_lru),
 	{}
 };
 
