@@ -319,12 +319,135 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
 }
 
+/* What backs the PTE-mapped large folio whose split fails. */
+
+struct split_param {
+	const char *desc;
+	bool device;		/* a device-private folio, else a system THP */
+};
+
+static const struct split_param split_params[] = {
+	{ "device-private folio", true },
+	{ "system THP", false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(split, split_params, desc);
+
+/* Page 0 of a PMD-sized range munmap()ed: a large folio left mapped by PTEs. */
+#define SPLIT_HOLE	0
+
+/*
+ * A large folio mapped by PTEs, page i with the data of tag i: a
+ * device-private one (zdt_pmd_on_device()) or a system THP, page SPLIT_HOLE
+ * of its range munmap()ed, which splits the PMD and not the folio.  Skips
+ * where no THP backs the range.
+ */
+static struct page *pte_mapped_large_folio(struct kunit *test, bool device,
+					   struct zdt_device **devp, unsigned long *base)
+{
+	u8 buf[ZDT_DATA_LEN];
+	struct page *head;
+	unsigned long i;
+
+	if (device) {
+		head = zdt_pmd_on_device(test, devp, base);
+		for (i = 0; i < PTRS_PER_PMD; i++)
+			zdt_put_data(test, zdt_page_data(head + i), i);
+	} else {
+		if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+			zdt_skip(test, ZDT_NO_THP);
+		*devp = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+		*base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+		for (i = 0; i < PTRS_PER_PMD; i++) {
+			zdt_fill(test, buf, sizeof(buf), i);
+			KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)(*base + i * PAGE_SIZE),
+							   buf, sizeof(buf)), 0);
+		}
+		head = zdt_mapped_page(*base);
+		KUNIT_ASSERT_NOT_NULL(test, head);
+		if (folio_order(page_folio(head)) != PMD_SHIFT - PAGE_SHIFT)
+			zdt_skip(test, "no THP behind a PMD-aligned range: THP off or none free");
+	}
+	KUNIT_ASSERT_EQ(test, vm_munmap(*base + SPLIT_HOLE * PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ_MSG(test, folio_order(page_folio(head)), PMD_SHIFT - PAGE_SHIFT,
+			    "the munmap() split the folio");
+	return head;
+}
+
+/*
+ * migrate_vma_setup() must split a large folio mapped by PTEs before it
+ * can collect a page of it (migrate_vma_split_folio(), 022a12deda53
+ * "mm/migrate_device: handle partially mapped folios during collection");
+ * when the split fails, because someone else holds a reference (a GUP, a
+ * driver), the pages from there to the end of the range are not collected,
+ * and the folio is left as it was: unlocked, with its references, still
+ * mapped with its data.  Whether the folio is a device-private one a driver
+ * moves back to RAM or a system THP it moves to the device.  Succeeds if,
+ * with the test holding a reference on the folio, setup over two of its
+ * pages gives two zero src entries and cpages 0, and the folio is still
+ * large with the same refcount, mapcount and lock state, mapped at the
+ * first address, and, the reference dropped, a CPU read there returns its
+ * data.
+ */
+static void failed_split_leaves_the_large_folio_as_it_was(struct kunit *test)
+{
+	const struct split_param *p = test->param_value;
+	unsigned long base, addr, src0 = ~0UL, src1 = ~0UL, cpages = ~0UL;
+	struct zdt_page_state before, after;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	struct page *head, *page;
+	u8 buf[ZDT_DATA_LEN];
+
+	if (!ZDT_HAS_COLLECT_SPLIT)
+		zdt_skip(test, ZDT_NO_COLLECT_SPLIT);
+	head = pte_mapped_large_folio(test, p->device, &dev, &base);
+	page = head + ZDT_PMD_MIDDLE;
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	zdt_get_page(test, head);
+	zdt_drain_lru();
+	before = zdt_page_state(head);
+
+	zdt_migration_init(test, &m, addr, 2, dev, p->device ?
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE : MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		src1 = m.args.src[1];
+		cpages = m.args.cpages;
+	}
+	zdt_migration_finalize(&m);
+	zdt_drain_lru();
+	after = zdt_page_state(head);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, src0, 0, "src entry of a page whose folio could not be split");
+	KUNIT_EXPECT_EQ_MSG(test, src1, 0, "src entry of the page after it");
+	KUNIT_EXPECT_EQ(test, cpages, 0);
+	KUNIT_EXPECT_EQ_MSG(test, folio_order(page_folio(head)), PMD_SHIFT - PAGE_SHIFT,
+			    "the folio was split despite the reference");
+	zdt_expect_page_state(test, after, before, "of the folio after a failed split");
+	if (p->device)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr, NULL), page,
+					"the page no longer mapped as its device-private entry");
+	else
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(addr), page,
+					"the page no longer mapped where it was");
+	if (after.refcount != before.refcount || after.locked)
+		return;	/* a CPU read could not move it, or would wait on it */
+
+	zdt_put_page(test, head);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+}
+
 static struct kunit_case zone_device_migrate_collect_cases[] = {
 	KUNIT_CASE_PARAM(eviction_leaves_a_page_another_holds_locked, evict_gen_params),
 	KUNIT_CASE_PARAM(eviction_of_part_of_a_large_folio_takes_none_of_it,
 			 evict_gen_params),
 	KUNIT_CASE(pinned_anon_page_is_not_collected),
 	KUNIT_CASE_PARAM(zero_page_is_an_empty_entry_to_system_migration, zero_gen_params),
+	KUNIT_CASE_PARAM(failed_split_leaves_the_large_folio_as_it_was, split_gen_params),
 	{}
 };
 
