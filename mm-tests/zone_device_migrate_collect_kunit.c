@@ -319,6 +319,74 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
 }
 
+/*
+ * An address of anonymous memory never touched holds no data: where its
+ * page table exists (a neighbour was touched) its PTE is none, and
+ * migrate_vma_setup() offers it to the driver as an empty entry,
+ * MIGRATE_PFN_MIGRATE without a pfn, counted in cpages, as it does an
+ * address without a page table, so that the driver may fill it with device
+ * memory (8315ada7f095 "mm/migrate: allow migrate_vma() to alloc new page on
+ * empty entry"; migrate_vma_setup()'s kernel-doc: "For empty entries inside
+ * CPU page table (pte_none() or pmd_none() is true) we do set
+ * MIGRATE_PFN_MIGRATE flag").  Succeeds if, over a written page and the
+ * untouched page after it in the same page table, the first src entry is
+ * its pfn with MIGRATE_PFN_MIGRATE and MIGRATE_PFN_WRITE, the second exactly
+ * MIGRATE_PFN_MIGRATE, cpages 2, and after the driver fills the second with
+ * a device page and leaves the first, the first is still mapped with its
+ * data and the second maps the device page, whose data a CPU read returns.
+ */
+static void none_pte_is_an_empty_entry_in_anonymous_memory(struct kunit *test)
+{
+	unsigned long map, addr, src0 = 0, src1 = ~0UL, cpages = 0, moved1 = 0, want0;
+	struct page *page0, *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	/* Three pages: two of them share a page table, whatever the alignment. */
+	map = zdt_user_map(test, 3 * PAGE_SIZE);
+	addr = (map & PMD_MASK) == ((map + PAGE_SIZE) & PMD_MASK) ? map : map + PAGE_SIZE;
+	zdt_fill(test, buf, sizeof(buf), 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, buf, sizeof(buf)), 0);
+	page0 = zdt_mapped_page(addr);
+	KUNIT_ASSERT_NOT_NULL(test, page0);
+	want0 = migrate_pfn(page_to_pfn(page0)) | MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE;
+
+	zdt_migration_init(test, &m, addr, 2, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		src1 = m.args.src[1];
+		cpages = m.args.cpages;
+		if (src1 == MIGRATE_PFN_MIGRATE)
+			dpage = zdt_device_alloc_page(dev, 0);
+		if (dpage) {
+			zdt_put_data(test, zdt_page_data(dpage), 1);
+			m.args.dst[1] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+		}
+		zdt_migration_pages(&m);
+		moved1 = m.args.src[1] & MIGRATE_PFN_MIGRATE;
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, src0, want0, "src entry of the written page");
+	KUNIT_EXPECT_EQ_MSG(test, src1, MIGRATE_PFN_MIGRATE,
+			    "src entry of the untouched page: empty and migrating");
+	KUNIT_EXPECT_EQ(test, cpages, 2);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "untouched page not offered, or no device page");
+	KUNIT_EXPECT_TRUE_MSG(test, moved1, "migrate_vma_pages() did not fill the untouched page");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(addr), page0,
+				"the written page, given no destination, is not mapped where it was");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr + PAGE_SIZE, NULL), dpage,
+				"the device page is not mapped at the untouched address");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr + PAGE_SIZE, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
+}
+
 /* What backs the PTE-mapped large folio whose split fails. */
 
 struct split_param {
@@ -448,6 +516,7 @@ static struct kunit_case zone_device_migrate_collect_cases[] = {
 	KUNIT_CASE(pinned_anon_page_is_not_collected),
 	KUNIT_CASE_PARAM(zero_page_is_an_empty_entry_to_system_migration, zero_gen_params),
 	KUNIT_CASE_PARAM(failed_split_leaves_the_large_folio_as_it_was, split_gen_params),
+	KUNIT_CASE(none_pte_is_an_empty_entry_in_anonymous_memory),
 	{}
 };
 
