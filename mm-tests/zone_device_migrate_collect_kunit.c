@@ -284,7 +284,7 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, get_user_pages_unlocked(addr, 1, &zero, 0), 1);
 	put_page(zero);
 	if (!is_zero_pfn(page_to_pfn(zero)))
-		zdt_skip(test, "a CPU read of untouched memory does not map the shared zero page here");
+		zdt_skip(test, "a CPU read of untouched memory maps no shared zero page here");
 
 	zdt_migration_init(test, &m, addr, 1, dev, p->flags);
 	zdt_migration_setup(&m);
@@ -304,7 +304,7 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, m.ret, 0);
 	if (!p->collected) {
-		KUNIT_EXPECT_EQ_MSG(test, src, 0, "src entry of the zero page, system not selected");
+		KUNIT_EXPECT_EQ_MSG(test, src, 0, "src entry of the zero page, system unselected");
 		KUNIT_EXPECT_EQ(test, cpages, 0);
 		return;
 	}
@@ -312,7 +312,7 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 			    "src entry of the zero page, system selected: empty and migrating");
 	KUNIT_EXPECT_EQ(test, cpages, 1);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "zero page not offered, or no device page");
-	KUNIT_EXPECT_TRUE_MSG(test, moved, "migrate_vma_pages() did not fill the zero page's place");
+	KUNIT_EXPECT_TRUE_MSG(test, moved, "migrate_vma_pages() did not fill the zero page");
 	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr, NULL), dpage,
 				"the device page is not mapped in the zero page's place");
 	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
