@@ -112,6 +112,8 @@
 	"needs the suites built in (=y): do_mprotect_pkey() is static, mprotect_fixup() and tlb_gather_mmu() are not exported"
 #define ZDT_NO_MADVISE \
 	"needs the suites built in (=y): do_madvise() is not exported"
+#define ZDT_NO_MMAP_PGOFF \
+	"needs the suites built in (=y): ksys_mmap_pgoff() is not exported"
 #endif
 
 /*

@@ -429,6 +429,23 @@ int zdt_madvise(struct kunit *test, unsigned long addr, size_t len,
 		int advice);
 
 /**
+ * zdt_mmap_pgoff() - mmap(2) of anonymous memory in the test's own mm
+ * @test: the case
+ * @len: the length
+ * @prot: PROT_* as mmap(2) takes it
+ * @flags: MAP_ANONYMOUS and the rest, as mmap(2) takes them
+ *
+ * ksys_mmap_pgoff() on current->mm, as the mmap() system call: unlike
+ * vm_mmap(), it honours MAP_HUGETLB (hugetlb_file_setup()).  Where the
+ * kernel exports it for KUnit or the fixture is built in; in a module
+ * otherwise the case skips (zone_device_caps.h).
+ *
+ * Return: the address, or an error value (IS_ERR_VALUE()).
+ */
+unsigned long zdt_mmap_pgoff(struct kunit *test, unsigned long len,
+			     unsigned long prot, unsigned long flags);
+
+/**
  * zdt_user_pte() - the PTE that maps @addr, as it is
  * @addr: a user address of the test's mm
  * @pte: out: the entry

@@ -12,6 +12,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
+#include <linux/syscalls.h>	/* ksys_mmap_pgoff() */
 #include <linux/uaccess.h>
 #include <kunit/test.h>
 
@@ -283,3 +284,19 @@ int zdt_madvise(struct kunit *test, unsigned long addr, size_t len,
 }
 #endif
 EXPORT_SYMBOL_GPL(zdt_madvise);
+
+#if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
+unsigned long zdt_mmap_pgoff(struct kunit *test, unsigned long len,
+			     unsigned long prot, unsigned long flags)
+{
+	return ksys_mmap_pgoff(0, len, prot, flags, -1, 0);
+}
+#else
+unsigned long zdt_mmap_pgoff(struct kunit *test, unsigned long len,
+			     unsigned long prot, unsigned long flags)
+{
+	zdt_skip(test, ZDT_NO_MMAP_PGOFF);
+	return -EOPNOTSUPP;
+}
+#endif
+EXPORT_SYMBOL_GPL(zdt_mmap_pgoff);

@@ -1865,15 +1865,6 @@ KUNIT_ARRAY_PARAM_DESC(huge, huge_params, desc);
 #define NO_HUGETLB_POOL \
 	"needs a pool of PMD-size hugetlb pages (CONFIG_HUGETLB_PAGE, hugepages=N on the kernel command line: configs/x86_64.py)"
 
-/*
- * vm_mmap() ignores MAP_HUGETLB: only the mmap() system call's
- * ksys_mmap_pgoff() sets up the hugetlbfs file of an anonymous hugetlb
- * mapping (hugetlb_file_setup()), and neither is exported.
- */
-#define CAN_MAP_HUGETLB		IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
-#define NO_MAP_HUGETLB \
-	"needs the suite built in (=y): ksys_mmap_pgoff() and hugetlb_file_setup(), which make a MAP_HUGETLB mapping, are not exported"
-
 /* Where in the huge page the mirrored range starts, in pages: not at its head. */
 #define HUGE_FIRST		ZDT_PMD_MIDDLE
 
@@ -1919,18 +1910,13 @@ static unsigned long huge_map(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_HUGETLB_PAGE))
 		zdt_skip(test, "%s", NO_HUGETLB_POOL);
-	if (!CAN_MAP_HUGETLB)
-		zdt_skip(test, "%s", NO_MAP_HUGETLB);
 	/* The test's mm: kunit_vm_mmap() attaches it (6.12 has no kunit_attach_mm()). */
 	if (!current->mm)
 		zdt_user_map(test, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, current->mm);
-#if CAN_MAP_HUGETLB
-	addr = ksys_mmap_pgoff(0, PMD_SIZE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-#else
-	addr = -EOPNOTSUPP;
-#endif
+	/* vm_mmap() ignores MAP_HUGETLB: only mmap(2)'s path honours it. */
+	addr = zdt_mmap_pgoff(test, PMD_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB);
 	if (IS_ERR_VALUE(addr))
 		zdt_skip(test, "%s (mmap(MAP_HUGETLB): %ld)", NO_HUGETLB_POOL, (long)addr);
 	m = kzalloc_obj(*m);
@@ -2061,17 +2047,16 @@ static const struct guard_param guard_params[] = {
 KUNIT_ARRAY_PARAM_DESC(guard, guard_params, desc);
 
 /*
- * MADV_GUARD_INSTALL (6.13) through do_madvise() (ADVISE_SYSCALLS), which is
- * not exported; 6.12 has no guard regions.
+ * MADV_GUARD_INSTALL (6.13) through zdt_madvise() (ADVISE_SYSCALLS); 6.12
+ * has no guard regions.
  */
-#if defined(MADV_GUARD_INSTALL) && IS_ENABLED(CONFIG_ADVISE_SYSCALLS) && \
-	IS_BUILTIN(CONFIG_ZONE_DEVICE_HMM_KUNIT_TEST)
+#if defined(MADV_GUARD_INSTALL) && IS_ENABLED(CONFIG_ADVISE_SYSCALLS)
 #define CAN_INSTALL_GUARD	1
 #else
 #define CAN_INSTALL_GUARD	0
 #endif
 #define NO_INSTALL_GUARD \
-	"needs MADV_GUARD_INSTALL (6.13), CONFIG_ADVISE_SYSCALLS and the suite built in (=y): do_madvise() is not exported"
+	"needs MADV_GUARD_INSTALL (6.13) and CONFIG_ADVISE_SYSCALLS"
 
 /*
  * Installs a guard region (MADV_GUARD_INSTALL) over the page at @addr of the
@@ -2080,7 +2065,7 @@ KUNIT_ARRAY_PARAM_DESC(guard, guard_params, desc);
 static void install_guard(struct kunit *test, unsigned long addr)
 {
 #if CAN_INSTALL_GUARD
-	KUNIT_ASSERT_EQ_MSG(test, do_madvise(current->mm, addr, PAGE_SIZE, MADV_GUARD_INSTALL),
+	KUNIT_ASSERT_EQ_MSG(test, zdt_madvise(test, addr, PAGE_SIZE, MADV_GUARD_INSTALL),
 			    0, "madvise(MADV_GUARD_INSTALL)");
 #else
 	zdt_skip(test, "%s", NO_INSTALL_GUARD);

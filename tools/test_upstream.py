@@ -62,6 +62,10 @@ SOURCES = {
 			 '\treturn -EINVAL;\n}\n\nSYSCALL_DEFINE3(mprotect, unsigned long, start, '
 			 'size_t, len,\n\t\tunsigned long, prot)\n{\n'
 			 '\treturn do_mprotect_pkey(start, len, prot, -1);\n}\n',
+	'mm/mmap.c': '#include <linux/mm.h>\n#include <linux/syscalls.h>\n\n'
+		     'unsigned long ksys_mmap_pgoff(unsigned long addr, unsigned long len,\n'
+		     '\t\t\t      unsigned long prot, unsigned long flags,\n'
+		     '\t\t\t      unsigned long fd, unsigned long pgoff)\n{\n\treturn 0;\n}\n',
 	'mm/madvise.c': '#include <linux/mman.h>\n#include <linux/mm.h>\n\n'
 			'int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in, int behavior)\n'
 			'{\n\treturn 0;\n}\n',
@@ -209,13 +213,14 @@ class SeriesOutTest(ScratchTreeCase):
 		exports = upstream.kunit_exports()
 		self.assertEqual([e.symbol for e in exports],
 				 ['lru_add_drain_all', 'migrate_device_coherent_folio',
-				  'do_mprotect_pkey', 'kernel_clone', 'do_madvise'])
+				  'do_mprotect_pkey', 'kernel_clone', 'do_madvise',
+				  'ksys_mmap_pgoff'])
 		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
 		with open(files[0]) as f:
 			cover = ' '.join(f.read().split())
-		self.assertIn(f'Patches 1-5 export the mm-internal functions the tests call for KUnit '
+		self.assertIn(f'Patches 1-6 export the mm-internal functions the tests call for KUnit '
 			      f'only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run as '
-			      f'modules. Patch 6 is the fixture the suites share; patches 7-{len(files) - 1} '
+			      f'modules. Patch 7 is the fixture the suites share; patches 8-{len(files) - 1} '
 			      f'add one suite each', cover)
 		for e, patch in zip(exports, files[1:]):
 			with open(patch) as f:

@@ -254,7 +254,7 @@ KUNIT_EXPORTS_DEF = re.compile(r'^(?:/\*(?:[^*]|\*(?!/))*\*/\n)?#define ZDT_KUNI
 			       re.M)
 # What is only there when the exports are not.
 NO_EXPORTS_WORDS = (KUNIT_EXPORTS, 'ZDT_FIXTURE_BUILT_IN', 'ZDT_NO_KERNEL_CLONE',
-		    'ZDT_NO_MPROTECT_FIXUP', 'ZDT_NO_MADVISE', 'asm/tlb.h')
+		    'ZDT_NO_MPROTECT_FIXUP', 'ZDT_NO_MADVISE', 'ZDT_NO_MMAP_PGOFF', 'asm/tlb.h')
 
 
 class Export(NamedTuple):
