@@ -962,6 +962,13 @@ REASONS = (
 )
 
 
+# Reasons several blocks share.
+RACE_PMD = ('only if the page table changes under the walk (a concurrent zap, split or '
+	    'collapse): a race no case can order')
+ALLOC_FAILS = 'needs an allocation to fail: the suites\' kernel has no fault injection'
+PMD_X86 = ('a device-private PMD never gets here on x86, whose pmd_trans_huge() is false for a '
+	   'non-present PMD (arm64 differs)')
+
 # memory_failure() goes past dax_lock_folio() only for a page of a DAX file
 # mapping; a process mapping a device-private or device-coherent page makes
 # dax_lock_folio() read the anonymous folio's mapping as an address_space.
@@ -973,6 +980,20 @@ MF_DAX_REASON = ('needs a poisoned page in a DAX file mapping (FS DAX on pmem, o
 # with why (the file is selected whole, so nothing guards them but that).
 FUNCTION_REASONS = {
 	'dev_pagemap_mapping_shift': MF_DAX_REASON,
+	# Guarded blocks of functions only a system call or a kernel thread's
+	# own schedule reaches (their test runs whenever they do).
+	'mlock_pte_range': 'only the mlock(2), munlock(2) and mlockall(2) system calls reach it '
+			   '(mlock_fixup(); do_mlock() is static)',
+	'get_mergeable_page': 'only ksmd\'s scan reaches it (ksm_do_scan()), on its own schedule',
+	'ksm_next_page_pmd_entry': 'only ksmd\'s scan reaches it (ksm_do_scan()), on its own schedule',
+	'queue_folios_pmd': 'only the mbind(2) and migrate_pages(2) system calls, or a cpuset\'s '
+			    'memory migration, reach it',
+	'queue_folios_pte_range': 'only the mbind(2) and migrate_pages(2) system calls, or a '
+				  'cpuset\'s memory migration, reach it',
+	'__add_folio_for_migration': 'only the move_pages(2) system call reaches it '
+				     '(kernel_move_pages() is static)',
+	'do_pages_stat_array': 'only the move_pages(2) system call reaches it '
+			       '(kernel_move_pages() is static)',
 	# pud_trans_huge_lock() finds a leaf only in a PUD-sized DAX mapping.
 	'hmm_vma_walk_pud': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
 	'pud_to_hmm_pfn_flags': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
@@ -1014,6 +1035,49 @@ TEXT_REASONS = (
 	 re.compile(r'hwpoison_filter|collect_procs|unmap_and_kill'), MF_DAX_REASON),
 	('mm/memory-failure.c', '__add_to_kill', re.compile(r'dev_pagemap_mapping_shift'),
 	 MF_DAX_REASON),
+	('mm/migrate_device.c', 'migrate_vma_collect_huge_pmd',
+	 re.compile(r'collect_hole\(start, end, -1|return -EAGAIN'), RACE_PMD),
+	('mm/migrate_device.c', 'migrate_vma_collect_pmd', re.compile(r'goto again'), RACE_PMD),
+	('mm/rmap.c', 'folio_referenced', re.compile(r'VM_WARN_ON'),
+	 'asserts that reclaim never hands it a device folio (they are never on the LRU): '
+	 'unreachable by design'),
+	('mm/rmap.c', 'try_to_migrate_one', re.compile(r'VM_WARN_ON'),
+	 'asserts that a device-private folio is never hardware-poisoned: unreachable by design'),
+	('mm/huge_memory.c', 'madvise_free_huge_pmd', re.compile(r'VM_WARN_ON'), PMD_X86),
+	('mm/madvise.c', 'madvise_cold_or_pageout_pte_range', re.compile(r'VM_WARN_ON'), PMD_X86),
+)
+
+# Never-run blocks by the condition that guards them, in the three lines
+# just above the block: (file, function, regex, why).
+GUARD_REASONS = (
+	('mm/migrate_device.c', None,
+	 re.compile(r'p4d_alloc|pud_alloc|pmd_alloc|pte_alloc|anon_vma_prepare|!pgtable'), ALLOC_FAILS),
+	('mm/migrate_device.c', None, re.compile(r'mem_cgroup_charge'),
+	 'needs a memcg charge to fail: the test\'s mm is charged to the root memcg, which has no '
+	 'limit'),
+	('mm/migrate_device.c', None, re.compile(r'check_stable_address_space|csa_ret'),
+	 'needs an mm the OOM reaper has torn down (check_stable_address_space())'),
+	('mm/migrate_device.c', None, re.compile(r'userfaultfd_missing'),
+	 'needs a VMA registered with userfaultfd(2) for missing faults: only a process registers one'),
+	('mm/migrate_device.c', 'migrate_vma_insert_page', re.compile(r'!vma_is_anonymous'),
+	 'unreachable: a hole of a VMA that is not anonymous is never collected for migration '
+	 '(migrate_vma_collect_hole())'),
+	('mm/migrate_device.c', 'migrate_vma_insert_page', re.compile(r'if \(!ptep\)'), RACE_PMD),
+	('mm/migrate_device.c', 'migrate_device_unmap', re.compile(r'folio_isolate_lru'),
+	 'only if someone else isolates the folio from the LRU meanwhile (compaction, reclaim): a '
+	 'race no case can order'),
+	('mm/migrate_device.c', '__migrate_device_pages',
+	 re.compile(r'migrate_vma_split_unmapped_folio'),
+	 'only if the split of the unmapped folio fails: a speculative reference at that moment, a '
+	 'race no case can order'),
+	('mm/migrate_device.c', '__migrate_device_pages', re.compile(r'folio_free_swap'),
+	 'needs an anonymous page in the swap cache: the suites\' VM has no swap'),
+	('mm/memremap.c', None, re.compile(r'percpu_ref_init|devm_add_action_or_reset|pfnmap_track'),
+	 ALLOC_FAILS + '; or, for pfnmap_track(), a PAT memtype conflict on a free range'),
+	('mm/rmap.c', 'make_device_exclusive', re.compile(r'folio_lock_killable'),
+	 'needs a fatal signal while it waits for the folio lock'),
+	('mm/rmap.c', 'make_device_exclusive', re.compile(r'fw_folio != folio|pte_write\(fw\.pte\)'),
+	 'only if the page changes between GUP and the second walk: a race no case can order'),
 )
 
 
@@ -1055,6 +1119,22 @@ class FileResult:  # pylint: disable=too-few-public-methods
 			out.append(cur)
 		return out
 
+	def guard(self, first: int) -> str:
+		"""The condition that guards a block starting at line @first: the
+		lines above it up to the nearest 'if (' (at most three), and for an
+		'if (ret)' that tests a variable, the two lines that set it."""
+		out: List[str] = []
+		n = first - 1
+		while 0 < n <= len(self.text) and len(out) < 3:
+			line = self.text[n - 1]
+			out.insert(0, line)
+			if 'if (' in line:
+				if re.search(r'if \(\w+\)', line):
+					out[0:0] = self.text[max(0, n - 3):n - 1]
+				break
+			n -= 1
+		return ' '.join(out)
+
 	def reason(self, block: List[int]) -> str:
 		"""Why these never-run lines did not run, or 'not yet': REASONS
 		matched against what makes them device memory's, the name of a
@@ -1066,6 +1146,10 @@ class FileResult:  # pylint: disable=too-few-public-methods
 		lines = [self.text[n - 1] for n in block if 0 < n <= len(self.text)]
 		for rel, func, rx, why in TEXT_REASONS:
 			if rel == self.rel and func == p.function and any(rx.search(ln) for ln in lines):
+				return why
+		above = self.guard(block[0])
+		for rel, func, rx, why in GUARD_REASONS:
+			if rel == self.rel and func in (None, p.function) and rx.search(above):
 				return why
 		said = {'device-only function': p.function,
 			'guarded block': self.text[p.at - 1] if 0 < p.at <= len(self.text) else ''

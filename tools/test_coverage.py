@@ -338,6 +338,28 @@ class ReportTest(unittest.TestCase):
 		self.assertIn('DAX file mapping', r.reason([4, 5, 6]))
 		self.assertIn('DAX file mapping', coverage.FUNCTION_REASONS['dev_pagemap_mapping_shift'])
 
+	def test_a_block_gets_its_reason_from_the_condition_just_above(self):
+		text = ('static void migrate_vma_insert_page(void)\n{\n'
+			'\tif (mem_cgroup_charge(folio, mm, GFP_KERNEL))\n\t\tgoto abort;\n'
+			'\tif (y > 1)\n\t\tgoto abort;\nabort:\n\treturn;\n}\n')
+		picks = {n: coverage.Pick('migrate_vma_insert_page', 'whole file') for n in (3, 4, 5, 6)}
+		r = coverage.FileResult('mm/migrate_device.c', picks, {3: 1, 4: 0, 5: 1, 6: 0},
+					text.splitlines())
+		self.assertIn('memcg charge to fail', r.reason([4]))
+		# Its own condition guards a block, not one further up.
+		self.assertEqual(r.reason([6]), 'not yet')
+		other = coverage.FileResult('mm/other.c', picks, {3: 1, 4: 0}, text.splitlines())
+		self.assertEqual(other.reason([4]), 'not yet')
+		self.assertIn('system call', coverage.FUNCTION_REASONS['mlock_pte_range'])
+
+	def test_an_if_on_a_variable_takes_the_lines_that_set_it(self):
+		text = ('int f(void)\n{\n\terror = percpu_ref_init(&pgmap->ref, release, 0,\n'
+			'\t\t\t\tGFP_KERNEL);\n\tif (error)\n\t\treturn error;\n}\n')
+		picks = {6: coverage.Pick('memremap_pages', 'whole file')}
+		r = coverage.FileResult('mm/memremap.c', picks, {6: 0}, text.splitlines())
+		self.assertIn('percpu_ref_init', r.guard(6))
+		self.assertIn('fault injection', r.reason([6]))
+
 	def test_a_race_no_case_can_order_gets_its_reason_by_what_the_lines_say(self):
 		text = ('static int hmm_vma_walk_pmd(void)\n{\nagain:\n\tif (x)\n\t\tgoto again;\n'
 			'\treturn 0;\n}\n')
