@@ -52,6 +52,17 @@
 	"needs CONFIG_MEMORY_FAILURE (UML: no ARCH_SUPPORTS_MEMORY_FAILURE)"
 
 /* Arch */
+/*
+ * memremap_pages() knows System RAM by its iomem resource.  UML registers
+ * none (patches/uml/0004), so there a range of RAM gets past that check and
+ * is refused by the memory hotplug that finds its subsections present.
+ */
+#ifdef CONFIG_UML
+#define ZDT_SYSTEM_RAM_REFUSED	(-EEXIST)
+#else
+#define ZDT_SYSTEM_RAM_REFUSED	(-ENXIO)
+#endif
+
 
 /*
  * THP cases need CONFIG_TRANSPARENT_HUGEPAGE, which needs the arch's

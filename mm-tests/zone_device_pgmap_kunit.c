@@ -1089,8 +1089,9 @@ static void memremap_pages_refuses_a_range_of_another_pgmap(struct kunit *test)
  * a range that "could feasibly be treated as System RAM", never RAM
  * itself).  The range: the memremap_compat_align() block around a slab
  * object of the case.  Its WARN is a WARN_ONCE: counted only as at most
- * one.  Succeeds if the error is -ENXIO, no pgmap is found at the object's
- * pfn and its page is no ZONE_DEVICE page.
+ * one.  Succeeds if the error is -ENXIO (-EEXIST under UML, which has no
+ * System RAM resource: ZDT_SYSTEM_RAM_REFUSED), no pgmap is found at the
+ * object's pfn and its page is no ZONE_DEVICE page.
  */
 static void memremap_pages_refuses_system_ram(struct kunit *test)
 {
@@ -1104,7 +1105,7 @@ static void memremap_pages_refuses_system_ram(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ram);
 	start = ALIGN_DOWN(virt_to_phys(ram), align);
 	err = map_second_pgmap(test, dev, start, start + align - 1, &warnings);
-	KUNIT_EXPECT_EQ(test, err, -ENXIO);
+	KUNIT_EXPECT_EQ(test, err, ZDT_SYSTEM_RAM_REFUSED);
 	expect_pgmap_at(test, PHYS_PFN(virt_to_phys(ram)), NULL);
 	KUNIT_EXPECT_FALSE(test, is_zone_device_page(virt_to_page(ram)));
 #if ZDT_HAS_WARN_SUPPRESS
