@@ -63,7 +63,6 @@
 #define ZDT_SYSTEM_RAM_REFUSED	(-ENXIO)
 #endif
 
-
 /*
  * THP cases need CONFIG_TRANSPARENT_HUGEPAGE, which needs the arch's
  * HAVE_ARCH_TRANSPARENT_HUGEPAGE (UML has none: PMD leaf entries are not in
