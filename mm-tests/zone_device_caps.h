@@ -25,6 +25,8 @@
 #define ZDT_NO_DEVICE_EXCLUSIVE \
 	"needs CONFIG_DEVICE_PRIVATE for make_device_exclusive() (UML: mainline arch/um has no memory hotplug)"
 #define ZDT_NO_DEVICE_PRIVATE	"needs CONFIG_DEVICE_PRIVATE"
+#define ZDT_NO_HUGETLB \
+	"needs CONFIG_HUGETLB_PAGE (UML: no hugetlbfs, no ARCH_SUPPORTS_HUGETLBFS)"
 /*
  * Device-coherent, generic, fsdax and p2pdma pgmaps need real RAM the kernel
  * does not use: reserved at boot and handed to the fixture.

@@ -1863,7 +1863,7 @@ KUNIT_ARRAY_PARAM_DESC(huge, huge_params, desc);
 
 /* Why a case has no hugetlb page to map. */
 #define NO_HUGETLB_POOL \
-	"needs a pool of PMD-size hugetlb pages (CONFIG_HUGETLB_PAGE, hugepages=N on the kernel command line: configs/x86_64.py)"
+	"needs a pool of PMD-size hugetlb pages (hugepages=N on the kernel command line: configs/x86_64.py)"
 
 /* Where in the huge page the mirrored range starts, in pages: not at its head. */
 #define HUGE_FIRST		ZDT_PMD_MIDDLE
@@ -1909,7 +1909,7 @@ static unsigned long huge_map(struct kunit *test)
 	unsigned long addr;
 
 	if (!IS_ENABLED(CONFIG_HUGETLB_PAGE))
-		zdt_skip(test, "%s", NO_HUGETLB_POOL);
+		zdt_skip(test, ZDT_NO_HUGETLB);
 	/* The test's mm: kunit_vm_mmap() attaches it (6.12 has no kunit_attach_mm()). */
 	if (!current->mm)
 		zdt_user_map(test, PAGE_SIZE);
