@@ -185,6 +185,22 @@ static inline struct folio *zdt_vma_alloc_folio(unsigned int order,
 	"needs migrate_vma_setup() to split a PTE-mapped large folio (022a12deda53, 6.19)"
 
 /*
+ * migrate_vma_insert_page() splits a huge zero PMD it finds in a hole and
+ * replaces one page of it (a30b48bf1b24 "mm/migrate_device: implement THP
+ * migration of zone device pages", 6.19, the same series); before, the PMD
+ * leaf makes it give up: src loses MIGRATE_PFN_MIGRATE, the huge zero page
+ * stays and the driver's page comes back to it.
+ */
+#define ZDT_HAS_INSERT_SPLITS_HUGE_ZERO	ZDT_HAS_LARGE_DEVICE_FOLIOS
+#if ZDT_HAS_INSERT_SPLITS_HUGE_ZERO
+#define ZDT_INSERT_HUGE_ZERO_RULE \
+	"a huge zero PMD in the hole is split and one page of it replaced by the device page"
+#else
+#define ZDT_INSERT_HUGE_ZERO_RULE \
+	"a huge zero PMD in the hole stays: the device page is not inserted (6.12, before a30b48bf1b24)"
+#endif
+
+/*
  * A non-present PTE's device-private page: the softleaf_*() helpers of
  * <linux/leafops.h> since 6.19 (68aa2fdbf57f "mm: introduce leaf entry type
  * and use to simplify leaf entry logic"), swp_entry_t ones before.
@@ -544,5 +560,17 @@ zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
 	return NULL;
 #endif
 }
+
+/* madvise suite */
+
+/*
+ * The PMD branches of madvise_cold_or_pageout_pte_range() and
+ * madvise_free_huge_pmd() skip a ZONE_DEVICE folio from 7.3 on.  7.2 maps
+ * device-coherent folios by a PMD too, but takes one for any anonymous THP:
+ * MADV_COLD ages its PMD, MADV_FREE ages and cleans it.
+ */
+#define ZDT_HAS_MADVISE_PMD_SKIPS_DEVICE	ZDT_KERNEL_AT_LEAST(7, 3)
+#define ZDT_NO_MADVISE_PMD_SKIPS_DEVICE \
+	"7.2's MADV_COLD ages, and MADV_FREE ages and cleans, a PMD-mapped device-coherent folio: the rule holds from 7.3"
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

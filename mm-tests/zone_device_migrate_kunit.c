@@ -915,7 +915,8 @@ static void raced_hole_migrate(struct kunit *test, struct raced_hole *r,
  * the zero pfn is cleared and flushed, any other present page aborts;
  * 8315ada7f095 "mm/migrate: allow migrate_vma() to alloc new page on empty
  * entry"; the huge zero PMD, a30b48bf1b24 "mm/migrate_device: implement THP
- * migration of zone device pages").  Succeeds if the read mapped the zero
+ * migration of zone device pages"; 6.12 leaves a huge zero PMD and inserts
+ * nothing there: ZDT_INSERT_HUGE_ZERO_RULE).  Succeeds if the read mapped the zero
  * page (a PTE of the zero pfn, or a leaf PMD), src keeps
  * MIGRATE_PFN_MIGRATE, the address then holds a writable device-private
  * entry of the driver's page, which holds just the mapping's reference, is
@@ -936,6 +937,16 @@ static void hole_read_by_the_cpu_is_still_filled_from_the_device(struct kunit *t
 	if (!p->huge)
 		KUNIT_ASSERT_TRUE_MSG(test, r.present && is_zero_pfn(r.pfn),
 				      "the CPU read did not map the zero page (pfn %#lx)", r.pfn);
+	if (p->huge) {
+		kunit_info(test, "rule: %s", ZDT_INSERT_HUGE_ZERO_RULE);
+		if (!ZDT_HAS_INSERT_SPLITS_HUGE_ZERO) {
+			KUNIT_EXPECT_FALSE_MSG(test, r.src_after & MIGRATE_PFN_MIGRATE,
+					       "src kept MIGRATE_PFN_MIGRATE over a huge zero PMD");
+			KUNIT_EXPECT_NULL(test, zdt_device_private_pte(r.addr, &w));
+			KUNIT_EXPECT_EQ(test, atomic_read(&r.dev->nr_free), 1);
+			return;
+		}
+	}
 	KUNIT_ASSERT_TRUE_MSG(test, r.src_after & MIGRATE_PFN_MIGRATE,
 			      "migrate_vma_pages() did not replace the zero page by the device page");
 	now = zdt_device_private_pte(r.addr, &w);

@@ -1181,7 +1181,7 @@ static void refused_pgmap_can_be_mapped_again_once_fixed(struct kunit *test)
 	pgmap->range.start = dev->pgmap.range.start + PAGE_SIZE;
 	pgmap->range.end = dev->pgmap.range.end;
 	pgmap->nr_range = 1;
-	zdt_expect_warning(test, "__add_pages",
+	zdt_expect_warning(test, "add_pages",
 			   addr = memremap_pages(pgmap, numa_node_id()), warnings);
 	(void)warnings;
 	if (!IS_ERR(addr)) {
