@@ -569,8 +569,8 @@ zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
  * device-coherent folios by a PMD too, but takes one for any anonymous THP:
  * MADV_COLD ages its PMD, MADV_FREE ages and cleans it.
  */
-#define ZDT_HAS_MADVISE_PMD_SKIPS_DEVICE	ZDT_KERNEL_AT_LEAST(7, 3)
-#define ZDT_NO_MADVISE_PMD_SKIPS_DEVICE \
+#define ZDT_HAS_PMD_MADVISE_SKIPS_DEVICE	ZDT_KERNEL_AT_LEAST(7, 3)
+#define ZDT_NO_PMD_MADVISE_SKIPS_DEVICE \
 	"7.2's MADV_COLD ages, and MADV_FREE ages and cleans, a PMD-mapped device-coherent folio: the rule holds from 7.3"
 
 #endif /* _MM_TESTS_ZONE_DEVICE_COMPAT_H */

@@ -177,7 +177,7 @@ static struct page *coherent_pmd(struct kunit *test, struct zdt_device **devp,
  * (madvise_cold_or_pageout_pte_range() and madvise_free_huge_pmd(), since
  * a30b48bf1b24 "mm/migrate_device: implement THP migration of zone device
  * pages" maps such folios by a PMD; 7.3: 7.2 lacks both tests,
- * ZDT_NO_MADVISE_PMD_SKIPS_DEVICE).  Without the test MADV_COLD clears the
+ * ZDT_NO_PMD_MADVISE_SKIPS_DEVICE).  Without the test MADV_COLD clears the
  * PMD's young bit and MADV_FREE its young and dirty bits.  Succeeds if
  * madvise() returns 0, the PMD still maps the folio, young and dirty, the
  * folio's dirty flag, references and mappings are what they were, the
@@ -194,8 +194,8 @@ static void madvise_leaves_device_coherent_pmd_as_it_was(struct kunit *test)
 	bool folio_dirty;
 	pmd_t pmd;
 
-	if (!ZDT_HAS_MADVISE_PMD_SKIPS_DEVICE && p->advice != MADV_PAGEOUT)
-		zdt_skip(test, ZDT_NO_MADVISE_PMD_SKIPS_DEVICE);
+	if (!ZDT_HAS_PMD_MADVISE_SKIPS_DEVICE && p->advice != MADV_PAGEOUT)
+		zdt_skip(test, ZDT_NO_PMD_MADVISE_SKIPS_DEVICE);
 	dpage = coherent_pmd(test, &dev, &base);
 	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
 	/* A CPU write through the present PMD: young and dirty. */
