@@ -16,6 +16,7 @@
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/mman.h>		/* MADV_GUARD_INSTALL (6.13) */
 #include <linux/rmap.h>
 #include <linux/version.h>
 #include <linux/slab.h>
@@ -560,6 +561,20 @@ zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
 	return NULL;
 #endif
 }
+
+/*
+ * Guard regions, MADV_GUARD_INSTALL through do_madvise() (ADVISE_SYSCALLS),
+ * came with 6.13; 6.12 has none.
+ */
+#ifdef MADV_GUARD_INSTALL
+#define ZDT_HAS_GUARD_REGIONS		IS_ENABLED(CONFIG_ADVISE_SYSCALLS)
+#define ZDT_MADV_GUARD_INSTALL		MADV_GUARD_INSTALL
+#else
+#define ZDT_HAS_GUARD_REGIONS		0
+#define ZDT_MADV_GUARD_INSTALL		0
+#endif
+#define ZDT_NO_GUARD_REGIONS \
+	"needs MADV_GUARD_INSTALL (6.13) and CONFIG_ADVISE_SYSCALLS"
 
 /* madvise suite */
 

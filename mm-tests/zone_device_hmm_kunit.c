@@ -2047,29 +2047,15 @@ static const struct guard_param guard_params[] = {
 KUNIT_ARRAY_PARAM_DESC(guard, guard_params, desc);
 
 /*
- * MADV_GUARD_INSTALL (6.13) through zdt_madvise() (ADVISE_SYSCALLS); 6.12
- * has no guard regions.
- */
-#if defined(MADV_GUARD_INSTALL) && IS_ENABLED(CONFIG_ADVISE_SYSCALLS)
-#define CAN_INSTALL_GUARD	1
-#else
-#define CAN_INSTALL_GUARD	0
-#endif
-#define NO_INSTALL_GUARD \
-	"needs MADV_GUARD_INSTALL (6.13) and CONFIG_ADVISE_SYSCALLS"
-
-/*
  * Installs a guard region (MADV_GUARD_INSTALL) over the page at @addr of the
  * test's mm: its page is zapped and a guard PTE marker takes its place.
  */
 static void install_guard(struct kunit *test, unsigned long addr)
 {
-#if CAN_INSTALL_GUARD
-	KUNIT_ASSERT_EQ_MSG(test, zdt_madvise(test, addr, PAGE_SIZE, MADV_GUARD_INSTALL),
+	if (!ZDT_HAS_GUARD_REGIONS)
+		zdt_skip(test, ZDT_NO_GUARD_REGIONS);
+	KUNIT_ASSERT_EQ_MSG(test, zdt_madvise(test, addr, PAGE_SIZE, ZDT_MADV_GUARD_INSTALL),
 			    0, "madvise(MADV_GUARD_INSTALL)");
-#else
-	zdt_skip(test, "%s", NO_INSTALL_GUARD);
-#endif
 }
 
 /*
