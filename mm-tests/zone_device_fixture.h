@@ -446,6 +446,18 @@ unsigned long zdt_mmap_pgoff(struct kunit *test, unsigned long len,
 			     unsigned long prot, unsigned long flags);
 
 /**
+ * zdt_user_pmdp() - the PMD slot of @addr in the test's mm
+ * @addr: a user address of current->mm
+ *
+ * Walks the page table down to the PMD level without allocating or
+ * faulting.  The caller holds current->mm's mmap lock and reads the slot
+ * with pmdp_get() or pmdp_get_lockless().
+ *
+ * Return: the slot, or NULL where no PMD table covers @addr yet.
+ */
+pmd_t *zdt_user_pmdp(unsigned long addr);
+
+/**
  * zdt_user_pte() - the PTE that maps @addr, as it is
  * @addr: a user address of the test's mm
  * @pte: out: the entry
@@ -523,6 +535,19 @@ struct zdt_thread *zdt_thread_create(struct kunit *test, const char *name,
  * Return: the thread, waiting for zdt_thread_start().
  */
 struct zdt_thread *zdt_reader_create(struct kunit *test, unsigned long addr);
+
+/**
+ * zdt_writer_create() - a thread that writes the case's data for @tag at @addr
+ * @test: the case
+ * @addr: a user address of the test's mm
+ * @tag: what zdt_put_data() fills @buf with
+ *
+ * copy_to_user() of @buf, what it left in @left, once started.
+ *
+ * Return: the thread, waiting for zdt_thread_start().
+ */
+struct zdt_thread *zdt_writer_create(struct kunit *test, unsigned long addr,
+				     unsigned long tag);
 
 /**
  * zdt_forked_reader_create() - a reader in a fork of the test's mm

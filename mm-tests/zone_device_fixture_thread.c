@@ -129,14 +129,23 @@ static void zdt_write_fn(struct zdt_thread *t)
 	t->left = copy_to_user((void __user *)t->addr, t->buf, sizeof(t->buf));
 }
 
-unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
-			    unsigned long addr, unsigned long tag)
+struct zdt_thread *zdt_writer_create(struct kunit *test, unsigned long addr,
+				     unsigned long tag)
 {
 	struct zdt_thread *t = zdt_thread_create(test, "CPU write", zdt_write_fn);
-	unsigned long left;
 
 	t->addr = addr;
 	zdt_put_data(test, t->buf, tag);
+	return t;
+}
+EXPORT_SYMBOL_GPL(zdt_writer_create);
+
+unsigned long zdt_cpu_write(struct kunit *test, struct zdt_device *dev,
+			    unsigned long addr, unsigned long tag)
+{
+	struct zdt_thread *t = zdt_writer_create(test, addr, tag);
+	unsigned long left;
+
 	zdt_thread_start(t);
 	zdt_thread_finish(test, t, dev, "after it started");
 	left = t->left;

@@ -100,13 +100,29 @@ EXPORT_SYMBOL_GPL(zdt_user_pages);
  * anonymous mapping in place, while the case's own thread is the only one
  * changing the range; 64-bit page tables need no kmap (no HIGHPTE).
  */
+pmd_t *zdt_user_pmdp(unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(current->mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+EXPORT_SYMBOL_GPL(zdt_user_pmdp);
+
 static bool zdt_read_pte(unsigned long addr, pte_t *out)
 {
 	struct mm_struct *mm = current->mm;
 	bool found = false;
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
+	pmd_t *pmdp;
 	pte_t *ptep;
 #ifndef MODULE
 	spinlock_t *ptl;	/* the PTE table's, from pte_offset_map_lock() */
@@ -115,27 +131,21 @@ static bool zdt_read_pte(unsigned long addr, pte_t *out)
 #endif
 
 	mmap_read_lock(mm);
-	pgd = pgd_offset(mm, addr);
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
-		goto out;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
-		goto out;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) || pud_bad(*pud))
+	pmdp = zdt_user_pmdp(addr);
+	if (!pmdp)
 		goto out;
 #ifndef MODULE
-	ptep = pte_offset_map_lock(mm, pmd_offset(pud, addr), addr, &ptl);
+	ptep = pte_offset_map_lock(mm, pmdp, addr, &ptl);
 	if (!ptep)
 		goto out;
 	*out = ptep_get(ptep);
 	found = true;
 	pte_unmap_unlock(ptep, ptl);
 #else
-	pmd = pmdp_get(pmd_offset(pud, addr));
+	pmd = pmdp_get(pmdp);
 	if (IS_ENABLED(CONFIG_HIGHPTE) || !pmd_present(pmd) || pmd_leaf(pmd) || pmd_bad(pmd))
 		goto out;
-	ptep = pte_offset_kernel(pmd_offset(pud, addr), addr);
+	ptep = pte_offset_kernel(pmdp, addr);
 	*out = ptep_get(ptep);
 	found = true;
 #endif

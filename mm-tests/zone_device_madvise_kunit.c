@@ -96,27 +96,14 @@ static void madvise_leaves_device_coherent_page_as_it_was(struct kunit *test)
 /* The PMD that maps @addr in the test's mm, read under the mmap read lock. */
 static bool read_pmd(unsigned long addr, pmd_t *out)
 {
-	struct mm_struct *mm = current->mm;
-	bool found = false;
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
+	pmd_t *pmdp;
 
-	mmap_read_lock(mm);
-	pgd = pgd_offset(mm, addr);
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
-		goto out;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
-		goto out;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) || pud_bad(*pud))
-		goto out;
-	*out = pmdp_get_lockless(pmd_offset(pud, addr));
-	found = true;
-out:
-	mmap_read_unlock(mm);
-	return found;
+	mmap_read_lock(current->mm);
+	pmdp = zdt_user_pmdp(addr);
+	if (pmdp)
+		*out = pmdp_get_lockless(pmdp);
+	mmap_read_unlock(current->mm);
+	return pmdp;
 }
 
 /*

@@ -240,6 +240,23 @@ static void pinned_anon_page_is_not_collected(struct kunit *test)
 			      "a CPU write after the migration did not reach the pinned page");
 }
 
+/*
+ * What a driver does with an empty entry it is offered: a page of @dev,
+ * holding the case's data for tag 1, as the writable destination of entry
+ * @i.  Return: the page, or NULL if the device has none free.
+ */
+static struct page *fill_empty_entry(struct kunit *test, struct zdt_migration *m,
+				     struct zdt_device *dev, unsigned long i)
+{
+	struct page *dpage = zdt_device_alloc_page(dev, 0);
+
+	if (dpage) {
+		zdt_put_data(test, zdt_page_data(dpage), 1);
+		m->args.dst[i] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+	}
+	return dpage;
+}
+
 /* The shared zero page, with or without MIGRATE_VMA_SELECT_SYSTEM. */
 
 struct zero_param {
@@ -292,11 +309,7 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 		src = m.args.src[0];
 		cpages = m.args.cpages;
 		if (p->collected && src == MIGRATE_PFN_MIGRATE)
-			dpage = zdt_device_alloc_page(dev, 0);
-		if (dpage) {
-			zdt_put_data(test, zdt_page_data(dpage), 1);
-			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
-		}
+			dpage = fill_empty_entry(test, &m, dev, 0);
 		zdt_migration_pages(&m);
 		moved = m.args.src[0] & MIGRATE_PFN_MIGRATE;
 	}
@@ -360,11 +373,7 @@ static void none_pte_is_an_empty_entry_in_anonymous_memory(struct kunit *test)
 		src1 = m.args.src[1];
 		cpages = m.args.cpages;
 		if (src1 == MIGRATE_PFN_MIGRATE)
-			dpage = zdt_device_alloc_page(dev, 0);
-		if (dpage) {
-			zdt_put_data(test, zdt_page_data(dpage), 1);
-			m.args.dst[1] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
-		}
+			dpage = fill_empty_entry(test, &m, dev, 1);
 		zdt_migration_pages(&m);
 		moved1 = m.args.src[1] & MIGRATE_PFN_MIGRATE;
 	}

@@ -802,11 +802,6 @@ struct raced_hole {
 	unsigned long pfn;	/* the pfn mapped there then */
 };
 
-static void raced_write_fn(struct zdt_thread *t)
-{
-	t->left = copy_to_user((void __user *)t->addr, t->buf, sizeof(t->buf));
-}
-
 /*
  * What maps @addr of the test's mm, read under the mmap read lock the
  * migration holds (so without taking it again) and no PTE lock: only the
@@ -814,22 +809,13 @@ static void raced_write_fn(struct zdt_thread *t)
  */
 static void raced_hole_peek(struct raced_hole *r)
 {
-	struct mm_struct *mm = current->mm;
-	pgd_t *pgd = pgd_offset(mm, r->addr);
-	p4d_t *p4d;
-	pud_t *pud;
+	pmd_t *pmdp = zdt_user_pmdp(r->addr);
 	pmd_t pmd;
 	pte_t pte;
 
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
+	if (!pmdp)
 		return;
-	p4d = p4d_offset(pgd, r->addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
-		return;
-	pud = pud_offset(p4d, r->addr);
-	if (pud_none(*pud) || pud_bad(*pud))
-		return;
-	pmd = pmdp_get(pmd_offset(pud, r->addr));
+	pmd = pmdp_get(pmdp);
 	if (pmd_present(pmd) && pmd_leaf(pmd)) {
 		r->pmd_leaf = true;
 		r->pfn = pmd_pfn(pmd) + ((r->addr & ~PMD_MASK) >> PAGE_SHIFT);
@@ -837,7 +823,7 @@ static void raced_hole_peek(struct raced_hole *r)
 	}
 	if (IS_ENABLED(CONFIG_HIGHPTE) || !pmd_present(pmd) || pmd_bad(pmd))
 		return;
-	pte = ptep_get(pte_offset_kernel(pmd_offset(pud, r->addr), r->addr));
+	pte = ptep_get(pte_offset_kernel(pmdp, r->addr));
 	r->present = pte_present(pte);
 	if (r->present)
 		r->pfn = pte_pfn(pte);
@@ -865,13 +851,10 @@ static void raced_hole_migrate(struct kunit *test, struct raced_hole *r,
 			  ZDT_PMD_MIDDLE * PAGE_SIZE;
 	else
 		r->addr = zdt_user_map(test, PAGE_SIZE);
-	if (write) {
-		t = zdt_thread_create(test, "CPU write", raced_write_fn);
-		t->addr = r->addr;
-		zdt_put_data(test, t->buf, RACED_CPU_TAG);
-	} else {
+	if (write)
+		t = zdt_writer_create(test, r->addr, RACED_CPU_TAG);
+	else
 		t = zdt_reader_create(test, r->addr);
-	}
 
 	zdt_migration_init(test, &m, r->addr, 1, r->dev, MIGRATE_VMA_SELECT_SYSTEM);
 	zdt_migration_setup(&m);

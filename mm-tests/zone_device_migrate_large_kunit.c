@@ -820,11 +820,6 @@ struct raced_pmd_hole {
 	unsigned long pfn;	/* the pfn of the middle page, for a leaf */
 };
 
-static void raced_pmd_write_fn(struct zdt_thread *t)
-{
-	t->left = copy_to_user((void __user *)t->addr, t->buf, sizeof(t->buf));
-}
-
 /*
  * What the PMD of @r->addr holds, read under the mmap read lock the
  * migration holds (so without taking it again): only the case's own
@@ -832,21 +827,12 @@ static void raced_pmd_write_fn(struct zdt_thread *t)
  */
 static void raced_pmd_hole_peek(struct raced_pmd_hole *r)
 {
-	struct mm_struct *mm = current->mm;
-	pgd_t *pgd = pgd_offset(mm, r->addr);
-	p4d_t *p4d;
-	pud_t *pud;
+	pmd_t *pmdp = zdt_user_pmdp(r->addr);
 	pmd_t pmd;
 
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
+	if (!pmdp)
 		return;
-	p4d = p4d_offset(pgd, r->addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
-		return;
-	pud = pud_offset(p4d, r->addr);
-	if (pud_none(*pud) || pud_bad(*pud))
-		return;
-	pmd = pmdp_get(pmd_offset(pud, r->addr));
+	pmd = pmdp_get(pmdp);
 	if (pmd_present(pmd) && pmd_leaf(pmd)) {
 		r->pmd_leaf = true;
 		r->pfn = pmd_pfn(pmd) + ZDT_PMD_MIDDLE;
@@ -879,13 +865,10 @@ static void raced_pmd_hole_migrate(struct kunit *test, struct raced_pmd_hole *r,
 		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
 	r->base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
 	r->addr = r->base + ZDT_PMD_MIDDLE * PAGE_SIZE;
-	if (write) {
-		t = zdt_thread_create(test, "CPU write", raced_pmd_write_fn);
-		t->addr = r->addr;
-		zdt_put_data(test, t->buf, RACED_PMD_CPU_TAG);
-	} else {
+	if (write)
+		t = zdt_writer_create(test, r->addr, RACED_PMD_CPU_TAG);
+	else
 		t = zdt_reader_create(test, r->addr);
-	}
 
 	zdt_migration_init(test, &m, r->base, PTRS_PER_PMD, r->dev,
 			   MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
