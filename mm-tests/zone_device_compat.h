@@ -16,7 +16,6 @@
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
-#include <linux/mman.h>		/* MADV_GUARD_INSTALL (6.13) */
 #include <linux/rmap.h>
 #include <linux/version.h>
 #include <linux/slab.h>
@@ -566,7 +565,7 @@ zdt_lock_vma_under_rcu(struct mm_struct *mm, unsigned long addr)
  * Guard regions, MADV_GUARD_INSTALL through do_madvise() (ADVISE_SYSCALLS),
  * came with 6.13; 6.12 has none.
  */
-#ifdef MADV_GUARD_INSTALL
+#if ZDT_KERNEL_AT_LEAST(6, 13)
 #define ZDT_HAS_GUARD_REGIONS		IS_ENABLED(CONFIG_ADVISE_SYSCALLS)
 #define ZDT_MADV_GUARD_INSTALL		MADV_GUARD_INSTALL
 #else
