@@ -997,6 +997,17 @@ FUNCTION_REASONS = {
 	# pud_trans_huge_lock() finds a leaf only in a PUD-sized DAX mapping.
 	'hmm_vma_walk_pud': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
 	'pud_to_hmm_pfn_flags': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
+	# NUMA hinting never makes a zone-device PTE PROT_NONE, so the check in
+	# the hint fault is a second line of defence.
+	'do_numa_page': 'unreachable: change_prot_numa() never makes a zone-device PTE PROT_NONE '
+			'(folio_can_map_prot_numa() refuses it), so no NUMA hint fault finds one',
+	'do_wp_page': 'needs a write fault on a read-only PTE of a shared FS DAX mapping '
+		      '(a DAX file system on pmem)',
+	'folio_is_fsdax': 'needs a FOLL_LONGTERM pin of a mapped zone-device folio that is neither '
+			  'device-coherent (refused before) nor device-private (GUP faults it back): '
+			  'device DAX, FS DAX or P2PDMA memory',
+	'is_fsdax_page': 'needs a write fault on a read-only PTE of a shared FS DAX mapping '
+			 '(a DAX file system on pmem)',
 }
 
 
