@@ -988,6 +988,109 @@ static void hole_written_by_the_cpu_keeps_the_process_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(r.dpage)), 0);
 }
 
+/* Tags of the data of the two device pages offered for one hole. */
+#define FILLED_OURS_TAG		1
+#define FILLED_OTHER_TAG	2
+
+/*
+ * Another driver's migration, run in a thread of the test's mm: the page
+ * at @t->addr moved to a new page of the device @t->arg, which holds
+ * FILLED_OTHER_TAG data.  @t->ret: 1 if it moved; @t->page: that page.
+ */
+static void other_migration_fn(struct zdt_thread *t)
+{
+	struct zdt_device *dev = (struct zdt_device *)t->arg;
+	struct page *dpage = NULL;
+	struct zdt_migration m;
+
+	zdt_migration_init(t->test, &m, t->addr, 1, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret && m.args.src[0] == MIGRATE_PFN_MIGRATE)
+		dpage = zdt_device_alloc_page(dev, 0);
+	if (dpage) {
+		zdt_put_data(t->test, zdt_page_data(dpage), FILLED_OTHER_TAG);
+		m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+	}
+	if (!m.ret) {
+		zdt_migration_pages(&m);
+		t->ret = dpage && (m.args.src[0] & MIGRATE_PFN_MIGRATE);
+	}
+	zdt_migration_finalize(&m);
+	t->page = dpage;
+}
+
+/*
+ * A hole is filled only while it is empty: when another migration moves a
+ * device page into a hole after migrate_vma_setup() collected it and
+ * before migrate_vma_pages() (both hold the mmap lock for reading only),
+ * the driver's page must not overwrite that device-private entry, whose
+ * page would be lost to the process and leaked with the mapping's
+ * reference (migrate_vma_insert_page(): an entry that is neither none nor
+ * the zero page aborts; 8315ada7f095 "mm/migrate: allow migrate_vma() to
+ * alloc new page on empty entry").  Succeeds if the other migration filled
+ * the hole, src[0] then lost MIGRATE_PFN_MIGRATE, the address still holds
+ * the other page's device-private entry, that page holds just the
+ * mapping's reference and is mapped once, ours is freed once at refcount 0,
+ * and a CPU read brings back the other page's data with one
+ * migrate_to_ram().
+ */
+static void hole_filled_by_another_migration_keeps_its_page(struct kunit *test)
+{
+	unsigned long addr, src0 = 0, src_after = 0;
+	struct page *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	struct zdt_thread *t;
+	u8 buf[ZDT_DATA_LEN];
+	bool other_done = false;
+
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	addr = zdt_user_map(test, PAGE_SIZE);
+	t = zdt_thread_create(test, "other migration", other_migration_fn);
+	t->addr = addr;
+	t->arg = dev;
+
+	zdt_migration_init(test, &m, addr, 1, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == MIGRATE_PFN_MIGRATE)
+			dpage = zdt_device_alloc_page(dev, 0);
+		if (dpage) {
+			zdt_put_data(test, zdt_page_data(dpage), FILLED_OURS_TAG);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+			zdt_thread_start(t);
+			other_done = zdt_thread_wait(t, ZDT_ACCESS_MS);
+		}
+		zdt_migration_pages(&m);
+		src_after = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE,
+			    "the hole not collected as an entry without a page");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "no free device page");
+	KUNIT_ASSERT_TRUE_MSG(test, other_done,
+			      "the other migration did not return in %d ms", ZDT_ACCESS_MS);
+	KUNIT_ASSERT_EQ_MSG(test, t->ret, 1, "the other migration did not fill the hole");
+	KUNIT_EXPECT_FALSE_MSG(test, src_after & MIGRATE_PFN_MIGRATE,
+			       "src[0] %#lx: our page is reported migrated over the other one",
+			       src_after);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr, NULL), t->page,
+				"the address no longer maps the other migration's page");
+	zdt_expect_page_state(test, zdt_page_state(t->page),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the other migration's page");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_free), 1, "our page not given back");
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(dpage)), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, FILLED_OTHER_TAG),
+			      "the CPU does not read the other migration's data");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+}
+
 /*
  * A hole a driver fills with a system page (as a migrate_to_ram() that
  * moves a whole range does for the holes in it, drm_pagemap's) becomes an
@@ -1221,6 +1324,7 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(hole_written_by_the_cpu_keeps_the_process_page,
 			 raced_write_gen_params),
 	KUNIT_CASE(hole_filled_with_a_system_page_is_on_the_lru),
+	KUNIT_CASE(hole_filled_by_another_migration_keeps_its_page),
 	KUNIT_CASE_PARAM(migration_to_other_device_memory_is_refused,
 			 other_dst_gen_params),
 	{}
