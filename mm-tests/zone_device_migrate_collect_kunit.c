@@ -333,6 +333,64 @@ static void zero_page_is_an_empty_entry_to_system_migration(struct kunit *test)
 }
 
 /*
+ * migrate_vma_pages() acts only on the entries migrate_vma_setup()
+ * collected: a destination page a driver gives for an entry it did not
+ * collect (a zero src entry: here the shared zero page a migration without
+ * MIGRATE_VMA_SELECT_SYSTEM leaves alone) is not mapped there, the entry
+ * stays without MIGRATE_PFN_MIGRATE, and migrate_vma_finalize() gives the
+ * page back (__migrate_device_pages(): an entry without a source page is
+ * filled only if it has MIGRATE_PFN_MIGRATE, 8315ada7f095 "mm/migrate:
+ * allow migrate_vma() to alloc new page on empty entry"; a zero page that
+ * is collected is filled, zero_page_is_an_empty_entry_to_system_migration).
+ * Succeeds if the src entry is 0 after setup and still 0 after
+ * migrate_vma_pages(), no device-private entry is at the address, the CPU
+ * does not read the device page's data there and never faults to the
+ * device, and the device page is freed once, at refcount 0.
+ */
+static void uncollected_entry_ignores_the_drivers_destination(struct kunit *test)
+{
+	unsigned long addr, src = ~0UL, src_after = ~0UL;
+	struct page *zero, *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	addr = zdt_user_map(test, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+	/* GUP-fast (zdt_mapped_page()) refuses the zero page's special PTE. */
+	KUNIT_ASSERT_EQ(test, get_user_pages_unlocked(addr, 1, &zero, 0), 1);
+	put_page(zero);
+	if (!is_zero_pfn(page_to_pfn(zero)))
+		zdt_skip(test, "a CPU read of untouched memory maps no shared zero page here");
+
+	zdt_migration_init(test, &m, addr, 1, dev, MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src = m.args.src[0];
+		if (!src)
+			dpage = fill_empty_entry(test, &m, dev, 0);
+		zdt_migration_pages(&m);
+		src_after = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src, 0, "the zero page collected without SELECT_SYSTEM");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "no free device page");
+	KUNIT_EXPECT_EQ_MSG(test, src_after, 0,
+			    "migrate_vma_pages() changed an entry setup did not collect");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr, NULL), NULL,
+				"the device page is mapped where setup collected nothing");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_FALSE_MSG(test, zdt_has_data(test, buf, 1),
+			       "the CPU reads the device page's data where setup collected nothing");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(dpage)), 0);
+}
+
+/*
  * An address of anonymous memory never touched holds no data: where its
  * page table exists (a neighbour was touched) its PTE is none, and
  * migrate_vma_setup() offers it to the driver as an empty entry,
@@ -524,6 +582,7 @@ static struct kunit_case zone_device_migrate_collect_cases[] = {
 			 evict_gen_params),
 	KUNIT_CASE(pinned_anon_page_is_not_collected),
 	KUNIT_CASE_PARAM(zero_page_is_an_empty_entry_to_system_migration, zero_gen_params),
+	KUNIT_CASE(uncollected_entry_ignores_the_drivers_destination),
 	KUNIT_CASE_PARAM(failed_split_leaves_the_large_folio_as_it_was, split_gen_params),
 	KUNIT_CASE(none_pte_is_an_empty_entry_in_anonymous_memory),
 	{}

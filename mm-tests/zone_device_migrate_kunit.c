@@ -988,6 +988,109 @@ static void hole_written_by_the_cpu_keeps_the_process_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(r.dpage)), 0);
 }
 
+/* Tags of the data of the two device pages offered for one hole. */
+#define FILLED_OURS_TAG		1
+#define FILLED_OTHER_TAG	2
+
+/*
+ * Another driver's migration, run in a thread of the test's mm: the page
+ * at @t->addr moved to a new page of the device @t->arg, which holds
+ * FILLED_OTHER_TAG data.  @t->ret: 1 if it moved; @t->page: that page.
+ */
+static void other_migration_fn(struct zdt_thread *t)
+{
+	struct zdt_device *dev = (struct zdt_device *)t->arg;
+	struct page *dpage = NULL;
+	struct zdt_migration m;
+
+	zdt_migration_init(t->test, &m, t->addr, 1, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret && m.args.src[0] == MIGRATE_PFN_MIGRATE)
+		dpage = zdt_device_alloc_page(dev, 0);
+	if (dpage) {
+		zdt_put_data(t->test, zdt_page_data(dpage), FILLED_OTHER_TAG);
+		m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+	}
+	if (!m.ret) {
+		zdt_migration_pages(&m);
+		t->ret = dpage && (m.args.src[0] & MIGRATE_PFN_MIGRATE);
+	}
+	zdt_migration_finalize(&m);
+	t->page = dpage;
+}
+
+/*
+ * A hole is filled only while it is empty: when another migration moves a
+ * device page into a hole after migrate_vma_setup() collected it and
+ * before migrate_vma_pages() (both hold the mmap lock for reading only),
+ * the driver's page must not overwrite that device-private entry, whose
+ * page would be lost to the process and leaked with the mapping's
+ * reference (migrate_vma_insert_page(): an entry that is neither none nor
+ * the zero page aborts; 8315ada7f095 "mm/migrate: allow migrate_vma() to
+ * alloc new page on empty entry").  Succeeds if the other migration filled
+ * the hole, src[0] then lost MIGRATE_PFN_MIGRATE, the address still holds
+ * the other page's device-private entry, that page holds just the
+ * mapping's reference and is mapped once, ours is freed once at refcount 0,
+ * and a CPU read brings back the other page's data with one
+ * migrate_to_ram().
+ */
+static void hole_filled_by_another_migration_keeps_its_page(struct kunit *test)
+{
+	unsigned long addr, src0 = 0, src_after = 0;
+	struct page *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	struct zdt_thread *t;
+	u8 buf[ZDT_DATA_LEN];
+	bool other_done = false;
+
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	addr = zdt_user_map(test, PAGE_SIZE);
+	t = zdt_thread_create(test, "other migration", other_migration_fn);
+	t->addr = addr;
+	t->arg = dev;
+
+	zdt_migration_init(test, &m, addr, 1, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == MIGRATE_PFN_MIGRATE)
+			dpage = zdt_device_alloc_page(dev, 0);
+		if (dpage) {
+			zdt_put_data(test, zdt_page_data(dpage), FILLED_OURS_TAG);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+			zdt_thread_start(t);
+			other_done = zdt_thread_wait(t, ZDT_ACCESS_MS);
+		}
+		zdt_migration_pages(&m);
+		src_after = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, MIGRATE_PFN_MIGRATE,
+			    "the hole not collected as an entry without a page");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "no free device page");
+	KUNIT_ASSERT_TRUE_MSG(test, other_done,
+			      "the other migration did not return in %d ms", ZDT_ACCESS_MS);
+	KUNIT_ASSERT_EQ_MSG(test, t->ret, 1, "the other migration did not fill the hole");
+	KUNIT_EXPECT_FALSE_MSG(test, src_after & MIGRATE_PFN_MIGRATE,
+			       "src[0] %#lx: our page is reported migrated over the other one",
+			       src_after);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_device_private_pte(addr, NULL), t->page,
+				"the address no longer maps the other migration's page");
+	zdt_expect_page_state(test, zdt_page_state(t->page),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the other migration's page");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_free), 1, "our page not given back");
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(dpage)), 0);
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, FILLED_OTHER_TAG),
+			      "the CPU does not read the other migration's data");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+}
+
 /*
  * A hole a driver fills with a system page (as a migrate_to_ram() that
  * moves a whole range does for the holes in it, drm_pagemap's) becomes an
@@ -1058,6 +1161,150 @@ static void hole_filled_with_a_system_page_is_on_the_lru(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
 }
 
+/* Where a driver gives a page of another kind of device memory as dst. */
+struct other_dst_param {
+	const char *desc;
+	bool hole;		/* an empty entry, else a process page */
+	bool pmd;		/* a PMD-sized empty range and folio */
+};
+
+static const struct other_dst_param other_dst_params[] = {
+	{ "empty page", true, false },
+	{ "empty PMD-sized range, PMD-sized folio", true, true },
+	{ "process page", false, false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(other_dst, other_dst_params, desc);
+
+/*
+ * A P2PDMA page of @dev (page 0) handed out as a driver hands out one, as
+ * p2pmem_alloc_mmap() does (refcount 1, no pgmap reference), locked as a
+ * migration destination must be: the whole folio if the pgmap is compound.
+ */
+static struct page *p2pdma_dst_page(struct zdt_device *dev)
+{
+	struct page *page = zdt_device_page(dev, 0);
+
+	if (page_ref_count(page))
+		return NULL;
+	set_page_count(page, 1);
+	lock_page(page);
+	return page;
+}
+
+/*
+ * Whether nothing maps @addr of the test's mm: no PMD table, a none PMD, or
+ * a none PTE (GUP-fast, zdt_mapped_page(), does not see a P2PDMA page).
+ */
+static bool user_address_is_empty(struct kunit *test, unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	bool pmd_empty;
+	pmd_t *pmdp;
+	pte_t pte;
+
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	mmap_read_lock(mm);
+	pmdp = zdt_user_pmdp(addr);
+	pmd_empty = !pmdp || pmd_none(pmdp_get(pmdp));
+	mmap_read_unlock(mm);
+	/* zdt_user_pte() takes the mmap lock itself. */
+	return pmd_empty || (zdt_user_pte(addr, &pte) && pte_none(pte));
+}
+
+/*
+ * Only device-private and device-coherent memory can take the place of
+ * anonymous memory: migrate_vma_pages() refuses a destination page of any
+ * other ZONE_DEVICE type (P2PDMA, FS DAX, generic), whether it would
+ * replace a process page ("Other types of ZONE_DEVICE page are not
+ * supported", a5430dda8a3a "mm/migrate: support un-addressable ZONE_DEVICE
+ * page in migration") or fill an empty entry ("Unsupported ZONE_DEVICE page
+ * type", 8315ada7f095 "mm/migrate: allow migrate_vma() to alloc new page on
+ * empty entry"; a PMD-sized range, a30b48bf1b24 "mm/migrate_device:
+ * implement THP migration of zone device pages"): the entry loses
+ * MIGRATE_PFN_MIGRATE and migrate_vma_finalize() gives the page back.
+ * Succeeds if setup collects the entry, after migrate_vma_pages() src has
+ * lost MIGRATE_PFN_MIGRATE (every entry of a PMD-sized range), the address
+ * maps no P2PDMA page (an empty one stays empty: no PMD, no PTE; a process
+ * page stays mapped and the CPU reads what the process wrote there), and
+ * the P2PDMA page is freed once, unlocked, at refcount 0.
+ */
+static void migration_to_other_device_memory_is_refused(struct kunit *test)
+{
+	const struct other_dst_param *p = test->param_value;
+	unsigned int order = p->pmd ? PMD_SHIFT - PAGE_SHIFT : 0;
+	unsigned long nr = 1UL << order, off = p->pmd ? ZDT_PMD_MIDDLE : 0;
+	unsigned long flags = MIGRATE_VMA_SELECT_SYSTEM;
+	unsigned long want = MIGRATE_PFN_MIGRATE, i, kept = 0;
+	unsigned long addr, base, src0 = 0;
+	struct page *ppage = NULL, *upage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	if (!ZDT_HAS_ZERO_BASED_DAX_P2PDMA)
+		zdt_skip(test, ZDT_NO_ZERO_BASED_DAX_P2PDMA);
+	if (p->pmd) {
+		if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+			zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+		if (!thp_migration_supported())
+			zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+		flags |= ZDT_MIGRATE_VMA_SELECT_COMPOUND;
+		want |= ZDT_MIGRATE_PFN_COMPOUND;
+	}
+	dev = zdt_device_prepare(test, MEMORY_DEVICE_PCI_P2PDMA, ZDT_DEVICE_PAGES);
+	if (order)
+		zdt_device_set_vmemmap_shift(dev, order);
+	KUNIT_ASSERT_EQ(test, zdt_device_map(dev), 0);
+	if (p->hole) {
+		base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	} else {
+		base = zdt_user_pages(test, 1);
+		upage = zdt_mapped_page(base);
+		KUNIT_ASSERT_NOT_NULL(test, upage);
+		want |= migrate_pfn(page_to_pfn(upage)) | MIGRATE_PFN_WRITE;
+	}
+	addr = base + off * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, nr, dev, flags);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == want)
+			ppage = p2pdma_dst_page(dev);
+		if (ppage) {
+			zdt_put_data(test, zdt_page_data(ppage + off), 1);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(ppage)) | MIGRATE_PFN_WRITE |
+					(p->pmd ? ZDT_MIGRATE_PFN_COMPOUND : 0);
+		}
+		zdt_migration_pages(&m);
+		for (i = 0; i < nr; i++)
+			if (m.args.src[i] & MIGRATE_PFN_MIGRATE)
+				kept++;
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, want, "the entry not collected as it is");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, ppage, "the P2PDMA page is in use");
+	KUNIT_EXPECT_EQ_MSG(test, kept, 0,
+			    "src entries that kept MIGRATE_PFN_MIGRATE with a P2PDMA destination");
+	if (p->hole)
+		KUNIT_EXPECT_TRUE_MSG(test, user_address_is_empty(test, addr),
+				      "the empty address is no longer empty");
+	else
+		KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(addr), upage,
+					"the address no longer maps the process page");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 1);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(ppage)), 0);
+	KUNIT_EXPECT_FALSE(test, dev->free_locked);
+	if (!p->hole) {
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, addr, buf), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 0),
+				      "the CPU does not read what the process wrote");
+	}
+}
+
 static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(setup_selects_by_flags_and_owner, select_gen_params),
 	KUNIT_CASE(extra_reference_keeps_the_page_on_the_device),
@@ -1077,6 +1324,9 @@ static struct kunit_case zone_device_migrate_cases[] = {
 	KUNIT_CASE_PARAM(hole_written_by_the_cpu_keeps_the_process_page,
 			 raced_write_gen_params),
 	KUNIT_CASE(hole_filled_with_a_system_page_is_on_the_lru),
+	KUNIT_CASE(hole_filled_by_another_migration_keeps_its_page),
+	KUNIT_CASE_PARAM(migration_to_other_device_memory_is_refused,
+			 other_dst_gen_params),
 	{}
 };
 

@@ -1151,6 +1151,156 @@ static void pmd_hole_filled_with_a_system_thp_is_on_the_lru(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
 }
 
+/*
+ * A PMD-sized hole of a read-only VMA filled with a device-private folio
+ * gets a read-only PMD-level device-private entry, as a page-sized hole gets
+ * a read-only PTE one (migrate_vma_insert_huge_pmd_page():
+ * make_readable_device_private_entry() without VM_WRITE, a30b48bf1b24
+ * "mm/migrate_device: implement THP migration of zone device pages"): the
+ * entry is what grants writing from then on, to a driver that collects it
+ * (MIGRATE_PFN_WRITE) and to the page that comes back to system memory
+ * (remove_migration_pmd() and remove_migration_pte() make it writable from
+ * the migration entry, not from the VMA).  Succeeds if setup collects the
+ * hole as one compound entry, src keeps MIGRATE_PFN_MIGRATE, a later
+ * collect finds one compound entry without MIGRATE_PFN_WRITE, a CPU read of
+ * the middle page brings back the driver's data with one migrate_to_ram(),
+ * and GUP-fast for writing then finds no writable page there (without
+ * GUP-fast that last check skips, ZDT_NO_GUP_FAST, once the rest has
+ * passed).
+ */
+static void pmd_hole_of_a_read_only_vma_gets_a_read_only_entry(struct kunit *test)
+{
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long flags = MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND;
+	unsigned long want = MIGRATE_PFN_MIGRATE | ZDT_MIGRATE_PFN_COMPOUND;
+	unsigned long base, addr, src0 = 0, src_after = 0, again = 0;
+	struct page *dpage = NULL, *wpage;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	int got;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	base = ALIGN(zdt_user_map_prot(test, 2 * PMD_SIZE, PROT_READ), PMD_SIZE);
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, dev, flags);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		if (src0 == want)
+			dpage = zdt_device_alloc_page(dev, order);
+		if (dpage) {
+			zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE), 0);
+			m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) |
+					ZDT_MIGRATE_PFN_COMPOUND;
+		}
+		zdt_migration_pages(&m);
+		src_after = m.args.src[0];
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, src0, want,
+			    "the PMD-sized hole not collected as one compound entry");
+	if (!dpage)
+		zdt_skip(test, "no free order-%u device-private folio", order);
+	KUNIT_ASSERT_TRUE_MSG(test, src_after & MIGRATE_PFN_MIGRATE,
+			      "migrate_vma_pages() did not map the device folio");
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, dev,
+			   MIGRATE_VMA_SELECT_DEVICE_PRIVATE |
+			   ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret)
+		again = m.args.src[0];
+	zdt_migration_finalize(&m);
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, again & ~MIGRATE_PFN_WRITE,
+			    migrate_pfn(page_to_pfn(dpage)) | want,
+			    "the device folio not collected as one compound entry");
+	KUNIT_EXPECT_FALSE_MSG(test, again & MIGRATE_PFN_WRITE,
+			       "the device-private PMD of a read-only VMA is writable");
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 0),
+			      "the CPU does not read what the driver put in the device folio");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		zdt_skip(test, "read-only mapping unchecked: " ZDT_NO_GUP_FAST);
+	got = get_user_pages_fast_only(addr, 1, FOLL_WRITE, &wpage);
+	if (got == 1)
+		put_page(wpage);
+	KUNIT_EXPECT_EQ_MSG(test, got, 0,
+			    "the page back from the device is writable in a read-only VMA");
+}
+
+/*
+ * Eviction does not split: migrate_device_pages(), which has no VMA to
+ * split a PMD in, refuses a large device folio whose destination is a small
+ * page (migrate_device_range() callers must give a folio of the same order,
+ * lib/test_hmm.c's dmirror_device_evict_chunk(): "TODO Support splitting
+ * here"), clears its entry's MIGRATE_PFN_MIGRATE and keeps the entry the
+ * folio's, so that migrate_device_finalize() puts it back as it was: still
+ * mapped by its PMD-level device-private entry, unlocked, with its data,
+ * and gives the small page back (__migrate_device_pages(), a30b48bf1b24
+ * "mm/migrate_device: implement THP migration of zone device pages").
+ * Succeeds if eviction collects the folio as one compound entry, after
+ * migrate_device_pages() src[0] still names its head page without
+ * MIGRATE_PFN_MIGRATE, the folio then holds just the mapping's reference,
+ * is mapped once and unlocked and not freed, the small page is unlocked
+ * with only the case's reference, and a CPU read of the middle page brings
+ * back its data with one migrate_to_ram().
+ */
+static void eviction_to_a_small_page_leaves_the_large_folio_on_the_device(struct kunit *test)
+{
+	unsigned long base, src_after, *src, *dst;
+	struct page *dpage, *rpage;
+	struct zdt_device *dev;
+	u8 buf[ZDT_DATA_LEN];
+
+	dpage = zdt_pmd_on_device(test, &dev, &base);
+	zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE), ZDT_PMD_MIDDLE);
+	src = kunit_kcalloc(test, PTRS_PER_PMD, sizeof(*src), GFP_KERNEL);
+	dst = kunit_kcalloc(test, PTRS_PER_PMD, sizeof(*dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	rpage = alloc_page(GFP_HIGHUSER_MOVABLE);
+	KUNIT_ASSERT_NOT_NULL(test, rpage);
+	/* One reference for migrate_device_finalize() to put, one the case's. */
+	get_page(rpage);
+	zdt_own_page(test, rpage);
+	lock_page(rpage);
+	dst[0] = migrate_pfn(page_to_pfn(rpage));
+
+	KUNIT_ASSERT_EQ(test, zdt_evict_collect(src, dev->pfn_first, PTRS_PER_PMD, false), 0);
+	zdt_evict_pages(src, dst, PTRS_PER_PMD);
+	src_after = src[0];
+	zdt_evict_finalize(src, dst, PTRS_PER_PMD);
+
+	KUNIT_ASSERT_PTR_EQ_MSG(test, migrate_pfn_to_page(src_after), dpage,
+				"src[0] %#lx no longer names the large folio", src_after);
+	KUNIT_ASSERT_FALSE_MSG(test, src_after & MIGRATE_PFN_MIGRATE,
+			       "src[0] %#lx: the large folio is reported moved to a small page",
+			       src_after);
+	zdt_expect_page_state(test, zdt_page_state(dpage),
+			      (struct zdt_page_state){ .refcount = 1, .mapcount = 1 },
+			      "of the large device folio");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	zdt_expect_page_state(test, zdt_page_state(rpage),
+			      (struct zdt_page_state){ .refcount = 1 },
+			      "of the small page given back");
+
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base + ZDT_PMD_MIDDLE * PAGE_SIZE, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE),
+			      "the CPU does not read the large folio's data");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_migrate_to_ram), 1);
+}
+
 static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE(partial_range_splits_the_large_folio),
@@ -1168,6 +1318,8 @@ static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_hole_written_by_the_cpu_keeps_the_process_memory),
 	KUNIT_CASE(pmd_hole_fills_with_small_pages_when_dst_is_small),
 	KUNIT_CASE(pmd_hole_filled_with_a_system_thp_is_on_the_lru),
+	KUNIT_CASE(pmd_hole_of_a_read_only_vma_gets_a_read_only_entry),
+	KUNIT_CASE(eviction_to_a_small_page_leaves_the_large_folio_on_the_device),
 	{}
 };
 
