@@ -36,6 +36,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -2409,6 +2410,92 @@ static void page_without_struct_page_reported_as_error(struct kunit *test)
 	}
 }
 
+/*
+ * How long the killed call's thread is watched at least while the folio
+ * lock keeps its fault waiting, and how many faults it may take meanwhile
+ * (a fault that retries is not counted; one spare).
+ */
+#define KILLED_WINDOW_MS	200
+#define KILLED_MAX_FAULTS	1
+
+/*
+ * A mirror thread that a SIGKILL can reach (a kernel thread ignores every
+ * signal unless it allows it): one hmm_range_fault_unlocked_timeout(), then
+ * the signal is flushed and ignored again.
+ */
+static void killable_thread_fn(struct zdt_thread *t)
+{
+	struct hmm_ctx *ctx = t->test->priv;
+
+	allow_signal(SIGKILL);
+	memset(ctx->mirror->pfns, 0, ctx->mirror->npages * sizeof(ctx->mirror->pfns[0]));
+	t->ret = zdt_hmm_range_fault_unlocked(&ctx->mirror->range,
+					      msecs_to_jiffies(UNLOCKED_TIMEOUT_MS));
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+}
+
+/*
+ * A fatal signal that reaches hmm_range_fault_unlocked_timeout() while a
+ * fault it takes has dropped the mmap lock to wait (here
+ * remove_device_exclusive_entry() for a page the driver holds locked
+ * exclusive: folio_lock_or_retry(), FAULT_FLAG_KILLABLE) ends the call with
+ * -EINTR, "a fatal signal is pending during retry handling" (its kernel-doc,
+ * mm/hmm.c), instead of taking the lock again and retrying the fault for
+ * as long as the page stays locked: a killed process's driver call must
+ * not outlive the kill.  Succeeds if the thread sleeps in the fault, returns
+ * -EINTR within ZDT_ACCESS_MS of the SIGKILL while the folio is still
+ * locked, and a CPU read afterwards sees the page's data.
+ */
+static void fatal_signal_in_a_fault_ends_the_unlocked_call(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mm_struct *mm;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	struct page *excl;
+	struct mirror *mi;
+	u8 buf[ZDT_DATA_LEN];
+	bool returned;
+
+	if (!ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED)
+		zdt_skip(test, "%s", ZDT_NO_HMM_RANGE_FAULT_UNLOCKED);
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		zdt_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
+	ctx->addr = zdt_user_pages(test, 1);
+	mm = current->mm;	/* the test's, since its first mapping */
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, &other_owner);
+
+	mmap_read_lock(mm);
+	excl = zdt_make_device_exclusive(mm, ctx->addr, &other_owner);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(excl), "make_device_exclusive: %pe", excl);
+	zdt_own_page(test, excl);
+	zdt_own_page_lock(test, excl);
+
+	t = zdt_thread_create(test, "hmm_range_fault_unlocked_timeout", killable_thread_fn);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, KILLED_WINDOW_MS, KILLED_MAX_FAULTS);
+	send_sig(SIGKILL, t->task, 1);
+	returned = zdt_thread_wait(t, ZDT_ACCESS_MS);
+	zdt_unlock_page(test, excl);
+	zdt_put_page(test, excl);
+	zdt_thread_finish(test, t, NULL, "after the unlock");
+	kunit_info(test, "%lu faults in %u ms with the folio locked, thread %s; after SIGKILL %s: %ld",
+		   b.faults, b.ms, b.done ? "done" : b.asleep ? "asleep" : "not asleep",
+		   returned ? "returned" : "still running", t->ret);
+
+	zdt_expect_asleep(test, b, KILLED_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault_unlocked_timeout()");
+	KUNIT_EXPECT_TRUE_MSG(test, returned,
+			      "the killed call did not return while the folio stayed locked");
+	KUNIT_EXPECT_EQ_MSG(test, t->ret, -EINTR,
+			    "hmm_range_fault_unlocked_timeout() of a killed thread");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -2442,6 +2529,7 @@ static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE(other_owners_device_pmd_left_alone_without_a_fault_request),
 	KUNIT_CASE_SLOW(unlocked_call_past_its_timeout_returns_ebusy),
 	KUNIT_CASE_PARAM(page_without_struct_page_reported_as_error, special_gen_params),
+	KUNIT_CASE(fatal_signal_in_a_fault_ends_the_unlocked_call),
 	{}
 };
 
