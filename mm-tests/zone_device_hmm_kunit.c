@@ -2496,6 +2496,65 @@ static void fatal_signal_in_a_fault_ends_the_unlocked_call(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
 }
 
+/*
+ * A fatal signal that reaches hmm_range_fault_unlocked_timeout() while it
+ * waits for the mmap lock (held for writing, here by the test, as another
+ * thread's munmap() or mprotect() holds it) ends the call with -EINTR
+ * without waiting for the lock: "-EINTR is returned if mmap_lock
+ * acquisition is interrupted" (its kernel-doc, mm/hmm.c:
+ * mmap_read_lock_killable()), so that a killed process's driver call does
+ * not outwait whoever holds the lock.  Succeeds if the thread sleeps while
+ * the lock is held, returns -EINTR within ZDT_ACCESS_MS of the SIGKILL with
+ * the lock still held, and a driver loop afterwards holds with the page the
+ * CPU maps, with its data.
+ */
+static void killed_call_waiting_for_the_mmap_lock_returns_eintr(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mirror_view v;
+	struct mm_struct *mm;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	struct mirror *mi;
+	bool returned;
+	int ret;
+
+	if (!ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED)
+		zdt_skip(test, "%s", ZDT_NO_HMM_RANGE_FAULT_UNLOCKED);
+	ctx->addr = zdt_user_pages(test, 1);
+	mm = current->mm;	/* the test's, since its first mapping */
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, NULL);
+	t = zdt_thread_create(test, "hmm_range_fault_unlocked_timeout", killable_thread_fn);
+
+	/* Nothing may assert until the unlock. */
+	mmap_write_lock(mm);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, KILLED_WINDOW_MS, KILLED_MAX_FAULTS);
+	send_sig(SIGKILL, t->task, 1);
+	returned = zdt_thread_wait(t, ZDT_ACCESS_MS);
+	mmap_write_unlock(mm);
+	zdt_thread_finish(test, t, NULL, "after the unlock");
+	kunit_info(test, "thread %s with the mmap lock held; after SIGKILL %s: %ld",
+		   b.done ? "done" : b.asleep ? "asleep" : "not asleep",
+		   returned ? "returned" : "still waiting", t->ret);
+
+	zdt_expect_asleep(test, b, KILLED_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault_unlocked_timeout()");
+	KUNIT_EXPECT_TRUE_MSG(test, returned,
+			      "the killed call did not return while the mmap lock stayed held");
+	KUNIT_EXPECT_EQ_MSG(test, t->ret, -EINTR,
+			    "hmm_range_fault_unlocked_timeout() of a killed thread");
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = mirror_view(mi);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -2530,6 +2589,7 @@ static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_SLOW(unlocked_call_past_its_timeout_returns_ebusy),
 	KUNIT_CASE_PARAM(page_without_struct_page_reported_as_error, special_gen_params),
 	KUNIT_CASE(fatal_signal_in_a_fault_ends_the_unlocked_call),
+	KUNIT_CASE(killed_call_waiting_for_the_mmap_lock_returns_eintr),
 	{}
 };
 
