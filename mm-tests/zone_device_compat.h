@@ -32,16 +32,6 @@
 #endif
 
 /*
- * struct folio_batch (pgmap suite: a batch put) has a header of its own,
- * <linux/folio_batch.h>, in 7.2 and 7.3; 6.12 has it in <linux/pagevec.h>.
- */
-#if __has_include(<linux/folio_batch.h>)
-#include <linux/folio_batch.h>
-#else
-#include <linux/pagevec.h>
-#endif
-
-/*
  * MODULE_IMPORT_NS() takes the namespace as a string literal since 6.13
  * (cdd30ebb1b9f "module: Convert symbol namespace to string literal"), a
  * bare name before: ZDT_KUNIT_NS is KUnit's, EXPORTED_FOR_KUNIT_TESTING.

@@ -251,6 +251,7 @@ static void madvise_collapse_refuses_device_memory_for_good(struct kunit *test)
 	struct zdt_device *dev;
 	u8 buf[ZDT_DATA_LEN];
 	unsigned long base;
+	bool huge;
 	pmd_t pmd;
 	int ret;
 
@@ -288,8 +289,8 @@ static void madvise_collapse_refuses_device_memory_for_good(struct kunit *test)
 		if (ret == -ENOMEM)
 			zdt_skip(test, "MADV_COLLAPSE found no free huge page (-ENOMEM)");
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_COLLAPSE of system pages only");
-		KUNIT_EXPECT_TRUE_MSG(test, read_pmd(base, &pmd) && pmd_present(pmd) &&
-					    pmd_leaf(pmd),
+		huge = read_pmd(base, &pmd) && pmd_present(pmd) && pmd_leaf(pmd);
+		KUNIT_EXPECT_TRUE_MSG(test, huge,
 				      "the range is not mapped by one PMD after MADV_COLLAPSE");
 	}
 	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base, buf), 0);

@@ -13,6 +13,7 @@
 #include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/wait_bit.h>
+#include <linux/writeback.h>	/* struct folio_batch, whatever its header */
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -1235,8 +1236,8 @@ static void batch_put_frees_a_device_folio_with_its_refs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm_munmap(addr, PAGE_SIZE), 0);
 	if (!folio_test_lru(page_folio(spage)) || page_ref_count(spage) != 1) {
 		put_page(spage);
-		zdt_skip(test, "the system folio is not on the LRU with only the case's reference (%s, refcount %d): no lruvec lock to leave",
-			 folio_test_lru(page_folio(spage)) ? "on the LRU" : "not on the LRU",
+		zdt_skip(test, "system folio %son the LRU, refcount %d: no put under the LRU lock",
+			 folio_test_lru(page_folio(spage)) ? "" : "not ",
 			 page_ref_count(spage));
 	}
 	KUNIT_ASSERT_EQ(test, page_ref_count(page), 2);
