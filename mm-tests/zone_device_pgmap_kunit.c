@@ -1226,6 +1226,8 @@ static void batch_put_frees_a_device_folio_with_its_refs(struct kunit *test)
 	struct page *page, *spage;
 	unsigned long addr;
 
+	if (!ZDT_CAN_DRAIN_LRU)
+		zdt_skip(test, "%s", ZDT_NO_DRAIN_LRU);
 	page = alloc_unlocked(test, &dev);
 	zdt_get_page(test, page);
 	addr = zdt_user_pages(test, 1);
