@@ -2324,7 +2324,7 @@ static unsigned long mixed_map(struct kunit *test, struct mixed_pages **mpp)
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
 	if (vma && (vma->vm_flags & VM_MIXEDMAP)) {
-		fret = vmf_insert_mixed(vma, addr, page_to_pfn(mp->page[0]));
+		fret = zdt_vmf_insert_mixed(vma, addr, page_to_pfn(mp->page[0]));
 		for (i = 1; i < RANGE_PAGES && !err; i++)
 			err = vm_insert_page(vma, addr + i * PAGE_SIZE, mp->page[i]);
 	}
