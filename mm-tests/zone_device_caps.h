@@ -25,6 +25,13 @@
 #define ZDT_NO_DEVICE_EXCLUSIVE \
 	"needs CONFIG_DEVICE_PRIVATE for make_device_exclusive() (UML: mainline arch/um has no memory hotplug)"
 #define ZDT_NO_DEVICE_PRIVATE	"needs CONFIG_DEVICE_PRIVATE"
+/*
+ * A pfn mapped without its struct page (a special PTE, vmf_insert_mixed() in
+ * a VM_MIXEDMAP vma) needs pte_special(); without it every pfn_valid() page
+ * is mapped as a normal one.
+ */
+#define ZDT_NO_PTE_SPECIAL \
+	"needs CONFIG_ARCH_HAS_PTE_SPECIAL: without it a VM_MIXEDMAP pfn with a struct page is mapped as a normal page"
 #define ZDT_NO_HUGETLB \
 	"needs CONFIG_HUGETLB_PAGE (UML: no hugetlbfs, no ARCH_SUPPORTS_HUGETLBFS)"
 /*

@@ -487,6 +487,27 @@ static inline bool zdt_hmm_dma_unmap_pfn(struct device *dev,
 }
 #endif /* ZDT_HAS_HMM_DMA_MAP */
 
+/*
+ * vmf_insert_mixed() (hmm suite: a pfn mapped without its struct page) takes
+ * a pfn_t in 6.12 and a bare pfn in 7.2 and 7.3: the pfn_t type went with
+ * Alistair Popple's "mm: Remove pfn_t type" series (6.17).
+ */
+#if ZDT_KERNEL_AT_LEAST(6, 17)
+static inline vm_fault_t zdt_vmf_insert_mixed(struct vm_area_struct *vma,
+					      unsigned long addr, unsigned long pfn)
+{
+	return vmf_insert_mixed(vma, addr, pfn);
+}
+#else
+#include <linux/pfn_t.h>
+
+static inline vm_fault_t zdt_vmf_insert_mixed(struct vm_area_struct *vma,
+					      unsigned long addr, unsigned long pfn)
+{
+	return vmf_insert_mixed(vma, addr, __pfn_to_pfn_t(pfn, 0));
+}
+#endif
+
 /* exclusive suite */
 
 /*

@@ -309,12 +309,57 @@ static void cpu_access_waits_for_the_exclusive_owner_to_unlock(struct kunit *tes
 			    "refcount after the exclusive access ended");
 }
 
+/*
+ * make_device_exclusive() takes only a page the process may write: "the VMA
+ * must have write permissions such that we can fault in the anonymous page
+ * writable in order to mark it exclusive" (its kernel-doc, mm/rmap.c; the
+ * device's atomic access writes).  On a private anonymous page the process
+ * wrote and then made read-only (mprotect(PROT_READ)) the call fails with
+ * the error of its write fault, -EFAULT, and leaves the page as it was:
+ * mapped, unlocked, no reference more.  Succeeds if the call fails with
+ * -EFAULT, the same page stays mapped, unlocked, at the refcount it had,
+ * and a CPU read still sees the case's data.
+ */
+static void make_device_exclusive_refuses_a_read_only_page(struct kunit *test)
+{
+	struct excl_ctx *ctx = test->priv;
+	struct mm_struct *mm = current->mm;
+	struct page *ret;
+	u8 buf[ZDT_DATA_LEN];
+	int before, after;
+
+	KUNIT_ASSERT_EQ(test, zdt_mprotect(test, ctx->addr, PAGE_SIZE, PROT_READ), 0);
+	KUNIT_ASSERT_PTR_EQ(test, zdt_mapped_page(ctx->addr), ctx->page);
+
+	zdt_drain_lru();
+	before = page_ref_count(ctx->page);
+	mmap_read_lock(mm);
+	ret = zdt_make_device_exclusive(mm, ctx->addr, &excl_owner);
+	mmap_read_unlock(mm);
+	zdt_drain_lru();
+	after = page_ref_count(ctx->page);
+
+	if (!IS_ERR_OR_NULL(ret)) {
+		KUNIT_FAIL(test, "make_device_exclusive() took a page of a read-only mapping");
+		unlock_page(ret);
+		put_page(ret);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ret), -EFAULT);
+	KUNIT_EXPECT_EQ_MSG(test, after, before, "refcount after the refusal");
+	KUNIT_EXPECT_FALSE(test, PageLocked(ctx->page));
+	KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(ctx->addr), ctx->page);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
 static struct kunit_case zone_device_exclusive_cases[] = {
 	KUNIT_CASE(exclusive_entry_unmaps_the_page_until_a_cpu_access),
 	KUNIT_CASE(cpu_access_notifies_the_exclusive_owner),
 	KUNIT_CASE(fork_restores_the_exclusive_entry_first),
 	KUNIT_CASE(make_device_exclusive_refuses_a_shared_page),
 	KUNIT_CASE(cpu_access_waits_for_the_exclusive_owner_to_unlock),
+	KUNIT_CASE(make_device_exclusive_refuses_a_read_only_page),
 	{}
 };
 

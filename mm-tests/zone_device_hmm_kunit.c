@@ -17,9 +17,13 @@
  * (zdt_thread_finish()): a fault that loops through migrate_to_ram() fails
  * the case instead of hanging it.
  */
+#include <linux/anon_inodes.h>
+#include <linux/delay.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/hugetlb.h>
@@ -32,6 +36,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -2124,6 +2129,432 @@ static void guard_region_never_reported_valid_refused_on_request(struct kunit *t
 			    "a CPU read of the guard region succeeded");
 }
 
+/*
+ * A large device-private folio of another pgmap owner, mapped by one
+ * PMD-level entry, is left alone when no fault is asked for: input 0 is
+ * "return the current state of the page, do not fault it"
+ * (include/linux/hmm.h), and the folio is not the caller's to report
+ * (hmm_vma_handle_absent_pmd(), 10b9feee2d0d "mm/hmm: populate PFNs from PMD
+ * swap entry").  Succeeds if the driver loop holds with none of the
+ * PTRS_PER_PMD entries valid or writable, migrate_to_ram() never ran and the
+ * folio is still on the device at refcount 1, the CPU mapping nothing there.
+ */
+static void other_owners_device_pmd_left_alone_without_a_fault_request(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct page *dpage = zdt_pmd_on_device(test, &ctx->dev, &ctx->addr);
+	unsigned long n = PTRS_PER_PMD;
+	struct pmd_view v;
+	int ret;
+
+	mirror_request(mirror_create_pages(test, n), 0, &other_owner);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = pmd_view(ctx->mirror);
+	kunit_info(test, "driver loop: %d after %u passes; entry 0 %#lx, %lu/%lu valid, %lu errors",
+		   ret, ctx->mirror->tries, v.first, v.valid, n, v.error);
+
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	KUNIT_EXPECT_EQ_MSG(test, v.valid, 0,
+			    "entries valid: another owner's device folio reported");
+	KUNIT_EXPECT_EQ(test, v.write, 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 0,
+			    "faulted although no fault was requested");
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(dpage)), 1);
+	KUNIT_EXPECT_NULL_MSG(test, zdt_mapped_page(ctx->addr + ZDT_PMD_MIDDLE * PAGE_SIZE),
+			      "the folio left the device");
+}
+
+/* Bound on the wait for migrate_to_ram() to be entered, in 10 ms steps. */
+#define GATE_POLL_MS		10
+
+/*
+ * hmm_range_fault_unlocked_timeout()'s @timeout bounds its retries, not a
+ * fault: a fault in progress when the deadline passes is finished, not
+ * interrupted, and once it has invalidated the range the call does not walk
+ * again but returns -EBUSY, "the retry budget is exhausted before a stable
+ * range is obtained" (its kernel-doc, mm/hmm.c; the driver then decides
+ * whether to call again).  Here the fault back to RAM of another owner's
+ * device-private page is held in migrate_to_ram() past the call's timeout
+ * (UNLOCKED_TIMEOUT_MS), without dropping the mmap lock.  Succeeds if the
+ * call returns -EBUSY, migrate_to_ram() ran once and moved the page (the CPU
+ * maps a system page with the data), and a second call, not held, returns 0
+ * with that page.
+ */
+static void unlocked_call_past_its_timeout_returns_ebusy(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct completion *gate;
+	struct mirror_view v;
+	struct zdt_thread *t;
+	struct mirror *mi;
+	unsigned int ms;
+	u8 buf[ZDT_DATA_LEN];
+	int ret;
+
+	if (!ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED)
+		zdt_skip(test, "%s", ZDT_NO_HMM_RANGE_FAULT_UNLOCKED);
+	gate = kunit_kzalloc(test, sizeof(*gate), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, gate);
+	init_completion(gate);
+	ctx->addr = zdt_page_on_device(test, MEMORY_DEVICE_PRIVATE, &ctx->dev);
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, &other_owner);
+
+	zdt_device_gate_faults(ctx->dev, gate);
+	t = zdt_thread_create(test, "hmm_range_fault_unlocked_timeout", mirror_thread_fn);
+	t->flags = MIRROR_UNLOCKED;
+	zdt_thread_start(t);
+	for (ms = 0; ms < ZDT_ACCESS_MS && !atomic_read(&ctx->dev->nr_migrate_to_ram);
+	     ms += GATE_POLL_MS)
+		msleep(GATE_POLL_MS);
+	/* Well past the deadline, which was set before the fault began. */
+	if (atomic_read(&ctx->dev->nr_migrate_to_ram))
+		msleep(UNLOCKED_TIMEOUT_MS + UNLOCKED_TIMEOUT_MS / 2);
+	complete_all(gate);
+	zdt_thread_finish(test, t, ctx->dev, "after the gate opened");
+	zdt_device_gate_faults(ctx->dev, NULL);
+	ret = t->ret;
+	kunit_info(test, "migrate_to_ram() entered after %u ms, held past the deadline: %d, %u invalidations",
+		   ms, ret,
+		   READ_ONCE(mi->n->nr_events));
+
+	KUNIT_ASSERT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1,
+			    "migrate_to_ram() calls within %d ms", ZDT_ACCESS_MS);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
+			    "hmm_range_fault_unlocked_timeout() after its timeout");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, ctx->dev, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, buf, 0),
+			      "the fault past the deadline did not finish moving the page");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1,
+			    "the page was still on the device after the call");
+
+	ret = mirror_call(test, MIRROR_UNLOCKED);
+	v = mirror_view(mi);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "a second call, nothing held");
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_FALSE(test, v.zone_device);
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+}
+
+/*
+ * A VM_MIXEDMAP vma of the case's own (as a driver maps its memory to user
+ * space with vmf_insert_mixed() and vm_insert_page()), RANGE_PAGES pages,
+ * that faults nothing in: what is mapped there is what the case inserts.
+ */
+static vm_fault_t mixed_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct mixed_vm_ops = {
+	.fault = mixed_fault,
+};
+
+static int mixed_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &mixed_vm_ops;
+	return 0;
+}
+
+static const struct file_operations mixed_fops = {
+	.owner = THIS_MODULE,
+	.mmap = mixed_mmap,
+};
+
+/* The pages behind a mixed mapping, freed once it is unmapped. */
+struct mixed_pages {
+	struct page *page[RANGE_PAGES];
+};
+
+static void mixed_pages_free(void *data)
+{
+	struct mixed_pages *mp = data;
+	unsigned long i;
+
+	for (i = 0; i < RANGE_PAGES; i++)
+		if (mp->page[i])
+			__free_page(mp->page[i]);
+	kfree(mp);
+}
+
+/*
+ * RANGE_PAGES pages of a VM_MIXEDMAP mapping (shared, read-only) of the
+ * test's mm: page 0 a pfn inserted without its struct page (a special PTE:
+ * vmf_insert_mixed()), the others kernel pages inserted with vm_insert_page()
+ * (their struct page counted and mapped), each holding the case's data for
+ * its index.  The mapping replaces a zdt_user_map() (MAP_FIXED), which the
+ * fixture unmaps; the pages are freed after that.
+ *
+ * Return: its user address; *@mpp: the pages.
+ */
+static unsigned long mixed_map(struct kunit *test, struct mixed_pages **mpp)
+{
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	struct mixed_pages *mp;
+	struct file *file;
+	unsigned long addr, i;
+	vm_fault_t fret = 0;
+	int err = 0;
+
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
+		zdt_skip(test, "%s", ZDT_NO_PTE_SPECIAL);
+	mp = kzalloc_obj(*mp);
+	KUNIT_ASSERT_NOT_NULL(test, mp);
+	/* Held first, so released after the mapping (latest first). */
+	zdt_hold(test, ZDT_HELD_MAPPING, mixed_pages_free, mp);
+	for (i = 0; i < RANGE_PAGES; i++) {
+		mp->page[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, mp->page[i]);
+		zdt_put_data(test, page_address(mp->page[i]), i);
+	}
+	addr = zdt_user_map(test, RANGE_PAGES * PAGE_SIZE);
+	mm = current->mm;
+	file = anon_inode_getfile("zdt-mixed", &mixed_fops, NULL, O_RDWR);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "anon_inode_getfile: %pe", file);
+	KUNIT_EXPECT_EQ(test, vm_mmap(file, addr, RANGE_PAGES * PAGE_SIZE, PROT_READ,
+				      MAP_SHARED | MAP_FIXED, 0), addr);
+	fput(file);
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && (vma->vm_flags & VM_MIXEDMAP)) {
+		fret = zdt_vmf_insert_mixed(vma, addr, page_to_pfn(mp->page[0]));
+		for (i = 1; i < RANGE_PAGES && !err; i++)
+			err = vm_insert_page(vma, addr + i * PAGE_SIZE, mp->page[i]);
+	}
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_TRUE_MSG(test, vma && (vma->vm_flags & VM_MIXEDMAP),
+			      "no VM_MIXEDMAP vma at %#lx", addr);
+	KUNIT_ASSERT_EQ_MSG(test, fret, VM_FAULT_NOPAGE, "vmf_insert_mixed()");
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "vm_insert_page()");
+	*mpp = mp;
+	return addr;
+}
+
+/* A pfn without a struct page, a fault asked for or not. */
+
+struct special_param {
+	const char *desc;
+	unsigned long default_flags;	/* range->default_flags */
+};
+
+static const struct special_param special_params[] = {
+	{ "no fault requested", 0 },
+	{ "HMM_PFN_REQ_FAULT", HMM_PFN_REQ_FAULT },
+};
+
+KUNIT_ARRAY_PARAM_DESC(special, special_params, desc);
+
+/*
+ * A pfn a vma maps without its struct page (a special PTE in a VM_MIXEDMAP
+ * vma: vm_normal_page() finds none) is never reported valid, present and
+ * readable as it is: it is HMM_PFN_ERROR, "accessing the pfn is impossible
+ * and the device should fail. ie poisoned memory, special pages"
+ * (include/linux/hmm.h), so that no driver takes hmm_pfn_to_page() of it;
+ * and since no fault can make it valid, HMM_PFN_REQ_FAULT fails the call
+ * with -EFAULT (405506274922 "mm/hmm: add missing call to hmm_pte_need_fault
+ * in HMM_PFN_SPECIAL handling"; hmm_vma_handle_pte()).  The pages of the
+ * same vma inserted with their struct page are reported as any page.
+ * Succeeds if, without a request, the driver loop holds with entry 0
+ * HMM_PFN_ERROR and not valid, and every other entry valid, not writable,
+ * the page inserted there, with its data; with one, if the driver loop
+ * fails with -EFAULT.
+ */
+static void page_without_struct_page_reported_as_error(struct kunit *test)
+{
+	const struct special_param *p = test->param_value;
+	struct hmm_ctx *ctx = test->priv;
+	struct mixed_pages *mp;
+	u8 data[ZDT_DATA_LEN];
+	struct range_view v;
+	struct mirror *mi;
+	unsigned long i;
+	int ret;
+
+	ctx->addr = mixed_map(test, &mp);
+	mi = mirror_create_pages(test, RANGE_PAGES);
+	mirror_request(mi, p->default_flags, NULL);
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = range_view(test, mi, false);
+	kunit_info(test, "driver loop: %d after %u passes; entries %#lx %#lx %#lx", ret,
+		   mi->tries, v.pfn[0], v.pfn[1], v.pfn[2]);
+
+	if (p->default_flags & HMM_PFN_REQ_FAULT) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT,
+				    "a fault requested on a pfn without a struct page");
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_FALSE(test, v.stale);
+	KUNIT_EXPECT_TRUE_MSG(test, v.pfn[0] & HMM_PFN_ERROR,
+			      "entry %#lx without HMM_PFN_ERROR", v.pfn[0]);
+	KUNIT_EXPECT_FALSE_MSG(test, v.pfn[0] & HMM_PFN_VALID,
+			       "entry %#lx of a pfn without a struct page valid", v.pfn[0]);
+	for (i = 1; i < RANGE_PAGES; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, v.pfn[i] & HMM_PFN_VALID,
+				      "entry %lu %#lx beside it not valid", i, v.pfn[i]);
+		KUNIT_EXPECT_FALSE(test, v.pfn[i] & (HMM_PFN_WRITE | HMM_PFN_ERROR));
+		if (!v.page[i])
+			continue;
+		KUNIT_EXPECT_PTR_EQ(test, v.page[i], mp->page[i]);
+		memcpy_from_page((char *)data, v.page[i], 0, sizeof(data));
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, data, i),
+				      "entry %lu is not the page with its data", i);
+	}
+}
+
+/*
+ * How long the killed call's thread is watched at least while the folio
+ * lock keeps its fault waiting, and how many faults it may take meanwhile
+ * (a fault that retries is not counted; one spare).
+ */
+#define KILLED_WINDOW_MS	200
+#define KILLED_MAX_FAULTS	1
+
+/*
+ * A mirror thread that a SIGKILL can reach (a kernel thread ignores every
+ * signal unless it allows it): one hmm_range_fault_unlocked_timeout(), then
+ * the signal is flushed and ignored again.
+ */
+static void killable_thread_fn(struct zdt_thread *t)
+{
+	struct hmm_ctx *ctx = t->test->priv;
+
+	allow_signal(SIGKILL);
+	memset(ctx->mirror->pfns, 0, ctx->mirror->npages * sizeof(ctx->mirror->pfns[0]));
+	t->ret = zdt_hmm_range_fault_unlocked(&ctx->mirror->range,
+					      msecs_to_jiffies(UNLOCKED_TIMEOUT_MS));
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+}
+
+/*
+ * A fatal signal that reaches hmm_range_fault_unlocked_timeout() while a
+ * fault it takes has dropped the mmap lock to wait (here
+ * remove_device_exclusive_entry() for a page the driver holds locked
+ * exclusive: folio_lock_or_retry(), FAULT_FLAG_KILLABLE) ends the call with
+ * -EINTR, "a fatal signal is pending during retry handling" (its kernel-doc,
+ * mm/hmm.c), instead of taking the lock again and retrying the fault for
+ * as long as the page stays locked: a killed process's driver call must
+ * not outlive the kill.  Succeeds if the thread sleeps in the fault, returns
+ * -EINTR within ZDT_ACCESS_MS of the SIGKILL while the folio is still
+ * locked, and a CPU read afterwards sees the page's data.
+ */
+static void fatal_signal_in_a_fault_ends_the_unlocked_call(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mm_struct *mm;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	struct page *excl;
+	struct mirror *mi;
+	u8 buf[ZDT_DATA_LEN];
+	bool returned;
+
+	if (!ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED)
+		zdt_skip(test, "%s", ZDT_NO_HMM_RANGE_FAULT_UNLOCKED);
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		zdt_skip(test, "%s", ZDT_NO_DEVICE_EXCLUSIVE);
+	ctx->addr = zdt_user_pages(test, 1);
+	mm = current->mm;	/* the test's, since its first mapping */
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, &other_owner);
+
+	mmap_read_lock(mm);
+	excl = zdt_make_device_exclusive(mm, ctx->addr, &other_owner);
+	mmap_read_unlock(mm);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_OR_NULL(excl), "make_device_exclusive: %pe", excl);
+	zdt_own_page(test, excl);
+	zdt_own_page_lock(test, excl);
+
+	t = zdt_thread_create(test, "hmm_range_fault_unlocked_timeout", killable_thread_fn);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, KILLED_WINDOW_MS, KILLED_MAX_FAULTS);
+	send_sig(SIGKILL, t->task, 1);
+	returned = zdt_thread_wait(t, ZDT_ACCESS_MS);
+	zdt_unlock_page(test, excl);
+	zdt_put_page(test, excl);
+	zdt_thread_finish(test, t, NULL, "after the unlock");
+	kunit_info(test, "%lu faults in %u ms with the folio locked, thread %s; after SIGKILL %s: %ld",
+		   b.faults, b.ms, b.done ? "done" : b.asleep ? "asleep" : "not asleep",
+		   returned ? "returned" : "still running", t->ret);
+
+	zdt_expect_asleep(test, b, KILLED_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault_unlocked_timeout()");
+	KUNIT_EXPECT_TRUE_MSG(test, returned,
+			      "the killed call did not return while the folio stayed locked");
+	KUNIT_EXPECT_EQ_MSG(test, t->ret, -EINTR,
+			    "hmm_range_fault_unlocked_timeout() of a killed thread");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, NULL, ctx->addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
+/*
+ * A fatal signal that reaches hmm_range_fault_unlocked_timeout() while it
+ * waits for the mmap lock (held for writing, here by the test, as another
+ * thread's munmap() or mprotect() holds it) ends the call with -EINTR
+ * without waiting for the lock: "-EINTR is returned if mmap_lock
+ * acquisition is interrupted" (its kernel-doc, mm/hmm.c:
+ * mmap_read_lock_killable()), so that a killed process's driver call does
+ * not outwait whoever holds the lock.  Succeeds if the thread sleeps while
+ * the lock is held, returns -EINTR within ZDT_ACCESS_MS of the SIGKILL with
+ * the lock still held, and a driver loop afterwards holds with the page the
+ * CPU maps, with its data.
+ */
+static void killed_call_waiting_for_the_mmap_lock_returns_eintr(struct kunit *test)
+{
+	struct hmm_ctx *ctx = test->priv;
+	struct mirror_view v;
+	struct mm_struct *mm;
+	struct zdt_blocked b;
+	struct zdt_thread *t;
+	struct mirror *mi;
+	bool returned;
+	int ret;
+
+	if (!ZDT_HAS_HMM_RANGE_FAULT_UNLOCKED)
+		zdt_skip(test, "%s", ZDT_NO_HMM_RANGE_FAULT_UNLOCKED);
+	ctx->addr = zdt_user_pages(test, 1);
+	mm = current->mm;	/* the test's, since its first mapping */
+	mi = mirror_create(test);
+	mirror_request(mi, HMM_PFN_REQ_FAULT, NULL);
+	t = zdt_thread_create(test, "hmm_range_fault_unlocked_timeout", killable_thread_fn);
+
+	/* Nothing may assert until the unlock. */
+	mmap_write_lock(mm);
+	zdt_thread_start(t);
+	b = zdt_thread_watch(t, KILLED_WINDOW_MS, KILLED_MAX_FAULTS);
+	send_sig(SIGKILL, t->task, 1);
+	returned = zdt_thread_wait(t, ZDT_ACCESS_MS);
+	mmap_write_unlock(mm);
+	zdt_thread_finish(test, t, NULL, "after the unlock");
+	kunit_info(test, "thread %s with the mmap lock held; after SIGKILL %s: %ld",
+		   b.done ? "done" : b.asleep ? "asleep" : "not asleep",
+		   returned ? "returned" : "still waiting", t->ret);
+
+	zdt_expect_asleep(test, b, KILLED_MAX_FAULTS, "mirroring thread",
+			  "hmm_range_fault_unlocked_timeout()");
+	KUNIT_EXPECT_TRUE_MSG(test, returned,
+			      "the killed call did not return while the mmap lock stayed held");
+	KUNIT_EXPECT_EQ_MSG(test, t->ret, -EINTR,
+			    "hmm_range_fault_unlocked_timeout() of a killed thread");
+
+	ret = mirror_call(test, MIRROR_POPULATE);
+	v = mirror_view(mi);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, v.stale);
+	KUNIT_ASSERT_TRUE_MSG(test, v.pfn & HMM_PFN_VALID, "entry %#lx not valid", v.pfn);
+	KUNIT_EXPECT_PTR_EQ(test, v.page, zdt_mapped_page(ctx->addr));
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, v.data, 0));
+}
+
 static struct kunit_case zone_device_hmm_cases[] = {
 	KUNIT_CASE_PARAM(owner_gets_its_device_pfn_without_a_fault, own_gen_params),
 	KUNIT_CASE_PARAM(other_owner_gets_the_page_faulted_back_only_on_request,
@@ -2154,6 +2585,11 @@ static struct kunit_case zone_device_hmm_cases[] = {
 			 huge_gen_params),
 	KUNIT_CASE_PARAM(guard_region_never_reported_valid_refused_on_request,
 			 guard_gen_params),
+	KUNIT_CASE(other_owners_device_pmd_left_alone_without_a_fault_request),
+	KUNIT_CASE_SLOW(unlocked_call_past_its_timeout_returns_ebusy),
+	KUNIT_CASE_PARAM(page_without_struct_page_reported_as_error, special_gen_params),
+	KUNIT_CASE(fatal_signal_in_a_fault_ends_the_unlocked_call),
+	KUNIT_CASE(killed_call_waiting_for_the_mmap_lock_returns_eintr),
 	{}
 };
 

@@ -214,11 +214,98 @@ static void madvise_leaves_device_coherent_pmd_as_it_was(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(addr), dpage + ZDT_PMD_MIDDLE);
 }
 
+/* What fills page 0 of the PMD range MADV_COLLAPSE is asked to collapse. */
+
+struct collapse_param {
+	const char *desc;
+	bool device;		/* a device-coherent page, else a system one */
+};
+
+static const struct collapse_param collapse_params[] = {
+	{ "device-coherent page 0", true },
+	{ "system pages only", false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(collapse, collapse_params, desc);
+
+/*
+ * MADV_COLLAPSE never collapses device memory into a THP: a PMD range with a
+ * device-coherent page mapped in it (present, vm_normal_page() returns it) is
+ * refused as intrinsic to the range, -EINVAL, "trying again likely not to
+ * succeed", not as a transient failure (-EAGAIN) that tells the caller to
+ * try again (collapse_scan_pmd(): SCAN_PAGE_NULL for a ZONE_DEVICE page,
+ * f25cbb7a95a2 "mm: add zone device coherent type memory support";
+ * madvise_collapse_errno(), 7d8faaf15545 "mm/madvise: introduce
+ * MADV_COLLAPSE sync hugepage collapse"), and every page stays where it was.
+ * The same range with system pages only collapses, so that the refusal is
+ * the device page's.  Succeeds if, with the device page, madvise() returns
+ * -EINVAL, both pages are still mapped, the device page with its data, the
+ * system page with its, and the device freed nothing; without it, if
+ * madvise() returns 0, one PMD maps the range and both pages read back
+ * their data.
+ */
+static void madvise_collapse_refuses_device_memory_for_good(struct kunit *test)
+{
+	const struct collapse_param *p = test->param_value;
+	struct page *page0, *page1;
+	struct zdt_device *dev;
+	u8 buf[ZDT_DATA_LEN];
+	unsigned long base;
+	bool huge;
+	pmd_t pmd;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	dev = zdt_device_create(test, MEMORY_DEVICE_COHERENT, ZDT_DEVICE_PAGES);
+	/* Twice the size, so that an aligned PMD lies inside the mapping. */
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	/* Filled page by page, whatever the THP policy; collapsible after. */
+	KUNIT_ASSERT_EQ(test, zdt_madvise(test, base, PMD_SIZE, MADV_NOHUGEPAGE), 0);
+	if (p->device)
+		KUNIT_ASSERT_EQ(test, zdt_migrate_to_device(dev, base, 1), 1);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, base, 0), 0);
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, base + PAGE_SIZE, 1), 0);
+	page0 = zdt_mapped_page(base);
+	page1 = zdt_mapped_page(base + PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, page0);
+	KUNIT_ASSERT_NOT_NULL(test, page1);
+	KUNIT_ASSERT_EQ(test, is_zone_device_page(page0), p->device);
+	KUNIT_ASSERT_FALSE(test, is_zone_device_page(page1));
+	KUNIT_ASSERT_TRUE_MSG(test, read_pmd(base, &pmd) && !pmd_leaf(pmd),
+			      "the range is not mapped by PTEs before MADV_COLLAPSE");
+	KUNIT_ASSERT_EQ(test, zdt_madvise(test, base, PMD_SIZE, MADV_HUGEPAGE), 0);
+
+	ret = zdt_madvise(test, base, PMD_SIZE, MADV_COLLAPSE);
+	kunit_info(test, "MADV_COLLAPSE: %d", ret);
+
+	if (p->device) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+				    "MADV_COLLAPSE of a range with a device-coherent page");
+		KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(base), page0);
+		KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(base + PAGE_SIZE), page1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	} else {
+		if (ret == -ENOMEM)
+			zdt_skip(test, "MADV_COLLAPSE found no free huge page (-ENOMEM)");
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_COLLAPSE of system pages only");
+		huge = read_pmd(base, &pmd) && pmd_present(pmd) && pmd_leaf(pmd);
+		KUNIT_EXPECT_TRUE_MSG(test, huge,
+				      "the range is not mapped by one PMD after MADV_COLLAPSE");
+	}
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base + PAGE_SIZE, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
+}
+
 static struct kunit_case zone_device_madvise_cases[] = {
 	KUNIT_CASE_PARAM(madvise_leaves_device_coherent_page_as_it_was,
 			 advices_gen_params),
 	KUNIT_CASE_PARAM(madvise_leaves_device_coherent_pmd_as_it_was,
 			 advices_gen_params),
+	KUNIT_CASE_PARAM(madvise_collapse_refuses_device_memory_for_good,
+			 collapse_gen_params),
 	{}
 };
 

@@ -227,6 +227,61 @@ static void munmap_of_a_page_splits_the_device_pmd_into_ptes(struct kunit *test)
 				dpage + ZDT_PMD_MIDDLE + 1, "the neighbour left the device too");
 }
 
+/*
+ * A device-private PMD keeps its permission when it is split: a large
+ * device folio that filled a hole of a read-only mapping is mapped by a
+ * read-only device-private PMD (migrate_vma_insert_huge_pmd_page():
+ * writable only with VM_WRITE), and munmap() of part of it gives every page
+ * left a read-only device-private PTE, as a present PMD's split keeps the
+ * PMD's write bit (__split_huge_pmd_locked(), 368076f52ebe "mm/huge_memory:
+ * add device-private THP support to PMD operations"), so that its owner's
+ * hmm_range_fault() never reports those pages HMM_PFN_WRITE and the device
+ * never writes memory the process may only read.  Succeeds if, after
+ * munmap() of one page, every other page of the range has a read-only
+ * device-private PTE to its own device page, and a CPU read of one page
+ * brings back its data.
+ */
+static void split_of_a_read_only_device_pmd_keeps_it_read_only(struct kunit *test)
+{
+	unsigned long base, addr, i, bad = 0, bad_i = 0;
+	struct zdt_device *dev;
+	struct page *dpage, *page;
+	u8 buf[ZDT_DATA_LEN];
+	bool write;
+
+	if (!ZDT_HAS_LARGE_DEVICE_FOLIOS)
+		zdt_skip(test, ZDT_NO_LARGE_DEVICE_FOLIOS);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, PTRS_PER_PMD);
+	if (!thp_migration_supported())
+		zdt_skip(test, ZDT_NO_PMD_MIGRATION);
+	/* Twice the size, so that an aligned PMD lies inside the mapping. */
+	base = ALIGN(zdt_user_map_prot(test, 2 * PMD_SIZE, PROT_READ), PMD_SIZE);
+	dpage = zdt_migrate_pmd_to_device(dev, base);
+	KUNIT_ASSERT_EQ(test, folio_order(page_folio(dpage)), PMD_SHIFT - PAGE_SHIFT);
+	zdt_put_data(test, zdt_page_data(dpage + ZDT_PMD_MIDDLE), ZDT_PMD_MIDDLE);
+	KUNIT_ASSERT_NULL_MSG(test,
+			      zdt_device_private_pte(base + ZDT_PMD_MIDDLE * PAGE_SIZE, NULL),
+			      "a PTE, not the PMD, maps the folio before the munmap()");
+	KUNIT_ASSERT_EQ(test, vm_munmap(base + SPLIT_HOLE * PAGE_SIZE, PAGE_SIZE), 0);
+
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		if (i == SPLIT_HOLE)
+			continue;
+		page = zdt_device_private_pte(base + i * PAGE_SIZE, &write);
+		if (page != dpage + i || write) {
+			if (!bad++)
+				bad_i = i;
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0,
+			    "pages without a read-only device-private PTE to their own device page, the first %lu",
+			    bad_i);
+
+	addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, addr, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+}
+
 /* What backs the PTE-mapped large folio a migration covers part of. */
 struct pte_split_param {
 	const char *desc;
@@ -1305,6 +1360,7 @@ static struct kunit_case zone_device_migrate_large_cases[] = {
 	KUNIT_CASE(pmd_range_moves_as_one_large_folio_and_back),
 	KUNIT_CASE(partial_range_splits_the_large_folio),
 	KUNIT_CASE(munmap_of_a_page_splits_the_device_pmd_into_ptes),
+	KUNIT_CASE(split_of_a_read_only_device_pmd_keeps_it_read_only),
 	KUNIT_CASE_PARAM(migration_of_part_of_a_pte_mapped_folio_splits_it,
 			 pte_split_gen_params),
 	KUNIT_CASE(large_folio_moves_to_small_pages_when_dst_is_small),

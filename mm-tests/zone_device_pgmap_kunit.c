@@ -10,8 +10,10 @@
  */
 #include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/wait_bit.h>
+#include <linux/writeback.h>	/* struct folio_batch, whatever its header */
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -1203,6 +1205,59 @@ static void refused_pgmap_can_be_mapped_again_once_fixed(struct kunit *test)
 	expect_pgmap_at(test, dev->pfn_first, NULL);
 }
 
+/*
+ * A batch put is a loop of puts, "release_pages() is an optimized version of
+ * a loop around put_page()" (c5d6c45e90c4 "mm/swap: fix release_pages() when
+ * releasing devmap pages"): folios_put_refs(), which release_pages() and a
+ * zap's TLB batch go through, subtracts from a device folio the references
+ * the batch holds on it (refs[], several for a large folio mapped by PTEs)
+ * and, when they were the last, gives it back to its pgmap
+ * (free_zone_device_folio(): the free callback), also right after a system
+ * folio whose final put took the LRU lock.  Succeeds if, for a batch of a
+ * system folio on the LRU with its last reference, then the device page
+ * with both its references (refs 1 and 2), the free callback ran once and
+ * the device page is at refcount 0.
+ */
+static void batch_put_frees_a_device_folio_with_its_refs(struct kunit *test)
+{
+	unsigned int refs[2] = { 1, 2 };
+	struct folio_batch batch;
+	struct zdt_device *dev;
+	struct page *page, *spage;
+	unsigned long addr;
+
+	if (!ZDT_CAN_DRAIN_LRU)
+		zdt_skip(test, "%s", ZDT_NO_DRAIN_LRU);
+	page = alloc_unlocked(test, &dev);
+	zdt_get_page(test, page);
+	addr = zdt_user_pages(test, 1);
+	spage = zdt_mapped_page(addr);
+	KUNIT_ASSERT_NOT_NULL(test, spage);
+	get_page(spage);
+	zdt_drain_lru();
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, PAGE_SIZE), 0);
+	if (!folio_test_lru(page_folio(spage)) || page_ref_count(spage) != 1) {
+		put_page(spage);
+		zdt_skip(test, "system folio %son the LRU, refcount %d: no put under the LRU lock",
+			 folio_test_lru(page_folio(spage)) ? "" : "not ",
+			 page_ref_count(spage));
+	}
+	KUNIT_ASSERT_EQ(test, page_ref_count(page), 2);
+
+	/* Both references of the case go into the batch. */
+	zdt_forget_page(test, page);
+	zdt_forget_page(test, page);
+	folio_batch_init(&batch);
+	folio_batch_add(&batch, page_folio(spage));
+	folio_batch_add(&batch, page_folio(page));
+	folios_put_refs(&batch, refs);
+
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&dev->nr_free), 1,
+			    "free callback calls after the batch put");
+	KUNIT_EXPECT_EQ_MSG(test, page_ref_count(page), 0,
+			    "the device page's refcount after the batch put of both its references");
+}
+
 static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE_PARAM(initial_refcount_is_the_type_start_value,
 			 all_types_gen_params),
@@ -1249,6 +1304,8 @@ static struct kunit_case zone_device_pgmap_cases[] = {
 	KUNIT_CASE(memremap_pages_refuses_system_ram),
 	KUNIT_CASE(devm_memunmap_pages_unmaps_before_the_device_goes),
 	KUNIT_CASE(refused_pgmap_can_be_mapped_again_once_fixed),
+	KUNIT_CASE_PARAM(batch_put_frees_a_device_folio_with_its_refs,
+			 alloc_types_gen_params),
 	{}
 };
 
