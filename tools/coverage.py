@@ -1049,6 +1049,13 @@ TEXT_REASONS = (
 	('mm/migrate_device.c', 'migrate_vma_collect_huge_pmd',
 	 re.compile(r'collect_hole\(start, end, -1|return -EAGAIN'), RACE_PMD),
 	('mm/migrate_device.c', 'migrate_vma_collect_pmd', re.compile(r'goto again'), RACE_PMD),
+	('mm/memremap.c', 'memremap_pages', re.compile(r'Invalid pgmap type'),
+	 'only for a pgmap type no kernel defines: a WARN, and the pgmap is mapped anyway'),
+	('mm/khugepaged.c', '__collapse_huge_page_isolate', re.compile(r'SCAN_PAGE_NULL'),
+	 'only if a page becomes device memory between the scan, which refuses it '
+	 '(collapse_scan_pmd()), and the isolation: a race no case can order'),
+	('mm/khugepaged.c', 'try_collapse_pte_mapped_thp', re.compile(r'WARN_ON_ONCE|page = NULL'),
+	 'asserts that a page of a file THP is never device memory: unreachable by design'),
 	('mm/rmap.c', 'folio_referenced', re.compile(r'VM_WARN_ON'),
 	 'asserts that reclaim never hands it a device folio (they are never on the LRU): '
 	 'unreachable by design'),
@@ -1085,6 +1092,25 @@ GUARD_REASONS = (
 	 'needs an anonymous page in the swap cache: the suites\' VM has no swap'),
 	('mm/memremap.c', None, re.compile(r'percpu_ref_init|devm_add_action_or_reset|pfnmap_track'),
 	 ALLOC_FAILS + '; or, for pfnmap_track(), a PAT memtype conflict on a free range'),
+	('mm/migrate_device.c', 'migrate_vma_insert_page',
+	 re.compile(r'migrate_vma_insert_huge_pmd_page'),
+	 'only if migrate_vma_insert_huge_pmd_page() fails: the reasons are at its own lines, plus a '
+	 'driver that gives a large destination for a page-sized entry (a misuse)'),
+	('mm/migrate_device.c', 'migrate_vma_insert_page', re.compile(r'pmd_leaf'),
+	 'needs a leaf PMD that is not a THP: hugetlb or DAX, never in the anonymous VMA a hole is '
+	 'collected from'),
+	('mm/migrate_device.c', '__migrate_device_pages',
+	 re.compile(r'\(dst_pfns\[i\] & MIGRATE_PFN_COMPOUND\) &&'),
+	 'needs a small source given a compound destination: 7.3.4 then goes on to migrate the '
+	 'mapping (no "goto next"), a VM_BUG_ON in mem_cgroup_migrate() under DEBUG_VM, so a case '
+	 'would crash the run'),
+	('mm/memremap.c', 'pagemap_range', re.compile(r'mhp_range_allowed'),
+	 'needs a range above what memory hotplug can address: request_free_mem_region() never '
+	 'returns one, and a kernel that accepts it crashes in sparse_add_section(), so no case '
+	 'can fail cleanly'),
+	('mm/memory_hotplug.c', 'move_pfn_range_to_zone', re.compile(r'IS_ALIGNED\(start_pfn,'),
+	 'needs a ZONE_DEVICE range that starts inside a memory section: device-private ranges are '
+	 'section-aligned (request_free_mem_region()) and the reserved RAM starts on a section'),
 	('mm/rmap.c', 'make_device_exclusive', re.compile(r'folio_lock_killable'),
 	 'needs a fatal signal while it waits for the folio lock'),
 	('mm/rmap.c', 'make_device_exclusive', re.compile(r'fw_folio != folio|pte_write\(fw\.pte\)'),
@@ -1140,7 +1166,7 @@ class FileResult:  # pylint: disable=too-few-public-methods
 			line = self.text[n - 1]
 			out.insert(0, line)
 			if 'if (' in line:
-				if re.search(r'if \(\w+\)', line):
+				if re.search(r'if \(!?\w+\)', line):
 					out[0:0] = self.text[max(0, n - 3):n - 1]
 				break
 			n -= 1

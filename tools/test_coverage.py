@@ -359,6 +359,13 @@ class ReportTest(unittest.TestCase):
 		self.assertEqual(other.reason([4]), 'not yet')
 		self.assertIn('system call', coverage.FUNCTION_REASONS['mlock_pte_range'])
 
+	def test_an_if_on_a_negated_pointer_takes_the_lines_that_set_it(self):
+		text = ('void migrate_vma_insert_page(void)\n{\n\tpgdp = pgd_offset(mm, addr);\n'
+			'\tp4dp = p4d_alloc(mm, pgdp, addr);\n\tif (!p4dp)\n\t\tgoto abort;\n}\n')
+		picks = {6: coverage.Pick('migrate_vma_insert_page', 'whole file')}
+		r = coverage.FileResult('mm/migrate_device.c', picks, {6: 0}, text.splitlines())
+		self.assertIn('allocation to fail', r.reason([6]))
+
 	def test_an_if_on_a_variable_takes_the_lines_that_set_it(self):
 		text = ('int f(void)\n{\n\terror = percpu_ref_init(&pgmap->ref, release, 0,\n'
 			'\t\t\t\tGFP_KERNEL);\n\tif (error)\n\t\treturn error;\n}\n')
