@@ -1111,6 +1111,14 @@ GUARD_REASONS = (
 	('mm/memory_hotplug.c', 'move_pfn_range_to_zone', re.compile(r'IS_ALIGNED\(start_pfn,'),
 	 'needs a ZONE_DEVICE range that starts inside a memory section: device-private ranges are '
 	 'section-aligned (request_free_mem_region()) and the reserved RAM starts on a section'),
+	('mm/page_vma_mapped.c', 'page_vma_mapped_walk', re.compile(r'flags & PVMW_MIGRATION'),
+	 'only if a walk that restores migration entries (remove_migration_ptes()) meets a '
+	 'device-private PMD of its folio: try_to_migrate() turned every one into a migration entry '
+	 'first'),
+	('mm/page_vma_mapped.c', 'page_vma_mapped_walk', re.compile(r'check_pmd\(softleaf_to_pfn'),
+	 'needs a VMA of the folio\'s anon_vma whose PMD at the folio\'s address is a device-private '
+	 'entry of another folio (after fork(), one side migrated to another device folio): no '
+	 'case builds one yet'),
 	('mm/rmap.c', 'make_device_exclusive', re.compile(r'folio_lock_killable'),
 	 'needs a fatal signal while it waits for the folio lock'),
 	('mm/rmap.c', 'make_device_exclusive', re.compile(r'fw_folio != folio|pte_write\(fw\.pte\)'),
