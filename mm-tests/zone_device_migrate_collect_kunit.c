@@ -636,6 +636,108 @@ static void busy_pmd_thp_is_left_whole_and_uncollected(struct kunit *test)
 	}
 }
 
+/* Shared anonymous memory (shmem), never touched or written once. */
+
+struct shared_param {
+	const char *desc;
+	bool written;		/* its first page written by the CPU, else untouched */
+};
+
+static const struct shared_param shared_params[] = {
+	{ "untouched, no page table", false },
+	{ "first page written", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(shared, shared_params, desc);
+
+/*
+ * migrate_vma_setup() offers empty entries only in anonymous memory, where
+ * migrate_vma_pages() can put a new page: in a shared (shmem) mapping an
+ * address with no page table is a zero src entry, not MIGRATE_PFN_MIGRATE
+ * (migrate_vma_collect_hole(): "Only allow populating anonymous memory";
+ * 8315ada7f095 "mm/migrate: allow migrate_vma() to alloc new page on empty
+ * entry").  A shmem page the process maps once is collected: its page-cache
+ * reference does not count as a pin (migrate_vma_check_page(): "For file
+ * back page"); migrate_vma_pages() then refuses to move it to device-private
+ * memory ("For now only support anonymous memory"), and it stays mapped with
+ * its data.  Succeeds if, over two pages of a PMD-aligned MAP_SHARED |
+ * MAP_ANONYMOUS range, untouched: both src entries are 0 and cpages 0;
+ * first page written: the first src entry is its pfn with
+ * MIGRATE_PFN_MIGRATE and MIGRATE_PFN_WRITE, the second 0, cpages 1, the
+ * first loses MIGRATE_PFN_MIGRATE in migrate_vma_pages() given a device
+ * page, and afterwards it is mapped there, unlocked, with the references it
+ * had, and a CPU read returns its data.
+ */
+static void shared_memory_is_offered_only_as_its_pages(struct kunit *test)
+{
+	const struct shared_param *p = test->param_value;
+	unsigned long map, base, src0 = ~0UL, src1 = ~0UL, cpages = ~0UL, moved = ~0UL, want0 = 0;
+	struct zdt_page_state before = { }, after;
+	struct page *page = NULL, *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	/* The test's mm: kunit_vm_mmap() attaches it. */
+	zdt_user_map(test, PAGE_SIZE);
+	map = zdt_mmap_pgoff(test, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map), "mmap(MAP_SHARED): %ld", (long)map);
+	base = ALIGN(map, PMD_SIZE);
+	if (p->written) {
+		zdt_fill(test, buf, sizeof(buf), 0);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)base, buf, sizeof(buf)), 0);
+		page = zdt_mapped_page(base);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, folio_mapping(page_folio(page)),
+					  "a shared anonymous page without a mapping: nothing to test");
+		want0 = migrate_pfn(page_to_pfn(page)) | MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE;
+		zdt_drain_lru();
+		before = zdt_page_state(page);
+	} else {
+		KUNIT_ASSERT_NULL_MSG(test, zdt_mapped_page(base), "the untouched range maps a page");
+	}
+
+	zdt_migration_init(test, &m, base, 2, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		src1 = m.args.src[1];
+		cpages = m.args.cpages;
+		if (p->written && src0 == want0) {
+			dpage = zdt_device_alloc_page(dev, 0);
+			if (dpage) {
+				memcpy(zdt_page_data(dpage), page_address(page), PAGE_SIZE);
+				m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+			}
+		}
+		zdt_migration_pages(&m);
+		moved = m.args.src[0] & MIGRATE_PFN_MIGRATE;
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, src1, 0, "src entry of an untouched address of shared memory");
+	if (!p->written) {
+		KUNIT_EXPECT_EQ_MSG(test, src0, 0,
+				    "src entry of an address of shared memory without a page table");
+		KUNIT_EXPECT_EQ(test, cpages, 0);
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, src0, want0, "src entry of a shared page mapped once");
+	KUNIT_EXPECT_EQ(test, cpages, 1);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "the shared page not collected, or no device page");
+	KUNIT_EXPECT_EQ_MSG(test, moved, 0, "a shared page moved to device-private memory");
+	zdt_drain_lru();
+	after = zdt_page_state(page);
+	zdt_expect_page_state(test, after, before, "of the shared page after the migration");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(base), page,
+				"the shared page is no longer mapped where it was");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
 static struct kunit_case zone_device_migrate_collect_cases[] = {
 	KUNIT_CASE_PARAM(eviction_leaves_a_page_another_holds_locked, evict_gen_params),
 	KUNIT_CASE_PARAM(eviction_of_part_of_a_large_folio_takes_none_of_it,
@@ -645,6 +747,7 @@ static struct kunit_case zone_device_migrate_collect_cases[] = {
 	KUNIT_CASE_PARAM(failed_split_leaves_the_large_folio_as_it_was, split_gen_params),
 	KUNIT_CASE(none_pte_is_an_empty_entry_in_anonymous_memory),
 	KUNIT_CASE_PARAM(busy_pmd_thp_is_left_whole_and_uncollected, busy_thp_gen_params),
+	KUNIT_CASE_PARAM(shared_memory_is_offered_only_as_its_pages, shared_gen_params),
 	{}
 };
 
