@@ -572,6 +572,7 @@ static void busy_pmd_thp_is_left_whole_and_uncollected(struct kunit *test)
 	struct zdt_device *dev;
 	struct zdt_migration m;
 	u8 buf[ZDT_DATA_LEN];
+	void *mid_data;
 	long n;
 
 	if (!ZDT_HAS_COLLECT_SPLIT)
@@ -588,7 +589,8 @@ static void busy_pmd_thp_is_left_whole_and_uncollected(struct kunit *test)
 	head = zdt_mapped_page(base);
 	KUNIT_ASSERT_NOT_NULL(test, head);
 	if (folio_order(page_folio(head)) != PMD_SHIFT - PAGE_SHIFT || !pmd_mapped_thp(base))
-		zdt_skip(test, "no PMD-mapped THP behind a PMD-aligned range: THP off or none free");
+		zdt_skip(test, "no PMD-mapped THP behind an aligned range: THP off or none free");
+	mid_data = page_address(head + ZDT_PMD_MIDDLE);
 	if (p->pinned) {
 		n = pin_user_pages_unlocked(base, 1, &pinned, FOLL_WRITE);
 		KUNIT_ASSERT_EQ(test, n, 1);
@@ -626,7 +628,7 @@ static void busy_pmd_thp_is_left_whole_and_uncollected(struct kunit *test)
 
 	if (p->pinned) {
 		KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, mid, 1), 0);
-		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, page_address(head + ZDT_PMD_MIDDLE), 1),
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, mid_data, 1),
 				      "a CPU write did not reach the pinned THP");
 	} else {
 		zdt_unlock_page(test, head);
@@ -696,7 +698,8 @@ static void shared_memory_is_offered_only_as_its_pages(struct kunit *test)
 		zdt_drain_lru();
 		before = zdt_page_state(page);
 	} else {
-		KUNIT_ASSERT_NULL_MSG(test, zdt_mapped_page(base), "the untouched range maps a page");
+		KUNIT_ASSERT_NULL_MSG(test, zdt_mapped_page(base),
+				      "the untouched range maps a page");
 	}
 
 	zdt_migration_init(test, &m, base, 2, dev, MIGRATE_VMA_SELECT_SYSTEM);

@@ -323,7 +323,7 @@ static void setup_refuses_a_malformed_request(struct kunit *test)
 		huge = zdt_mmap_pgoff(test, PMD_SIZE, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB);
 		if (IS_ERR_VALUE(huge))
-			zdt_skip(test, "needs a pool of PMD-size hugetlb pages (hugepages=N on the kernel command line: configs/x86_64.py; mmap(MAP_HUGETLB): %ld)",
+			zdt_skip(test, "needs a hugetlb pool of PMD-size pages (mmap: %ld)",
 				 (long)huge);
 	}
 	zdt_drain_lru();
