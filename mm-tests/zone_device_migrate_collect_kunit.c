@@ -576,6 +576,229 @@ static void failed_split_leaves_the_large_folio_as_it_was(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
 }
 
+/* Why migrate_vma_setup() cannot take a PMD-mapped system THP whole. */
+
+struct busy_thp_param {
+	const char *desc;
+	bool pinned;		/* pinned for DMA, else locked by another */
+};
+
+static const struct busy_thp_param busy_thp_params[] = {
+	{ "locked by another", false },
+	{ "pinned for DMA", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(busy_thp, busy_thp_params, desc);
+
+/* Whether @addr of the test's mm is mapped by a present huge PMD. */
+static bool pmd_mapped_thp(unsigned long addr)
+{
+	bool huge = false;
+	pmd_t *pmdp;
+
+	mmap_read_lock(current->mm);
+	pmdp = zdt_user_pmdp(addr);
+	if (pmdp)
+		huge = pmd_trans_huge(pmdp_get_lockless(pmdp));
+	mmap_read_unlock(current->mm);
+	return huge;
+}
+
+/*
+ * A PMD-mapped system THP that migrate_vma_setup() with
+ * MIGRATE_VMA_SELECT_COMPOUND cannot take is left alone, whole: when
+ * another holds its lock, migrate_vma_collect_huge_pmd() does not wait
+ * (folio_trylock()) and drops the reference it took; when it is pinned for
+ * DMA, set_pmd_migration_entry() cannot mark it shared and puts the PMD back,
+ * the entry it had filled is taken back (src, cpages) and the split it then
+ * tries fails on the pin too.  No page of its range is offered to the
+ * driver, and the process keeps reaching the THP it maps (a30b48bf1b24
+ * "mm/migrate_device: implement THP migration of zone device pages";
+ * 6c287605fd56 "mm: remember exclusively mapped anonymous pages with
+ * PG_anon_exclusive").  Succeeds if setup over the THP's PMD-aligned range
+ * gives no non-zero src entry and cpages 0, and afterwards the folio is
+ * still of PMD order, mapped by the PMD, with the refcount, mapcount and
+ * lock state it had, and (pinned) a CPU write in the middle of its range
+ * lands in it, or (locked, once unlocked) a CPU read there returns its data.
+ */
+static void busy_pmd_thp_is_left_whole_and_uncollected(struct kunit *test)
+{
+	const struct busy_thp_param *p = test->param_value;
+	unsigned long base, mid, i, *src, nonzero = 0, cpages = ~0UL;
+	struct zdt_page_state before, after;
+	struct page *head, *pinned = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+	void *mid_data;
+	long n;
+
+	if (!ZDT_HAS_COLLECT_SPLIT)
+		zdt_skip(test, ZDT_NO_COLLECT_SPLIT);
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		zdt_skip(test, ZDT_NO_THP);
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	base = ALIGN(zdt_user_map(test, 2 * PMD_SIZE), PMD_SIZE);
+	mid = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	zdt_fill(test, buf, sizeof(buf), 0);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)base, buf, sizeof(buf)), 0);
+	zdt_fill(test, buf, sizeof(buf), ZDT_PMD_MIDDLE);
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)mid, buf, sizeof(buf)), 0);
+	head = zdt_mapped_page(base);
+	KUNIT_ASSERT_NOT_NULL(test, head);
+	if (folio_order(page_folio(head)) != PMD_SHIFT - PAGE_SHIFT || !pmd_mapped_thp(base))
+		zdt_skip(test, "no PMD-mapped THP behind an aligned range: THP off or none free");
+	mid_data = page_address(head + ZDT_PMD_MIDDLE);
+	if (p->pinned) {
+		n = pin_user_pages_unlocked(base, 1, &pinned, FOLL_WRITE);
+		KUNIT_ASSERT_EQ(test, n, 1);
+		zdt_hold(test, ZDT_HELD_PAGE, collect_unpin, pinned);
+		KUNIT_ASSERT_PTR_EQ(test, pinned, head);
+	} else {
+		zdt_lock_page(test, head);
+	}
+	zdt_drain_lru();
+	before = zdt_page_state(head);
+
+	zdt_migration_init(test, &m, base, PTRS_PER_PMD, dev,
+			   MIGRATE_VMA_SELECT_SYSTEM | ZDT_MIGRATE_VMA_SELECT_COMPOUND);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src = m.args.src;
+		for (i = 0; i < PTRS_PER_PMD; i++)
+			nonzero += src[i] != 0;
+		cpages = m.args.cpages;
+	}
+	zdt_migration_finalize(&m);
+	zdt_drain_lru();
+	after = zdt_page_state(head);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, nonzero, 0, "non-zero src entries of a THP that is %s",
+			    p->desc);
+	KUNIT_EXPECT_EQ_MSG(test, cpages, 0, "cpages over a THP that is %s", p->desc);
+	KUNIT_EXPECT_EQ_MSG(test, folio_order(page_folio(head)), PMD_SHIFT - PAGE_SHIFT,
+			    "the THP was split");
+	KUNIT_EXPECT_TRUE_MSG(test, pmd_mapped_thp(base), "the THP is no longer PMD-mapped");
+	zdt_expect_page_state(test, after, before, "of the THP after setup and finalize");
+	if (after.refcount != before.refcount || after.locked != before.locked)
+		return;	/* a CPU access could wait on it */
+
+	if (p->pinned) {
+		KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, mid, 1), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, zdt_has_data(test, mid_data, 1),
+				      "a CPU write did not reach the pinned THP");
+	} else {
+		zdt_unlock_page(test, head);
+		KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, mid, buf), 0);
+		KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, ZDT_PMD_MIDDLE));
+		KUNIT_EXPECT_PTR_EQ(test, zdt_mapped_page(mid), head + ZDT_PMD_MIDDLE);
+	}
+}
+
+/* Shared anonymous memory (shmem), never touched or written once. */
+
+struct shared_param {
+	const char *desc;
+	bool written;		/* its first page written by the CPU, else untouched */
+};
+
+static const struct shared_param shared_params[] = {
+	{ "untouched, no page table", false },
+	{ "first page written", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(shared, shared_params, desc);
+
+/*
+ * migrate_vma_setup() offers empty entries only in anonymous memory, where
+ * migrate_vma_pages() can put a new page: in a shared (shmem) mapping an
+ * address with no page table is a zero src entry, not MIGRATE_PFN_MIGRATE
+ * (migrate_vma_collect_hole(): "Only allow populating anonymous memory";
+ * 8315ada7f095 "mm/migrate: allow migrate_vma() to alloc new page on empty
+ * entry").  A shmem page the process maps once is collected: its page-cache
+ * reference does not count as a pin (migrate_vma_check_page(): "For file
+ * back page"); migrate_vma_pages() then refuses to move it to device-private
+ * memory ("For now only support anonymous memory"), and it stays mapped with
+ * its data.  Succeeds if, over two pages of a PMD-aligned MAP_SHARED |
+ * MAP_ANONYMOUS range, untouched: both src entries are 0 and cpages 0;
+ * first page written: the first src entry is its pfn with
+ * MIGRATE_PFN_MIGRATE and MIGRATE_PFN_WRITE, the second 0, cpages 1, the
+ * first loses MIGRATE_PFN_MIGRATE in migrate_vma_pages() given a device
+ * page, and afterwards it is mapped there, unlocked, with the references it
+ * had, and a CPU read returns its data.
+ */
+static void shared_memory_is_offered_only_as_its_pages(struct kunit *test)
+{
+	const struct shared_param *p = test->param_value;
+	unsigned long map, base, src0 = ~0UL, src1 = ~0UL, cpages = ~0UL, moved = ~0UL, want0 = 0;
+	struct zdt_page_state before = { }, after;
+	struct page *page = NULL, *dpage = NULL;
+	struct zdt_device *dev;
+	struct zdt_migration m;
+	u8 buf[ZDT_DATA_LEN];
+
+	dev = zdt_device_create(test, MEMORY_DEVICE_PRIVATE, ZDT_DEVICE_PAGES);
+	/* The test's mm: kunit_vm_mmap() attaches it. */
+	zdt_user_map(test, PAGE_SIZE);
+	map = zdt_mmap_pgoff(test, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(map), "mmap(MAP_SHARED): %ld", (long)map);
+	base = ALIGN(map, PMD_SIZE);
+	if (p->written) {
+		zdt_fill(test, buf, sizeof(buf), 0);
+		KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)base, buf, sizeof(buf)), 0);
+		page = zdt_mapped_page(base);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, folio_mapping(page_folio(page)),
+					  "a shared anonymous page without a mapping: nothing to test");
+		want0 = migrate_pfn(page_to_pfn(page)) | MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE;
+		zdt_drain_lru();
+		before = zdt_page_state(page);
+	} else {
+		KUNIT_ASSERT_NULL_MSG(test, zdt_mapped_page(base),
+				      "the untouched range maps a page");
+	}
+
+	zdt_migration_init(test, &m, base, 2, dev, MIGRATE_VMA_SELECT_SYSTEM);
+	zdt_migration_setup(&m);
+	if (!m.ret) {
+		src0 = m.args.src[0];
+		src1 = m.args.src[1];
+		cpages = m.args.cpages;
+		if (p->written && src0 == want0) {
+			dpage = zdt_device_alloc_page(dev, 0);
+			if (dpage) {
+				memcpy(zdt_page_data(dpage), page_address(page), PAGE_SIZE);
+				m.args.dst[0] = migrate_pfn(page_to_pfn(dpage)) | MIGRATE_PFN_WRITE;
+			}
+		}
+		zdt_migration_pages(&m);
+		moved = m.args.src[0] & MIGRATE_PFN_MIGRATE;
+	}
+	zdt_migration_finalize(&m);
+
+	KUNIT_ASSERT_EQ(test, m.ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, src1, 0, "src entry of an untouched address of shared memory");
+	if (!p->written) {
+		KUNIT_EXPECT_EQ_MSG(test, src0, 0,
+				    "src entry of an address of shared memory without a page table");
+		KUNIT_EXPECT_EQ(test, cpages, 0);
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, src0, want0, "src entry of a shared page mapped once");
+	KUNIT_EXPECT_EQ(test, cpages, 1);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dpage, "the shared page not collected, or no device page");
+	KUNIT_EXPECT_EQ_MSG(test, moved, 0, "a shared page moved to device-private memory");
+	zdt_drain_lru();
+	after = zdt_page_state(page);
+	zdt_expect_page_state(test, after, before, "of the shared page after the migration");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, zdt_mapped_page(base), page,
+				"the shared page is no longer mapped where it was");
+	KUNIT_ASSERT_EQ(test, zdt_cpu_read(test, dev, base, buf), 0);
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+
 static struct kunit_case zone_device_migrate_collect_cases[] = {
 	KUNIT_CASE_PARAM(eviction_leaves_a_page_another_holds_locked, evict_gen_params),
 	KUNIT_CASE_PARAM(eviction_of_part_of_a_large_folio_takes_none_of_it,
@@ -585,6 +808,8 @@ static struct kunit_case zone_device_migrate_collect_cases[] = {
 	KUNIT_CASE(uncollected_entry_ignores_the_drivers_destination),
 	KUNIT_CASE_PARAM(failed_split_leaves_the_large_folio_as_it_was, split_gen_params),
 	KUNIT_CASE(none_pte_is_an_empty_entry_in_anonymous_memory),
+	KUNIT_CASE_PARAM(busy_pmd_thp_is_left_whole_and_uncollected, busy_thp_gen_params),
+	KUNIT_CASE_PARAM(shared_memory_is_offered_only_as_its_pages, shared_gen_params),
 	{}
 };
 

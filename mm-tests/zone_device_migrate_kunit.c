@@ -278,7 +278,7 @@ static void setup_restores_a_referenced_page_in_place(struct kunit *test)
 
 /* Requests migrate_vma_setup() must refuse, one thing wrong in each. */
 
-enum refusal { EMPTY_RANGE, PAST_THE_VMA, NO_DST_ARRAY, SYSTEM_FAULT_PAGE };
+enum refusal { EMPTY_RANGE, PAST_THE_VMA, NO_DST_ARRAY, SYSTEM_FAULT_PAGE, HUGETLB_VMA };
 
 struct refusal_param {
 	const char *desc;
@@ -290,6 +290,7 @@ static const struct refusal_param refusal_params[] = {
 	{ "range past the end of the VMA", PAST_THE_VMA },
 	{ "no dst array", NO_DST_ARRAY },
 	{ "fault_page a system page", SYSTEM_FAULT_PAGE },
+	{ "a hugetlb VMA", HUGETLB_VMA },
 };
 
 KUNIT_ARRAY_PARAM_DESC(refusal, refusal_params, desc);
@@ -297,12 +298,14 @@ KUNIT_ARRAY_PARAM_DESC(refusal, refusal_params, desc);
 /*
  * migrate_vma_setup() refuses, with -EINVAL and before it collects
  * anything, a range that is empty or leaves its VMA, a request without src
- * or dst array, and a fault_page that is not device-private (8763cb45ab96
+ * or dst array, a VMA of hugetlb pages (which it has no way to collect or
+ * move), and a fault_page that is not device-private (8763cb45ab96
  * "mm/migrate: new memory migration helper for use with device memory";
  * the fault_page check came with it in 16ce101db85d "mm/memory.c: fix race
  * when faulting a device private page").  Succeeds if setup returns -EINVAL
  * and the system page the range starts at is as before: mapped, unlocked,
- * its refcount unchanged.
+ * its refcount unchanged (for the hugetlb VMA, the range is in a
+ * MAP_HUGETLB mapping instead, and skips without a hugetlb pool).
  */
 static void setup_refuses_a_malformed_request(struct kunit *test)
 {
@@ -311,9 +314,18 @@ static void setup_refuses_a_malformed_request(struct kunit *test)
 	struct page *page = zdt_mapped_page(addr);
 	struct zdt_page_state before;
 	struct zdt_migration m;
-	unsigned long *dst;
+	unsigned long *dst, huge = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	if (p->what == HUGETLB_VMA) {
+		if (!IS_ENABLED(CONFIG_HUGETLB_PAGE))
+			zdt_skip(test, ZDT_NO_HUGETLB);
+		huge = zdt_mmap_pgoff(test, PMD_SIZE, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB);
+		if (IS_ERR_VALUE(huge))
+			zdt_skip(test, "needs a hugetlb pool of PMD-size pages (mmap: %ld)",
+				 (long)huge);
+	}
 	zdt_drain_lru();
 	before = zdt_page_state(page);
 	/* Arrays for two pages, in case a kernel walks past the VMA. */
@@ -331,10 +343,17 @@ static void setup_refuses_a_malformed_request(struct kunit *test)
 		zdt_lock_page(test, page);	/* as a fault would hold it */
 		before = zdt_page_state(page);
 	}
+	if (p->what == HUGETLB_VMA) {
+		m.args.start = huge;
+		m.args.end = huge + PAGE_SIZE;
+	}
 	zdt_migration_setup(&m);
 	m.args.dst = dst;		/* what finalize needs if setup went on */
 	zdt_migration_finalize(&m);
 	zdt_drain_lru();
+	if (huge)
+		KUNIT_EXPECT_EQ_MSG(test, vm_munmap(huge, PMD_SIZE), 0,
+				    "munmap() of the hugetlb mapping");
 
 	KUNIT_EXPECT_EQ(test, m.ret, -EINVAL);
 	zdt_expect_page_state(test, zdt_page_state(page), before, "after the refused setup");
