@@ -999,6 +999,10 @@ FUNCTION_REASONS = {
 	'pud_to_hmm_pfn_flags': 'needs a PUD-mapped leaf: device or FS DAX on pmem aligned to 1 GiB',
 	# NUMA hinting never makes a zone-device PTE PROT_NONE, so the check in
 	# the hint fault is a second line of defence.
+	'zone_device_private_split_cb': 'needs a large device-private folio on a pgmap without a '
+					'folio_split op: every driver that makes one (drm_pagemap, nouveau, '
+					'lib/test_hmm) has the op; a kernel that skipped the copy leaves a '
+					'NULL pgmap and crashes rather than fails',
 	'do_numa_page': 'unreachable: change_prot_numa() never makes a zone-device PTE PROT_NONE '
 			'(folio_can_map_prot_numa() refuses it), so no NUMA hint fault finds one',
 	'do_wp_page': 'needs a write fault on a read-only PTE of a shared FS DAX mapping '
@@ -1089,7 +1093,8 @@ GUARD_REASONS = (
 	 'only if the split of the unmapped folio fails: a speculative reference at that moment, a '
 	 'race no case can order'),
 	('mm/migrate_device.c', '__migrate_device_pages', re.compile(r'folio_free_swap'),
-	 'needs an anonymous page in the swap cache: the suites\' VM has no swap'),
+	 'needs a page with a mapping that cannot go to device memory: a file or shmem page, or an '
+	 'anonymous page whose swap cache entry cannot be freed'),
 	('mm/memremap.c', None, re.compile(r'percpu_ref_init|devm_add_action_or_reset|pfnmap_track'),
 	 ALLOC_FAILS + '; or, for pfnmap_track(), a PAT memtype conflict on a free range'),
 	('mm/migrate_device.c', 'migrate_vma_insert_page',
@@ -1111,6 +1116,11 @@ GUARD_REASONS = (
 	('mm/memory_hotplug.c', 'move_pfn_range_to_zone', re.compile(r'IS_ALIGNED\(start_pfn,'),
 	 'needs a ZONE_DEVICE range that starts inside a memory section: device-private ranges are '
 	 'section-aligned (request_free_mem_region()) and the reserved RAM starts on a section'),
+	('mm/migrate_device.c', 'migrate_vma_collect_huge_pmd', re.compile(r'!folio_test_large'),
+	 'unreachable: a PMD maps only a PMD-order folio (a THP or a large device-private folio)'),
+	('mm/migrate_device.c', 'migrate_vma_collect_pmd', re.compile(r'if \(unmapped\)'),
+	 'only flushes the TLB for PTEs already cleared when a split fails after an earlier page of '
+	 'the table was unmapped: a stale TLB entry no case can observe'),
 	('mm/page_vma_mapped.c', 'page_vma_mapped_walk', re.compile(r'flags & PVMW_MIGRATION'),
 	 'only if a walk that restores migration entries (remove_migration_ptes()) meets a '
 	 'device-private PMD of its folio: try_to_migrate() turned every one into a migration entry '
