@@ -381,7 +381,7 @@ class ResolveCompatTest(unittest.TestCase):
 		for h in ('linux/dma-mapping.h', 'linux/hmm.h', 'linux/hmm-dma.h',
 			  'linux/memremap.h', 'linux/migrate.h', 'linux/mm.h', 'linux/pci-p2pdma.h',
 			  'linux/rmap.h', 'linux/slab.h', 'linux/swap.h', 'linux/swapops.h',
-			  'linux/leafops.h', 'kunit/test.h', 'linux/version.h'):
+			  'linux/leafops.h', 'linux/pfn_t.h', 'kunit/test.h', 'linux/version.h'):
 			os.makedirs(os.path.join(cls.d, os.path.dirname(h)), exist_ok=True)
 			with open(os.path.join(cls.d, h), 'w') as f:
 				f.write('#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))\n'
