@@ -1118,6 +1118,11 @@ GUARD_REASONS = (
 	 'section-aligned (request_free_mem_region()) and the reserved RAM starts on a section'),
 	('mm/migrate_device.c', 'migrate_vma_collect_huge_pmd', re.compile(r'!folio_test_large'),
 	 'unreachable: a PMD maps only a PMD-order folio (a THP or a large device-private folio)'),
+	('mm/migrate_device.c', 'migrate_vma_collect_pmd', re.compile(r'!softleaf_is_device_private'),
+	 'only for a non-present PTE that is not device-private: a swap entry (the VM has no swap) '
+	 'or a migration entry while another migration is under way, a race no case can order'),
+	('mm/huge_memory.c', 'do_huge_pmd_device_private', re.compile(r'!pmd_same'),
+	 'only if the PMD changes between the fault and its lock: a race no case can order'),
 	('mm/migrate_device.c', 'migrate_vma_collect_pmd', re.compile(r'if \(unmapped\)'),
 	 'only flushes the TLB for PTEs already cleared when a split fails after an earlier page of '
 	 'the table was unmapped: a stale TLB entry no case can observe'),
