@@ -31,7 +31,7 @@
  * is mapped as a normal one.
  */
 #define ZDT_NO_PTE_SPECIAL \
-	"needs CONFIG_ARCH_HAS_PTE_SPECIAL: without it a VM_MIXEDMAP pfn with a struct page is mapped as a normal page"
+	"needs CONFIG_ARCH_HAS_PTE_SPECIAL (UML: no ARCH_HAS_PTE_SPECIAL): without it a VM_MIXEDMAP pfn with a struct page is mapped as a normal page"
 #define ZDT_NO_HUGETLB \
 	"needs CONFIG_HUGETLB_PAGE (UML: no hugetlbfs, no ARCH_SUPPORTS_HUGETLBFS)"
 /*
