@@ -2331,7 +2331,8 @@ static unsigned long mixed_map(struct kunit *test, struct mixed_pages **mpp)
 	mmap_read_unlock(mm);
 	KUNIT_ASSERT_TRUE_MSG(test, vma && (vma->vm_flags & VM_MIXEDMAP),
 			      "no VM_MIXEDMAP vma at %#lx", addr);
-	KUNIT_ASSERT_EQ_MSG(test, fret, VM_FAULT_NOPAGE, "vmf_insert_mixed()");
+	KUNIT_ASSERT_TRUE_MSG(test, fret == VM_FAULT_NOPAGE, "vmf_insert_mixed(): %#x",
+			      (__force unsigned int)fret);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "vm_insert_page()");
 	*mpp = mp;
 	return addr;

@@ -210,6 +210,7 @@ MODULAR_SKIPS = (
 	'zone_device_coherent_folio.coherent_folio_migrates_with_its_data',
 	'zone_device_coherent_folio.coherent_folio_with_extra_reference_is_left_as_it_was',
 	'zone_device_exclusive.fork_restores_the_exclusive_entry_first',
+	'zone_device_exclusive.make_device_exclusive_refuses_a_read_only_page',
 	'zone_device_fault.fork_keeps_device_private_memory_copy_on_write',
 	'zone_device_fault.forked_mappings_share_one_migration',
 	'zone_device_fault.mprotect_read_only_makes_the_device_private_entry_read_only',
@@ -217,8 +218,10 @@ MODULAR_SKIPS = (
 	'zone_device_fault_pmd.mprotect_read_only_makes_the_device_private_pmd_read_only',
 	'zone_device_hmm.guard_region_never_reported_valid_refused_on_request',
 	'zone_device_hmm.hugetlb_page_reported_at_its_order_faulted_only_on_request',
+	'zone_device_madvise.madvise_collapse_refuses_device_memory_for_good',
 	'zone_device_madvise.madvise_leaves_device_coherent_page_as_it_was',
 	'zone_device_madvise.madvise_leaves_device_coherent_pmd_as_it_was',
+	'zone_device_migrate_collect.shared_memory_is_offered_only_as_its_pages',
 )
 
 
