@@ -25,6 +25,7 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/memremap.h>
@@ -932,6 +933,29 @@ static inline void zdt_device_gate_faults(struct zdt_device *dev,
 					  struct completion *gate)
 {
 	WRITE_ONCE(dev->fault_gate, gate);
+}
+
+/**
+ * zdt_device_fault_entered() - wait until a fault is inside migrate_to_ram()
+ * @dev: the device, its faults held at a gate (zdt_device_gate_faults())
+ * @faults: @dev->nr_migrate_to_ram before the fault began
+ * @t: the faulting thread: its return ends the wait too
+ *
+ * Bounded: at most ZDT_ACCESS_MS sleeps of 1-2 ms.
+ *
+ * Return: true if migrate_to_ram() counted a call since and @t has not
+ * returned (the fault is held at the gate).
+ */
+static inline bool zdt_device_fault_entered(struct zdt_device *dev, int faults,
+					    struct zdt_thread *t)
+{
+	unsigned int spins;
+
+	for (spins = 0; spins < ZDT_ACCESS_MS &&
+	     atomic_read(&dev->nr_migrate_to_ram) == faults &&
+	     !zdt_thread_returned(t); spins++)
+		usleep_range(1000, 2000);
+	return atomic_read(&dev->nr_migrate_to_ram) != faults && !zdt_thread_returned(t);
 }
 
 /**

@@ -2166,9 +2166,6 @@ static void other_owners_device_pmd_left_alone_without_a_fault_request(struct ku
 			      "the folio left the device");
 }
 
-/* Bound on the wait for migrate_to_ram() to be entered, in 10 ms steps. */
-#define GATE_POLL_MS		10
-
 /*
  * hmm_range_fault_unlocked_timeout()'s @timeout bounds its retries, not a
  * fault: a fault in progress when the deadline passes is finished, not
@@ -2189,7 +2186,7 @@ static void unlocked_call_past_its_timeout_returns_ebusy(struct kunit *test)
 	struct mirror_view v;
 	struct zdt_thread *t;
 	struct mirror *mi;
-	unsigned int ms;
+	bool entered;
 	u8 buf[ZDT_DATA_LEN];
 	int ret;
 
@@ -2206,19 +2203,16 @@ static void unlocked_call_past_its_timeout_returns_ebusy(struct kunit *test)
 	t = zdt_thread_create(test, "hmm_range_fault_unlocked_timeout", mirror_thread_fn);
 	t->flags = MIRROR_UNLOCKED;
 	zdt_thread_start(t);
-	for (ms = 0; ms < ZDT_ACCESS_MS && !atomic_read(&ctx->dev->nr_migrate_to_ram);
-	     ms += GATE_POLL_MS)
-		msleep(GATE_POLL_MS);
+	entered = zdt_device_fault_entered(ctx->dev, 0, t);
 	/* Well past the deadline, which was set before the fault began. */
-	if (atomic_read(&ctx->dev->nr_migrate_to_ram))
+	if (entered)
 		msleep(UNLOCKED_TIMEOUT_MS + UNLOCKED_TIMEOUT_MS / 2);
 	complete_all(gate);
 	zdt_thread_finish(test, t, ctx->dev, "after the gate opened");
 	zdt_device_gate_faults(ctx->dev, NULL);
 	ret = t->ret;
-	kunit_info(test, "migrate_to_ram() entered after %u ms, held past the deadline: %d, %u invalidations",
-		   ms, ret,
-		   READ_ONCE(mi->n->nr_events));
+	kunit_info(test, "migrate_to_ram() %s, held past the deadline: %d, %u invalidations",
+		   entered ? "entered" : "not entered", ret, READ_ONCE(mi->n->nr_events));
 
 	KUNIT_ASSERT_EQ_MSG(test, atomic_read(&ctx->dev->nr_migrate_to_ram), 1,
 			    "migrate_to_ram() calls within %d ms", ZDT_ACCESS_MS);

@@ -190,13 +190,7 @@ static void driver_and_cpu_fault_race_for_a_page(struct kunit *test)
 			init_completion(gate);
 			zdt_device_gate_faults(dev, gate);
 			zdt_thread_start(f);
-			/* Bounded: until the fault is inside migrate_to_ram(). */
-			for (spins = 0; spins < ZDT_ACCESS_MS &&
-			     atomic_read(&dev->nr_migrate_to_ram) == faults &&
-			     !zdt_thread_returned(f); spins++)
-				usleep_range(1000, 2000);
-			in_flight = atomic_read(&dev->nr_migrate_to_ram) != faults &&
-				    !zdt_thread_returned(f);
+			in_flight = zdt_device_fault_entered(dev, faults, f);
 			zdt_migration_setup(&m);
 		} else {
 			zdt_thread_start(f);
