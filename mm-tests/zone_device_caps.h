@@ -52,6 +52,15 @@
 	"needs DMA and a cache-coherent DMA device (arm64: coherence comes from firmware, a KUnit device has none; UML: no DMA)"
 
 /*
+ * The NUMA scanner (task_numa_work(): change_prot_numa(), which makes PTEs
+ * and PMDs PROT_NONE for NUMA hinting faults) is built with
+ * CONFIG_NUMA_BALANCING: x86_64 and arm64 with NUMA (every distribution);
+ * UML has no NUMA.
+ */
+#define ZDT_NO_NUMA_BALANCING \
+	"needs CONFIG_NUMA_BALANCING (change_prot_numa(); UML: no NUMA)"
+
+/*
  * memory_failure() (the machine-check and hwpoison-injection entry point)
  * is built with CONFIG_MEMORY_FAILURE, which needs the arch's
  * ARCH_SUPPORTS_MEMORY_FAILURE (x86_64 and arm64 have it, UML not).
@@ -149,6 +158,19 @@
 #endif
 #define ZDT_NO_DRAIN_LRU \
 	"needs the suites built in (=y) or CONFIG_MEMORY_FAILURE (shake_folio()): lru_add_drain_all() is not exported"
+
+/*
+ * A case that drives the NUMA scanner calls change_prot_numa() and sets
+ * sysctl_numa_balancing_mode, neither exported nor part of the series'
+ * exports (patches/kunit-exports/): built in only.
+ */
+#ifndef MODULE
+#define ZDT_CAN_SCAN_NUMA	IS_ENABLED(CONFIG_NUMA_BALANCING)
+#else
+#define ZDT_CAN_SCAN_NUMA	0
+#endif
+#define ZDT_NO_NUMA_SCAN \
+	"needs the suites built in (=y): change_prot_numa() and sysctl_numa_balancing_mode are not exported"
 
 #if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 /* migrate_device_coherent_folio() is built with CONFIG_DEVICE_MIGRATION. */

@@ -6,17 +6,22 @@
  * madvise_free_pte_range()).  Device memory is not on the LRU and not
  * reclaimed; the driver owns its pages.  A device-coherent page is mapped
  * present like system RAM, so a walk that forgot the test would age it,
- * clean it and mark it lazy-free.
+ * clean it and mark it lazy-free.  The NUMA scanner's walk
+ * (change_prot_numa()) skips them the same way: it never makes device memory
+ * PROT_NONE.
  *
  * Each case maps device-coherent memory into the test's mm (one page
  * moved there, or a PMD-sized folio filling an empty range; the device
  * needs the reserved RAM, zone_device_fixture.coherent=), writes it from
  * the CPU, and calls madvise() from the test's thread (zdt_madvise():
- * do_madvise() is not exported, a module skips).
+ * do_madvise() is not exported, a module skips), or change_prot_numa()
+ * (not exported either).
  */
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/sysctl.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -299,6 +304,204 @@ static void madvise_collapse_refuses_device_memory_for_good(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 1));
 }
 
+/* What the NUMA scanner is pointed at: one device-coherent page, or a PMD. */
+
+struct numa_param {
+	const char *desc;
+	bool pmd;		/* a PMD-mapped folio, else one page */
+};
+
+static const struct numa_param numa_params[] = {
+	{ "device-coherent page", false },
+	{ "PMD-mapped device-coherent folio", true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(numa, numa_params, desc);
+
+#if ZDT_CAN_SCAN_NUMA
+static void numa_mode_restore(void *mode)
+{
+	WRITE_ONCE(sysctl_numa_balancing_mode, (int)(uintptr_t)mode);
+}
+
+/*
+ * What the NUMA scanner does to [@addr, @addr + @len) of the test's mm
+ * (task_numa_work(): change_prot_numa() under the mmap read lock), with the
+ * mm held by one more user so that it counts as multi-threaded: a
+ * single-threaded process's folios on its own node are skipped, and the
+ * VM has one node.
+ *
+ * Return: change_prot_numa()'s count of entries it made PROT_NONE.
+ */
+static long numa_scan(struct kunit *test, unsigned long addr, unsigned long len)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	long nr = -1;
+
+	mmget(mm);
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && addr + len <= vma->vm_end)
+		nr = change_prot_numa(vma, addr, addr + len);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	KUNIT_ASSERT_GE_MSG(test, nr, 0, "no VMA holds [%#lx, %#lx)", addr, addr + len);
+	return nr;
+}
+
+/*
+ * A CPU read of @addr by a thread of the test's mm, bounded; *@faults: the
+ * page faults it took.
+ */
+static void read_counting_faults(struct kunit *test, struct zdt_device *dev,
+				 unsigned long addr, u8 *buf, unsigned long *faults)
+{
+	struct zdt_thread *t = zdt_reader_create(test, addr);
+
+	zdt_thread_start(t);
+	zdt_thread_finish(test, t, dev, "after it started");
+	*faults = zdt_thread_faults(t);
+	KUNIT_ASSERT_EQ_MSG(test, t->left, 0, "CPU read at %#lx", addr);
+	memcpy(buf, t->buf, ZDT_DATA_LEN);
+	zdt_thread_free(test, t);
+}
+
+static void numa_scan_checks(struct kunit *test)
+{
+	const struct numa_param *p = test->param_value;
+	int mode = READ_ONCE(sysctl_numa_balancing_mode);
+	struct zdt_page_state before;
+	unsigned long base, addr, len, sys, faults, tag;
+	struct zdt_device *dev;
+	struct page *dpage;
+	u8 buf[ZDT_DATA_LEN];
+	pte_t pte, pte_was = __pte(0);
+	pmd_t pmd, pmd_was = __pmd(0);
+	long nr;
+
+	/*
+	 * NUMA balancing on, as a machine of several nodes boots: on one
+	 * node the kernel leaves it off and the scanner skips every folio of
+	 * the top tier (NUMA_BALANCING_NORMAL unset), device memory or not.
+	 */
+	if (!(mode & NUMA_BALANCING_NORMAL)) {
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, numa_mode_restore,
+								(void *)(uintptr_t)mode), 0);
+		WRITE_ONCE(sysctl_numa_balancing_mode, mode | NUMA_BALANCING_NORMAL);
+	}
+
+	if (p->pmd) {
+		dpage = coherent_pmd(test, &dev, &base);
+		len = PMD_SIZE;
+		tag = ZDT_PMD_MIDDLE + 1;
+		addr = base + ZDT_PMD_MIDDLE * PAGE_SIZE;
+	} else {
+		base = zdt_page_on_device(test, MEMORY_DEVICE_COHERENT, &dev);
+		dpage = zdt_device_page(dev, 0);
+		len = PAGE_SIZE;
+		tag = 1;
+		addr = base;
+	}
+	KUNIT_ASSERT_EQ(test, zdt_cpu_write(test, dev, addr, tag), 0);
+	if (p->pmd) {
+		KUNIT_ASSERT_TRUE(test, read_pmd(addr, &pmd_was));
+		KUNIT_ASSERT_TRUE_MSG(test, pmd_present(pmd_was) && pmd_leaf(pmd_was),
+				      "the folio is not mapped by one PMD");
+		KUNIT_ASSERT_EQ(test, pmd_pfn(pmd_was), page_to_pfn(dpage));
+		KUNIT_ASSERT_FALSE(test, pmd_protnone(pmd_was));
+	} else {
+		KUNIT_ASSERT_TRUE(test, zdt_user_pte(addr, &pte_was));
+		KUNIT_ASSERT_TRUE(test, pte_present(pte_was));
+		KUNIT_ASSERT_EQ(test, pte_pfn(pte_was), page_to_pfn(dpage));
+		KUNIT_ASSERT_FALSE(test, pte_protnone(pte_was));
+	}
+	before = zdt_page_state(dpage);
+	/* A system page, which the same scan makes PROT_NONE: the control. */
+	sys = zdt_user_pages(test, 1);
+
+	nr = numa_scan(test, base, len);
+	KUNIT_EXPECT_EQ_MSG(test, nr, 0,
+			    "change_prot_numa() returned %ld: it made device memory PROT_NONE", nr);
+	if (p->pmd) {
+		KUNIT_ASSERT_TRUE(test, read_pmd(addr, &pmd));
+		KUNIT_ASSERT_TRUE_MSG(test, pmd_present(pmd) && pmd_leaf(pmd),
+				      "change_prot_numa() left no PMD mapping of the folio");
+		KUNIT_EXPECT_EQ(test, pmd_pfn(pmd), page_to_pfn(dpage));
+		KUNIT_EXPECT_FALSE_MSG(test, pmd_protnone(pmd),
+				       "change_prot_numa() made the device-coherent PMD PROT_NONE");
+		KUNIT_EXPECT_TRUE_MSG(test, pmd_same(pmd, pmd_was),
+				      "change_prot_numa() changed the PMD: %#lx, was %#lx",
+				      (unsigned long)pmd_val(pmd), (unsigned long)pmd_val(pmd_was));
+	} else {
+		KUNIT_ASSERT_TRUE_MSG(test, zdt_user_pte(addr, &pte),
+				      "change_prot_numa() left no PTE table");
+		KUNIT_ASSERT_TRUE_MSG(test, pte_present(pte),
+				      "change_prot_numa() unmapped the device-coherent page");
+		KUNIT_EXPECT_EQ(test, pte_pfn(pte), page_to_pfn(dpage));
+		KUNIT_EXPECT_FALSE_MSG(test, pte_protnone(pte),
+				       "change_prot_numa() made the device-coherent PTE PROT_NONE");
+		KUNIT_EXPECT_TRUE_MSG(test, pte_same(pte, pte_was),
+				      "change_prot_numa() changed the PTE: %#lx, was %#lx",
+				      (unsigned long)pte_val(pte), (unsigned long)pte_val(pte_was));
+	}
+
+	/* The control: the same scan over a system page does make it PROT_NONE. */
+	KUNIT_ASSERT_EQ_MSG(test, numa_scan(test, sys, PAGE_SIZE), 1,
+			    "change_prot_numa() left a system page alone: this scan tests nothing");
+	KUNIT_ASSERT_TRUE(test, zdt_user_pte(sys, &pte));
+	KUNIT_ASSERT_TRUE(test, pte_protnone(pte));
+
+	/* The device memory reads without a fault, NUMA hint or other. */
+	read_counting_faults(test, dev, addr, buf, &faults);
+	KUNIT_EXPECT_EQ_MSG(test, faults, 0,
+			    "a CPU read of the device memory faulted (a NUMA hinting fault)");
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, tag));
+	zdt_expect_page_state(test, zdt_page_state(dpage), before,
+			      "after change_prot_numa() and a CPU read");
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->nr_free), 0);
+	/* The system page's read takes the NUMA hinting fault the scan set up. */
+	read_counting_faults(test, NULL, sys, buf, &faults);
+	KUNIT_EXPECT_GE_MSG(test, faults, 1, "a CPU read of the PROT_NONE system page");
+	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
+}
+#endif
+
+/*
+ * NUMA hinting never makes device memory PROT_NONE: the NUMA scanner
+ * (task_numa_work() -> change_prot_numa(), MM_CP_PROT_NUMA) leaves the PTE
+ * of a device-coherent page, and the PMD of a PMD-mapped device-coherent
+ * folio, present and accessible, so that a CPU access takes no NUMA hinting
+ * fault for memory the kernel cannot migrate by NUMA placement anyway
+ * (folio_can_map_prot_numa(): false for a ZONE_DEVICE folio, from
+ * change_pte_range() and change_huge_pmd(); the PTE test since 3218f8712d6b
+ * "mm: handling Non-LRU pages returned by vm_normal_pages", inline in
+ * change_pte_range() up to 6.12; the PMD test since change_huge_pmd() calls
+ * folio_can_map_prot_numa(), 7.2; 6.12 has no PMD-mapped device folios,
+ * ZDT_NO_LARGE_DEVICE_FOLIOS).  Device-coherent memory because a
+ * device-private page is mapped by a non-present entry, which the scanner
+ * never makes PROT_NONE: a device-coherent page is present like system RAM
+ * and vm_normal_page() returns it, so only the zone-device test stops the
+ * scanner.  The case turns NUMA balancing on (NUMA_BALANCING_NORMAL, as a
+ * machine of several nodes boots) for its duration and makes the same scan
+ * of a system page, which becomes PROT_NONE and faults when read.
+ * Succeeds if change_prot_numa() over the device memory returns 0 and
+ * leaves its entry as it was (present, not PROT_NONE, same pfn), the
+ * folio's references and mappings are what they were, the device freed
+ * nothing, a CPU read sees the data written without a page fault, and the
+ * system page's scan returns 1 and its read faults.
+ */
+static void numa_scan_never_makes_device_memory_prot_none(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_NUMA_BALANCING))
+		zdt_skip(test, ZDT_NO_NUMA_BALANCING);
+	if (!ZDT_CAN_SCAN_NUMA)
+		zdt_skip(test, ZDT_NO_NUMA_SCAN);
+#if ZDT_CAN_SCAN_NUMA
+	numa_scan_checks(test);
+#endif
+}
+
 static struct kunit_case zone_device_madvise_cases[] = {
 	KUNIT_CASE_PARAM(madvise_leaves_device_coherent_page_as_it_was,
 			 advices_gen_params),
@@ -306,6 +509,8 @@ static struct kunit_case zone_device_madvise_cases[] = {
 			 advices_gen_params),
 	KUNIT_CASE_PARAM(madvise_collapse_refuses_device_memory_for_good,
 			 collapse_gen_params),
+	KUNIT_CASE_PARAM(numa_scan_never_makes_device_memory_prot_none,
+			 numa_gen_params),
 	{}
 };
 

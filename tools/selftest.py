@@ -204,7 +204,8 @@ MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
 # (static; mprotect_fixup() and tlb_gather_mmu()) are not exported; the
 # upstream series exports them (patches/kunit-exports/, docs/upstream.md).
 # ksys_mmap_pgoff() (a MAP_HUGETLB mapping) is not exported either, and the
-# series does not export it yet.  A modular skip not listed, or a listed
+# series does not export it yet; nor change_prot_numa() and
+# sysctl_numa_balancing_mode (the NUMA scan case).  A modular skip not listed, or a listed
 # case that runs as a module, fails the step: the list is kept true.
 MODULAR_SKIPS = (
 	'zone_device_coherent_folio.coherent_folio_migrates_with_its_data',
@@ -221,6 +222,7 @@ MODULAR_SKIPS = (
 	'zone_device_madvise.madvise_collapse_refuses_device_memory_for_good',
 	'zone_device_madvise.madvise_leaves_device_coherent_page_as_it_was',
 	'zone_device_madvise.madvise_leaves_device_coherent_pmd_as_it_was',
+	'zone_device_madvise.numa_scan_never_makes_device_memory_prot_none',
 	'zone_device_migrate_collect.shared_memory_is_offered_only_as_its_pages',
 )
 
