@@ -120,6 +120,8 @@
  * Build mode: what a module can reach.  The mm-internal functions the
  * fixture calls: kernel_clone() (zdt_forked_reader_create()),
  * do_mprotect_pkey() (zdt_mprotect()), do_madvise() (zdt_madvise()),
+ * ksys_mmap_pgoff() (zdt_mmap_pgoff()), change_prot_numa() and
+ * sysctl_numa_balancing_mode (zdt_numa_scan()),
  * migrate_device_coherent_folio() (zdt_migrate_coherent_folio()) and
  * lru_add_drain_all() (zdt_drain_lru()).
  * ZDT_KUNIT_EXPORTS: whether the kernel exports them for KUnit
@@ -160,11 +162,11 @@
 	"needs the suites built in (=y) or CONFIG_MEMORY_FAILURE (shake_folio()): lru_add_drain_all() is not exported"
 
 /*
- * A case that drives the NUMA scanner calls change_prot_numa() and sets
- * sysctl_numa_balancing_mode, neither exported nor part of the series'
- * exports (patches/kunit-exports/): built in only.
+ * The NUMA scanner's step (zdt_numa_scan()) calls change_prot_numa() and
+ * turns NUMA balancing on through sysctl_numa_balancing_mode, both exported
+ * for KUnit by the series.
  */
-#ifndef MODULE
+#if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 #define ZDT_CAN_SCAN_NUMA	IS_ENABLED(CONFIG_NUMA_BALANCING)
 #else
 #define ZDT_CAN_SCAN_NUMA	0

@@ -447,6 +447,25 @@ unsigned long zdt_mmap_pgoff(struct kunit *test, unsigned long len,
 			     unsigned long prot, unsigned long flags);
 
 /**
+ * zdt_numa_scan() - the NUMA scanner over a range of the test's mm
+ * @test: the case
+ * @addr: the start, page aligned, inside one VMA
+ * @len: the length
+ *
+ * What task_numa_work() does to [@addr, @addr + @len): change_prot_numa()
+ * under the mmap read lock, with the mm held by one more user so that it
+ * counts as multi-threaded (a single-threaded process's folios on its own
+ * node are skipped, and the VM has one node).  NUMA balancing is turned on
+ * (NUMA_BALANCING_NORMAL) for the rest of the case.  Where the kernel
+ * exports change_prot_numa() and sysctl_numa_balancing_mode for KUnit or
+ * the fixture is built in, with CONFIG_NUMA_BALANCING; otherwise the case
+ * skips (zone_device_caps.h).
+ *
+ * Return: change_prot_numa()'s count of entries it made PROT_NONE.
+ */
+long zdt_numa_scan(struct kunit *test, unsigned long addr, unsigned long len);
+
+/**
  * zdt_user_pmdp() - the PMD slot of @addr in the test's mm
  * @addr: a user address of current->mm
  *

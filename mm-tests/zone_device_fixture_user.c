@@ -10,6 +10,7 @@
 #include <linux/mman.h>
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/sysctl.h>	/* sysctl_numa_balancing_mode */
 #include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/syscalls.h>	/* ksys_mmap_pgoff() */
@@ -294,6 +295,49 @@ int zdt_madvise(struct kunit *test, unsigned long addr, size_t len,
 }
 #endif
 EXPORT_SYMBOL_GPL(zdt_madvise);
+
+#if ZDT_CAN_SCAN_NUMA
+static void zdt_numa_mode_restore(void *mode)
+{
+	WRITE_ONCE(sysctl_numa_balancing_mode, (int)(uintptr_t)mode);
+}
+
+long zdt_numa_scan(struct kunit *test, unsigned long addr, unsigned long len)
+{
+	int mode = READ_ONCE(sysctl_numa_balancing_mode);
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	long nr = -1;
+
+	/*
+	 * NUMA balancing on, as a machine of several nodes boots: on one
+	 * node the kernel leaves it off and the scanner skips every folio of
+	 * the top tier (NUMA_BALANCING_NORMAL unset), device memory or not.
+	 */
+	if (!(mode & NUMA_BALANCING_NORMAL)) {
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zdt_numa_mode_restore,
+								(void *)(uintptr_t)mode), 0);
+		WRITE_ONCE(sysctl_numa_balancing_mode, mode | NUMA_BALANCING_NORMAL);
+	}
+	mmget(mm);
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && addr + len <= vma->vm_end)
+		nr = change_prot_numa(vma, addr, addr + len);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	KUNIT_ASSERT_GE_MSG(test, nr, 0, "no VMA holds [%#lx, %#lx)", addr, addr + len);
+	return nr;
+}
+#else
+long zdt_numa_scan(struct kunit *test, unsigned long addr, unsigned long len)
+{
+	zdt_skip(test, IS_ENABLED(CONFIG_NUMA_BALANCING) ? ZDT_NO_NUMA_SCAN :
+			ZDT_NO_NUMA_BALANCING);
+	return -EOPNOTSUPP;
+}
+#endif
+EXPORT_SYMBOL_GPL(zdt_numa_scan);
 
 #if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 unsigned long zdt_mmap_pgoff(struct kunit *test, unsigned long len,

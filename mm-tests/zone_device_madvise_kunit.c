@@ -20,8 +20,6 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/sysctl.h>
 #include <kunit/test.h>
 
 #include "zone_device_compat.h"
@@ -318,38 +316,6 @@ static const struct numa_param numa_params[] = {
 
 KUNIT_ARRAY_PARAM_DESC(numa, numa_params, desc);
 
-#if ZDT_CAN_SCAN_NUMA
-static void numa_mode_restore(void *mode)
-{
-	WRITE_ONCE(sysctl_numa_balancing_mode, (int)(uintptr_t)mode);
-}
-
-/*
- * What the NUMA scanner does to [@addr, @addr + @len) of the test's mm
- * (task_numa_work(): change_prot_numa() under the mmap read lock), with the
- * mm held by one more user so that it counts as multi-threaded: a
- * single-threaded process's folios on its own node are skipped, and the
- * VM has one node.
- *
- * Return: change_prot_numa()'s count of entries it made PROT_NONE.
- */
-static long numa_scan(struct kunit *test, unsigned long addr, unsigned long len)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	long nr = -1;
-
-	mmget(mm);
-	mmap_read_lock(mm);
-	vma = vma_lookup(mm, addr);
-	if (vma && addr + len <= vma->vm_end)
-		nr = change_prot_numa(vma, addr, addr + len);
-	mmap_read_unlock(mm);
-	mmput(mm);
-	KUNIT_ASSERT_GE_MSG(test, nr, 0, "no VMA holds [%#lx, %#lx)", addr, addr + len);
-	return nr;
-}
-
 /*
  * A CPU read of @addr by a thread of the test's mm, bounded; *@faults: the
  * page faults it took.
@@ -370,7 +336,6 @@ static void read_counting_faults(struct kunit *test, struct zdt_device *dev,
 static void numa_scan_checks(struct kunit *test)
 {
 	const struct numa_param *p = test->param_value;
-	int mode = READ_ONCE(sysctl_numa_balancing_mode);
 	struct zdt_page_state before;
 	unsigned long base, addr, len, sys, faults, tag;
 	struct zdt_device *dev;
@@ -379,17 +344,6 @@ static void numa_scan_checks(struct kunit *test)
 	pte_t pte, pte_was = __pte(0);
 	pmd_t pmd, pmd_was = __pmd(0);
 	long nr;
-
-	/*
-	 * NUMA balancing on, as a machine of several nodes boots: on one
-	 * node the kernel leaves it off and the scanner skips every folio of
-	 * the top tier (NUMA_BALANCING_NORMAL unset), device memory or not.
-	 */
-	if (!(mode & NUMA_BALANCING_NORMAL)) {
-		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, numa_mode_restore,
-								(void *)(uintptr_t)mode), 0);
-		WRITE_ONCE(sysctl_numa_balancing_mode, mode | NUMA_BALANCING_NORMAL);
-	}
 
 	if (p->pmd) {
 		dpage = coherent_pmd(test, &dev, &base);
@@ -420,7 +374,7 @@ static void numa_scan_checks(struct kunit *test)
 	/* A system page, which the same scan makes PROT_NONE: the control. */
 	sys = zdt_user_pages(test, 1);
 
-	nr = numa_scan(test, base, len);
+	nr = zdt_numa_scan(test, base, len);
 	KUNIT_EXPECT_EQ_MSG(test, nr, 0,
 			    "change_prot_numa() returned %ld: it made device memory PROT_NONE", nr);
 	if (p->pmd) {
@@ -447,7 +401,7 @@ static void numa_scan_checks(struct kunit *test)
 	}
 
 	/* The control: the same scan over a system page does make it PROT_NONE. */
-	KUNIT_ASSERT_EQ_MSG(test, numa_scan(test, sys, PAGE_SIZE), 1,
+	KUNIT_ASSERT_EQ_MSG(test, zdt_numa_scan(test, sys, PAGE_SIZE), 1,
 			    "change_prot_numa() left a system page alone: this scan tests nothing");
 	KUNIT_ASSERT_TRUE(test, zdt_user_pte(sys, &pte));
 	KUNIT_ASSERT_TRUE(test, pte_protnone(pte));
@@ -465,7 +419,6 @@ static void numa_scan_checks(struct kunit *test)
 	KUNIT_EXPECT_GE_MSG(test, faults, 1, "a CPU read of the PROT_NONE system page");
 	KUNIT_EXPECT_TRUE(test, zdt_has_data(test, buf, 0));
 }
-#endif
 
 /*
  * NUMA hinting never makes device memory PROT_NONE: the NUMA scanner
@@ -497,9 +450,7 @@ static void numa_scan_never_makes_device_memory_prot_none(struct kunit *test)
 		zdt_skip(test, ZDT_NO_NUMA_BALANCING);
 	if (!ZDT_CAN_SCAN_NUMA)
 		zdt_skip(test, ZDT_NO_NUMA_SCAN);
-#if ZDT_CAN_SCAN_NUMA
 	numa_scan_checks(test);
-#endif
 }
 
 static struct kunit_case zone_device_madvise_cases[] = {

@@ -200,13 +200,12 @@ def w1_sparse(tree: str) -> bool:
 # (the compat header's and the fixture's "built in" skip reasons).
 MODULAR_SKIP = re.compile(r'built in|=y\b|not exported|mm-internal')
 # On the default kernel, exactly these cases skip as modules (and pass built
-# in): kernel_clone(), migrate_device_coherent_folio(), do_madvise() and do_mprotect_pkey()
-# (static; mprotect_fixup() and tlb_gather_mmu()) are not exported; the
-# upstream series exports them (patches/kunit-exports/, docs/upstream.md).
-# ksys_mmap_pgoff() (a MAP_HUGETLB mapping) is not exported either, and the
-# series does not export it yet; nor change_prot_numa() and
-# sysctl_numa_balancing_mode (the NUMA scan case).  A modular skip not listed, or a listed
-# case that runs as a module, fails the step: the list is kept true.
+# in): each needs a symbol the kernel does not export (kernel_clone(),
+# migrate_device_coherent_folio(), do_madvise(), do_mprotect_pkey(),
+# ksys_mmap_pgoff(), change_prot_numa(), sysctl_numa_balancing_mode), which
+# the upstream series exports for KUnit (patches/kunit-exports/, each entry's
+# Needed-by: names its cases).  A modular skip not listed, or a listed case
+# that runs as a module, fails the step: the list is kept true.
 MODULAR_SKIPS = (
 	'zone_device_coherent_folio.coherent_folio_migrates_with_its_data',
 	'zone_device_coherent_folio.coherent_folio_with_extra_reference_is_left_as_it_was',

@@ -69,6 +69,15 @@ SOURCES = {
 	'mm/madvise.c': '#include <linux/mman.h>\n#include <linux/mm.h>\n\n'
 			'int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in, int behavior)\n'
 			'{\n\treturn 0;\n}\n',
+	'mm/mempolicy.c': '#include <linux/mm.h>\n#include <linux/sched/sysctl.h>\n\n'
+			  '#ifdef CONFIG_NUMA_BALANCING\n'
+			  'unsigned long change_prot_numa(struct vm_area_struct *vma,\n'
+			  '\t\t\tunsigned long addr, unsigned long end)\n{\n\treturn 0;\n}\n'
+			  '#endif /* CONFIG_NUMA_BALANCING */\n',
+	'kernel/sched/core.c': '#include <linux/sched.h>\n#include <linux/sched/sysctl.h>\n\n'
+			       '#include "sched.h"\n\n#ifdef CONFIG_NUMA_BALANCING\n'
+			       'int sysctl_numa_balancing_mode;\n\n'
+			       'static void __set_numabalancing_state(bool enabled)\n{\n}\n#endif\n',
 	'mm/internal.h': '#ifndef __MM_INTERNAL_H\n#define __MM_INTERNAL_H\n\n'
 			 'int migrate_device_coherent_folio(struct folio *folio);\n\n'
 			 '#endif\t/* __MM_INTERNAL_H */\n',
@@ -214,13 +223,13 @@ class SeriesOutTest(ScratchTreeCase):
 		self.assertEqual([e.symbol for e in exports],
 				 ['lru_add_drain_all', 'migrate_device_coherent_folio',
 				  'do_mprotect_pkey', 'kernel_clone', 'do_madvise',
-				  'ksys_mmap_pgoff'])
+				  'ksys_mmap_pgoff', 'change_prot_numa', 'sysctl_numa_balancing_mode'])
 		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
 		with open(files[0]) as f:
 			cover = ' '.join(f.read().split())
-		self.assertIn(f'Patches 1-6 export the mm-internal functions the tests call for KUnit '
+		self.assertIn(f'Patches 1-8 export the mm-internal symbols the tests use for KUnit '
 			      f'only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run as '
-			      f'modules. Patch 7 is the fixture the suites share; patches 8-{len(files) - 1} '
+			      f'modules. Patch 9 is the fixture the suites share; patches 10-{len(files) - 1} '
 			      f'add one suite each', cover)
 		for e, patch in zip(exports, files[1:]):
 			with open(patch) as f:
@@ -242,6 +251,14 @@ class SeriesOutTest(ScratchTreeCase):
 			      '\t\t     int pkey);\n#endif\n\n#endif\t/* __MM_INTERNAL_H */\n',
 			      self.read('mm/internal.h'))
 		self.assertEqual(self.read('kernel/fork.c').count('#include <kunit/visibility.h>'), 1)
+		# A variable: exported after its line, inside its #ifdef.
+		self.assertIn('#ifdef CONFIG_NUMA_BALANCING\nint sysctl_numa_balancing_mode;\n'
+			      'EXPORT_SYMBOL_IF_KUNIT(sysctl_numa_balancing_mode);\n\n',
+			      self.read('kernel/sched/core.c'))
+		self.assertIn('#include <linux/sched/sysctl.h>\n#include <kunit/visibility.h>\n',
+			      self.read('kernel/sched/core.c'))
+		self.assertIn('\treturn 0;\n}\nEXPORT_SYMBOL_IF_KUNIT(change_prot_numa);\n#endif',
+			      self.read('mm/mempolicy.c'))
 		self.assertTrue(upstream.exports_in(self.tree, exports))
 		# The fixture and suites as a tree with the exports has them.
 		tests = {f: self.read(f'mm/tests/{f}') for f in os.listdir(os.path.join(self.tree, 'mm/tests'))
@@ -317,6 +334,16 @@ class KunitExportsTest(unittest.TestCase):
 		needed = {c for e in upstream.kunit_exports() for c in e.needed_by}
 		self.assertLessEqual(set(selftest.MODULAR_SKIPS), needed)
 		self.assertLessEqual(needed, {c for c, _, _ in matrix.rules()})
+
+	def test_a_static_variable_is_refused_in_one_line(self):
+		d = tempfile.mkdtemp()
+		self.addCleanup(shutil.rmtree, d)
+		os.makedirs(os.path.join(d, 'kernel'))
+		with open(os.path.join(d, 'kernel/x.c'), 'w') as f:
+			f.write('#include <linux/x.h>\n\nstatic int zdt_mode = 1;\n')
+		e = upstream.Export('zdt_mode', ['kernel/x.c'], None, [], 'm\n')
+		with self.assertRaisesRegex(ToolError, r'^zdt_mode is a static variable in kernel/x.c'):
+			upstream.add_export(d, e)
 
 	def test_prototype_wraps_at_the_parenthesis(self):
 		self.assertEqual(upstream.prototype('pid_t', 'kernel_clone', 'struct kernel_clone_args *args'),

@@ -303,9 +303,11 @@ def defining_file(tree: str, e: Export) -> Tuple[str, str]:
 def definitions(text: str, symbol: str) -> List['re.Match[str]']:
 	"""Each definition of the function (one per #if branch): its head
 	(return type on the same line), parameters, and body to the '}' in
-	column 0."""
-	return list(re.finditer(rf'^((?:static\s+)?[A-Za-z_][^\n;{{}}()]*[\s*]){symbol}'
-				rf'\(([^;{{}}]*)\)\n\{{\n(?:.*\n)*?\}}\n', text, re.M))
+	column 0; for a variable, its line (type, name, initializer)."""
+	functions = list(re.finditer(rf'^((?:static\s+)?[A-Za-z_][^\n;{{}}()]*[\s*]){symbol}'
+				     rf'\(([^;{{}}]*)\)\n\{{\n(?:.*\n)*?\}}\n', text, re.M))
+	return functions or list(re.finditer(
+		rf'^((?:static\s+)?[A-Za-z_][\w ]*[\s*]){symbol}(\s*=[^;]*)?;\n', text, re.M))
 
 
 def prototype(head: str, symbol: str, params: str, end: str = ');') -> str:
@@ -336,6 +338,9 @@ def add_export(tree: str, e: Export) -> List[str]:
 	for m in reversed(definitions(text, e.symbol)):
 		head = m.group(1)
 		if head.startswith('static'):
+			if not m.group(0).rstrip().endswith('}'):
+				raise ToolError(f'{e.symbol} is a static variable in {changed[0]}: '
+						'export a function that reaches it instead')
 			if not e.declare_in:
 				raise ToolError(f'{e.symbol}() is static in {changed[0]}: '
 						'its entry needs a Declare-in: header')
@@ -584,7 +589,7 @@ def cover_letter(n: int, exports: int = 0) -> Tuple[str, str]:
 		 'device-private pages (PTE and PMD), migrate_vma_*() and migrate_device_*(), '
 		 'hmm_range_fault() with mmu interval notifiers, and make_device_exclusive().  ')
 	if exports:
-		intro += (f'Patches 1-{exports} export the mm-internal functions the tests call for '
+		intro += (f'Patches 1-{exports} export the mm-internal symbols the tests use for '
 			  'KUnit only (EXPORT_SYMBOL_IF_KUNIT), one each, so that the tests also run '
 			  f'as modules.  Patch {exports + 1}')
 	else:
