@@ -40,7 +40,12 @@ QEMU_ARCH = QemuArchParams(linux_arch='arm64',
 # The console KTAP is read from (as upstream qemu_configs/arm64.py).
 CONFIG_SERIAL_AMBA_PL011=y
 CONFIG_SERIAL_AMBA_PL011_CONSOLE=y
-''' + COMMON + '''# Off on arm64 too (derived as for common.kconfig): the EFI stub (QEMU boots
+''' + COMMON + '''# Lockdep on this kernel only: make test runs every case under it once (a
+# lock taken out of order or held across a return is a splat, and the log
+# watch fails the case it happened in) without a cold build of its own; the
+# x86_64 kernel, the first verdict, is built without it (common.kconfig).
+CONFIG_PROVE_LOCKING=y
+# Off on arm64 too (derived as for common.kconfig): the EFI stub (QEMU boots
 # the Image directly), HID, the platform drivers, the DMA32 zone.
 # CONFIG_EFI is not set
 # CONFIG_HID_SUPPORT is not set

@@ -387,6 +387,18 @@ static inline int zdt_migrate_device_pfns(unsigned long *src_pfns,
 #define ZDT_NO_HMM_RANGE_FAULT_UNLOCKED \
 	"needs hmm_range_fault_unlocked_timeout() (7.3)"
 
+/*
+ * Where hmm_range_fault() faults: 7.3 ("mm/hmm: move page fault handling out
+ * of walk callbacks") after walk_page_range() returns; before, from the walk's
+ * callbacks, so a hugetlb hole is faulted while walk_hugetlb_range() holds
+ * the hugetlb vma lock, which hugetlb_fault() takes for read again: a
+ * deadlock if a writer queues in between, which only lockdep reports
+ * (configs/known-failures).
+ */
+#define ZDT_HAS_HMM_FAULT_AFTER_WALK	ZDT_KERNEL_AT_LEAST(7, 3)
+#define ZDT_NO_LOCKDEP_HUGETLB_FAULT \
+	"needs CONFIG_PROVE_LOCKING before 7.3: the fault of a hugetlb hole from the page walk retakes the hugetlb vma lock, which only lockdep reports"
+
 /* Return: what it returned, -EOPNOTSUPP where the kernel has not got it. */
 static inline int zdt_hmm_range_fault_unlocked(struct hmm_range *range,
 					       unsigned long timeout)

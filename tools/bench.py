@@ -227,7 +227,7 @@ def page(rec: Dict[str, Any]) -> str:
 		md += ['', 'KUnit counts of the runs:', '']
 		md += [f'- {k}: {counts[k]}' for k in COUNTED if k in counts]
 	md += ['', wrap('Reading it: the stock kernel has no SMP (so no `CONFIG_PER_VMA_LOCK`, and the '
-	       'cases that need it skip), no lockdep and no DEBUG_VM, which is most of the '
+	       'cases that need it skip) and no DEBUG_VM, which is most of the '
 	       'difference in boot + every suite. Under TCG on a shared machine the same kernel '
 	       'can take twice as long from one run to the next: one run is an example, not a '
 	       'bound.')]
@@ -300,11 +300,13 @@ def empty_cache_section(rec: Dict[str, Any]) -> List[str]:
 # --- what each group of options costs a cold build -------------------------
 
 # Each group: the options turned off (scripts/config -d; what they select
-# goes with them at olddefconfig), and why the kernel carries it.
+# goes with them at olddefconfig), or on where the name starts with '+' (an
+# option the x86_64 kernel leaves to arm64), and why a kernel carries it.
 GROUPS = (
-	('lockdep', ['PROVE_LOCKING'],
+	('lockdep', ['+PROVE_LOCKING'],
 	 'PROVE_LOCKING and what it selects (LOCKDEP, DEBUG_*_ALLOC, TRACE_IRQFLAGS, the tracing '
-	 'core its irq-flag tracepoints pull in): a lock leaked or taken out of order is a splat'),
+	 'core its irq-flag tracepoints pull in): a lock leaked or taken out of order is a splat; '
+	 'the arm64 kernel has it, x86_64 not (a negative saving is its cost)'),
 	('distribution options', None,
 	 'configs/distro.kconfig and the x86_64 extras (X86_MCE, CHECKPOINT_RESTORE, '
 	 'MEM_SOFT_DIRTY): the device-memory code a distribution kernel compiles'),
@@ -354,7 +356,8 @@ def config_groups(tree: str, log_dir: str, save=None) -> Dict[str, Any]:
 		config = f.read()
 	out: Dict[str, Any] = {'date': datetime.date.today().isoformat(), **machine(), 'rows': []}
 	variants = [('all', [], 'the kernel configs/x86_64.py describes')] + \
-		[(f'without {name}', opts or distro_options(), why) for name, opts, why in GROUPS]
+		[(f'{"with" if opts and opts[0][0] == "+" else "without"} {name}',
+		  opts or distro_options(), why) for name, opts, why in GROUPS]
 	for name, opts, why in variants:
 		d = os.path.join(root, re.sub(r'\W+', '-', name))
 		if d != base:
@@ -363,13 +366,14 @@ def config_groups(tree: str, log_dir: str, save=None) -> Dict[str, Any]:
 				f.write(config)
 		cmd = [os.path.join(tree, 'scripts', 'config'), '--file', os.path.join(d, '.config')]
 		for o in opts:
-			cmd += ['-d', o]
+			cmd += ['-e', o[1:]] if o[0] == '+' else ['-d', o]
 		if opts:
 			subprocess.run(cmd, check=True)
 		subprocess.run(['make', '-s', '-C', tree, f'O={d}', 'ARCH=x86_64', 'olddefconfig'],
 			       check=True, stdout=subprocess.DEVNULL)
 		with open(os.path.join(d, '.config'), encoding='utf-8') as f:
-			left = [o for o in opts if re.search(rf'^CONFIG_{o}=y$', f.read(), re.M)]
+			text = f.read()
+		left = [o for o in opts if o[0] != '+' and re.search(rf'^CONFIG_{o}=y$', text, re.M)]
 		if left:	# selected by an option that stays: said beside the numbers
 			why += f' (still on, selected by what stays: {", ".join(left)})'
 		print(f'bench: cold build, {name} ...', flush=True)
