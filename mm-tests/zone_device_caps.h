@@ -168,11 +168,12 @@
  */
 #if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 #define ZDT_CAN_SCAN_NUMA	IS_ENABLED(CONFIG_NUMA_BALANCING)
+#define ZDT_NO_NUMA_SCAN	ZDT_NO_NUMA_BALANCING
 #else
 #define ZDT_CAN_SCAN_NUMA	0
-#endif
 #define ZDT_NO_NUMA_SCAN \
 	"needs the suites built in (=y): change_prot_numa() and sysctl_numa_balancing_mode are not exported"
+#endif
 
 #if ZDT_KUNIT_EXPORTS || ZDT_FIXTURE_BUILT_IN
 /* migrate_device_coherent_folio() is built with CONFIG_DEVICE_MIGRATION. */

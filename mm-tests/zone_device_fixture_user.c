@@ -332,8 +332,7 @@ long zdt_numa_scan(struct kunit *test, unsigned long addr, unsigned long len)
 #else
 long zdt_numa_scan(struct kunit *test, unsigned long addr, unsigned long len)
 {
-	zdt_skip(test, IS_ENABLED(CONFIG_NUMA_BALANCING) ? ZDT_NO_NUMA_SCAN :
-			ZDT_NO_NUMA_BALANCING);
+	zdt_skip(test, ZDT_NO_NUMA_SCAN);
 	return -EOPNOTSUPP;
 }
 #endif

@@ -103,8 +103,11 @@ class SeriesOutTest(ScratchTreeCase):
 			os.makedirs(os.path.join(self.tree, os.path.dirname(rel)), exist_ok=True)
 			with open(os.path.join(self.tree, rel), 'w') as f:
 				f.write(text)
+		# Debian's source package ignores every path at the top level.
+		with open(os.path.join(self.tree, '.gitignore'), 'w') as f:
+			f.write('/*\n!/debian/\n')
 		self.git(self.tree, 'init', '-q', '-b', 'master')
-		self.git(self.tree, 'add', '-A')
+		self.git(self.tree, 'add', '-f', '-A')
 		self.git(self.tree, 'commit', '-qm', 'base')
 		self.git(self.tree, 'config', 'user.name', 'T')
 		self.git(self.tree, 'config', 'user.email', 't@t')
@@ -182,7 +185,7 @@ class SeriesOutTest(ScratchTreeCase):
 		self.git(self.tree, 'mv', 'mm/folio.c', 'mm/swap.c')
 		with open(os.path.join(self.tree, 'kernel/fork.c'), 'w') as f:
 			f.write(SOURCES['kernel/fork.c'].replace('#include <kunit/visibility.h>\n', ''))
-		self.git(self.tree, 'add', '-A')
+		self.git(self.tree, 'add', '-f', '-A')
 		self.git(self.tree, 'commit', '-qm', '6.12')
 		files = upstream.make_series(self.tree, os.path.join(self.d, 'out'))
 		with open(files[1]) as f:

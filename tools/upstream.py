@@ -254,7 +254,8 @@ KUNIT_EXPORTS_DEF = re.compile(r'^(?:/\*(?:[^*]|\*(?!/))*\*/\n)?#define ZDT_KUNI
 			       re.M)
 # What is only there when the exports are not.
 NO_EXPORTS_WORDS = (KUNIT_EXPORTS, 'ZDT_FIXTURE_BUILT_IN', 'ZDT_NO_KERNEL_CLONE',
-		    'ZDT_NO_MPROTECT_FIXUP', 'ZDT_NO_MADVISE', 'ZDT_NO_MMAP_PGOFF', 'asm/tlb.h')
+		    'ZDT_NO_MPROTECT_FIXUP', 'ZDT_NO_MADVISE', 'ZDT_NO_MMAP_PGOFF', 'asm/tlb.h',
+		    'ZDT_NO_NUMA_SCAN \\\n')
 
 
 class Export(NamedTuple):
@@ -697,7 +698,8 @@ def make_series(tree: str, out: str) -> List[str]:
 			if exported(text, e.symbol):
 				continue
 			files = add_export(wt, e)
-			git(wt, 'add', *files)
+			# -f: a tree whose .gitignore covers it (Debian's source: /*).
+			git(wt, 'add', '-f', *files)
 			p = subprocess.run(commit, input=e.message, capture_output=True, text=True,
 					   check=False)
 			if p.returncode:
@@ -718,7 +720,7 @@ def make_series(tree: str, out: str) -> List[str]:
 			add_kconfig(os.path.join(wt, 'mm/Kconfig'), entry)
 			add_makefile(os.path.join(wt, 'mm/Makefile'), lines[symbol])
 			add_maintainers(os.path.join(wt, 'MAINTAINERS'), files, ident)
-			git(wt, 'add', 'MAINTAINERS', 'mm/Kconfig', 'mm/Makefile',
+			git(wt, 'add', '-f', 'MAINTAINERS', 'mm/Kconfig', 'mm/Makefile',
 			    *(f'mm/tests/{f}' for f in files))
 			p = subprocess.run(commit, input=msg, capture_output=True, text=True,
 					   check=False)
