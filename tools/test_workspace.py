@@ -160,6 +160,27 @@ class SeedTest(unittest.TestCase):
 		self.assertEqual(self.make(self.src, self.old), [])
 		self.assertIn(f'cat {self.src}/a.c', read(os.path.join(self.old, '.a.o.cmd')))
 
+	def test_a_copys_build_dir_of_an_older_config_is_seeded_again(self):
+		old, new = os.path.join(self.d, 'b-old'), os.path.join(self.d, 'b-new')
+		self.assertEqual(workspace.seed_wanted(old, new), '')	# nothing to seed from
+		os.makedirs(old)
+		with open(os.path.join(old, '.config'), 'w') as f:
+			f.write('CONFIG_A=y\n')
+		self.assertIn('none yet', workspace.seed_wanted(old, new))
+		os.makedirs(new)
+		self.assertIn('no .config', workspace.seed_wanted(old, new))
+		shutil.copy2(os.path.join(old, '.config'), os.path.join(new, '.config'))
+		self.assertEqual(workspace.seed_wanted(old, new), '')
+		# The configuration changed and old was built with it: seeded again.
+		with open(os.path.join(new, '.config'), 'w') as f:
+			f.write('CONFIG_A=y\nCONFIG_PROVE_LOCKING=y\n')
+		os.utime(os.path.join(new, '.config'), (1, 1))
+		self.assertIn('older one', workspace.seed_wanted(old, new))
+		# The copy was configured after old: old is the stale one, kept.
+		os.utime(os.path.join(old, '.config'), (1, 1))
+		os.utime(os.path.join(new, '.config'), (2, 2))
+		self.assertEqual(workspace.seed_wanted(old, new), '')
+
 	def test_a_plain_copy_of_the_build_dir_rebuilds_everything(self):
 		"""Why seed_build_dir() rewrites: the saved commands name the old
 		srctree, so kbuild's if_changed rebuilds every object."""

@@ -225,6 +225,28 @@ def _rewriter(pairs: List[Tuple[str, str]]):
 	return lambda data: pat.sub(lambda m: table[m.group(1)], data)
 
 
+def seed_wanted(old: str, new: str) -> str:
+	"""Why the copy's build dir new is to be seeded from old: '' if not.
+	A missing one; or one whose .config is not old's and older than it (a
+	changed configuration, which old has been built with since: seeding
+	takes seconds, while new would rebuild everything, as ccache cannot hit
+	across the copies' paths).  One configured after old is kept: old is
+	the stale one then."""
+	config_old, config_new = os.path.join(old, '.config'), os.path.join(new, '.config')
+	if not os.path.isfile(config_old):
+		return ''
+	if not os.path.exists(new):
+		return ' (none yet)'
+	if not os.path.isfile(config_new):
+		return ' (it had no .config: replaced)'
+	with open(config_old, 'rb') as f, open(config_new, 'rb') as g:
+		if f.read() == g.read():
+			return ''
+	if os.stat(config_new).st_mtime > os.stat(config_old).st_mtime:
+		return ''
+	return ' (its .config was an older one: replaced)'
+
+
 def seed_build_dir(old: str, new: str, src_old: str, src_new: str) -> int:
 	"""A copy of the build dir old at new, built for src_new instead of
 	src_old (module doc); the number of text files and links rewritten."""
@@ -328,16 +350,21 @@ class Workspace:
 						   zrun.build_dir_of(self.tree, arch, m))
 
 	def _seed(self, old: str, new: str) -> None:
-		if os.path.exists(new) or not os.path.isdir(old):
+		if not seed_wanted(old, new):
 			return
 		with lock.Lock(old, f'the build dir {old}', self.tool, shared=True), \
 		     lock.Lock(new, f'the build dir {new}', self.tool):
+			why = seed_wanted(old, new)
+			if not why:
+				return
 			src, _ = build_dir_tree(old)
 			if src != self.source:
 				self.say(f'{new}: a new build (the build dir {old} was last built from '
 					 f'{src or "nothing"}, not {self.source})')
 				return
 			start = time.monotonic()
+			if os.path.exists(new):
+				shutil.rmtree(new)
 			n = seed_build_dir(old, new, self.source, self.tree)
-			self.say(f'{new}: seeded from {old} ({n} files naming the tree or the build dir '
-				 f'rewritten, {time.monotonic() - start:.0f} s)')
+			self.say(f'{new}: seeded from {old}{why} ({n} files naming the tree or the '
+				 f'build dir rewritten, {time.monotonic() - start:.0f} s)')
