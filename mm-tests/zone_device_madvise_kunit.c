@@ -13,9 +13,10 @@
  * Each case maps device-coherent memory into the test's mm (one page
  * moved there, or a PMD-sized folio filling an empty range; the device
  * needs the reserved RAM, zone_device_fixture.coherent=), writes it from
- * the CPU, and calls madvise() from the test's thread (zdt_madvise():
- * do_madvise() is not exported, a module skips), or change_prot_numa()
- * (not exported either).
+ * the CPU, and calls madvise() from the test's thread (zdt_madvise(),
+ * do_madvise()) or the NUMA scanner's step (zdt_numa_scan(),
+ * change_prot_numa()): as a module, only where the kernel exports them for
+ * KUnit (zone_device_caps.h).
  */
 #include <linux/migrate.h>
 #include <linux/mm.h>
