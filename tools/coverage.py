@@ -811,7 +811,9 @@ def format_selection(sel: Selection) -> str:
 
 BEGIN = re.compile(r'zdt-gcov: begin (\S+) (\d+) ([0-9a-f]+)$')
 END = re.compile(r'zdt-gcov: end (\S+)$')
-DONE = re.compile(r'zdt-gcov: done (\d+) (\d+)$')
+# A kernel message may follow on the same line: the reboot's, when the
+# console had not sent the newline yet.
+DONE = re.compile(r'zdt-gcov: done (\d+) (\d+)(?:$|\D)')
 
 
 def decode(lines: Iterable[str], build_dir: str) -> Tuple[List[str], List[str]]:
@@ -1003,8 +1005,6 @@ FUNCTION_REASONS = {
 					'folio_split op: every driver that makes one (drm_pagemap, nouveau, '
 					'lib/test_hmm) has the op; a kernel that skipped the copy leaves a '
 					'NULL pgmap and crashes rather than fails',
-	'do_numa_page': 'unreachable: change_prot_numa() never makes a zone-device PTE PROT_NONE '
-			'(folio_can_map_prot_numa() refuses it), so no NUMA hint fault finds one',
 	'do_wp_page': 'needs a write fault on a read-only PTE of a shared FS DAX mapping '
 		      '(a DAX file system on pmem)',
 	'folio_is_fsdax': 'needs a FOLL_LONGTERM pin of a mapped zone-device folio that is neither '
@@ -1018,6 +1018,9 @@ FUNCTION_REASONS = {
 # Never-run blocks no case can order, by file, function and what their lines
 # say: (file, function, regex searched in the block's lines, why).
 TEXT_REASONS = (
+	('mm/memory.c', 'do_swap_page', re.compile(r'goto unlock'),
+	 'only if the PTE changes between the fault\'s look and the PTE lock (another fault on the '
+	 'same device-private page finished first): a race no case can order'),
 	('mm/hmm.c', 'hmm_vma_walk_pmd', re.compile(r'goto again|pmd_none|walk_hole\(start, end, -1'),
 	 'only if the PMD changes between the page walk\'s look and this one: a race no case can '
 	 'order'),

@@ -210,6 +210,16 @@ class DecodeTest(unittest.TestCase):
 		self.assertEqual(written, [])
 		self.assertRegex(problems[0], r'memory.gcda: 300 bytes, CRC-32 \w+; the guest sent 300')
 
+	def test_the_reboot_message_on_the_done_line_is_still_done(self):
+		stream = gcov_stream({'mm/hmm.gcda': b'ab'}, self.build)
+		stream[-1] = stream[-1].rstrip('\n') + 'reboot: Restarting system\n'
+		written, problems = coverage.decode(stream, self.build)
+		self.assertEqual((len(written), problems), (1, []))
+		stream[-1] = 'zdt-gcov: done 1 2x\n'
+		self.assertEqual(coverage.decode(stream, self.build)[1], [])
+		stream[-1] = 'zdt-gcov: done 1\n'
+		self.assertRegex(coverage.decode(stream, self.build)[1][0], 'never said')
+
 	def test_a_cut_stream_says_so(self):
 		stream = gcov_stream({'mm/memory.gcda': b'x' * 500}, self.build)[:4]
 		_, problems = coverage.decode(stream, self.build)
@@ -340,10 +350,9 @@ class ReportTest(unittest.TestCase):
 		self.assertIn('DAX file mapping', r.reason([4, 5, 6]))
 		self.assertIn('DAX file mapping', coverage.FUNCTION_REASONS['dev_pagemap_mapping_shift'])
 
-	def test_the_fs_dax_and_numa_hint_checks_say_what_reaches_them(self):
+	def test_the_fs_dax_checks_say_what_reaches_them(self):
 		for func in ('do_wp_page', 'is_fsdax_page', 'folio_is_fsdax'):
 			self.assertIn('DAX', coverage.FUNCTION_REASONS[func])
-		self.assertIn('folio_can_map_prot_numa', coverage.FUNCTION_REASONS['do_numa_page'])
 
 	def test_a_block_gets_its_reason_from_the_condition_just_above(self):
 		text = ('static void migrate_vma_insert_page(void)\n{\n'

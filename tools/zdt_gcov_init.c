@@ -23,6 +23,7 @@
  * Built like tools/zdt_init.c: static, with the kernel tree's nolibc and the
  * build dir's uapi headers (tools/modules.py build_init()).
  */
+#include <asm/ioctls.h>
 #include <linux/reboot.h>
 
 /* nolibc's raw system calls: my_syscallN up to 7.2, __nolibc_syscallN after. */
@@ -215,6 +216,8 @@ int main(void)
 	out_num(bytes, 10);
 	out("\n");
 #ifndef ZDT_GCOV_HOST
+	/* tcdrain(): the last line out of the UART before the reboot message. */
+	ioctl(1, TCSBRK, 1);
 	reboot(LINUX_REBOOT_CMD_RESTART);
 #endif
 	return 0;
